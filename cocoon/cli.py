@@ -1,0 +1,51 @@
+"""The `cocoon` command line: one subcommand per tool or role.
+
+Each subcommand lives in its own module, which provides
+
+    def add_arguments(parser: argparse.ArgumentParser) -> None
+    def run(args: argparse.Namespace) -> int
+
+and is imported only when that subcommand runs, so `cocoon --help` stays fast and a role's
+dependencies are not loaded for another's command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+# name -> (module, one-line help). Add a line here to add a subcommand.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "tl": ("cocoon.tl.__main__", "TL schema tools: constructor ids, encode/decode"),
+    "wire": ("cocoon.net.wire_cli", "decode captured COCOON byte streams into TL objects"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cocoon", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, add_help=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    # Parse only up to the subcommand; the subcommand's own parser takes the rest.
+    top, rest = parser.parse_known_args(argv)
+    module_name, help_text = COMMANDS[top.command]
+    module = importlib.import_module(module_name)
+    sub = argparse.ArgumentParser(prog=f"cocoon {top.command}", description=help_text)
+    module.add_arguments(sub)
+    args = sub.parse_args(rest)
+    level = {0: logging.WARNING, 1: logging.INFO}.get(top.verbose, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(module.run(args) or 0)
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,15 @@
+import subprocess
+import sys
+
+
+def test_cli_lists_its_commands():
+    out = subprocess.run(
+        [sys.executable, "-m", "cocoon", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "tl" in out and "wire" in out
+
+
+def test_cli_rejects_unknown_command():
+    proc = subprocess.run([sys.executable, "-m", "cocoon", "nope"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "invalid choice" in proc.stderr
