@@ -1,0 +1,110 @@
+"""Frames (sans-IO): `u32 len | i32 seqno | payload`, little-endian, per-direction seqno from 0.
+
+4 <= len <= 2^24. A frame outside those bounds or with an unexpected seqno is a protocol
+violation that ends the connection; the decoder raises, the session closes.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from cocoon.errors import ProtocolError
+
+HEADER_SIZE = 8
+MIN_PAYLOAD = 4
+MAX_PAYLOAD = 1 << 24
+_HEADER = struct.Struct("<Ii")
+
+
+class FrameError(ProtocolError):
+    """The peer sent bytes that are not a valid frame sequence."""
+
+
+class FrameSizeError(FrameError):
+    pass
+
+
+class FrameSeqnoError(FrameError):
+    pass
+
+
+def _next_seqno(seqno: int) -> int:
+    return seqno + 1 if seqno < 0x7FFFFFFF else -0x80000000  # i32 wraps
+
+
+def encode_frame(seqno: int, payload: bytes) -> bytes:
+    n = len(payload)
+    if not MIN_PAYLOAD <= n <= MAX_PAYLOAD:
+        raise FrameSizeError(f"frame payload of {n} bytes is outside {MIN_PAYLOAD}..{MAX_PAYLOAD}")
+    return _HEADER.pack(n, seqno) + payload
+
+
+class FrameEncoder:
+    """Numbers outgoing frames. Not thread-safe: one writer owns it."""
+
+    __slots__ = ("seqno",)
+
+    def __init__(self) -> None:
+        self.seqno = 0
+
+    def encode(self, payload: bytes) -> bytes:
+        frame = encode_frame(self.seqno, payload)
+        self.seqno = _next_seqno(self.seqno)
+        return frame
+
+
+class FrameDecoder:
+    """Feed received bytes, take complete frame payloads out, in order.
+
+    Memory stays bounded by one partial frame (at most `max_payload` + 8 bytes) plus the
+    last chunk fed: the caller takes frames out before feeding more.
+    """
+
+    __slots__ = ("_buf", "_pos", "expected_seqno", "max_payload")
+
+    def __init__(self, max_payload: int = MAX_PAYLOAD) -> None:
+        self._buf = bytearray()
+        self._pos = 0
+        self.expected_seqno = 0
+        self.max_payload = max_payload
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buf) - self._pos
+
+    def feed(self, data: bytes) -> None:
+        if self._pos and self._pos == len(self._buf):
+            self._buf.clear()
+            self._pos = 0
+        elif self._pos > 65536:
+            del self._buf[: self._pos]
+            self._pos = 0
+        self._buf += data
+
+    def next_frame(self) -> bytes | None:
+        """The next complete payload, or None until more bytes arrive."""
+        buf, pos = self._buf, self._pos
+        if len(buf) - pos < HEADER_SIZE:
+            return None
+        n, seqno = _HEADER.unpack_from(buf, pos)
+        if not MIN_PAYLOAD <= n <= self.max_payload:
+            raise FrameSizeError(f"frame length {n} outside {MIN_PAYLOAD}..{self.max_payload}")
+        if seqno != self.expected_seqno:
+            raise FrameSeqnoError(f"frame seqno {seqno}, expected {self.expected_seqno}")
+        end = pos + HEADER_SIZE + n
+        if len(buf) < end:
+            return None
+        payload = bytes(buf[pos + HEADER_SIZE : end])
+        self._pos = end
+        self.expected_seqno = _next_seqno(seqno)
+        return payload
+
+
+def split_frames(data: bytes, max_payload: int = MAX_PAYLOAD) -> tuple[list[bytes], bytes]:
+    """All complete frames of a byte string and the unparsed rest (for tools and tests)."""
+    decoder = FrameDecoder(max_payload)
+    decoder.feed(data)
+    frames = []
+    while (frame := decoder.next_frame()) is not None:
+        frames.append(frame)
+    return frames, bytes(decoder._buf[decoder._pos :])

@@ -1,0 +1,543 @@
+"""TL sessions over any `trio.abc.Stream`: the `tcp.*` packet layer of spec 10 sections 4-5.
+
+    async with open_session(stream, role=Role.DIALER, handler=my_handler) as session:
+        answer = await session.query(tl.ClientGetWorkerTypesV2(), timeout=10)
+        await session.send_packet(tl.ClientRunQueryEx(...))
+        await session.wait_closed()
+
+Lifetime: a session lives in the nursery that `open_session` opens. Its tasks are a reader
+(frames -> packets), a writer (the only task touching the stream's send side, so a cancelled
+sender can never leave half a frame behind, and frames queued together go out in one write),
+a watchdog (ping after silence, idle timeout), a dispatcher for one-way packets (in order) and
+one task per incoming query. Leaving the `async with` block closes the session.
+
+A session ends when the peer closes, on idle timeout, on any protocol violation by the peer
+(bad frame, bad seqno, undecodable `tcp.Packet`, answer to a query we never sent) or when
+`close()` is called. The body of the `async with` is not cancelled by that: operations on a
+closed session raise `SessionClosed`, and `wait_closed()` returns. The reason is kept in
+`session.close_reason`.
+
+Backpressure: incoming one-way packets go through a bounded channel and incoming queries are
+limited in number, so a peer that sends faster than we handle stops being read (and TCP
+slows it down) instead of growing our memory.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import secrets
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+import attrs
+import trio
+
+from cocoon import tl
+from cocoon.errors import ProtocolError
+from cocoon.net.framing import FrameDecoder, FrameEncoder, FrameError
+from cocoon.net.preamble import (
+    AttestedPeerInfo,
+    PreambleError,
+    decode_preamble_body,
+    parse_preamble_length,
+)
+
+log = logging.getLogger("cocoon.net.session")
+
+# Error codes of the TON error space (spec 10 section 9.1).
+ERROR_PROTOVIOLATION = 621
+ERROR_TIMEOUT = 652
+ERROR_CANCELLED = 653
+
+
+class Role(enum.Enum):
+    DIALER = "dialer"  # sends tcp.connect, pings, 20 s idle limit (clients, workers)
+    ACCEPTOR = "acceptor"  # answers tcp.connected, never pings, 60 s idle limit (proxy)
+
+
+class SessionClosed(ProtocolError):
+    """The session is closed (or closed while waiting); `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class QueryError(ProtocolError):
+    """A query answered with `tcp.queryError`, or raised by a handler to answer with one.
+
+    A handler raising it with `close=True` closes the session once the error is sent (the
+    proxy does this for every failed handshake step).
+    """
+
+    def __init__(self, code: int, message: str, *, close: bool = False) -> None:
+        super().__init__(f"[{code}] {message}")
+        self.code = code
+        self.message = message
+        self.close = close
+
+
+class QueryTimeout(QueryError, TimeoutError):
+    def __init__(self, message: str = "Timeout") -> None:
+        super().__init__(ERROR_TIMEOUT, message)
+
+
+class SessionHandler(Protocol):
+    """What a role plugs into a session. Both methods run in the session's nursery."""
+
+    async def on_query(self, session: Session, query: tl.TLObject) -> tl.TLObject:
+        """Answer an incoming query; raise `QueryError` to answer with an error."""
+        ...
+
+    async def on_packet(self, session: Session, packet: tl.TLObject) -> None:
+        """Handle a one-way message. Packets are handled one at a time, in arrival order."""
+        ...
+
+
+class NoHandler:
+    """Default handler: answers every query with an error, drops one-way packets."""
+
+    async def on_query(self, session: Session, query: tl.TLObject) -> tl.TLObject:
+        raise QueryError(ERROR_PROTOVIOLATION, f"unsupported query {query.TL_NAME}")
+
+    async def on_packet(self, session: Session, packet: tl.TLObject) -> None:
+        log.info("%s: dropping unexpected packet %s", session.name, packet.TL_NAME)
+
+
+@attrs.frozen
+class SessionConfig:
+    """Timings and limits; the defaults are the reference's (spec 10 section 5.4)."""
+
+    idle_timeout: float = attrs.field(validator=attrs.validators.gt(0))
+    ping_after: float | None = None  # only dialers ping
+    connect_timeout: float = 20.0  # until the first frame (and the preamble) has arrived
+    max_incoming_queries: int = 64
+    packet_backlog: int = 64
+    outgoing_backlog: int = 256
+    flush_timeout: float = 5.0  # how long a closing session tries to deliver queued frames
+    read_size: int = 65536
+    remembered_query_ids: int = 1024  # late answers to these are dropped, not a violation
+
+    @classmethod
+    def for_role(cls, role: Role, **changes: Any) -> SessionConfig:
+        if role is Role.DIALER:
+            base = cls(idle_timeout=20.0, ping_after=10.0, connect_timeout=20.0)
+        else:
+            base = cls(idle_timeout=60.0, ping_after=None, connect_timeout=60.0)
+        return attrs.evolve(base, **changes)
+
+
+@attrs.define
+class SessionStats:
+    frames_in: int = 0
+    frames_out: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    queries_sent: int = 0
+    queries_received: int = 0
+    packets_sent: int = 0
+    packets_received: int = 0
+
+
+class _Pending:
+    __slots__ = ("error", "event", "result")
+
+    def __init__(self) -> None:
+        self.event = trio.Event()
+        self.result: bytes | None = None
+        self.error: Exception | None = None
+
+
+class Session:
+    """One framed TL connection. Create it with `open_session`."""
+
+    def __init__(
+        self,
+        stream: trio.abc.Stream,
+        role: Role,
+        handler: SessionHandler | None,
+        config: SessionConfig,
+        name: str,
+        read_preamble: bool,
+    ) -> None:
+        self.stream = stream
+        self.role = role
+        self.handler: SessionHandler = handler or NoHandler()
+        self.config = config
+        self.name = name
+        self.read_preamble = read_preamble
+        self.peer_info: AttestedPeerInfo | None = None
+        self.stats = SessionStats()
+        self.close_reason: str | None = None
+        self.close_error: BaseException | None = None
+        self.ready = False
+        self._ready_event = trio.Event()
+        self._closed_event = trio.Event()
+        self._pending: dict[int, _Pending] = {}
+        self._abandoned: OrderedDict[int, None] = OrderedDict()
+        self._out_send, self._out_recv = trio.open_memory_channel[bytes](config.outgoing_backlog)
+        self._packets_send, self._packets_recv = trio.open_memory_channel[tl.TLObject](
+            config.packet_backlog
+        )
+        self._query_slots = trio.CapacityLimiter(config.max_incoming_queries)
+        self._work_scope = trio.CancelScope()
+        self._writer_scope = trio.CancelScope()
+        self._nursery: trio.Nursery | None = None
+        self._last_recv = trio.current_time()
+        self._pinged = False
+        self._connect_id = 0
+
+    # ----------------------------------------------------------------- public API
+
+    @property
+    def closed(self) -> bool:
+        return self.close_reason is not None
+
+    async def query(
+        self,
+        obj: tl.TLObject,
+        *,
+        timeout: float | None = None,
+        expect: type | tuple[type, ...] | str | None = None,
+    ) -> Any:
+        """Send `obj` as `tcp.query` and return the decoded answer.
+
+        Raises `QueryError` if the peer answers with an error, `QueryTimeout` after
+        `timeout` seconds, `SessionClosed` if the session ends first, `TLDecodeError` if the
+        answer does not decode (as `expect`, when given).
+        """
+        data = tl.encode(obj)
+        return tl.decode(await self.query_raw(data, timeout=timeout), expect)
+
+    async def query_raw(self, data: bytes, *, timeout: float | None = None) -> bytes:
+        """`query` on already-encoded bytes; returns the raw answer bytes."""
+        self._check_open()
+        qid = self._new_query_id()
+        pending = self._pending[qid] = _Pending()
+        completed = False
+        try:
+            with trio.fail_after(timeout) if timeout is not None else _no_timeout():
+                await self._enqueue(tl.encode(tl.TcpQuery(id=qid, data=data)))
+                self.stats.queries_sent += 1
+                await pending.event.wait()
+            completed = True
+        except trio.TooSlowError:
+            raise QueryTimeout() from None
+        finally:
+            self._pending.pop(qid, None)
+            if not completed:
+                self._remember_abandoned(qid)
+        if pending.error is not None:
+            raise pending.error
+        assert pending.result is not None
+        return pending.result
+
+    async def send_packet(self, obj: tl.TLObject) -> None:
+        """Send a one-way message (`tcp.packet`)."""
+        await self.send_packet_raw(tl.encode(obj))
+
+    async def send_packet_raw(self, data: bytes) -> None:
+        self._check_open()
+        await self._enqueue(tl.encode(tl.TcpPacket(data=data)))
+        self.stats.packets_sent += 1
+
+    async def wait_closed(self) -> None:
+        await self._closed_event.wait()
+
+    def close(self, reason: str = "closed locally", *, error: BaseException | None = None) -> None:
+        """Close the session (idempotent, synchronous). Queued frames are still flushed,
+        for at most `config.flush_timeout` seconds; pending queries fail at once."""
+        if self.close_reason is not None:
+            return
+        self.close_reason = reason
+        self.close_error = error
+        if error is not None:
+            log.warning("%s: closing: %s", self.name, reason)
+        else:
+            log.debug("%s: closing: %s", self.name, reason)
+        for pending in self._pending.values():
+            pending.error = SessionClosed(reason)
+            pending.event.set()
+        self._pending.clear()
+        self._work_scope.cancel()
+        self._out_send.close()
+        self._writer_scope.deadline = trio.current_time() + self.config.flush_timeout
+        self._closed_event.set()
+
+    # ----------------------------------------------------------------- internals
+
+    def _check_open(self) -> None:
+        if self.close_reason is not None:
+            raise SessionClosed(self.close_reason)
+
+    def _new_query_id(self) -> int:
+        while True:
+            qid = secrets.randbits(64) - (1 << 63)
+            if qid not in self._pending:
+                return qid
+
+    def _remember_abandoned(self, qid: int) -> None:
+        self._abandoned[qid] = None
+        while len(self._abandoned) > self.config.remembered_query_ids:
+            self._abandoned.popitem(last=False)
+
+    async def _enqueue(self, payload: bytes) -> None:
+        try:
+            await self._out_send.send(payload)
+        except (trio.ClosedResourceError, trio.BrokenResourceError):
+            raise SessionClosed(self.close_reason or "closed") from None
+
+    def _violation(self, reason: str, error: BaseException | None = None) -> None:
+        self.close(f"protocol violation: {reason}", error=error or ProtocolError(reason))
+
+    async def _writer(self) -> None:
+        """The only task that sends on the stream; batches what is queued into one write."""
+        encoder = FrameEncoder()
+        with self._writer_scope:
+            try:
+                async for payload in self._out_recv:
+                    chunks = [encoder.encode(payload)]
+                    size = len(chunks[0])
+                    while size < 262144:
+                        try:
+                            payload = self._out_recv.receive_nowait()
+                        except (trio.WouldBlock, trio.EndOfChannel):
+                            break
+                        chunks.append(encoder.encode(payload))
+                        size += len(chunks[-1])
+                    await self.stream.send_all(b"".join(chunks) if len(chunks) > 1 else chunks[0])
+                    self.stats.frames_out += len(chunks)
+                    self.stats.bytes_out += size
+            except (trio.BrokenResourceError, trio.ClosedResourceError) as e:
+                self.close(f"connection lost while sending: {e!r}")
+        # Flushed (or gave up): close our side; force it if the deadline already passed.
+        with trio.move_on_after(1) as scope:
+            await self.stream.aclose()
+        if scope.cancelled_caught:
+            await trio.aclose_forcefully(self.stream)
+
+    async def _run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        with self._work_scope:
+            try:
+                async with trio.open_nursery() as nursery:
+                    self._nursery = nursery
+                    task_status.started()
+                    nursery.start_soon(self._watchdog)
+                    nursery.start_soon(self._dispatch_packets)
+                    await self._read_loop()
+            except trio.Cancelled:
+                raise
+            except (ProtocolError, tl.TLDecodeError) as e:
+                self._violation(str(e), e)
+            except (trio.BrokenResourceError, trio.ClosedResourceError) as e:
+                self.close(f"connection lost: {e!r}")
+            except Exception as e:
+                log.exception("%s: session crashed", self.name)
+                self.close(f"internal error: {e!r}", error=e)
+            else:
+                self.close(self.close_reason or "closed by peer")
+
+    async def _receive_exactly(self, n: int, buf: bytearray) -> bytes:
+        while len(buf) < n:
+            chunk = await self.stream.receive_some(max(n - len(buf), 4096))
+            if not chunk:
+                raise SessionClosed("peer closed before sending the router preamble")
+            buf += chunk
+        data = bytes(buf[:n])
+        del buf[:n]
+        return data
+
+    async def _read_loop(self) -> None:
+        decoder = FrameDecoder()
+        with trio.fail_after(self.config.connect_timeout) if self.read_preamble else _no_timeout():
+            if self.read_preamble:
+                buf = bytearray()
+                try:
+                    n = parse_preamble_length(await self._receive_exactly(4, buf))
+                    self.peer_info = decode_preamble_body(await self._receive_exactly(n, buf))
+                except PreambleError as e:
+                    raise ProtocolError(str(e)) from e
+                decoder.feed(bytes(buf))
+        if self.role is Role.DIALER:
+            self._connect_id = secrets.randbits(64) - (1 << 63)
+            await self._enqueue(tl.encode(tl.TcpConnect(id=self._connect_id)))
+        self._last_recv = trio.current_time()
+        while True:
+            while (payload := decoder.next_frame()) is not None:
+                self.stats.frames_in += 1
+                self._last_recv = trio.current_time()
+                self._pinged = False
+                await self._on_frame(payload)
+            chunk = await self.stream.receive_some(self.config.read_size)
+            if not chunk:
+                if decoder.buffered:
+                    raise FrameError(f"peer closed in the middle of a frame ({decoder.buffered} bytes)")
+                self.close("closed by peer")
+                return
+            self.stats.bytes_in += len(chunk)
+            decoder.feed(chunk)
+
+    async def _on_frame(self, payload: bytes) -> None:
+        packet = tl.decode(payload, "tcp.Packet")
+        if not self.ready:
+            await self._on_init_packet(packet)
+            return
+        kind = type(packet)
+        if kind is tl.TcpPacket:
+            self.stats.packets_received += 1
+            try:
+                obj = tl.decode(packet.data)
+            except tl.TLDecodeError as e:
+                log.warning("%s: dropping undecodable packet: %s", self.name, e)
+                return
+            await self._packets_send.send(obj)
+        elif kind is tl.TcpQueryAnswer or kind is tl.TcpQueryError:
+            pending = self._pending.pop(packet.id, None)
+            if pending is None:
+                if packet.id in self._abandoned:
+                    log.debug("%s: late answer to abandoned query %d", self.name, packet.id)
+                    return
+                raise ProtocolError(f"answer to unknown query id {packet.id}")
+            if kind is tl.TcpQueryAnswer:
+                pending.result = packet.data
+            else:
+                pending.error = QueryError(packet.code, packet.message)
+            pending.event.set()
+        elif kind is tl.TcpQuery:
+            self.stats.queries_received += 1
+            await self._query_slots.acquire_on_behalf_of(packet.id)
+            assert self._nursery is not None
+            self._nursery.start_soon(self._serve_query, packet.id, packet.data)
+        elif kind is tl.TcpPing:
+            await self._enqueue(tl.encode(tl.TcpPong(id=packet.id)))
+        elif kind is tl.TcpPong:
+            pass  # receiving it already re-armed the idle timer
+        else:
+            log.debug("%s: ignoring stray %s", self.name, packet.TL_NAME)
+
+    async def _on_init_packet(self, packet: tl.TLObject) -> None:
+        if self.role is Role.ACCEPTOR:
+            if not isinstance(packet, tl.TcpConnect):
+                raise ProtocolError(f"expected tcp.connect first, got {packet.TL_NAME}")
+            await self._enqueue(tl.encode(tl.TcpConnected(id=packet.id)))
+        else:
+            if not isinstance(packet, tl.TcpConnected):
+                raise ProtocolError(f"expected tcp.connected first, got {packet.TL_NAME}")
+            if packet.id != self._connect_id:
+                raise ProtocolError("tcp.connected answers another connection id")
+        self.ready = True
+        self._ready_event.set()
+
+    async def _serve_query(self, qid: int, data: bytes) -> None:
+        close_after = False
+        try:
+            try:
+                query = tl.decode(data)
+                answer = await self.handler.on_query(self, query)
+                reply: tl.TLObject = tl.TcpQueryAnswer(id=qid, data=tl.encode(answer))
+            except tl.TLDecodeError as e:
+                reply = tl.TcpQueryError(id=qid, code=0, message=str(e))
+            except QueryError as e:
+                reply = tl.TcpQueryError(id=qid, code=e.code, message=e.message)
+                close_after = e.close
+            except ProtocolError as e:
+                reply = tl.TcpQueryError(id=qid, code=ERROR_PROTOVIOLATION, message=str(e))
+                close_after = True
+            except Exception:
+                log.exception("%s: query handler failed", self.name)
+                reply = tl.TcpQueryError(id=qid, code=0, message="internal error")
+            try:
+                await self._enqueue(tl.encode(reply))
+            except SessionClosed:
+                return
+            if close_after:
+                self.close(f"closed after answering {reply.TL_NAME} with an error")
+        finally:
+            self._query_slots.release_on_behalf_of(qid)
+
+    async def _dispatch_packets(self) -> None:
+        async for packet in self._packets_recv:
+            try:
+                await self.handler.on_packet(self, packet)
+            except ProtocolError as e:
+                self._violation(f"{packet.TL_NAME}: {e}", e)
+                return
+            except Exception as e:
+                log.exception("%s: packet handler failed on %s", self.name, packet.TL_NAME)
+                self.close(f"internal error handling {packet.TL_NAME}: {e!r}", error=e)
+                return
+
+    async def _watchdog(self) -> None:
+        cfg = self.config
+        while True:
+            now = trio.current_time()
+            limit = cfg.connect_timeout if not self.ready else cfg.idle_timeout
+            idle_deadline = self._last_recv + limit
+            if now >= idle_deadline:
+                what = "connection set-up" if not self.ready else "idle"
+                self.close(f"{what} timeout: nothing received for {limit:g} s", error=TimeoutError())
+                return
+            wake = idle_deadline
+            if self.ready and cfg.ping_after is not None and not self._pinged:
+                ping_at = self._last_recv + cfg.ping_after
+                if now >= ping_at:
+                    self._pinged = True
+                    await self._enqueue(tl.encode(tl.TcpPing(id=secrets.randbits(63))))
+                    continue
+                wake = min(wake, ping_at)
+            await trio.sleep_until(wake)
+
+
+class _no_timeout:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+@asynccontextmanager
+async def open_session(
+    stream: trio.abc.Stream,
+    *,
+    role: Role,
+    handler: SessionHandler | None = None,
+    config: SessionConfig | None = None,
+    read_preamble: bool = False,
+    name: str | None = None,
+) -> AsyncIterator[Session]:
+    """Run a session over `stream` for the duration of the block; yields once it is ready.
+
+    The dialer sends `tcp.connect` and waits for `tcp.connected`; the acceptor waits for
+    `tcp.connect` and answers. With `read_preamble`, the router's `AttestedPeerInfo` is read
+    first and kept in `session.peer_info`. Raises `SessionClosed` if the connection fails
+    before it is ready. The stream is closed when the block exits.
+    """
+    session = Session(
+        stream,
+        role,
+        handler,
+        config or SessionConfig.for_role(role),
+        name or f"{role.value}-session",
+        read_preamble,
+    )
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(session._writer)
+        await nursery.start(session._run)
+        try:
+            with trio.CancelScope() as wait_scope:
+                nursery.start_soon(_cancel_when_closed, session, wait_scope)
+                await session._ready_event.wait()
+            if not session.ready:
+                raise SessionClosed(session.close_reason or "closed before ready")
+            yield session
+        finally:
+            session.close()
+
+
+async def _cancel_when_closed(session: Session, scope: trio.CancelScope) -> None:
+    await session.wait_closed()
+    scope.cancel()
