@@ -190,3 +190,17 @@ def test_root_key_id_shape():
     with pytest.raises(q.QuoteError):
         q.root_key_id(b"\x04" * 64)
     assert q.root_key_id(b"\x04" + bytes(64)) == hashlib.sha384(b"\x04" + bytes(64)).digest()
+
+
+def test_sans_io_modules_do_not_import_trio():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import cocoon.ratls.quote, cocoon.ratls.cert, cocoon.ratls.policy, cocoon.ratls.pow\n"
+        "import cocoon.ratls.dcap, cocoon.ratls.identity, cocoon.ratls.tdx_guest\n"
+        "print('trio' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
