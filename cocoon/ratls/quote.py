@@ -20,7 +20,6 @@ import struct
 import attrs
 
 from cocoon.errors import AttestationError, DecodeError
-from cocoon.net.preamble import SgxMeasurements, TdxMeasurements
 
 __all__ = [
     "FAKE_IMAGE_HASH",
@@ -68,6 +67,41 @@ INTEL_ROOT_KEY_ID = bytes.fromhex(
 )
 ZERO48 = bytes(48)
 FAKE_IMAGE_HASH = hashlib.sha256(bytes(448)).digest()  # 5c55c8f4...4b61
+
+
+def _sized(n: int):  # attrs validator factory
+    def check(instance: object, attribute: attrs.Attribute, value: bytes) -> None:
+        if not isinstance(value, bytes) or len(value) != n:
+            raise ValueError(f"{attribute.name} must be {n} bytes")
+
+    return check
+
+
+@attrs.frozen
+class TdxMeasurements:
+    """The TDX measurement registers and report data (the reference's TdxAttestationData).
+
+    Same fields as `cocoon.net.preamble.TdxMeasurements`; kept here so that this sans-IO
+    module does not import the trio-based `cocoon.net` package.
+    """
+
+    mr_td: bytes = attrs.field(validator=_sized(48))
+    mr_config_id: bytes = attrs.field(validator=_sized(48))
+    mr_owner: bytes = attrs.field(validator=_sized(48))
+    mr_owner_config: bytes = attrs.field(validator=_sized(48))
+    rtmr: tuple[bytes, bytes, bytes, bytes] = attrs.field(converter=tuple)
+    report_data: bytes = attrs.field(validator=_sized(64))
+
+    @rtmr.validator
+    def _check_rtmr(self, attribute: attrs.Attribute, value: tuple[bytes, ...]) -> None:
+        if len(value) != 4 or any(not isinstance(r, bytes) or len(r) != 48 for r in value):
+            raise ValueError("rtmr must be four 48-byte registers")
+
+
+@attrs.frozen
+class SgxMeasurements:
+    mr_enclave: bytes = attrs.field(validator=_sized(32))
+    report_data: bytes = attrs.field(validator=_sized(64))
 
 
 class QuoteError(AttestationError, DecodeError):

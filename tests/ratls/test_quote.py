@@ -202,3 +202,17 @@ def test_sgx_body_and_v3_quote_build_round_trip():
     assert quote.body == body and quote.signature_data() == b"sig"
     with pytest.raises(q.QuoteError, match="vendor id"):
         q.build_sgx_quote(body, qe_vendor_id=b"short")
+
+
+def test_sans_io_modules_do_not_import_trio():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import cocoon.ratls.quote, cocoon.ratls.cert, cocoon.ratls.policy, cocoon.ratls.pow\n"
+        "import cocoon.ratls.dcap, cocoon.ratls.identity, cocoon.ratls.tdx_guest\n"
+        "print('trio' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
