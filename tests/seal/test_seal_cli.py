@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import argparse
 import hashlib
+import json
 import stat
 import subprocess
 import sys
 from functools import partial
 
+import pytest
 import trio
 
-from cocoon.roles.seal import SealAddress, SoftwareEnclave, get_persistent_key
+from cocoon.errors import ConfigError
+from cocoon.roles.seal import (
+    EnclavePolicy,
+    FakeTdxGuest,
+    SealAddress,
+    SealClientConfig,
+    SoftwareEnclave,
+    cli_client,
+    get_persistent_key,
+)
 from cocoon.roles.seal.framing import FrameDecoder, encode_frame
 from cocoon.roles.seal.messages import GetPersistentKey, PersistentKey
 from cocoon.roles.seal.transport import receive_frame
@@ -85,3 +97,25 @@ async def test_seal_server_process_serves_keys(client_config):
 async def test_seal_server_without_fake_says_why():
     proc = await cocoon("seal-server", "--tcp", "127.0.0.1", "-p", "1")
     assert proc.returncode == 2 and b"--fake" in proc.stderr
+
+
+def parse_client_args(*argv: str) -> SealClientConfig:
+    parser = argparse.ArgumentParser()
+    cli_client.add_arguments(parser)
+    return cli_client.config_from_args(parser.parse_args(argv))
+
+
+def test_seal_client_options(tmp_path):
+    td = tmp_path / "td.json"
+    td.write_text(json.dumps({"mr_td": "ab" * 48, "rtmr3_events": ["cocoon:tdx_inited"]}))
+    config = parse_client_args(
+        "--fake", "--fake-td", str(td), "-k", "app", "--cid", "3", "-p", "7", "-m", "cd" * 32, "-s"
+    )
+    assert config.key_name == b"app" and config.address == SealAddress.vsock(3, 7)
+    assert config.fake_guest == FakeTdxGuest(mr_td=b"\xab" * 48).extend_rtmr3(b"cocoon:tdx_inited")
+    assert config.policy == EnclavePolicy({b"\xcd" * 32}, skip_validation=True)
+    assert parse_client_args("--fake").key_name == b"default"
+    with pytest.raises(ConfigError, match="once"):
+        parse_client_args("--fake", "a", "-k", "b")
+    with pytest.raises(ConfigError, match="needs --fake"):
+        parse_client_args("-s", "--fake-td", str(td))
