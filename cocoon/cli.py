@@ -21,6 +21,8 @@ from collections.abc import Sequence
 COMMANDS: dict[str, tuple[str, str]] = {
     "tl": ("cocoon.tl.__main__", "TL schema tools: constructor ids, encode/decode"),
     "wire": ("cocoon.net.wire_cli", "decode captured COCOON byte streams into TL objects"),
+    "ratls": ("cocoon.ratls.cli", "RA-TLS tools: gen-cert, quote-info"),
+    "router": ("cocoon.roles.router.cli", "RA-TLS router: reverse and SOCKS5 forward proxy"),
 }
 
 
