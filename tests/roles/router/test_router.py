@@ -293,16 +293,36 @@ async def test_socks5_target_refusing_pow(nursery):
     assert handle.stats()["total"]["rejected"] == 1
 
 
-def test_preamble_frame_shape():
-    # 4-byte length prefix then the body, as the inner services read it
+def test_preamble_vectors_of_the_spec():
+    """Spec 20 section 6.6: the frame the router writes for a fake-TDX and an `any` peer."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from cocoon.ratls.cert import raw_public_key
     from cocoon.ratls.connect import RatlsPeer
-    from cocoon.ratls.quote import AttestationData
+    from cocoon.ratls.quote import AttestationData, fake_quote_attestation, report_data_for_key
     from cocoon.roles.router import peer_info
 
-    peer = RatlsPeer(bytes(32), AttestationData(None), "any", certificate=None)
-    frame = peer_info(peer, ("127.0.0.1", 40000), ("10.0.0.2", 11001))
-    assert struct.unpack_from("<I", frame)[0] == len(frame) - 4 == 120
-    assert hashlib.sha256(frame).hexdigest() != ""  # exact vectors are checked in tests/net
+    key = raw_public_key(ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
+    fake = fake_quote_attestation(report_data_for_key(key))
+    src, dst = ("127.0.0.1", 40000), ("10.0.0.2", 11001)
+    frame = peer_info(RatlsPeer(key, fake, "fake_tdx", certificate=None), src, dst)
+    assert struct.unpack_from("<I", frame)[0] == len(frame) - 4 == 572
+    assert frame.startswith(bytes.fromhex("3c020000 01000000 00000000"))
+    assert frame.endswith(
+        bytes.fromhex(
+            "64125531b8000000 093132372e302e302e31 0000 409c0000 0831302e302e302e32000000 f92a0000"
+        )
+    )
+    assert (
+        hashlib.sha256(frame).hexdigest()
+        == "ffb851c813afe845bef8969303ba94b17ca280a8ba94d710bb77beaab09015f3"
+    )
+    frame = peer_info(RatlsPeer(key, AttestationData(None), "any", certificate=None), src, dst)
+    assert len(frame) - 4 == 120
+    assert (
+        hashlib.sha256(frame).hexdigest()
+        == "212d695be1743d3200f5b42558a028f50f6c96376e3f5f9d2eb0efd4b5ec5e7d"
+    )
 
 
 @pytest.mark.parametrize("kind", [PortKind.REVERSE, PortKind.FORWARD])
@@ -311,3 +331,35 @@ def test_port_needs_destination(kind):
 
     with pytest.raises(ConfigError, match="destination"):
         PortConfig(kind, 11001, "any")
+
+
+async def test_router_reloads_its_certificate_without_dropping_tunnels(nursery, tmp_path):
+    import os
+
+    inner = Inner()
+    inner_port = await start_inner(nursery, inner)
+    base, first = fake_cert_base(tmp_path, "proxy")
+    cfg = router_config(
+        PortConfig(PortKind.REVERSE, 0, "any", "127.0.0.1", inner_port, bind_host="127.0.0.1"),
+        cert_base=base,
+        refresh_interval=0.05,
+    )
+    handle = await nursery.start(run_router, cfg)
+    client = Identity.generate("none")
+    old = await open_ratls_stream("127.0.0.1", handle.bound[0], client, POLICIES["fake_tdx"])
+    assert old.peer.public_key == first.public_key
+    second = Identity.generate("fake")
+    second.write(base)
+    for path in (tmp_path / "proxy_cert.pem", tmp_path / "proxy_key.pem"):
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**10))
+    with trio.fail_after(5):
+        while handle.identity.generation == 0:  # noqa: ASYNC110 - polling the reload task
+            await trio.sleep(0.02)
+    new = await open_ratls_stream("127.0.0.1", handle.bound[0], client, POLICIES["fake_tdx"])
+    assert new.peer.public_key == second.public_key
+    for stream in (old, new):
+        await stream.send_all(b"alive")
+        assert await stream.receive_some() == b"alive"
+        await stream.aclose()
+    assert handle.stats()["certificate_generation"] == 1
