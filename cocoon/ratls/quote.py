@@ -34,6 +34,7 @@ __all__ = [
     "TdReport",
     "TdReportBody",
     "TdxMeasurements",
+    "build_sgx_quote",
     "build_td_report",
     "fake_quote_attestation",
     "image_hash",
@@ -224,6 +225,22 @@ class SgxReportBody:
     def measurements(self) -> SgxMeasurements:
         return SgxMeasurements(mr_enclave=self.mr_enclave, report_data=self.report_data)
 
+    def to_bytes(self) -> bytes:
+        """The 384-byte body (reserved fields zero); `parse` of it gives this body back."""
+        sizes = {"cpu_svn": 16, "attributes": 16, "mr_enclave": 32, "mr_signer": 32}
+        sizes["report_data"] = 64
+        for name, size in sizes.items():
+            _check(len(getattr(self, name)) == size, f"SGX report {name} must be {size} bytes")
+        buf = bytearray(SGX_REPORT_BODY_SIZE)
+        buf[0:16] = self.cpu_svn
+        struct.pack_into("<I", buf, 16, self.misc_select)
+        buf[48:64] = self.attributes
+        buf[64:96] = self.mr_enclave
+        buf[128:160] = self.mr_signer
+        struct.pack_into("<HH", buf, 256, self.isv_prod_id, self.isv_svn)
+        buf[320:384] = self.report_data
+        return bytes(buf)
+
 
 @attrs.frozen
 class Quote:
@@ -292,6 +309,24 @@ def parse_quote(data: bytes) -> Quote:
         len(data) >= offset + size, f"quote of {len(data)} bytes is truncated (body needs {size})"
     )
     return Quote(header, parser(data[offset : offset + size]), offset, data)
+
+
+def build_sgx_quote(
+    body: SgxReportBody,
+    *,
+    qe_vendor_id: bytes,
+    signature_data: bytes = b"",
+    user_data: bytes = bytes(20),
+) -> bytes:
+    """A v3 SGX quote (the form Intel's quoting library emits for enclaves): header (key
+    type 2, TEE type SGX), the 384-byte body, then `u32 length` + signature data.
+
+    Whoever builds one picks the QE vendor id and signature data; the seal protocol's software
+    mode (spec 20 section 7.7) marks its quotes with a zero vendor id and no signature."""
+    _check(len(qe_vendor_id) == 16, "QE vendor id must be 16 bytes")
+    _check(len(user_data) == 20, "quote user data must be 20 bytes")
+    header = struct.pack("<HHIHH", 3, 2, TEE_TYPE_SGX, 0, 0) + qe_vendor_id + user_data
+    return header + body.to_bytes() + struct.pack("<I", len(signature_data)) + signature_data
 
 
 # --- attestation data and the image hash (spec 20 section 3.6) ---

@@ -192,6 +192,18 @@ def test_root_key_id_shape():
     assert q.root_key_id(b"\x04" + bytes(64)) == hashlib.sha384(b"\x04" + bytes(64)).digest()
 
 
+def test_sgx_body_and_v3_quote_build_round_trip():
+    body = q.SgxReportBody.parse(_sgx_body(b"\x11" * 32, b"\x22" * 64))
+    assert q.SgxReportBody.parse(body.to_bytes()) == body
+    raw = q.build_sgx_quote(body, qe_vendor_id=bytes(16), signature_data=b"sig")
+    assert len(raw) == 48 + 384 + 4 + 3
+    quote = q.parse_quote(raw)
+    assert quote.header == q.QuoteHeader(3, 2, 0, bytes(16), bytes(20))
+    assert quote.body == body and quote.signature_data() == b"sig"
+    with pytest.raises(q.QuoteError, match="vendor id"):
+        q.build_sgx_quote(body, qe_vendor_id=b"short")
+
+
 def test_sans_io_modules_do_not_import_trio():
     import subprocess
     import sys
