@@ -21,6 +21,8 @@ from collections.abc import Sequence
 COMMANDS: dict[str, tuple[str, str]] = {
     "tl": ("cocoon.tl.__main__", "TL schema tools: constructor ids, encode/decode"),
     "wire": ("cocoon.net.wire_cli", "decode captured COCOON byte streams into TL objects"),
+    "ratls": ("cocoon.ratls.cli", "RA-TLS tools: gen-cert, quote-info"),
+    "router": ("cocoon.roles.router.cli", "RA-TLS router: reverse and SOCKS5 forward proxy"),
     "seal-server": ("cocoon.roles.seal.cli_server", "answer seal key requests (software enclave)"),
     "seal-client": ("cocoon.roles.seal.cli_client", "get a persistent key from the seal server"),
 }

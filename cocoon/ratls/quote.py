@@ -362,9 +362,10 @@ def image_hash(m: TdxMeasurements | SgxMeasurements | None) -> bytes:
     """SHA-256 of the measurements with REPORTDATA zeroed; 32 zero bytes without attestation."""
     if m is None:
         return bytes(32)
-    if isinstance(m, TdxMeasurements):
-        return hashlib.sha256(tdx_attestation_bytes(m)[:384] + bytes(64)).digest()
-    return hashlib.sha256(m.mr_enclave + bytes(64)).digest()
+    # By shape, so that the preamble codec's measurement classes work too.
+    if hasattr(m, "mr_enclave"):
+        return hashlib.sha256(m.mr_enclave + bytes(64)).digest()
+    return hashlib.sha256(tdx_attestation_bytes(m)[:384] + bytes(64)).digest()
 
 
 def report_data_for_key(public_key: bytes) -> bytes:
