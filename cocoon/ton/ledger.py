@@ -18,6 +18,9 @@ import attrs
 from pytoniq_core import Address, Cell
 
 from cocoon.ton.cells import cell_hash, to_boc
+from cocoon.ton.errors import AccountNotFoundError
+from cocoon.ton.root import RootConfig
+from cocoon.ton.storage import ClientStorage, ProxyStorage, WalletStorage, WorkerStorage
 
 
 class AccountStatus(enum.Enum):
@@ -121,3 +124,32 @@ class Ledger(abc.ABC):
     @abc.abstractmethod
     async def now(self) -> int:
         """Chain time (unix seconds), for `valid_until` and unlock times."""
+
+
+_STORAGE_KINDS = ("root", "proxy", "client", "worker", "wallet")
+
+
+async def read_root_config(ledger: Ledger, root: Address) -> RootConfig:
+    """Parse the root contract's current data into a `RootConfig`."""
+    state = await ledger.get_account(root)
+    if not state.active or state.data is None:
+        raise AccountNotFoundError(f"no root contract at {root.to_str(False)}")
+    return RootConfig.from_data(state.data)
+
+
+async def read_contract(ledger: Ledger, address: Address, kind: str) -> Any:
+    """A contract's data as plain attrs: `ProxyStorage`, `ClientStorage`, `WorkerStorage`,
+    `WalletStorage` or `RootConfig` for kind "proxy", "client", "worker", "wallet", "root"."""
+    if kind not in _STORAGE_KINDS:
+        raise ValueError(f"unknown contract kind {kind!r}")
+    state = await ledger.get_account(address)
+    if not state.active or state.data is None:
+        raise AccountNotFoundError(f"no {kind} contract at {address.to_str(False)}")
+    parser = {
+        "root": RootConfig.from_data,
+        "proxy": ProxyStorage.from_cell,
+        "client": ClientStorage.from_cell,
+        "worker": WorkerStorage.from_cell,
+        "wallet": WalletStorage.from_cell,
+    }[kind]
+    return parser(state.data)

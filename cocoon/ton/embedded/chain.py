@@ -265,24 +265,28 @@ class Chain:
         msg = InternalMessage(
             dest=dest, value=value, body=body, state_init=state_init, bounce=bounce, src=acc.address
         )
+        start = len(self._new_txs)
         lt = self._next_lt(0)
         acc.balance -= value + fee
         self.fees_collected += fee
         out = self._emit([msg], lt)
         self._record(acc, lt, None, out, True, 0, fee)
-        return self.run_until_idle()
+        return self._run(start)
 
     def submit_external(self, message: Cell | bytes) -> list[Transaction]:
         """Process an external message, then everything it causes. Rejections raise
         `ExternalRejectedError` and change nothing."""
         cell = from_boc(message) if isinstance(message, bytes | bytearray) else message
         ext = ExternalMessage.from_cell(cell)
+        start = len(self._new_txs)
         self._process_external(ext)
-        return self.run_until_idle()
+        return self._run(start)
 
     def run_until_idle(self, max_steps: int = MAX_STEPS) -> list[Transaction]:
         """Deliver queued messages in logical-time order until none is left."""
-        start = len(self._new_txs)
+        return self._run(len(self._new_txs), max_steps)
+
+    def _run(self, start: int, max_steps: int = MAX_STEPS) -> list[Transaction]:
         steps = 0
         while self._queue:
             steps += 1
