@@ -47,7 +47,13 @@ class SyncWallet:
             return 0
         return WalletStorage.from_cell(state.data).seqno
 
-    def external(self, *transfers: Transfer, seqno: int | None = None, valid_for: int = 3600, seed: bytes | None = None) -> bytes:
+    def external(
+        self,
+        *transfers: Transfer,
+        seqno: int | None = None,
+        valid_for: int = 3600,
+        seed: bytes | None = None,
+    ) -> bytes:
         state = self.chain.state(self.address)
         ext = build_wallet_external(
             self.contract,

@@ -17,7 +17,9 @@ from cocoon.ton.bodies.common import DoNotProcess, ProxySaveState, _Rest
 from cocoon.ton.bodies.root import NetAddrCodec
 from cocoon.ton.errors import UnknownOpcodeError
 
-addresses = st.builds(lambda wc, h: Address((wc, h)), st.sampled_from([0, -1]), st.binary(min_size=32, max_size=32))
+addresses = st.builds(
+    lambda wc, h: Address((wc, h)), st.sampled_from([0, -1]), st.binary(min_size=32, max_size=32)
+)
 small_cells = st.builds(
     lambda n, v: begin_cell().store_uint(v % (1 << n), n).end_cell(),
     st.integers(1, 64),
@@ -47,7 +49,9 @@ def strategy_for(codec: layout.Codec) -> st.SearchStrategy[Any]:
         return st.none() | st.one_of(*(strategy_for_class(c) for c in codec._choices().values()))
     if isinstance(codec, NetAddrCodec):
         return st.builds(
-            ton.NetAddr, st.text(st.characters(max_codepoint=255), max_size=127), st.sampled_from([0, 1])
+            ton.NetAddr,
+            st.text(st.characters(max_codepoint=255), max_size=127),
+            st.sampled_from([0, 1]),
         )
     raise AssertionError(f"no strategy for {codec!r}")
 
@@ -69,7 +73,12 @@ def all_bodies() -> list[tuple[str, type]]:
     for contract in bodies.CONTRACT_BODIES:
         for name in dir(bodies):
             cls = getattr(bodies, name)
-            if isinstance(cls, type) and issubclass(cls, layout.Body) and hasattr(cls, "OP") and cls is not bodies.SignedBody:
+            if (
+                isinstance(cls, type)
+                and issubclass(cls, layout.Body)
+                and hasattr(cls, "OP")
+                and cls is not bodies.SignedBody
+            ):
                 if int(cls.OP) in bodies.CONTRACT_BODIES[contract] and (contract, cls) not in seen:
                     seen.append((contract, cls))
     return seen
@@ -129,7 +138,11 @@ def _variants(cell: Cell) -> list[Cell]:
     return out
 
 
-@pytest.mark.parametrize(("contract", "cls"), [b for b in BODIES if b[1] not in (DoNotProcess, ProxySaveState)], ids=lambda x: getattr(x, "__name__", x))
+@pytest.mark.parametrize(
+    ("contract", "cls"),
+    [b for b in BODIES if b[1] not in (DoNotProcess, ProxySaveState)],
+    ids=lambda x: getattr(x, "__name__", x),
+)
 @settings(max_examples=5, deadline=None)
 @given(data=st.data())
 def test_malformed_bodies_are_refused(contract: str, cls: type, data: st.DataObject) -> None:

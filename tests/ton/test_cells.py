@@ -73,8 +73,12 @@ def test_state_init_layout() -> None:
     stakes=st.tuples(coins, coins),
     with_codes=st.tuples(st.booleans(), st.booleans(), st.booleans()),
 )
-def test_params_round_trip(version, pv, uid, test, price, fee, mults, delays, stakes, with_codes) -> None:
-    codes = [ton.local_code(k) if w else None for k, w in zip(("p", "w", "c"), with_codes, strict=True)]
+def test_params_round_trip(
+    version, pv, uid, test, price, fee, mults, delays, stakes, with_codes
+) -> None:
+    codes = [
+        ton.local_code(k) if w else None for k, w in zip(("p", "w", "c"), with_codes, strict=True)
+    ]
     p = ton.Params(
         struct_version=version,
         params_version=pv,
@@ -192,10 +196,46 @@ def test_root_config_refuses_malformed_data() -> None:
 @pytest.mark.parametrize(
     "cls,cell",
     [
-        (ton.ProxyStorage, lambda: ton.ProxyContract(addr(1), b"\x05" * 32, addr(2), ton.local_params()).initial_storage().to_cell()),
-        (ton.ClientStorage, lambda: ton.ClientStorage(addr(1), addr(2), b"\x05" * 32, ton.local_params().without_codes(), state=1, balance=5, stake=7, tokens_used=9, unlock_ts=11, secret_hash=b"\x06" * 32).to_cell()),
-        (ton.WorkerStorage, lambda: ton.WorkerStorage(addr(1), addr(2), b"\x05" * 32, ton.local_params().without_codes(), state=2, tokens=99).to_cell()),
-        (ton.WalletStorage, lambda: ton.WalletStorage(b"\x05" * 32, addr(3), seqno=4, subwallet=5, status=1).to_cell()),
+        (
+            ton.ProxyStorage,
+            lambda: (
+                ton.ProxyContract(addr(1), b"\x05" * 32, addr(2), ton.local_params())
+                .initial_storage()
+                .to_cell()
+            ),
+        ),
+        (
+            ton.ClientStorage,
+            lambda: ton.ClientStorage(
+                addr(1),
+                addr(2),
+                b"\x05" * 32,
+                ton.local_params().without_codes(),
+                state=1,
+                balance=5,
+                stake=7,
+                tokens_used=9,
+                unlock_ts=11,
+                secret_hash=b"\x06" * 32,
+            ).to_cell(),
+        ),
+        (
+            ton.WorkerStorage,
+            lambda: ton.WorkerStorage(
+                addr(1),
+                addr(2),
+                b"\x05" * 32,
+                ton.local_params().without_codes(),
+                state=2,
+                tokens=99,
+            ).to_cell(),
+        ),
+        (
+            ton.WalletStorage,
+            lambda: ton.WalletStorage(
+                b"\x05" * 32, addr(3), seqno=4, subwallet=5, status=1
+            ).to_cell(),
+        ),
     ],
 )
 def test_storage_round_trips_and_refuses_truncation(cls, cell) -> None:

@@ -60,7 +60,12 @@ def test_charge_arithmetic() -> None:
     c = ton.charge(tokens_used=10, balance=100, new_tokens_used=30, price_per_token=2)
     assert (c.tokens_used, c.balance, c.charged, c.shortfall) == (30, 60, 40, 0)
     c = ton.charge(tokens_used=10, balance=100, new_tokens_used=60, price_per_token=2)
-    assert (c.tokens_used, c.balance, c.charged, c.shortfall) == (60, 0, 100, 0)  # cost == balance -> 0
+    assert (c.tokens_used, c.balance, c.charged, c.shortfall) == (
+        60,
+        0,
+        100,
+        0,
+    )  # cost == balance -> 0
     c = ton.charge(tokens_used=10, balance=100, new_tokens_used=100, price_per_token=2)
     assert (c.balance, c.charged, c.shortfall) == (0, 100, 80)
     c = ton.charge(tokens_used=10, balance=100, new_tokens_used=5, price_per_token=2)
@@ -78,8 +83,12 @@ def test_payout_split_and_credit_view() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(0, 10**12), st.integers(0, 10**15), st.integers(0, 10**12), st.integers(1, 10**6))
-def test_charge_never_goes_below_zero_nor_refunds(used: int, balance: int, new: int, price: int) -> None:
+@given(
+    st.integers(0, 10**12), st.integers(0, 10**15), st.integers(0, 10**12), st.integers(1, 10**6)
+)
+def test_charge_never_goes_below_zero_nor_refunds(
+    used: int, balance: int, new: int, price: int
+) -> None:
     c = ton.charge(used, balance, new, price)
     assert 0 <= c.balance <= balance
     assert c.charged == balance - c.balance

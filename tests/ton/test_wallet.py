@@ -59,14 +59,23 @@ def test_first_external_deploys_and_sends(net) -> None:
     assert storage.public_key == w.contract.public_key and storage.owner == net.proxy_owner
     assert net.chain.get_method(w.address, "seqno") == [1]
     assert net.chain.get_method(w.address, "get_owner_address") == [net.proxy_owner]
-    assert net.chain.get_method(w.address, "get_public_key") == [int.from_bytes(w.contract.public_key, "big")]
+    assert net.chain.get_method(w.address, "get_public_key") == [
+        int.from_bytes(w.contract.public_key, "big")
+    ]
 
 
 def test_unsigned_and_wrongly_signed_externals_are_rejected(net) -> None:
     w = net.proxy_wallet
     w.send(pay(addr(60)))
-    order = WalletOrder(subwallet=0, valid_until=net.chain.now() + 60, seqno=1, messages=((0, pay(addr(60)).to_message().to_cell()),))
-    unsigned = ExternalMessage(dest=w.address, body=with_signature(bytes(64), order.unsigned_cell()))
+    order = WalletOrder(
+        subwallet=0,
+        valid_until=net.chain.now() + 60,
+        seqno=1,
+        messages=((0, pay(addr(60)).to_message().to_cell()),),
+    )
+    unsigned = ExternalMessage(
+        dest=w.address, body=with_signature(bytes(64), order.unsigned_cell())
+    )
     rejected(net, ton.to_boc(unsigned.to_cell()), ton.ExitCode.WALLET_BAD_SIGNATURE)
     rejected(net, w.external(pay(addr(60)), seed=b"\x77" * 32), ton.ExitCode.WALLET_BAD_SIGNATURE)
 
