@@ -239,6 +239,13 @@ def proxy_increase_stake(
     return Transfer(dest=proxy_sc, value=grams + 2 * COMMISSION_ESTIMATE, body=body)
 
 
+def proxy_close(payment: SignedPayment, send_excesses_to: Address | None = None) -> Transfer:
+    """A signed close request or close completion for the proxy's own contract (1 TON)."""
+    if payment.kind not in (PaymentKind.PROXY_CLOSE_REQUEST, PaymentKind.PROXY_CLOSE_COMPLETE):
+        raise ValueError(f"not a proxy close: {payment.kind.name}")
+    return submit_payment(payment, send_excesses_to=send_excesses_to)
+
+
 def proxy_owner_close(
     proxy_sc: Address, send_excesses_to: Address, *, query_id: int | None = None
 ) -> Transfer:

@@ -3,7 +3,8 @@
     wallet = Wallet(ledger, seed=node_wallet_key, owner=operator_address)
     await wallet.send(flows.client_top_up(client_sc, 5 * ONE_TON, wallet.address))
 
-One external is in flight at a time; up to 4 transfers ride in each, in order. `send` returns
+One external is in flight at a time; up to 4 transfers ride in each, in order, as many as
+the balance allows (value + 0.1 TON each, within min(1000 TON, balance), wallet >= 2.1 TON). `send` returns
 the wallet transactions that executed them ("sent" means the wallet ran them, not that the
 destination accepted them). An external that is not seen executed is resent every
 `resend_every` seconds until its `valid_until` passes; if the seqno moves on without it, it is
@@ -18,9 +19,9 @@ from pytoniq_core import Address, Cell
 from cocoon.ton.cells import cell_hash, to_boc
 from cocoon.ton.codes import COCOON_WALLET_CODE
 from cocoon.ton.constants import (
+    MIN_WALLET_BALANCE,
     WALLET_MAX_BATCH_VALUE,
     WALLET_MAX_MESSAGES,
-    WALLET_MIN_BALANCE,
     WALLET_TRANSFER_RESERVE,
     WALLET_VALID_FOR,
 )
@@ -32,14 +33,43 @@ from cocoon.ton.storage import WalletStorage
 from cocoon.ton.wallet import Transfer, build_wallet_external
 
 
-def check_funds(balance: int, transfers: list[Transfer] | tuple[Transfer, ...]) -> None:
-    """The runner's rule, with the running total the reference forgets: each transfer needs its
-    value plus 0.1 TON, all within min(1000 TON, balance); the wallet itself needs 2 TON."""
-    if balance < WALLET_MIN_BALANCE:
-        raise InsufficientFundsError(f"wallet holds {balance} nano, externals need 2 TON")
+def check_funds(
+    balance: int,
+    transfers: list[Transfer] | tuple[Transfer, ...],
+    low_balance: int = MIN_WALLET_BALANCE,
+) -> None:
+    """One external's rule, with the running total the reference forgets: each transfer needs
+    its value plus 0.1 TON, all within min(1000 TON, balance); the wallet needs `low_balance`."""
+    if balance < low_balance:
+        raise InsufficientFundsError(f"wallet holds {balance} nano, needs {low_balance} to send")
     need = sum(t.value + WALLET_TRANSFER_RESERVE for t in transfers)
     if need > min(WALLET_MAX_BATCH_VALUE, balance):
         raise InsufficientFundsError(f"transfers need {need} nano, wallet holds {balance}")
+
+
+def plan_batches(
+    balance: int,
+    transfers: list[Transfer] | tuple[Transfer, ...],
+    low_balance: int = MIN_WALLET_BALANCE,
+) -> list[tuple[Transfer, ...]]:
+    """Split transfers, in order, into externals of at most 4 that each fit (`check_funds`),
+    assuming each external spends its values. Refuses up front if any transfer cannot go."""
+    batches: list[tuple[Transfer, ...]] = []
+    i = 0
+    while i < len(transfers):
+        batch: list[Transfer] = []
+        while i < len(transfers) and len(batch) < WALLET_MAX_MESSAGES:
+            try:
+                check_funds(balance, [*batch, transfers[i]], low_balance)
+            except InsufficientFundsError:
+                if not batch:
+                    raise
+                break
+            batch.append(transfers[i])
+            i += 1
+        batches.append(tuple(batch))
+        balance -= sum(t.value for t in batch)
+    return batches
 
 
 class Wallet:
@@ -55,6 +85,7 @@ class Wallet:
         code: Cell = COCOON_WALLET_CODE,
         valid_for: int = WALLET_VALID_FOR,
         resend_every: float = 30.0,
+        low_balance: int = MIN_WALLET_BALANCE,
     ) -> None:
         self.ledger = ledger
         self._seed = seed
@@ -64,6 +95,7 @@ class Wallet:
         self.address = self.contract.address
         self.valid_for = valid_for
         self.resend_every = resend_every
+        self.low_balance = low_balance
         self._lock = trio.Lock()
 
     @property
@@ -84,17 +116,19 @@ class Wallet:
         return WalletStorage.from_cell(state.data).seqno
 
     async def send(self, *transfers: Transfer) -> list[Transaction]:
-        """Send `transfers` in order, at most 4 per external; one wallet transaction per batch."""
+        """Send `transfers` in order, at most 4 per external; one wallet transaction per batch.
+        Raises `InsufficientFundsError` before sending anything if they cannot all go."""
         done = []
         async with self._lock:
-            for i in range(0, len(transfers), WALLET_MAX_MESSAGES):
-                done.append(await self._send_batch(transfers[i : i + WALLET_MAX_MESSAGES]))
+            plan = plan_batches(await self.balance(), transfers, self.low_balance)
+            for batch in plan:
+                done.append(await self._send_batch(batch))
         return done
 
     async def _send_batch(self, batch: tuple[Transfer, ...]) -> Transaction:
         while True:
             state = await self.state()
-            check_funds(state.balance, batch)
+            check_funds(state.balance, batch, self.low_balance)
             seqno = 0
             if state.active and state.data is not None:
                 seqno = WalletStorage.from_cell(state.data).seqno

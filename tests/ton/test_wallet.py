@@ -180,10 +180,24 @@ async def test_async_wallet_batches_and_checks_funds() -> None:
     assert all(net.chain.balance(addr(80 + i)) == ONE for i in range(6))
     with pytest.raises(ton.InsufficientFundsError):
         await wallet.send(pay(addr(90), await wallet.balance()))
-    # Running total: each fits alone, together they do not.
+    # Running total: each fits alone, together they do not; nothing is sent.
     half = (await wallet.balance()) // 2
     with pytest.raises(ton.InsufficientFundsError):
         await wallet.send(pay(addr(90), half), pay(addr(91), half))
+    assert await wallet.seqno() == 2
+
+
+def test_batches_are_planned_by_count_and_money() -> None:
+    from cocoon.ton.wallet_client import plan_batches
+
+    t = [pay(addr(60), ONE) for _ in range(9)]
+    assert [len(b) for b in plan_batches(100 * ONE, t)] == [4, 4, 1]
+    # 4 TON: three transfers of 1 TON (+0.1 each) fit, a fourth would not, before or after.
+    assert [len(b) for b in plan_batches(4 * ONE, t[:3])] == [3]
+    with pytest.raises(ton.InsufficientFundsError):
+        plan_batches(4 * ONE, t[:4])
+    with pytest.raises(ton.InsufficientFundsError):
+        plan_batches(2 * ONE, t[:1])
 
 
 async def test_state_commit_mode_is_pay_fees_separately() -> None:
