@@ -100,7 +100,7 @@ async def test_a_restarted_network_keeps_its_money(tmp_path) -> None:
     )
     before = {k: a.balance for k, a in ledger.chain.accounts.items()}
     history = await ledger.get_transactions(proxy.address)
-    ledger.chain.store.close()
+    ledger.close()
 
     again = ton.EmbeddedLedger(path=path, clock=clock)
     assert {k: a.balance for k, a in again.chain.accounts.items()} == before
@@ -117,3 +117,10 @@ async def test_a_restarted_network_keeps_its_money(tmp_path) -> None:
     )
     assert (await ton.read_contract(again, client.address, "client")).tokens_used == 1000
     assert (await ton.read_root_config(again, root)).params_version == 1
+
+
+def test_the_package_docstring_example_runs() -> None:
+    import textwrap
+
+    code = ton.__doc__.split("::\n", 1)[1].split("\nImport rule")[0]
+    exec(compile(textwrap.dedent(code), "cocoon.ton docstring", "exec"), {})

@@ -29,8 +29,10 @@ STRANGER = addr(70)
 
 
 class Harness:
-    def __init__(self) -> None:
+    def __init__(self, fees: ton.FeeSchedule | None = None) -> None:
         self.net = net = make_net()
+        if fees is not None:
+            net.chain.fees = fees
         net.chain.create_user(STRANGER, 100 * T)
         for w in (net.proxy_wallet, net.client_wallet, net.worker_wallet):
             net.chain.mint(w.address, 1000 * T)
@@ -284,10 +286,7 @@ def payouts_to(net, address, txs) -> int:
     return total
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(steps)
-def test_random_operation_sequences_keep_the_invariants(ops) -> None:
-    h = Harness()
+def run_and_check(h: Harness, ops) -> None:
     n, chain = h.net, h.net.chain
     for op, arg in ops:
         people_before = h.people()
@@ -331,3 +330,15 @@ def test_random_operation_sequences_keep_the_invariants(ops) -> None:
             assert after[STRANGER] == people_before[STRANGER]
         else:
             assert after[STRANGER] <= people_before[STRANGER]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps)
+def test_random_operation_sequences_keep_the_invariants(ops) -> None:
+    run_and_check(Harness(), ops)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps)
+def test_invariants_hold_with_fees(ops) -> None:
+    run_and_check(Harness(ton.FeeSchedule(gas=5_000_000, forward=1_000_000)), ops)

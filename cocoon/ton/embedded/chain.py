@@ -5,8 +5,10 @@ Value model (spec 30 section 14.1): `raw_reserve(x, 0)` exact (failure aborts), 
 send modes 0, +1 (fees separately), +2 (ignore errors), 64 (carry the inbound value), 128
 (carry the whole remaining balance). A failed transaction keeps its old data and, if the message
 was bounceable, bounces its value (minus fees) with body `0xffffffff ++ first 256 bits`.
-Fees are a flat `gas` per computed transaction and a flat `forward` per sent message (both 0 by
-default); they are collected, so `minted == balances + fees + value in flight` always holds.
+Fees are a flat `gas` per computed transaction (paid out of the inbound value, never more, as
+TON's gas credit works; externals pay from the balance once accepted) and a flat `forward` per
+sent message (both 0 by default); they are collected, so `minted == balances + fees + value in
+flight` always holds.
 
 Accounts of kind "user" stand for human wallets (root owner, operators): they accept every
 message and send through `send_from_user`. Nothing else can move their money.
@@ -433,7 +435,8 @@ class Chain:
             acc.code, acc.data, acc.kind = backup
             self._fail(acc, lt, msg, info, ExitCode.COMPUTE_SKIPPED, 0)
             return
-        gas = min(self.fees.gas, acc.balance)
+        # The message pays its own gas, never more than it brought (TON's gas credit).
+        gas = min(self.fees.gas, msg.value)
         body = _nonempty(msg.body)
         if body is None:  # every contract ignores an empty body (and keeps the value)
             acc.balance -= gas

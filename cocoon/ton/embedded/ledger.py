@@ -78,6 +78,11 @@ class EmbeddedLedger(Ledger):
         await trio.lowlevel.checkpoint()
         return self.chain.now()
 
+    def close(self) -> None:
+        """Close the backing file, if any (the chain stays readable in memory)."""
+        if self.chain.store is not None:
+            self.chain.store.close()
+
     async def faucet(self, address: Address, amount: int) -> None:
         """Mint `amount` nano onto `address` (local networks only)."""
         await trio.lowlevel.checkpoint()
