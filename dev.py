@@ -33,7 +33,7 @@ def _wanted_stamp() -> str:
 
 
 def ensure_venv() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs on whatever python3 is at hand
         sys.exit(f"cocoon needs Python >= 3.11, this is {sys.version.split()[0]}")
     wanted = _wanted_stamp()
     if PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:

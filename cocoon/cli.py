@@ -21,15 +21,19 @@ from collections.abc import Sequence
 COMMANDS: dict[str, tuple[str, str]] = {
     "tl": ("cocoon.tl.__main__", "TL schema tools: constructor ids, encode/decode"),
     "wire": ("cocoon.net.wire_cli", "decode captured COCOON byte streams into TL objects"),
+    "seal-server": ("cocoon.roles.seal.cli_server", "answer seal key requests (software enclave)"),
+    "seal-client": ("cocoon.roles.seal.cli_client", "get a persistent key from the seal server"),
     "ton": ("cocoon.ton.cli", "TON contracts: derive addresses, inspect BOCs"),
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cocoon", description=__doc__.splitlines()[0])
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, (module, help_text) in COMMANDS.items():
+    for name, (_module, help_text) in COMMANDS.items():
         sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
@@ -50,3 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(module.run(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `cocoon ... | head`: the reader left; that is not an error of ours.
+        sys.stderr.close()
+        return 0

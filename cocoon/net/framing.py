@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import struct
 
-from cocoon.errors import ProtocolError
+from cocoon.errors import EncodeError, ProtocolError
 
 HEADER_SIZE = 8
 MIN_PAYLOAD = 4
@@ -28,6 +28,10 @@ class FrameSeqnoError(FrameError):
     pass
 
 
+class FrameEncodeError(EncodeError):
+    """A payload we were asked to send does not fit in one frame."""
+
+
 def _next_seqno(seqno: int) -> int:
     return seqno + 1 if seqno < 0x7FFFFFFF else -0x80000000  # i32 wraps
 
@@ -35,7 +39,7 @@ def _next_seqno(seqno: int) -> int:
 def encode_frame(seqno: int, payload: bytes) -> bytes:
     n = len(payload)
     if not MIN_PAYLOAD <= n <= MAX_PAYLOAD:
-        raise FrameSizeError(f"frame payload of {n} bytes is outside {MIN_PAYLOAD}..{MAX_PAYLOAD}")
+        raise FrameEncodeError(f"a {n}-byte payload does not fit in one frame")
     return _HEADER.pack(n, seqno) + payload
 
 

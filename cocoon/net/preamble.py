@@ -18,6 +18,7 @@ The captured reference session (policy `any`) carries a 120-byte preamble of thi
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 import attrs
 
@@ -34,7 +35,7 @@ class PreambleError(DecodeError):
     """The router preamble is missing, oversized or malformed."""
 
 
-def _sized(n: int):  # noqa: ANN202 - attrs validator factory
+def _sized(n: int) -> Callable[[object, attrs.Attribute, bytes], None]:
     def check(instance: object, attribute: attrs.Attribute, value: bytes) -> None:
         if not isinstance(value, bytes) or len(value) != n:
             raise ValueError(f"{attribute.name} must be {n} bytes")
@@ -125,7 +126,9 @@ def decode_preamble_body(body: bytes) -> AttestedPeerInfo:
             variant = r.int()
             if variant == TDX_VARIANT:
                 regs = [r.raw(48) for _ in range(8)]
-                attestation = TdxMeasurements(*regs[:4], rtmr=tuple(regs[4:]), report_data=r.raw(64))
+                attestation = TdxMeasurements(
+                    *regs[:4], rtmr=tuple(regs[4:]), report_data=r.raw(64)
+                )
             elif variant == SGX_VARIANT:
                 attestation = SgxMeasurements(mr_enclave=r.raw(32), report_data=r.raw(64))
             else:

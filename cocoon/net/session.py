@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import enum
 import logging
+import math
 import secrets
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
@@ -37,7 +38,15 @@ import trio
 
 from cocoon import tl
 from cocoon.errors import ProtocolError
-from cocoon.net.framing import FrameDecoder, FrameEncoder, FrameError
+from cocoon.net import codes
+from cocoon.net.framing import (
+    MAX_PAYLOAD,
+    MIN_PAYLOAD,
+    FrameDecoder,
+    FrameEncodeError,
+    FrameEncoder,
+    FrameError,
+)
 from cocoon.net.preamble import (
     AttestedPeerInfo,
     PreambleError,
@@ -47,10 +56,10 @@ from cocoon.net.preamble import (
 
 log = logging.getLogger("cocoon.net.session")
 
-# Error codes of the TON error space (spec 10 section 9.1).
-ERROR_PROTOVIOLATION = 621
-ERROR_TIMEOUT = 652
-ERROR_CANCELLED = 653
+# Kept under these names for the session's own use; the full table is `cocoon.net.codes`.
+ERROR_PROTOVIOLATION = codes.PROTOVIOLATION
+ERROR_TIMEOUT = codes.TIMEOUT
+ERROR_CANCELLED = codes.CANCELLED
 
 
 class Role(enum.Enum):
@@ -200,7 +209,7 @@ class Session:
         self,
         obj: tl.TLObject,
         *,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - maps to the protocol's 652 "Timeout"
         expect: type | tuple[type, ...] | str | None = None,
     ) -> Any:
         """Send `obj` as `tcp.query` and return the decoded answer.
@@ -212,14 +221,19 @@ class Session:
         data = tl.encode(obj)
         return tl.decode(await self.query_raw(data, timeout=timeout), expect)
 
-    async def query_raw(self, data: bytes, *, timeout: float | None = None) -> bytes:
+    async def query_raw(
+        self,
+        data: bytes,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - see `query`
+    ) -> bytes:
         """`query` on already-encoded bytes; returns the raw answer bytes."""
         self._check_open()
         qid = self._new_query_id()
         pending = self._pending[qid] = _Pending()
         completed = False
         try:
-            with trio.fail_after(timeout) if timeout is not None else _no_timeout():
+            with trio.fail_after(math.inf if timeout is None else timeout):
                 await self._enqueue(tl.encode(tl.TcpQuery(id=qid, data=data)))
                 self.stats.queries_sent += 1
                 await pending.event.wait()
@@ -244,6 +258,22 @@ class Session:
         await self._enqueue(tl.encode(tl.TcpPacket(data=data)))
         self.stats.packets_sent += 1
 
+    def start_soon(
+        self, fn: Callable[..., Awaitable[object]], *args: object, name: str | None = None
+    ) -> None:
+        """Run a task scoped to this session: it is cancelled when the session closes.
+
+        Handlers use it for work that must not hold up the next packet (a request being
+        served), so that nothing a connection started outlives the connection.
+        """
+        if self._nursery is None or self.closed:
+            raise SessionClosed(self.close_reason or "not running")
+        self._nursery.start_soon(self._guarded, fn, *args, name=name or fn)
+
+    async def wait_ready(self) -> None:
+        """Return once the connection handshake is done, or once the session closed."""
+        await self._ready_event.wait()
+
     async def wait_closed(self) -> None:
         await self._closed_event.wait()
 
@@ -262,6 +292,7 @@ class Session:
             pending.error = SessionClosed(reason)
             pending.event.set()
         self._pending.clear()
+        self._ready_event.set()  # wakes `open_session` if we never got ready
         self._work_scope.cancel()
         self._out_send.close()
         self._writer_scope.deadline = trio.current_time() + self.config.flush_timeout
@@ -285,6 +316,8 @@ class Session:
             self._abandoned.popitem(last=False)
 
     async def _enqueue(self, payload: bytes) -> None:
+        if not MIN_PAYLOAD <= len(payload) <= MAX_PAYLOAD:
+            raise FrameEncodeError(f"a {len(payload)}-byte payload does not fit in one frame")
         try:
             await self._out_send.send(payload)
         except (trio.ClosedResourceError, trio.BrokenResourceError):
@@ -313,32 +346,37 @@ class Session:
                     self.stats.bytes_out += size
             except (trio.BrokenResourceError, trio.ClosedResourceError) as e:
                 self.close(f"connection lost while sending: {e!r}")
-        # Flushed (or gave up): close our side; force it if the deadline already passed.
+        # Flushed (or gave up): close our side; force it if that takes too long.
         with trio.move_on_after(1) as scope:
-            await self.stream.aclose()
+            try:
+                await self.stream.aclose()
+            except (trio.BrokenResourceError, trio.ClosedResourceError):
+                pass
         if scope.cancelled_caught:
             await trio.aclose_forcefully(self.stream)
 
     async def _run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         with self._work_scope:
-            try:
-                async with trio.open_nursery() as nursery:
-                    self._nursery = nursery
-                    task_status.started()
-                    nursery.start_soon(self._watchdog)
-                    nursery.start_soon(self._dispatch_packets)
-                    await self._read_loop()
-            except trio.Cancelled:
-                raise
-            except (ProtocolError, tl.TLDecodeError) as e:
-                self._violation(str(e), e)
-            except (trio.BrokenResourceError, trio.ClosedResourceError) as e:
-                self.close(f"connection lost: {e!r}")
-            except Exception as e:
-                log.exception("%s: session crashed", self.name)
-                self.close(f"internal error: {e!r}", error=e)
-            else:
+            async with trio.open_nursery() as nursery:
+                self._nursery = nursery
+                task_status.started()
+                nursery.start_soon(self._guarded, self._watchdog)
+                nursery.start_soon(self._guarded, self._dispatch_packets)
+                await self._guarded(self._read_loop)
                 self.close(self.close_reason or "closed by peer")
+
+    async def _guarded(self, fn: Callable[..., Awaitable[object]], *args: object) -> None:
+        """Run `fn`, turning any failure into a closed session with a specific reason, so that
+        nothing a peer sends (and no bug in one connection's handler) escapes the session."""
+        try:
+            await fn(*args)
+        except (ProtocolError, tl.TLDecodeError) as e:
+            self._violation(str(e), e)
+        except (trio.BrokenResourceError, trio.ClosedResourceError) as e:
+            self.close(f"connection lost: {e!r}")
+        except Exception as e:
+            log.exception("%s: session task failed", self.name)
+            self.close(f"internal error: {e!r}", error=e)
 
     async def _receive_exactly(self, n: int, buf: bytearray) -> bytes:
         while len(buf) < n:
@@ -352,19 +390,18 @@ class Session:
 
     async def _read_loop(self) -> None:
         decoder = FrameDecoder()
-        with trio.fail_after(self.config.connect_timeout) if self.read_preamble else _no_timeout():
-            if self.read_preamble:
-                buf = bytearray()
-                try:
-                    n = parse_preamble_length(await self._receive_exactly(4, buf))
-                    self.peer_info = decode_preamble_body(await self._receive_exactly(n, buf))
-                except PreambleError as e:
-                    raise ProtocolError(str(e)) from e
-                decoder.feed(bytes(buf))
+        # The watchdog bounds this whole set-up phase (preamble included) by connect_timeout.
+        if self.read_preamble:
+            buf = bytearray()
+            try:
+                n = parse_preamble_length(await self._receive_exactly(4, buf))
+                self.peer_info = decode_preamble_body(await self._receive_exactly(n, buf))
+            except PreambleError as e:
+                raise ProtocolError(str(e)) from e
+            decoder.feed(bytes(buf))
         if self.role is Role.DIALER:
             self._connect_id = secrets.randbits(64) - (1 << 63)
             await self._enqueue(tl.encode(tl.TcpConnect(id=self._connect_id)))
-        self._last_recv = trio.current_time()
         while True:
             while (payload := decoder.next_frame()) is not None:
                 self.stats.frames_in += 1
@@ -374,7 +411,9 @@ class Session:
             chunk = await self.stream.receive_some(self.config.read_size)
             if not chunk:
                 if decoder.buffered:
-                    raise FrameError(f"peer closed in the middle of a frame ({decoder.buffered} bytes)")
+                    raise FrameError(
+                        f"peer closed in the middle of a frame ({decoder.buffered} bytes)"
+                    )
                 self.close("closed by peer")
                 return
             self.stats.bytes_in += len(chunk)
@@ -410,7 +449,7 @@ class Session:
             self.stats.queries_received += 1
             await self._query_slots.acquire_on_behalf_of(packet.id)
             assert self._nursery is not None
-            self._nursery.start_soon(self._serve_query, packet.id, packet.data)
+            self._nursery.start_soon(self._guarded, self._serve_query, packet.id, packet.data)
         elif kind is tl.TcpPing:
             await self._enqueue(tl.encode(tl.TcpPong(id=packet.id)))
         elif kind is tl.TcpPong:
@@ -471,17 +510,23 @@ class Session:
                 return
 
     async def _watchdog(self) -> None:
+        """Set-up deadline, then idle timeout and (dialers) one ping after each silence."""
         cfg = self.config
+        with trio.move_on_at(self._last_recv + cfg.connect_timeout):
+            await self._ready_event.wait()
+        if not self.ready:
+            limit = cfg.connect_timeout
+            self.close(f"set-up timeout: not ready after {limit:g} s", error=TimeoutError())
+            return
         while True:
             now = trio.current_time()
-            limit = cfg.connect_timeout if not self.ready else cfg.idle_timeout
-            idle_deadline = self._last_recv + limit
+            idle_deadline = self._last_recv + cfg.idle_timeout
             if now >= idle_deadline:
-                what = "connection set-up" if not self.ready else "idle"
-                self.close(f"{what} timeout: nothing received for {limit:g} s", error=TimeoutError())
+                limit = cfg.idle_timeout
+                self.close(f"idle timeout: nothing received for {limit:g} s", error=TimeoutError())
                 return
             wake = idle_deadline
-            if self.ready and cfg.ping_after is not None and not self._pinged:
+            if cfg.ping_after is not None and not self._pinged:
                 ping_at = self._last_recv + cfg.ping_after
                 if now >= ping_at:
                     self._pinged = True
@@ -489,14 +534,6 @@ class Session:
                     continue
                 wake = min(wake, ping_at)
             await trio.sleep_until(wake)
-
-
-class _no_timeout:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 @asynccontextmanager
@@ -524,20 +561,21 @@ async def open_session(
         name or f"{role.value}-session",
         read_preamble,
     )
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(session._writer)
-        await nursery.start(session._run)
-        try:
-            with trio.CancelScope() as wait_scope:
-                nursery.start_soon(_cancel_when_closed, session, wait_scope)
-                await session._ready_event.wait()
-            if not session.ready:
-                raise SessionClosed(session.close_reason or "closed before ready")
-            yield session
-        finally:
-            session.close()
-
-
-async def _cancel_when_closed(session: Session, scope: trio.CancelScope) -> None:
-    await session.wait_closed()
-    scope.cancel()
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(session._writer)
+            await nursery.start(session._run)
+            await session.wait_ready()  # also returns when the session closes first
+            if session.ready:
+                try:
+                    yield session
+                finally:
+                    session.close()
+    except BaseExceptionGroup as group:
+        # The session's own tasks never raise (see `_guarded`): what arrives here comes from
+        # the caller's block, and the caller should see it as it raised it.
+        if len(group.exceptions) == 1:
+            raise group.exceptions[0] from None
+        raise
+    if not session.ready:
+        raise SessionClosed(session.close_reason or "closed before ready")

@@ -24,7 +24,7 @@ from cocoon.tl.errors import (
 from cocoon.tl.types import *  # noqa: F403
 from cocoon.tl.types import ALL_CLASSES, BY_NAME
 
-__all__ = [  # noqa: RUF022
+__all__ = [
     "ALL_CLASSES",
     "BY_NAME",
     "Reader",

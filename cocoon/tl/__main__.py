@@ -48,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m cocoon.tl", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m cocoon.tl", description=__doc__.splitlines()[0]
+    )
     add_arguments(parser)
     return run(parser.parse_args())
 

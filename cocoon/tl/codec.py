@@ -77,11 +77,15 @@ def resolve_flags(obj: TLObject) -> None:
             present = [getattr(obj, n) is not None for n in names]
             if any(present) and not all(present):
                 missing = [n for n, p in zip(names, present, strict=True) if not p]
-                raise TLEncodeError(f"{obj.TL_NAME}: {', '.join(missing)} must be set with bit {bit}")
+                raise TLEncodeError(
+                    f"{obj.TL_NAME}: {', '.join(missing)} must be set with bit {bit}"
+                )
             if all(present):
                 implied |= 1 << bit
             elif given is not None and given & (1 << bit):
-                raise TLEncodeError(f"{obj.TL_NAME}: {flags_field} bit {bit} set but {names[0]} is None")
+                raise TLEncodeError(
+                    f"{obj.TL_NAME}: {flags_field} bit {bit} set but {names[0]} is None"
+                )
         if given is None:
             object.__setattr__(obj, flags_field, implied)
         elif (given & implied) != implied:
@@ -346,10 +350,10 @@ def decode_bare(cls: type[T], data: bytes | bytearray | memoryview) -> T:
 
 __all__ = [
     "BY_ID",
+    "Reader",
     "TLDecodeError",
     "TLEncodeError",
     "TLObject",
-    "Reader",
     "Writer",
     "decode",
     "decode_bare",

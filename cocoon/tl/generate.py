@@ -65,7 +65,9 @@ class _Gen:
         if t in _MIN_SIZE:
             return _MIN_SIZE[t]
         if t in self.ctor_by_name:
-            return sum(self.min_size(p.type) for p in self.ctor_by_name[t].params if not p.flag_field)
+            return sum(
+                self.min_size(p.type) for p in self.ctor_by_name[t].params if not p.flag_field
+            )
         return 4  # a boxed value is at least its constructor id
 
     def write_expr(self, t: str, v: str) -> str:
@@ -88,18 +90,19 @@ class _Gen:
         self.boxed_types.add(t)
         return f"r.boxed({boxed_alias(t)}_BY_ID, {t!r})"
 
-    def field_line(self, p: Param) -> str:
+    def field_line(self, c: Combinator, p: Param) -> str:
         py = self.py_type(p.type)
         if p.flag_field is not None:
             return f"    {p.name}: {py} | None = None"
-        if p.type == "#" and self._has_dependents(p):
-            return f"    {p.name}: int | None = None  # computed from the fields present when None"
+        if p.type == "#":
+            if any(q.flag_field == p.name for q in c.params):
+                return (
+                    f"    {p.name}: int | None = None  # computed from the fields present when None"
+                )
+            return f"    {p.name}: int = 0"
         if p.is_vector:
             return f"    {p.name}: {py} = attrs.field(converter=tuple)"
         return f"    {p.name}: {py}"
-
-    def _has_dependents(self, p: Param) -> bool:
-        return any(q.flag_field == p.name for c in self.all for q in c.params)
 
     def emit_class(self, c: Combinator) -> list[str]:
         cls = class_name(c.name)
@@ -111,23 +114,33 @@ class _Gen:
         lines.append(f"    TL_ID: ClassVar[int] = 0x{c.id:08x}")
         lines.append(f"    TL_TYPE: ClassVar[str] = {c.result!r}")
         lines.append(f"    TL_FUNCTION: ClassVar[bool] = {c.is_function}")
-        fields = ", ".join(f"({p.name!r}, {p.type!r}, {p.flag_field!r}, {p.flag_bit!r})" for p in c.params)
-        lines.append(f"    TL_FIELDS: ClassVar[tuple[FieldSpec, ...]] = ({fields}{',' if len(c.params) == 1 else ''})")
+        fields = ", ".join(
+            f"({p.name!r}, {p.type!r}, {p.flag_field!r}, {p.flag_bit!r})" for p in c.params
+        )
+        lines.append(
+            f"    TL_FIELDS: ClassVar[tuple[FieldSpec, ...]] = ({fields}{',' if len(c.params) == 1 else ''})"
+        )
         groups: dict[str, dict[int, list[str]]] = {}
         for p in c.params:
             if p.flag_field is not None:
                 groups.setdefault(p.flag_field, {}).setdefault(p.flag_bit, []).append(p.name)  # type: ignore[arg-type]
         if groups:
             spec = ", ".join(
-                f"{ff!r}: (" + ", ".join(f"({bit}, {tuple(names)!r})" for bit, names in sorted(g.items())) + ",)"
+                f"{ff!r}: ("
+                + ", ".join(f"({bit}, {tuple(names)!r})" for bit, names in sorted(g.items()))
+                + ",)"
                 for ff, g in groups.items()
             )
             lines.append(f"    TL_FLAG_GROUPS: ClassVar[FlagGroups] = {{{spec}}}")
         if c.params:
             lines.append("")
-            lines.extend(self.field_line(p) for p in c.params)
+            lines.extend(self.field_line(c, p) for p in c.params)
         if groups:
-            lines += ["", "    def __attrs_post_init__(self) -> None:", "        resolve_flags(self)"]
+            lines += [
+                "",
+                "    def __attrs_post_init__(self) -> None:",
+                "        resolve_flags(self)",
+            ]
         # writer
         lines += ["", "    def _write(self, w: Writer) -> None:"]
         if not c.params:

@@ -22,7 +22,9 @@ BUILTIN_NAMES = frozenset(
     | {"boolTrue", "boolFalse", "vector", "int128", "int256"}
 )
 # Scalar types a field may have, besides vectors, constructors and boxed types.
-SCALAR_TYPES = frozenset({"#", "int", "long", "double", "string", "bytes", "int128", "int256", "Bool"})
+SCALAR_TYPES = frozenset(
+    {"#", "int", "long", "double", "string", "bytes", "int128", "int256", "Bool"}
+)
 
 
 class SchemaError(DecodeError):

@@ -2023,7 +2023,7 @@ class ClientWorkerInstanceV2(TLObject):
     TL_FUNCTION: ClassVar[bool] = False
     TL_FIELDS: ClassVar[tuple[FieldSpec, ...]] = (('flags', '#', None, None), ('coefficient', 'int', None, None), ('active_requests', 'int', None, None), ('max_active_requests', 'int', None, None))
 
-    flags: int | None = None  # computed from the fields present when None
+    flags: int = 0
     coefficient: int
     active_requests: int
     max_active_requests: int
