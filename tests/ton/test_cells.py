@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from pytoniq_core import Address, begin_cell
 
 from cocoon import ton
-from cocoon.ton.cells import Reader
+from cocoon.ton.cells import Reader, parse_state_init
 from cocoon.ton.errors import BadStructVersionError
 from tests.ton.helpers import addr
 
@@ -243,3 +243,54 @@ def test_storage_round_trips_and_refuses_truncation(cls, cell) -> None:
     assert cls.from_cell(c).to_cell().hash == c.hash
     with pytest.raises(ton.CellDecodeError):
         cls.from_cell(begin_cell().store_bits(c.bits[:-1]).end_cell())
+
+
+def test_internal_message_round_trip_and_reference_header() -> None:
+    body = begin_cell().store_uint(7, 32).end_cell()
+    init = ton.state_init(ton.local_code("client"), begin_cell().store_uint(1, 8).end_cell())
+    msg = ton.InternalMessage(dest=addr(5), value=123, body=body, state_init=init, bounce=False)
+    cell = msg.to_cell()
+    assert cell.bits[:6].to01() == "010000"  # 0x10: ihr_disabled, no bounce, no src
+    back = ton.InternalMessage.from_cell(cell)
+    assert (back.dest, back.value, back.bounce, back.src) == (addr(5), 123, False, None)
+    assert back.body.hash == body.hash and back.state_init.hash == init.hash
+    plain = ton.InternalMessage(dest=addr(5), value=1).to_cell()
+    assert plain.bits[:6].to01() == "011000"  # 0x18: bounceable
+    assert ton.InternalMessage.from_cell(plain).body is None
+    # Inline body and inline StateInit parse too.
+    inline = (
+        begin_cell()
+        .store_bits(plain.bits[:-2])
+        .store_bit(1).store_bit(0)  # init: Just (Left StateInit) inline
+        .store_bits("00").store_maybe_ref(ton.local_code("client")).store_maybe_ref(body).store_bit(0)
+        .store_bit(0).store_uint(9, 16)  # body inline
+        .end_cell()
+    )  # fmt: skip
+    parsed = ton.InternalMessage.from_cell(inline)
+    assert parsed.body.bits.to01() == format(9, "016b")
+    code, data = parse_state_init(parsed.state_init)
+    assert code.hash == ton.local_code("client").hash and data.hash == body.hash
+
+
+def test_external_message_and_wallet_body_round_trip() -> None:
+    from cocoon.ton.wallet import WalletOrder, parse_wallet_body
+
+    wallet = ton.WalletContract(public_key=bytes(32), owner=addr(3))
+    transfers = [ton.Transfer(dest=addr(4), value=5), ton.Transfer(dest=addr(6), value=1)]
+    ext = ton.build_wallet_external(
+        wallet, b"\x01" * 32, seqno=0, valid_until=99, transfers=transfers
+    )
+    back = ton.ExternalMessage.from_cell(ext.to_cell())
+    assert back.dest == wallet.address and back.state_init.hash == wallet.state_init().hash
+    signed = parse_wallet_body(back.body)
+    assert (signed.order.seqno, signed.order.valid_until, signed.order.subwallet) == (0, 99, 0)
+    assert [m for m, _ in signed.order.messages] == [0, 1]  # value 1 nano: pay fees separately
+    assert len(signed.signature) == 64
+    later = ton.build_wallet_external(
+        wallet, b"\x01" * 32, seqno=3, valid_until=99, transfers=transfers
+    )
+    assert later.state_init is None
+    with pytest.raises(ton.CellEncodeError):
+        WalletOrder(0, 0, 0, [(0, begin_cell().end_cell())] * 5)
+    with pytest.raises(ton.CellDecodeError):
+        ton.ExternalMessage.from_cell(ton.InternalMessage(dest=addr(1), value=1).to_cell())

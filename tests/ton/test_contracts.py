@@ -420,3 +420,15 @@ def test_root_governance(net) -> None:
     with pytest.raises(ton.errors.UnknownGetMethodError):
         net.chain.get_method(r, "no_such_method")
     assert net.chain.total() == net.chain.minted
+
+
+def test_contracts_refuse_params_of_another_struct_version() -> None:
+    # Mainnet code unpacks params only at struct_version 3: a v1 network (the reference's fake
+    # values) derives addresses fine but every money path that reads params fails with 1008.
+    n = make_net(struct_version=1)
+    n.proxy_wallet.send(flows.deploy(n.proxy))
+    txs = n.client_wallet.send(
+        flows.deploy(n.client), flows.client_top_up(n.client.address, ONE, n.client_wallet.address)
+    )
+    assert tx_of(txs, n.proxy.address).exit_code == E.STORED_DATA_DAMAGED
+    assert n.chain.total() == n.chain.minted

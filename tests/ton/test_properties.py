@@ -332,13 +332,13 @@ def run_and_check(h: Harness, ops) -> None:
             assert after[STRANGER] <= people_before[STRANGER]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
 def test_random_operation_sequences_keep_the_invariants(ops) -> None:
     run_and_check(Harness(), ops)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
 def test_invariants_hold_with_fees(ops) -> None:
     run_and_check(Harness(ton.FeeSchedule(gas=5_000_000, forward=1_000_000)), ops)
