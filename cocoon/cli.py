@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "router": ("cocoon.roles.router.cli", "RA-TLS router: reverse and SOCKS5 forward proxy"),
     "seal-server": ("cocoon.roles.seal.cli_server", "answer seal key requests (software enclave)"),
     "seal-client": ("cocoon.roles.seal.cli_client", "get a persistent key from the seal server"),
+    "ton": ("cocoon.ton.cli", "TON contracts: derive addresses, inspect BOCs"),
 }
 
 
