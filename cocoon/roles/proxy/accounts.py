@@ -1,142 +1,104 @@
 """What the proxy owes workers and is owed by clients, in adjusted tokens (sans-IO).
 
-Spec 30 sections 8.4 and 9.2. Each client and worker has three counters:
-`max` (every token accounted in memory), `db` (as of the newest database write that changed
-it) and `chain` (as of the newest database write whose seqno has been anchored on-chain by a
-state commit). Signed payments are only ever issued for `chain`, which is durable by
-construction; `sc` is what the contract on-chain has settled. Invariant:
-`sc <= chain <= db <= max`.
+Spec 30 sections 8.4 and 9.2. The counters (`max`, committed to the database, committed to
+the chain, settled on-chain) are `cocoon.ton.PaymentCounters`; this module adds what the proxy
+tracks around them: the client's on-chain credit, reservations of running requests, and
+whether a charge or payout is in flight.
 """
 
 from __future__ import annotations
 
 import attrs
+from pytoniq_core import Address
 
+from cocoon import tl
 from cocoon.errors import PaymentError
-
-NO_PRICE_TOKENS = 10**12  # the reference's safe_div when the price is not positive
+from cocoon.ton.counters import PaymentCounters
+from cocoon.ton.pricing import CreditView
 
 
 class AccountingError(PaymentError):
-    """A counter would go backwards, or a peer claims more than the proxy recorded."""
+    """A peer claims more than this proxy recorded: its database lost writes (or is a copy)."""
 
 
-def tokens_for(nano: int, price: int) -> int:
-    return nano // price if price > 0 else NO_PRICE_TOKENS
-
-
-@attrs.define
-class Counters:
-    max: int = 0
-    db: int = 0
-    chain: int = 0
-    pending: dict[int, int] = attrs.field(factory=dict)  # db seqno -> value written then
-
-    @classmethod
-    def loaded(cls, tokens: int) -> Counters:
-        """A record read back from the database: everything up to it is durable and anchored."""
-        return cls(max=tokens, db=tokens, chain=tokens)
-
-    def add(self, tokens: int) -> None:
-        if tokens < 0:
-            raise AccountingError(f"negative token count {tokens}")
-        self.max += tokens
-
-    def written(self, seqno: int) -> bool:
-        """The database write `seqno` holds `max`. True if that changed anything."""
-        if self.max <= self.db:
-            return False
-        self.db = self.max
-        self.pending[seqno] = self.max
-        return True
-
-    def anchored(self, seqno: int) -> bool:
-        """The state commit for `seqno` was seen on-chain. True if `chain` advanced."""
-        done = [s for s in self.pending if s <= seqno]
-        if not done:
-            return False
-        value = self.pending[max(done)]
-        for s in done:
-            del self.pending[s]
-        if value > self.chain:
-            self.chain = value
-            return True
-        return False
-
-
-@attrs.define
+@attrs.define(eq=False)
 class ClientAccount:
     """A client (keyed by its CocoonWallet address) as the proxy sees it."""
 
-    owner: str
-    sc_address: str
-    tokens: Counters = attrs.field(factory=Counters)
+    owner: str  # the client's CocoonWallet, user-friendly non-bounceable (the DB key)
+    owner_address: Address
+    sc_address: Address  # its client contract at this proxy
+    tokens: PaymentCounters = attrs.field(factory=PaymentCounters)
     reserved: int = 0
     running: int = 0
     # The client contract on-chain, from its notifications to the proxy contract.
+    known_on_chain: bool = False
     sc_state: int = 0  # 0 normal, 1 closing, 2 closed
     sc_balance: int = 0
     sc_stake: int = 0
-    sc_tokens_used: int = 0
     secret_hash: bytes = bytes(32)
-    exp_sc_tokens_used: int = 0  # after the charge in flight
     charging: bool = False
-    refund_granted: bool = False
+    refunding: bool = False
     last_request_at: int = 0
+    dirty: bool = False  # changed since the last database write
 
     def available(self, price: int) -> int:
         """Tokens this client may still reserve (spec 30 section 8.4)."""
-        payed = tokens_for(self.sc_balance, price) + self.sc_tokens_used
-        stake = tokens_for(self.sc_stake, price)
-        return min(payed, self.sc_tokens_used + stake) - self.reserved - self.tokens.max
+        credit = CreditView(self.sc_balance, self.sc_stake, self.tokens.sc_tokens, price)
+        return credit.available(self.reserved, self.tokens.tokens_max)
 
-    def on_chain_state(
-        self, state: int, balance: int, stake: int, tokens_used: int, secret_hash: bytes
-    ) -> bool:
-        """A newer client contract state. Ignored (False) if its tokens went backwards."""
-        if tokens_used < self.sc_tokens_used:
+    def on_chain_state(self, state: int, balance: int, stake: int, tokens_used: int, secret_hash: bytes) -> bool:
+        """A client contract state seen on-chain; ignored (False) if its tokens went backwards.
+        Raises `CounterOrderError` if the chain settled more than this proxy committed."""
+        if self.known_on_chain and tokens_used < self.tokens.sc_tokens:
             return False
-        if tokens_used > self.tokens.max:
-            # The chain settled more than we ever counted: our database lost writes.
-            raise AccountingError(
-                f"client {self.owner}: contract settled {tokens_used} tokens, proxy counted {self.tokens.max}"
-            )
+        self.tokens.observe_chain(tokens_used)
         self.sc_state, self.sc_balance, self.sc_stake = state, balance, stake
-        self.sc_tokens_used = tokens_used
-        self.exp_sc_tokens_used = max(self.exp_sc_tokens_used, tokens_used)
         self.secret_hash = secret_hash
+        self.known_on_chain = True
         return True
 
+    def record(self) -> tl.ProxyDbClientInfoV2:
+        return tl.ProxyDbClientInfoV2(
+            owner_address=self.owner,
+            sc_address=self.sc_address.to_str(is_user_friendly=False),
+            status=self.sc_state if self.known_on_chain else -1,
+            balance=self.sc_balance,
+            stake=self.sc_stake,
+            sc_tokens_used=self.tokens.sc_tokens,
+            tokens_used=self.tokens.tokens_max,
+            secret_hash=self.secret_hash,
+            last_request_at=self.last_request_at,
+        )
 
-@attrs.define
+
+@attrs.define(eq=False)
 class WorkerAccount:
     """A worker owner: what the proxy owes it."""
 
     owner: str
-    sc_address: str
-    tokens: Counters = attrs.field(factory=Counters)
+    owner_address: Address
+    sc_address: Address
+    tokens: PaymentCounters = attrs.field(factory=PaymentCounters)
     running: int = 0
-    sc_tokens: int = 0
-    exp_sc_tokens: int = 0
     paying: bool = False
     last_request_at: int = 0
-
-    def on_chain_tokens(self, tokens: int) -> bool:
-        if tokens < self.sc_tokens:
-            return False
-        if tokens > self.tokens.max:
-            raise AccountingError(
-                f"worker {self.owner}: contract paid out {tokens} tokens, proxy counted {self.tokens.max}"
-            )
-        self.sc_tokens = tokens
-        self.exp_sc_tokens = max(self.exp_sc_tokens, tokens)
-        return True
+    dirty: bool = False
 
     def check_claim(self, chain: int, db: int) -> None:
-        """`worker.compareBalanceWithProxy`: a worker claiming more than the proxy recorded means
-        the proxy lost data (the reference aborts; we refuse the connection)."""
-        if chain > self.tokens.chain or db > self.tokens.db:
+        """`worker.compareBalanceWithProxy`: a worker claiming more than the proxy recorded
+        means the proxy lost data (the reference aborts; we refuse the connection)."""
+        if chain > self.tokens.tokens_committed_to_blockchain or db > self.tokens.tokens_committed_to_db:
             raise AccountingError(
-                f"worker {self.owner} claims chain={chain} db={db}, "
-                f"proxy has chain={self.tokens.chain} db={self.tokens.db}"
+                f"worker {self.owner} claims chain={chain} db={db}, this proxy has "
+                f"chain={self.tokens.tokens_committed_to_blockchain} db={self.tokens.tokens_committed_to_db}"
             )
+
+    def record(self) -> tl.ProxyDbWorkerInfo:
+        return tl.ProxyDbWorkerInfo(
+            owner_address=self.owner,
+            sc_address=self.sc_address.to_str(is_user_friendly=False),
+            sc_tokens=self.tokens.sc_tokens,
+            tokens=self.tokens.tokens_max,
+            last_request_at=self.last_request_at,
+        )

@@ -22,7 +22,7 @@ import attrs
 import trio
 
 from cocoon import tl
-from cocoon.http.client import HttpClient
+from cocoon.http.client import HttpClient, HttpResponse
 from cocoon.http.errors import HttpConnectError, HttpError
 from cocoon.net import codes
 from cocoon.openai.usage import UsageCounter, UsageCounts
@@ -45,7 +45,7 @@ class Pricing:
     """What prices a request: the root's price and multipliers."""
 
     price_per_token: int = 0
-    multipliers: Multipliers = Multipliers()
+    multipliers: Multipliers = attrs.field(factory=Multipliers)
 
 
 @attrs.define
@@ -56,7 +56,7 @@ class QueryContext:
     model: str  # base name
     max_active: int
     profile: Profile = COMPAT
-    pricing: Pricing = Pricing()
+    pricing: Pricing = attrs.field(factory=Pricing)
     stats: CounterSet = attrs.field(factory=CounterSet)
     active: int = 0
 
@@ -187,7 +187,7 @@ async def _forward(
         return False
 
 
-async def _relay(replier: Replier, meter: _Meter, resp, *, streamed: bool) -> bool:  # noqa: ANN001
+async def _relay(replier: Replier, meter: _Meter, resp: HttpResponse, *, streamed: bool) -> bool:
     counter = UsageCounter(resp.header("content-type"), on_usage=meter.on_usage)
     length = resp.header("content-length")
     http = tl.HttpResponse(
