@@ -21,6 +21,7 @@ from collections.abc import Sequence
 COMMANDS: dict[str, tuple[str, str]] = {
     "tl": ("cocoon.tl.__main__", "TL schema tools: constructor ids, encode/decode"),
     "wire": ("cocoon.net.wire_cli", "decode captured COCOON byte streams into TL objects"),
+    "fake-inference": ("cocoon.backends.fake_cli", "run the fake inference server (TEST backend)"),
 }
 
 
