@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "seal-server": ("cocoon.roles.seal.cli_server", "answer seal key requests (software enclave)"),
     "seal-client": ("cocoon.roles.seal.cli_client", "get a persistent key from the seal server"),
     "ton": ("cocoon.ton.cli", "TON contracts: derive addresses, inspect BOCs"),
+    "fake-inference": ("cocoon.backends.fake_cli", "run the fake inference server (TEST backend)"),
 }
 
 

@@ -1,0 +1,387 @@
+"""TEST BACKEND — a fake OpenAI-compatible inference server. It runs no model.
+
+It answers `/v1/chat/completions` and `/v1/completions` the way vLLM does (JSON, or SSE with
+`stream: true`, usage last when `stream_options.include_usage` is set), `/v1/models` (owned
+by "cocoon-fake") and `/health`, so workers, tests, the demo and benchmarks can run without
+a GPU. Answers are deterministic: the text cycles through the words of the prompt ("tok0
+tok1 ..." when the prompt has none), one word per token; `usage.prompt_tokens` is the
+number of prompt words plus 2 per chat message; `completion_tokens` is the number of tokens
+produced: `max_completion_tokens` / `max_tokens`, else `default_max_tokens`.
+
+    server = await nursery.start(serve_fake_inference, FakeInferenceConfig(token_delay=0.01))
+    client = HttpClient("127.0.0.1", server.port)
+    ...
+    await server.wait_for(lambda stats: stats.cancelled == 1)
+
+Failures for tests: `fail_mode` ("error": a 500 with an OpenAI error body; "garbage": a 200
+whose body is not JSON; "hang": never answers; "close": the connection is closed halfway
+through the answer) on every `fail_every`-th inference request. `stats` counts requests,
+completed answers, cancellations (the client left before the answer was complete) and
+injected failures.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from functools import partial
+from typing import Any, Literal
+
+import attrs
+import trio
+
+from cocoon.http.server import HttpRequest, HttpResponder, serve_http
+
+log = logging.getLogger("cocoon.backends.fake")
+
+FailMode = Literal["none", "error", "garbage", "hang", "close"]
+FAIL_MODES: tuple[FailMode, ...] = ("none", "error", "garbage", "hang", "close")
+OWNED_BY = "cocoon-fake"
+
+_JSON = [("Content-Type", "application/json")]
+_SSE = [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")]
+
+
+def _non_negative(_inst: Any, attribute: attrs.Attribute, value: float) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must not be negative, got {value}")
+
+
+@attrs.frozen
+class FakeInferenceConfig:
+    model: str = "Qwen/Qwen3-8B"  # the one model served; requests for another get 404
+    default_max_tokens: int = attrs.field(default=16, validator=_non_negative)
+    token_delay: float = attrs.field(default=0.0, validator=_non_negative)  # between tokens
+    first_token_delay: float = attrs.field(default=0.0, validator=_non_negative)
+    cached_tokens: int = attrs.field(default=0, validator=_non_negative)  # reported, capped
+    reasoning_tokens: int = attrs.field(default=0, validator=_non_negative)  # by the totals
+    fail_mode: FailMode = attrs.field(default="none", validator=attrs.validators.in_(FAIL_MODES))
+    fail_every: int = attrs.field(default=1, validator=attrs.validators.ge(1))
+    created: int = 1_700_000_000  # fixed, so bodies are byte-for-byte reproducible
+
+
+@attrs.define
+class FakeInferenceStats:
+    requests: int = 0  # inference requests received (chat and completions)
+    completed: int = 0  # answered to the end
+    cancelled: int = 0  # the client left before the answer was complete
+    failed: int = 0  # failures injected by fail_mode
+    active: int = 0  # being answered now
+
+
+class FakeInferenceServer:
+    """The running server: where it listens, its counters, and a way to wait on them."""
+
+    def __init__(self, config: FakeInferenceConfig) -> None:
+        self.config = config
+        self.stats = FakeInferenceStats()
+        self.host = ""
+        self.port = 0
+        self._changed = trio.Event()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def wait_for(self, predicate: Callable[[FakeInferenceStats], bool]) -> None:
+        """Return once `predicate(stats)` holds (bound it with a cancel scope)."""
+        while not predicate(self.stats):
+            await self._changed.wait()
+
+    def _touch(self) -> None:
+        changed, self._changed = self._changed, trio.Event()
+        changed.set()
+
+    # -- routing -------------------------------------------------------------------------
+
+    async def handle(self, request: HttpRequest, responder: HttpResponder) -> None:
+        path = request.path
+        if path in ("/v1/chat/completions", "/v1/completions"):
+            if request.method != "POST":
+                await _error(responder, 405, "Method Not Allowed", "MethodNotAllowed")
+                return
+            await self._inference(path == "/v1/chat/completions", request, responder)
+        elif path == "/v1/models" and request.method == "GET":
+            await responder.respond(200, _JSON, self._models())
+        elif path == "/health":
+            await responder.respond(200)
+        else:
+            await responder.respond(404, _JSON, b'{"detail":"Not Found"}')
+
+    def _models(self) -> bytes:
+        c = self.config
+        model = {
+            "id": c.model,
+            "object": "model",
+            "created": c.created,
+            "owned_by": OWNED_BY,
+            "root": c.model,
+            "parent": None,
+            "max_model_len": 32768,
+        }
+        return _dumps({"object": "list", "data": [model]})
+
+    # -- inference -----------------------------------------------------------------------
+
+    async def _inference(self, chat: bool, request: HttpRequest, responder: HttpResponder):
+        stats = self.stats
+        stats.requests += 1
+        stats.active += 1
+        number = stats.requests
+        self._touch()
+        finished = False
+        try:
+            finished = await self._answer(chat, number, request, responder)
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            responder.client_gone = True
+            raise
+        finally:
+            stats.active -= 1
+            if responder.client_gone:
+                stats.cancelled += 1
+            elif finished:
+                stats.completed += 1
+            self._touch()
+
+    async def _answer(
+        self, chat: bool, number: int, request: HttpRequest, responder: HttpResponder
+    ) -> bool:
+        """Answer one request; True when the answer was complete."""
+        c = self.config
+        try:
+            body = json.loads(request.body)
+        except ValueError:
+            await _error(responder, 400, "the request body is not valid JSON", "BadRequestError")
+            return True
+        if type(body) is not dict:
+            await _error(responder, 400, "the request body must be an object", "BadRequestError")
+            return True
+        if body.get("model") != c.model:
+            message = f"The model `{body.get('model')}` does not exist."
+            await _error(responder, 404, message, "NotFoundError")
+            return True
+        words = _prompt_words(body, chat)
+        if words is None:
+            what = "messages" if chat else "prompt"
+            await _error(responder, 400, f"invalid or missing '{what}'", "BadRequestError")
+            return True
+        limit = body.get("max_completion_tokens", body.get("max_tokens"))
+        n = limit if type(limit) is int and limit >= 0 else c.default_max_tokens
+        answer = _Answer(c, chat, number, words, n, limited=limit is not None)
+
+        fail = c.fail_mode if c.fail_mode != "none" and number % c.fail_every == 0 else None
+        if fail is not None:
+            self.stats.failed += 1
+            if fail == "error":
+                await _error(responder, 500, "injected failure", "InternalServerError")
+                return True
+            if fail == "garbage":
+                await responder.respond(200, _JSON, b"\x00<html>not json {{{")
+                return True
+            if fail == "hang":
+                async with responder.cancel_on_disconnect():
+                    await trio.sleep_forever()
+                return False
+
+        stream = body.get("stream") is True
+        options = body.get("stream_options")
+        include_usage = type(options) is dict and options.get("include_usage") is True
+        delayed = c.token_delay > 0 or c.first_token_delay > 0
+        if not stream:
+            if delayed:
+                async with responder.cancel_on_disconnect():
+                    await trio.sleep(c.first_token_delay + c.token_delay * max(0, n - 1))
+                if responder.client_gone:
+                    return False
+            data = answer.whole()
+            if fail == "close":
+                await responder.start(200, _JSON)
+                await responder.write(data[: len(data) // 2])
+                await responder.abort()
+                return False
+            await responder.respond(200, _JSON, data)
+            return True
+
+        await responder.start(200, _SSE)
+        events = answer.events(include_usage)
+        cut = n // 2 + 1 if fail == "close" else None  # role event + half the tokens
+        if not delayed:
+            await responder.write(b"".join(events[:cut]))
+        else:
+            async with responder.cancel_on_disconnect():
+                await responder.write(events[0])  # the role delta goes out at once
+                for i, event in enumerate(events[1:cut], 1):
+                    if i == 1:
+                        await trio.sleep(c.first_token_delay)
+                    elif i <= n:
+                        await trio.sleep(c.token_delay)
+                    await responder.write(event)
+            if responder.client_gone:
+                return False
+        if fail == "close":
+            await responder.abort()
+            return False
+        await responder.end()
+        return True
+
+
+async def _error(responder: HttpResponder, status: int, message: str, type_: str) -> None:
+    # vLLM's error shape
+    body = {"object": "error", "message": message, "type": type_, "param": None, "code": status}
+    await responder.respond(status, _JSON, _dumps(body))
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _prompt_words(body: dict[str, Any], chat: bool) -> list[str] | None:
+    """The prompt's words, plus "<role>" placeholders so chat overhead is counted; None when
+    the prompt is missing or malformed."""
+    words: list[str] = []
+    if chat:
+        messages = body.get("messages")
+        if type(messages) is not list or not messages:
+            return None
+        for message in messages:
+            if type(message) is not dict:
+                return None
+            words += ["<role>", "<end>"]
+            content = message.get("content")
+            if type(content) is str:
+                words += content.split()
+            elif type(content) is list:
+                for part in content:
+                    if type(part) is dict and type(part.get("text")) is str:
+                        words += part["text"].split()
+        return words
+    prompt = body.get("prompt")
+    items = prompt if type(prompt) is list else [prompt]
+    for item in items:
+        if type(item) is str:
+            words += item.split()
+        elif type(item) is int:
+            words.append(str(item))
+        elif type(item) is list:
+            words += [str(token) for token in item]
+        else:
+            return None
+    return words
+
+
+class _Answer:
+    """The deterministic answer to one request, as a JSON document or SSE events."""
+
+    def __init__(
+        self,
+        config: FakeInferenceConfig,
+        chat: bool,
+        number: int,
+        prompt_words: list[str],
+        n: int,
+        *,
+        limited: bool,
+    ) -> None:
+        self.config = config
+        self.chat = chat
+        self.id = f"chatcmpl-{number}" if chat else f"cmpl-{number}"
+        source = [w for w in prompt_words if w not in ("<role>", "<end>")]
+        self.tokens = [source[i % len(source)] if source else f"tok{i}" for i in range(n)]
+        self.finish_reason = "length" if limited else "stop"
+        prompt = max(1, len(prompt_words))
+        usage: dict[str, Any] = {
+            "prompt_tokens": prompt,
+            "total_tokens": prompt + n,
+            "completion_tokens": n,
+        }
+        if config.cached_tokens:
+            usage["prompt_tokens_details"] = {"cached_tokens": min(config.cached_tokens, prompt)}
+        if config.reasoning_tokens:
+            usage["completion_tokens_details"] = {
+                "reasoning_tokens": min(config.reasoning_tokens, n)
+            }
+        self.usage = usage
+
+    def _envelope(self, obj: str) -> dict[str, Any]:
+        c = self.config
+        return {"id": self.id, "object": obj, "created": c.created, "model": c.model}
+
+    def whole(self) -> bytes:
+        text = " ".join(self.tokens)
+        if self.chat:
+            choice = {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "logprobs": None,
+                "finish_reason": self.finish_reason,
+            }
+            doc = self._envelope("chat.completion")
+        else:
+            choice = {
+                "index": 0,
+                "text": text,
+                "logprobs": None,
+                "finish_reason": self.finish_reason,
+            }
+            doc = self._envelope("text_completion")
+        doc["choices"] = [choice]
+        doc["usage"] = self.usage
+        return _dumps(doc)
+
+    def events(self, include_usage: bool) -> list[bytes]:
+        """SSE events: a role delta (chat) or an empty text, one per token (the last carries
+        finish_reason), the usage event if asked for, and `[DONE]`."""
+        obj = "chat.completion.chunk" if self.chat else "text_completion"
+        envelope = _dumps(self._envelope(obj))[:-1]  # open, to append "choices"
+        if self.chat:
+            head = b'data: %b,"choices":[{"index":0,"delta":{"content":' % envelope
+            first = b'data: %b,"choices":[{"index":0,"delta":{"role":"assistant","content":""},' % (
+                envelope
+            )
+        else:
+            head = b'data: %b,"choices":[{"index":0,"text":' % envelope
+            first = b'data: %b,"choices":[{"index":0,"text":"",' % envelope
+        first += b'"logprobs":null,"finish_reason":null}]}\n\n'
+        close = b'"logprobs":null,"finish_reason":%b}]}\n\n'
+        if self.chat:
+            close = b"}," + close
+        else:
+            close = b"," + close
+        more = close % b"null"
+        done = close % _dumps(self.finish_reason)
+        events = [first]
+        last = len(self.tokens) - 1
+        for i, token in enumerate(self.tokens):
+            text = _dumps(token if i == 0 else " " + token)
+            events.append(head + text + (done if i == last else more))
+        if not self.tokens:
+            finish = {"index": 0, "logprobs": None, "finish_reason": self.finish_reason}
+            finish.update({"delta": {}} if self.chat else {"text": ""})
+            events.append(b'data: %b,"choices":[%b]}\n\n' % (envelope, _dumps(finish)))
+        if include_usage:
+            events.append(b'data: %b,"choices":[],"usage":%b}\n\n' % (envelope, _dumps(self.usage)))
+        events.append(b"data: [DONE]\n\n")
+        return events
+
+
+async def serve_fake_inference(
+    config: FakeInferenceConfig = FakeInferenceConfig(),
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    task_status: trio.TaskStatus[FakeInferenceServer] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Run the fake server until cancelled; `task_status.started(server)` once it listens
+    (`server.port` is the bound port; port 0 picks a free one)."""
+    server = FakeInferenceServer(config)
+    async with trio.open_nursery() as nursery:
+        server.port = await nursery.start(partial(serve_http, server.handle, port, host=host))
+        server.host = host
+        log.warning(
+            "fake inference server (TEST BACKEND, no model: deterministic fake tokens) "
+            "serving %r on %s",
+            config.model,
+            server.url,
+        )
+        task_status.started(server)

@@ -1,0 +1,353 @@
+"""A small, fast HTTP/1.1 server core on trio (the fake inference server, hot paths).
+
+    async def handler(request: HttpRequest, responder: HttpResponder) -> None:
+        if request.path == "/health":
+            await responder.respond(200)
+            return
+        await responder.start(200, [("Content-Type", "text/event-stream")])   # chunked
+        await responder.write(b"data: ...\\n\\n")
+        await responder.end()
+
+    listeners = await nursery.start(serve_http, handler, 0)   # port 0: any free port
+
+Per connection: requests one after another (keep-alive; no pipelining, bytes that arrive early
+wait for their turn), bodies by `Content-Length` or chunked, bounded heads and bodies
+(431/413), bad requests answered with 400 and the connection closed. A handler that returns
+without answering gets a 500; one that fails after `start()` has its connection closed
+without the last chunk, so the client sees a truncated body rather than a complete one.
+
+A handler that works for a while (generating, sleeping) wraps that work in
+`async with responder.cancel_on_disconnect():` — the connection is then watched, and if the
+client goes away the block is cancelled (as an inference server stops generating) and
+`responder.client_gone` is set. Watching costs a task, so quick answers go without.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from functools import partial
+
+import attrs
+import trio
+
+from cocoon.http import _io, _wire
+from cocoon.http.errors import HttpBodyTooLarge, HttpError, HttpHeadTooLarge, HttpProtocolError
+
+log = logging.getLogger("cocoon.http.server")
+
+RECEIVE_SIZE = 65536
+MAX_BODY_SIZE = 16 * 1024 * 1024
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+@attrs.define
+class HttpRequest:
+    method: str
+    target: str  # as received: path and query
+    http_version: str  # "1.1" or "1.0"
+    headers: list[tuple[str, str]]  # as received
+    body: bytes
+
+    @property
+    def path(self) -> str:
+        return self.target.partition("?")[0]
+
+    @property
+    def query(self) -> str:
+        return self.target.partition("?")[2]
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header, by case-insensitive name."""
+        name = name.lower()
+        for n, v in self.headers:
+            if n.lower() == name:
+                return v
+        return None
+
+
+class HttpResponder:
+    """Sends the one response to a request: `respond()` whole, or `start()`/`write()`/`end()`.
+
+    Content-Length, Transfer-Encoding and Connection are set here; headers given with those
+    names are dropped.
+    """
+
+    __slots__ = (
+        "_chunked",
+        "_conn",
+        "_stream",
+        "_version",
+        "aborted",
+        "client_gone",
+        "finished",
+        "keep_alive",
+        "started",
+    )
+
+    def __init__(self, conn: _Connection, version: str, keep_alive: bool) -> None:
+        self._conn = conn
+        self._stream = conn.stream
+        self._version = version
+        self.client_gone = False
+        self._chunked = False
+        self.keep_alive = keep_alive
+        self.started = False
+        self.finished = False
+        self.aborted = False
+
+    def _head(self, status: int, headers: Sequence[tuple[str, str]], extra: list) -> bytes:
+        reason = _wire.REASONS.get(status, "Unknown")
+        out = [h for h in headers if h[0].lower() not in _FRAMING]
+        out += extra
+        if self._version == "1.0" and self.keep_alive:
+            out.append(("Connection", "keep-alive"))
+        elif not self.keep_alive:
+            out.append(("Connection", "close"))
+        return _wire.encode_head(f"HTTP/1.1 {status} {reason}", out)
+
+    async def respond(
+        self, status: int, headers: Sequence[tuple[str, str]] = (), body: bytes = b""
+    ) -> None:
+        """Send a whole response with `Content-Length`."""
+        self._check_unstarted()
+        self.started = self.finished = True
+        head = self._head(status, headers, [("Content-Length", str(len(body)))])
+        await self._stream.send_all(head + body if body else head)
+
+    async def start(self, status: int, headers: Sequence[tuple[str, str]] = ()) -> None:
+        """Send the head of a streamed response: chunked, or until close for HTTP/1.0."""
+        self._check_unstarted()
+        self.started = True
+        if self._version == "1.1":
+            self._chunked = True
+            head = self._head(status, headers, [("Transfer-Encoding", "chunked")])
+        else:
+            self.keep_alive = False
+            head = self._head(status, headers, [])
+        await self._stream.send_all(head)
+
+    async def write(self, data: bytes) -> None:
+        if not self.started or self.finished:
+            raise HttpError("write() needs start() first and end() not yet called")
+        if data:
+            await self._stream.send_all(_wire.encode_chunk(data) if self._chunked else data)
+
+    async def end(self, data: bytes = b"") -> None:
+        """Send `data` (optional) and finish the streamed body."""
+        if not self.started or self.finished:
+            raise HttpError("end() needs start() first and end() not yet called")
+        self.finished = True
+        if self._chunked:
+            tail = (_wire.encode_chunk(data) if data else b"") + _wire.LAST_CHUNK
+            await self._stream.send_all(tail)
+        elif data:
+            await self._stream.send_all(data)
+
+    async def abort(self) -> None:
+        """Close the connection at once (the client sees a reset or a truncated body)."""
+        self.aborted = self.finished = True
+        self.keep_alive = False
+        await trio.aclose_forcefully(self._stream)
+
+    @asynccontextmanager
+    async def cancel_on_disconnect(self) -> AsyncIterator[None]:
+        """Cancel the body of this `async with` if the client disconnects meanwhile (then
+        `client_gone` is true after it)."""
+        with trio.CancelScope() as scope:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(self._conn.watch, self, scope)
+                try:
+                    yield
+                finally:
+                    nursery.cancel_scope.cancel()
+
+    def _check_unstarted(self) -> None:
+        if self.started:
+            raise HttpError("the response was already started")
+
+
+_FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
+
+Handler = Callable[[HttpRequest, HttpResponder], Awaitable[None]]
+
+
+@attrs.frozen
+class ServerLimits:
+    max_head_size: int = _wire.MAX_HEAD_SIZE
+    max_body_size: int = MAX_BODY_SIZE
+    keepalive_timeout: float = 75.0  # idle time between requests before we hang up
+
+
+async def _error(stream: trio.abc.Stream, status: int) -> None:
+    reason = _wire.REASONS[status]
+    data = f"HTTP/1.1 {status} {reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    with trio.move_on_after(1):
+        try:
+            await stream.send_all(data.encode())
+        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+            pass
+
+
+class _Connection:
+    """One client connection: a loop of request, handler, response."""
+
+    __slots__ = ("buf", "handler", "idle_scope", "limits", "stream")
+
+    def __init__(self, stream: trio.abc.Stream, handler: Handler, limits: ServerLimits) -> None:
+        self.stream = stream
+        self.handler = handler
+        self.limits = limits
+        self.buf = b""
+
+    async def run(self) -> None:
+        try:
+            # One scope for the connection's life; its deadline is armed only while we wait
+            # for the next request (cheaper than a new scope per request).
+            with trio.CancelScope() as self.idle_scope:
+                while await self._one_request():
+                    pass
+        except HttpHeadTooLarge:
+            await _error(self.stream, 431)
+        except HttpBodyTooLarge:
+            await _error(self.stream, 413)
+        except HttpProtocolError as exc:
+            log.debug("bad request: %s", exc)
+            await _error(self.stream, 400)
+        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+            pass  # the client went away
+        except Exception:
+            log.exception("HTTP connection failed")
+        finally:
+            await trio.aclose_forcefully(self.stream)
+
+    async def _receive(self) -> bytes:
+        return await self.stream.receive_some(RECEIVE_SIZE)
+
+    async def _one_request(self) -> bool:
+        """Serve one request; whether the connection stays open for another."""
+        limits = self.limits
+        buf = self.buf
+        end = _wire.find_head_end(buf, limits.max_head_size) if buf else -1
+        if end < 0:
+            self.idle_scope.deadline = trio.current_time() + limits.keepalive_timeout
+            while end < 0:
+                data = await self._receive()
+                if not data:
+                    if buf.strip():
+                        raise HttpProtocolError("connection closed inside a request head")
+                    return False
+                buf = buf + data if buf else data
+                end = _wire.find_head_end(buf, limits.max_head_size)
+            self.idle_scope.deadline = math.inf
+        method, target, version, headers = _wire.parse_request_head(buf[:end])
+        buf = buf[end:]
+        framing = _wire.BodyFraming(headers, version)
+        if framing.other_coding:
+            raise HttpProtocolError("unsupported transfer coding")
+        if framing.chunked and framing.length is not None:
+            raise HttpProtocolError("both Content-Length and Transfer-Encoding")
+        if framing.chunked or framing.length:
+            body, buf = await self._read_body(framing, headers, buf)
+        else:
+            body = b""
+        self.buf = buf
+        request = HttpRequest(method, target, version, headers, body)
+        responder = HttpResponder(self, version, framing.keep_alive)
+        await self._run_handler(request, responder)
+        if responder.aborted or responder.client_gone:
+            return False
+        if not responder.started:
+            responder.keep_alive = False
+            await responder.respond(500)
+        elif not responder.finished:
+            await responder.end()
+        return responder.keep_alive
+
+    async def _read_body(
+        self, framing: _wire.BodyFraming, headers: _wire.Headers, buf: bytes
+    ) -> tuple[bytes, bytes]:
+        max_body = self.limits.max_body_size
+        if framing.length is not None and framing.length > max_body:
+            raise HttpBodyTooLarge(f"body of {framing.length} bytes")
+        if any(n.lower() == "expect" and v.lower() == "100-continue" for n, v in headers):
+            await self.stream.send_all(_CONTINUE)
+        if framing.length is not None:
+            need = framing.length
+            parts = [buf]
+            have = len(buf)
+            while have < need:
+                data = await self._receive()
+                if not data:
+                    raise HttpProtocolError("connection closed inside a request body")
+                parts.append(data)
+                have += len(data)
+            data = b"".join(parts)
+            return data[:need], data[need:]
+        decoder = _wire.ChunkedDecoder(max_size=max_body)
+        parts = [decoder.feed(buf)] if buf else []
+        while not decoder.done:
+            data = await self._receive()
+            if not data:
+                raise HttpProtocolError("connection closed inside a chunked request body")
+            parts.append(decoder.feed(data))
+        return b"".join(parts), decoder.leftover
+
+    async def _run_handler(self, request: HttpRequest, responder: HttpResponder) -> None:
+        try:
+            await self.handler(request, responder)
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            responder.aborted = True  # the client went away while we answered
+        except Exception:
+            log.exception("HTTP handler failed on %s %s", request.method, request.target)
+            if responder.started:
+                # Never end a failed body normally: the client must see it was cut short.
+                await responder.abort()
+            # else: the caller answers 500
+
+    async def watch(self, responder: HttpResponder, scope: trio.CancelScope) -> None:
+        """Read while a handler works: EOF or a reset means the client left."""
+        while len(self.buf) <= self.limits.max_head_size:
+            try:
+                data = await self._receive()
+            except (trio.BrokenResourceError, OSError):
+                data = b""
+            if not data:
+                responder.client_gone = True
+                scope.cancel()
+                return
+            self.buf += data  # the next request, early: kept for its turn
+        await trio.sleep_forever()
+
+
+async def serve_http(
+    handler: Handler,
+    port: int,
+    *,
+    host: str = "127.0.0.1",
+    limits: ServerLimits = ServerLimits(),
+    task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Serve `handler` on host:port until cancelled. `task_status.started(port)` once
+    listening, with the bound port (port 0 picks a free one)."""
+    sock = _io.listen_tcp(host, port)
+    try:
+        async with trio.open_nursery() as nursery:
+            task_status.started(sock.getsockname()[1])
+            while True:
+                stream = await _io.accept(sock)
+                nursery.start_soon(
+                    partial(serve_connection, stream, handler=handler, limits=limits)
+                )
+    finally:
+        sock.close()
+
+
+async def serve_connection(
+    stream: trio.abc.Stream, *, handler: Handler, limits: ServerLimits = ServerLimits()
+) -> None:
+    """Serve requests on one connected stream until either side closes it (any Stream:
+    tests use in-memory pairs)."""
+    await _Connection(stream, handler, limits).run()

@@ -1,0 +1,140 @@
+"""OpenAI-shaped error answers for COCOON failures (spec 40 §2.6.3 [OURS]); sans-IO.
+
+    answer = error_response(651, "no workers for model Qwen/Qwen3-8B")
+    # answer.status == 503, answer.headers == (("Content-Type", ...), ("Retry-After", "1"))
+    # answer.body == b'{"error":{"message":...,"type":"server_error","code":"no_workers",...}}'
+
+The body keeps the reference's top-level `error_code` (the TON code) for tools that read it;
+the reference's top-level string `error` became OpenAI's object. Failures are recognised by the
+message texts the reference sends (§2.6.2), so answers from C++ proxies and workers map the
+same way as ours. CORS and request-id headers belong to the HTTP layer that sends the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from http import HTTPStatus
+
+import attrs
+
+ERROR_FAILURE = 601
+ERROR_ERROR = 602
+ERROR_PROTOVIOLATION = 621
+ERROR_NOTREADY = 651
+ERROR_TIMEOUT = 652
+ERROR_CANCELLED = 653
+
+INVALID_REQUEST = "invalid_request_error"
+INSUFFICIENT_QUOTA = "insufficient_quota"
+RATE_LIMIT = "rate_limit_error"
+SERVER_ERROR = "server_error"
+
+_JSON_HEADER = ("Content-Type", "application/json")
+
+
+@attrs.frozen
+class ErrorResponse:
+    """An HTTP answer: status, body and the headers that belong with it."""
+
+    status: int
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+
+    @property
+    def reason(self) -> str:
+        return HTTPStatus(self.status).phrase
+
+
+@attrs.frozen
+class _Rule:
+    needle: str  # a substring of the message
+    status: int
+    type: str
+    code: str
+    param: str | None = None
+    retry: bool = False  # answer with Retry-After
+
+
+# First match wins: the longer texts come before texts they contain.
+_RULES = (
+    _Rule("failed to parse request: ", 400, INVALID_REQUEST, "invalid_request"),
+    _Rule("model name mismatch", 400, INVALID_REQUEST, "invalid_request", "model"),
+    _Rule("worker: invalid http request: ", 400, INVALID_REQUEST, "invalid_request"),
+    _Rule("unknown model ", 404, INVALID_REQUEST, "model_not_found", "model"),
+    _Rule("no workers for model", 503, SERVER_ERROR, "no_workers", "model", True),
+    _Rule("no ready workers for model", 503, SERVER_ERROR, "no_workers", "model", True),
+    _Rule(
+        "can run this query with coefficient=",
+        503,
+        SERVER_ERROR,
+        "max_coefficient_too_low",
+        "max_coefficient",
+        True,
+    ),
+    _Rule("balance is too low", 402, INSUFFICIENT_QUOTA, "insufficient_quota"),
+    _Rule("client is closing", 503, SERVER_ERROR, "client_closing"),
+    _Rule("proxy is disabled", 503, SERVER_ERROR, "proxy_disabled"),
+    _Rule("no working proxy connections", 503, SERVER_ERROR, "no_proxy"),
+    _Rule("too many active queries", 429, RATE_LIMIT, "rate_limit_exceeded", None, True),
+)
+
+# Where a validation text names its field (spec 40 §2.3, §2.4).
+_PARAM_PATTERNS = (
+    (re.compile(r"field '([^']*)'"), "{}"),
+    (re.compile(r"unknown option '([^']*)' in request"), "{}"),
+    (re.compile(r"unknown option '([^']*)' in stream_options"), "stream_options.{}"),
+    (re.compile(r"unknown suboption '([^']*)' in chat_template_kwargs"), "chat_template_kwargs.{}"),
+    (re.compile(r"missing required field '([^']*)'"), "{}"),
+    (re.compile(r"(?:^|: )([a-z_]+(?:\.[a-z_]+)?) must be"), "{}"),
+)
+
+
+def _param_of(message: str) -> str | None:
+    for pattern, template in _PARAM_PATTERNS:
+        m = pattern.search(message)
+        if m:
+            return template.format(m.group(1))
+    return None
+
+
+def error_body(
+    message: str, *, type: str, code: str | None, param: str | None, error_code: int
+) -> bytes:
+    """`{"error": {"message", "type", "code", "param"}, "error_code": <TON code>}`."""
+    error = {"message": message, "type": type, "code": code, "param": param}
+    return json.dumps(
+        {"error": error, "error_code": error_code}, ensure_ascii=False, separators=(",", ":")
+    ).encode("utf-8")
+
+
+def error_response(
+    error_code: int,
+    message: str,
+    *,
+    param: str | None = None,
+    local: bool = False,
+    retry_after: int = 1,
+) -> ErrorResponse:
+    """Map a COCOON failure (TON error code + message) to its HTTP answer.
+
+    `local` says the failure is our own (this process), which makes an unrecognised one a
+    500; failures reported by a proxy or worker are 502. Timeouts (652) are 504 whatever the
+    text. `param` overrides the field found in the message.
+    """
+    rule = next((r for r in _RULES if r.needle in message), None)
+    if rule is not None:
+        status, type_, code, retry = rule.status, rule.type, rule.code, rule.retry
+        if param is None:
+            param = rule.param if rule.param is not None else _param_of(message)
+    elif error_code == ERROR_TIMEOUT:
+        status, type_, code, retry = 504, SERVER_ERROR, "timeout", False
+    elif local:
+        status, type_, code, retry = 500, SERVER_ERROR, "internal_error", False
+    else:
+        status, type_, code, retry = 502, SERVER_ERROR, "upstream_error", False
+    headers: tuple[tuple[str, str], ...] = (_JSON_HEADER,)
+    if retry:
+        headers += (("Retry-After", str(retry_after)),)
+    body = error_body(message, type=type_, code=code, param=param, error_code=error_code)
+    return ErrorResponse(status=status, body=body, headers=headers)

@@ -1,0 +1,365 @@
+"""The worker's token counter (spec 40 §3.3 [OURS]): reads `usage` out of an inference server's
+answer as it streams past, and adds the cost fields to it; sans-IO.
+
+    counter = UsageCounter(content_type, on_usage=price.cost_fields)
+    for chunk in upstream_body:
+        send(counter.feed(chunk))          # may be b"" while a JSON document is incomplete
+    send(counter.finish())
+    bill(counter.counts)                   # UsageCounts(prompt, cached, completion, reasoning)
+
+Modes, chosen from the upstream `Content-Type` (`text/event-stream` means SSE), else by the
+first bytes (`data:` and the other SSE fields mean SSE, anything else JSON):
+
+* SSE: complete lines go out as soon as they are complete. A `data:` line whose JSON payload
+  carries `usage` is counted and, if `on_usage` is given, re-emitted with the fields it returns
+  merged into that `usage` (compact, keys sorted); every other line passes unchanged, without
+  being parsed at all when it cannot mention `usage`.
+* JSON: each complete JSON document (a single answer, or NDJSON lines) is counted, injected
+  and re-emitted compactly with sorted keys and `\\n`, as the reference does; whitespace between
+  documents is dropped and whatever is left at the end of the body goes out verbatim from
+  `finish()`. A body that stops being JSON (an error page, garbage) passes through unchanged
+  from that point on, without waiting for the end.
+
+Counting follows the reference: `usage.prompt_tokens`, `usage.prompt_tokens_details.
+cached_tokens`, `usage.completion_tokens` and `usage.completion_tokens_details.reasoning_tokens`
+or `usage.reasoning_tokens` (both feed `reasoning`) count only when they are JSON unsigned
+integers; each counter keeps the maximum it has seen. An object "carries usage" when one of
+those fields is such an integer; the cost fields are merged into every object that does.
+
+Cost: each byte is scanned a bounded number of times whatever the chunking (a document is parsed
+once when its end is found, plus at most one optimistic attempt that fails).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from cocoon.openai import _json
+
+
+@attrs.frozen
+class UsageCounts:
+    """Token counts as the inference server reported them (raw, not adjusted)."""
+
+    prompt: int = 0
+    cached: int = 0
+    completion: int = 0
+    reasoning: int = 0
+
+
+# Given the counts so far, the fields to merge into the `usage` object that carried them.
+OnUsage = Callable[[UsageCounts], Mapping[str, Any]]
+
+_SSE_FIELDS = (b"data:", b"event:", b"id:", b"retry:", b":")
+_WHITESPACE = b" \t\r\n"
+_COUNT_LIMIT = 1 << 63  # larger "unsigned" values wrap negative in the reference
+_NO_COUNTS = UsageCounts()
+
+# Structural bytes of JSON outside strings; the body of a string up to its closing quote,
+# a trailing lone backslash, or the end of the data (whichever comes first).
+_STRUCTURAL = re.compile(rb'["{}\[\]]')
+_STRING_BODY = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*', re.S)
+_NOT_WHITESPACE = re.compile(rb"[^ \t\r\n]")
+
+_UNDECIDED, _SSE, _JSON, _PASSTHROUGH = range(4)
+
+
+class UsageCounter:
+    """Counts tokens in one answer body; see the module docstring. Not thread-safe."""
+
+    __slots__ = (
+        "_buf",
+        "_depth",
+        "_in_string",
+        "_mode",
+        "_on_usage",
+        "_scan_pos",
+        "_scanning",
+        "counts",
+        "usage_seen",
+    )
+
+    def __init__(self, content_type: str | None, on_usage: OnUsage | None = None) -> None:
+        self.counts = _NO_COUNTS
+        self.usage_seen = False  # some object carried usage
+        self._on_usage = on_usage
+        is_sse = content_type is not None and "text/event-stream" in content_type.lower()
+        self._mode = _SSE if is_sse else _UNDECIDED
+        self._buf = bytearray()
+        # JSON scanner state for the document at the start of _buf.
+        self._scanning = False
+        self._scan_pos = 0
+        self._depth = 0
+        self._in_string = False
+
+    @property
+    def mode(self) -> str:
+        return ("undecided", "sse", "json", "passthrough")[self._mode]
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Take the next piece of the body; return what may be sent on now."""
+        if type(chunk) is not bytes:
+            chunk = bytes(chunk)
+        if self._mode == _SSE:
+            return self._feed_sse(chunk)
+        if self._mode == _JSON:
+            self._buf += chunk
+            return self._drain_json(final=False)
+        if self._mode == _PASSTHROUGH:
+            return bytes(chunk)
+        self._buf += chunk
+        if not self._decide():
+            return b""
+        if self._mode == _SSE:
+            chunk, self._buf = bytes(self._buf), bytearray()
+            return self._feed_sse(chunk)
+        if self._mode == _PASSTHROUGH:
+            out, self._buf = bytes(self._buf), bytearray()
+            return out
+        return self._drain_json(final=False)
+
+    def finish(self) -> bytes:
+        """The body ended: return the rest (a last unterminated line, an incomplete tail)."""
+        if self._mode == _SSE:
+            rest, self._buf = bytes(self._buf), bytearray()
+            return self._sse_lines(rest) if rest else b""
+        out = self._drain_json(final=True) if self._mode == _JSON else b""
+        out += self._buf
+        self._buf = bytearray()
+        return out
+
+    # -- mode ---------------------------------------------------------------------------
+
+    def _decide(self) -> bool:
+        m = _NOT_WHITESPACE.search(self._buf)
+        if m is None:
+            return False
+        start = m.start()
+        first = self._buf[start]
+        if first in b"{[":
+            self._mode = _JSON
+            return True
+        head = bytes(self._buf[start : start + 6])
+        for field in _SSE_FIELDS:
+            if head.startswith(field):
+                self._mode = _SSE
+                return True
+            if field.startswith(head):
+                return False  # too few bytes to tell yet
+        self._mode = _PASSTHROUGH
+        return True
+
+    # -- SSE ----------------------------------------------------------------------------
+
+    def _feed_sse(self, chunk: bytes) -> bytes:
+        end = chunk.rfind(b"\n") + 1
+        if end == 0:
+            self._buf += chunk
+            return b""
+        if self._buf:
+            self._buf += chunk[:end]
+            complete = bytes(self._buf)
+            self._buf = bytearray(chunk[end:])
+        elif end < len(chunk):
+            complete = chunk[:end]
+            self._buf = bytearray(chunk[end:])
+        else:
+            complete = chunk
+        # Fast path: lines that cannot mention `usage` (not even through a \u escape in a
+        # key) are passed on without being parsed.
+        if b"usage" not in complete and b"\\u" not in complete:
+            return complete
+        return self._sse_lines(complete)
+
+    def _sse_lines(self, data: bytes) -> bytes:
+        lines = data.split(b"\n")
+        changed = False
+        for i, line in enumerate(lines):
+            if line.startswith(b"data:") and (b"usage" in line or b"\\u" in line):
+                new = self._sse_data(line)
+                if new is not None:
+                    lines[i] = new
+                    changed = True
+        return b"\n".join(lines) if changed else data
+
+    def _sse_data(self, line: bytes) -> bytes | None:
+        cr = line.endswith(b"\r")
+        body_start = 6 if line[5:6] == b" " else 5  # one space after the colon is not data
+        payload = line[body_start : len(line) - cr]
+        if payload == b"[DONE]":
+            return None
+        try:
+            obj = _json.loads(payload)
+        except ValueError:
+            return None
+        if not self._count(obj) or self._on_usage is None:
+            return None
+        try:
+            text = _json.dumps(obj)
+        except ValueError:
+            return None
+        return line[:body_start] + text + (b"\r" if cr else b"")
+
+    # -- JSON ---------------------------------------------------------------------------
+
+    def _drain_json(self, *, final: bool) -> bytes:
+        buf = self._buf
+        out: list[bytes] = []
+        pos = 0  # start of the document being looked at
+        while True:
+            if not self._scanning:
+                m = _NOT_WHITESPACE.search(buf, pos)
+                if m is None:
+                    break  # only whitespace left: kept for the verbatim tail
+                pos = m.start()
+                if buf[pos] not in b"{[":
+                    return self._give_up(out, pos)
+                if pos == 0 and not out:
+                    end = self._try_whole(buf, out)
+                    if end:
+                        pos = end
+                        continue
+                self._scanning = True
+                self._scan_pos = pos
+                self._depth = 0
+                self._in_string = False
+            end = self._scan(buf)
+            if end < 0:
+                break
+            self._scanning = False
+            doc = bytes(buf[pos:end])
+            try:
+                obj = _json.loads(doc)
+            except ValueError:
+                return self._give_up(out, pos)
+            out.append(self._emit(obj, doc))
+            pos = end
+        if pos:
+            self._scan_pos -= pos
+            del buf[:pos]
+        if final:
+            self._scanning = False
+        return b"".join(out)
+
+    def _give_up(self, out: list[bytes], pos: int) -> bytes:
+        """Not JSON from `pos` on: send everything from there unchanged, now and later."""
+        self._mode = _PASSTHROUGH
+        self._scanning = False
+        out.append(bytes(self._buf[pos:]))
+        self._buf = bytearray()
+        return b"".join(out)
+
+    def _try_whole(self, buf: bytearray, out: list[bytes]) -> int:
+        """Optimistic path: the data so far is exactly one document (the usual answer).
+        Returns where it ended (trailing whitespace stays), or 0."""
+        end = len(buf)
+        while end and buf[end - 1] in _WHITESPACE:
+            end -= 1
+        if not end or buf[end - 1] not in b"}]":
+            return 0
+        doc = bytes(buf[:end])
+        try:
+            obj = _json.loads(doc)
+        except ValueError:
+            return 0  # incomplete, several documents, or invalid: the scanner will tell
+        out.append(self._emit(obj, doc))
+        return end
+
+    def _scan(self, buf: bytearray) -> int:
+        """Go on scanning the current document from `_scan_pos`; where it ends, or -1."""
+        p = self._scan_pos
+        n = len(buf)
+        depth = self._depth
+        if self._in_string:
+            p = _STRING_BODY.match(buf, p).end()
+            if p >= n or buf[p] != 0x22:  # still open (maybe on a trailing backslash)
+                self._scan_pos = p
+                return -1
+            self._in_string = False
+            p += 1
+        search = _STRUCTURAL.search
+        while True:
+            m = search(buf, p)
+            if m is None:
+                self._scan_pos = n
+                self._depth = depth
+                return -1
+            c = buf[m.start()]
+            p = m.end()
+            if c == 0x22:  # '"': skip the string
+                p = _STRING_BODY.match(buf, p).end()
+                if p >= n or buf[p] != 0x22:
+                    self._in_string = True
+                    self._scan_pos = p
+                    self._depth = depth
+                    return -1
+                p += 1
+            elif c == 0x7B or c == 0x5B:  # '{' '['
+                depth += 1
+            else:
+                depth -= 1
+                if depth <= 0:
+                    return p
+
+    def _emit(self, obj: Any, doc: bytes) -> bytes:
+        self._count(obj)
+        try:
+            return _json.dumps(obj) + b"\n"
+        except ValueError:  # a lone surrogate: keep the document as it came
+            return doc + b"\n"
+
+    # -- counting -----------------------------------------------------------------------
+
+    def _count(self, obj: Any) -> bool:
+        """Update the counters from one object; merge the cost fields into its `usage` if it
+        carried usage and `on_usage` is set. True when the object was changed."""
+        if type(obj) is not dict:
+            return False
+        usage = obj.get("usage")
+        if type(usage) is not dict:
+            return False
+        c = self.counts
+        prompt, cached, completion, reasoning = c.prompt, c.cached, c.completion, c.reasoning
+        found = False
+        v = usage.get("prompt_tokens")
+        if type(v) is int and 0 <= v < _COUNT_LIMIT:
+            found = True
+            prompt = max(prompt, v)
+        details = usage.get("prompt_tokens_details")
+        if type(details) is dict:
+            v = details.get("cached_tokens")
+            if type(v) is int and 0 <= v < _COUNT_LIMIT:
+                found = True
+                cached = max(cached, v)
+        v = usage.get("completion_tokens")
+        if type(v) is int and 0 <= v < _COUNT_LIMIT:
+            found = True
+            completion = max(completion, v)
+        details = usage.get("completion_tokens_details")
+        if type(details) is dict:
+            v = details.get("reasoning_tokens")
+            if type(v) is int and 0 <= v < _COUNT_LIMIT:
+                found = True
+                reasoning = max(reasoning, v)
+        v = usage.get("reasoning_tokens")
+        if type(v) is int and 0 <= v < _COUNT_LIMIT:
+            found = True
+            reasoning = max(reasoning, v)
+        if not found:
+            return False
+        self.usage_seen = True
+        if (prompt, cached, completion, reasoning) != (
+            c.prompt,
+            c.cached,
+            c.completion,
+            c.reasoning,
+        ):
+            self.counts = UsageCounts(prompt, cached, completion, reasoning)
+        if self._on_usage is None:
+            return False
+        usage.update(self._on_usage(self.counts))
+        return True
