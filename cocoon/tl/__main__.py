@@ -17,7 +17,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True)
     ids = sub.add_parser("ids", help="print `name id` for every declaration of the schema")
     ids.add_argument(
-        "--extensions", action="store_true", help="cocoon's own declarations instead of the reference's"
+        "--extensions",
+        action="store_true",
+        help="cocoon's own declarations instead of the reference's",
     )
     sub.add_parser("generate", help="regenerate cocoon/tl/types.py from schema.tl")
     dec = sub.add_parser("decode", help="decode a hex-encoded boxed TL object")

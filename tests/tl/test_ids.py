@@ -146,7 +146,10 @@ def test_extensions_are_separate_and_collide_with_nothing():
     assert not any(c.id in ids for c in ext)
     assert cocoon_schema() == reference_schema() + ext
     out = subprocess.run(
-        [sys.executable, "-m", "cocoon.tl", "ids", "--extensions"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "cocoon.tl", "ids", "--extensions"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert out.splitlines() == [f"{c.name} {c.id:08x}" for c in ext]
 

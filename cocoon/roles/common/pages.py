@@ -72,12 +72,16 @@ def cell(value: Any) -> str:
 
 
 def render_section(section: Section) -> str:
-    parts = [f'<section class="{"wide" if section.wide else ""}"><h2>{html.escape(section.title)}</h2><table>']
+    parts = [
+        f'<section class="{"wide" if section.wide else ""}"><h2>{html.escape(section.title)}</h2><table>'
+    ]
     if section.items is not None:
         for key, value in section.items.items():
             parts.append(f'<tr><td class="k">{html.escape(key)}</td><td>{cell(value)}</td></tr>')
     if section.columns:
-        parts.append("<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in section.columns) + "</tr>")
+        parts.append(
+            "<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in section.columns) + "</tr>"
+        )
         for row in section.rows:
             parts.append("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>")
         if not section.rows:

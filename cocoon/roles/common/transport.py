@@ -41,7 +41,9 @@ class PeerInfo:
 def peer_from_preamble(info: AttestedPeerInfo) -> PeerInfo:
     """What a router's preamble says about the peer it verified."""
     att = info.attestation
-    return PeerInfo(image_hash=image_hash(att), public_key=info.public_key, attested=att is not None)
+    return PeerInfo(
+        image_hash=image_hash(att), public_key=info.public_key, attested=att is not None
+    )
 
 
 def peer_of_stream(stream: trio.abc.Stream) -> PeerInfo | None:

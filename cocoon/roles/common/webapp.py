@@ -18,7 +18,9 @@ CORS_HEADERS = {
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(data), status=status, content_type="application/json", headers=headers)
+    return Response(
+        json.dumps(data), status=status, content_type="application/json", headers=headers
+    )
 
 
 def html_response(text: str, status: int = 200) -> Response:
@@ -35,7 +37,11 @@ def new_app(name: str, access_hash: str = "") -> QuartTrio:
     async def _guard() -> Response | None:
         if request.method == "OPTIONS":
             return Response("", status=204, headers=CORS_HEADERS)
-        if not access_hash or request.path.startswith("/v1/") or request.path in ("/health", "/perf"):
+        if (
+            not access_hash
+            or request.path.startswith("/v1/")
+            or request.path in ("/health", "/perf")
+        ):
             return None
         given = request.args.get("access_hash") or request.headers.get("X-Access-Hash") or ""
         if not hmac.compare_digest(given.encode(), access_hash.encode()):

@@ -47,7 +47,9 @@ class ClientAccount:
         credit = CreditView(self.sc_balance, self.sc_stake, self.tokens.sc_tokens, price)
         return credit.available(self.reserved, self.tokens.tokens_max)
 
-    def on_chain_state(self, state: int, balance: int, stake: int, tokens_used: int, secret_hash: bytes) -> bool:
+    def on_chain_state(
+        self, state: int, balance: int, stake: int, tokens_used: int, secret_hash: bytes
+    ) -> bool:
         """A client contract state seen on-chain; ignored (False) if its tokens went backwards.
         Raises `CounterOrderError` if the chain settled more than this proxy committed."""
         if self.known_on_chain and tokens_used < self.tokens.sc_tokens:
@@ -88,7 +90,10 @@ class WorkerAccount:
     def check_claim(self, chain: int, db: int) -> None:
         """`worker.compareBalanceWithProxy`: a worker claiming more than the proxy recorded
         means the proxy lost data (the reference aborts; we refuse the connection)."""
-        if chain > self.tokens.tokens_committed_to_blockchain or db > self.tokens.tokens_committed_to_db:
+        if (
+            chain > self.tokens.tokens_committed_to_blockchain
+            or db > self.tokens.tokens_committed_to_db
+        ):
             raise AccountingError(
                 f"worker {self.owner} claims chain={chain} db={db}, this proxy has "
                 f"chain={self.tokens.tokens_committed_to_blockchain} db={self.tokens.tokens_committed_to_db}"

@@ -66,7 +66,10 @@ class ClientSession:
 
     async def on_query(self, session: Session, query: tl.TLObject) -> tl.TLObject:
         self._attach(session)
-        if isinstance(query, tl.ClientUpdatePaymentStatus | tl.ClientGetWorkerTypesV2 | tl.ClientGetWorkerTypes):
+        if isinstance(
+            query,
+            tl.ClientUpdatePaymentStatus | tl.ClientGetWorkerTypesV2 | tl.ClientGetWorkerTypes,
+        ):
             if self.state is not State.READY:
                 raise QueryError(codes.PROTOVIOLATION, f"{query.TL_NAME} from non-ready connection")
             if isinstance(query, tl.ClientUpdatePaymentStatus):
@@ -75,7 +78,9 @@ class ClientSession:
                 return self.node.registry.worker_types_v2()
             return self.node.registry.worker_types_v1()
         if isinstance(query, tl.WorkerConnectToProxy | tl.WorkerUpdatePaymentStatus):
-            raise QueryError(codes.PROTOVIOLATION, f"{query.TL_NAME} from non worker connection", close=True)
+            raise QueryError(
+                codes.PROTOVIOLATION, f"{query.TL_NAME} from non worker connection", close=True
+            )
         if self.state is State.READY:
             raise QueryError(codes.PLAIN, "already authorized", close=True)
         if self.state is State.FAILED:
@@ -91,12 +96,16 @@ class ClientSession:
                 return await self._authorize_long()
         if self.state is State.CONNECTED:
             raise QueryError(codes.PLAIN, "expected auth message", close=True)
-        raise QueryError(codes.PLAIN, f"unexpected {query.TL_NAME} before connectToProxy", close=True)
+        raise QueryError(
+            codes.PLAIN, f"unexpected {query.TL_NAME} before connectToProxy", close=True
+        )
 
     def _connect(self, query: tl.ClientConnectToProxy) -> tl.ClientConnectedToProxy:
         node, cfg, params = self.node, self.node.config, query.params
         if not params.flags & 1:
-            raise QueryError(codes.ERROR, "tool old client", close=True)  # sic, the reference's text
+            raise QueryError(
+                codes.ERROR, "tool old client", close=True
+            )  # sic, the reference's text
         if bool(params.is_test) != cfg.is_test:
             raise QueryError(codes.ERROR, "test mode mismatch", close=True)
         try:
@@ -110,13 +119,17 @@ class ClientSession:
         try:
             node.check_serving()
         except ProxyDisabled as e:
-            raise QueryError(codes.NOTREADY, str(e).removeprefix("proxy is disabled: "), close=True) from e
+            raise QueryError(
+                codes.NOTREADY, str(e).removeprefix("proxy is disabled: "), close=True
+            ) from e
         acc = self.account = node.client(owner)
         if acc.known_on_chain and acc.sc_state != 0:
             raise QueryError(codes.ERROR, "client is closing", close=True)
         self.nonce = secrets.randbits(63)
         if acc.known_on_chain:
-            auth: tl.TLObject = tl.ClientProxyConnectionAuthShort(secret_hash=acc.secret_hash, nonce=self.nonce)
+            auth: tl.TLObject = tl.ClientProxyConnectionAuthShort(
+                secret_hash=acc.secret_hash, nonce=self.nonce
+            )
         else:
             auth = tl.ClientProxyConnectionAuthLong(nonce=self.nonce)
         payment: tl.TLObject = tl.ProxySignedPaymentEmpty()
@@ -134,7 +147,12 @@ class ClientSession:
         assert self.account is not None
         acc = self.account
         self.state = State.READY
-        log.info("client %s authorized (%s auth, proto %d)", acc.owner, "long" if self.long_auth else "short", self.proto)
+        log.info(
+            "client %s authorized (%s auth, proto %d)",
+            acc.owner,
+            "long" if self.long_auth else "short",
+            self.proto,
+        )
         return tl.ClientAuthorizationWithProxySuccess(
             signed_payment=tl.ProxySignedPayment(data=self.node.client_payment(acc).to_boc()),
             tokens_committed_to_db=acc.tokens.tokens_committed_to_db,
@@ -143,7 +161,10 @@ class ClientSession:
 
     def _authorize_short(self, secret: bytes) -> tl.ClientAuthorizationWithProxySuccess:
         assert self.account is not None
-        if not self.account.known_on_chain or hashlib.sha256(secret).digest() != self.account.secret_hash:
+        if (
+            not self.account.known_on_chain
+            or hashlib.sha256(secret).digest() != self.account.secret_hash
+        ):
             self.state = State.FAILED
             raise QueryError(codes.PLAIN, "sha256 mismatch", close=True)
         return self._success()
@@ -156,7 +177,9 @@ class ClientSession:
             await self.node.wait_registered(self.account.owner, self.nonce)
         if scope.cancelled_caught:
             self.state = State.FAILED
-            raise QueryError(codes.TIMEOUT, "no register message from the client contract", close=True)
+            raise QueryError(
+                codes.TIMEOUT, "no register message from the client contract", close=True
+            )
         return self._success()
 
     def _payment_status(self) -> tl.ClientPaymentStatus:

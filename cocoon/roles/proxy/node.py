@@ -33,7 +33,13 @@ from cocoon.roles.proxy.config import ProxyConfig
 from cocoon.roles.proxy.registry import SelectionPolicy, WorkerRegistry
 from cocoon.roles.proxy.store import CONFIG_KEY, ProxyStore, client_key, worker_key
 from cocoon.ton import flows
-from cocoon.ton.bodies import ClientProxyRegister, ClientProxyRequest, ProxySaveState, WorkerProxyRequest, parse_body
+from cocoon.ton.bodies import (
+    ClientProxyRegister,
+    ClientProxyRequest,
+    ProxySaveState,
+    WorkerProxyRequest,
+    parse_body,
+)
 from cocoon.ton.cells import friendly, parse_address
 from cocoon.ton.contracts import ProxyContract
 from cocoon.ton.counters import CounterOrderError, PaymentCounters
@@ -153,10 +159,14 @@ class ProxyNode:
         return acc
 
     def client_payment(self, acc: ClientAccount) -> SignedPayment:
-        return acc.tokens.signed_payment(self.signer, PaymentKind.CLIENT_CHARGE, acc.sc_address, self.wallet.address)
+        return acc.tokens.signed_payment(
+            self.signer, PaymentKind.CLIENT_CHARGE, acc.sc_address, self.wallet.address
+        )
 
     def worker_payment(self, acc: WorkerAccount) -> SignedPayment:
-        return acc.tokens.signed_payment(self.signer, PaymentKind.WORKER_PAYOUT, acc.sc_address, self.wallet.address)
+        return acc.tokens.signed_payment(
+            self.signer, PaymentKind.WORKER_PAYOUT, acc.sc_address, self.wallet.address
+        )
 
     # ------------------------------------------------------------------ durability
 
@@ -214,7 +224,9 @@ class ProxyNode:
 
     async def _send_commit(self, seqno: int) -> None:
         try:
-            await self.wallet.send(flows.proxy_state_commit(self.sc_address, seqno, self.session_hash))
+            await self.wallet.send(
+                flows.proxy_state_commit(self.sc_address, seqno, self.session_hash)
+            )
         except (LedgerError, PaymentError) as e:
             log.warning("state commit %d not sent: %s", seqno, e)
             self._next_commit_at = trio.current_time()  # try again at the next write
@@ -246,15 +258,23 @@ class ProxyNode:
             acc = self.client(owner)
             acc.tokens = PaymentCounters.restored(info.tokens_used, info.sc_tokens_used)
             acc.known_on_chain = info.status >= 0
-            acc.sc_state, acc.sc_balance, acc.sc_stake = max(info.status, 0), info.balance, info.stake
+            acc.sc_state, acc.sc_balance, acc.sc_stake = (
+                max(info.status, 0),
+                info.balance,
+                info.stake,
+            )
             acc.secret_hash = info.secret_hash
             acc.last_request_at = info.last_request_at
         for winfo in stored.workers:
             wacc = self.worker(parse_address(winfo.owner_address))
             wacc.tokens = PaymentCounters.restored(winfo.tokens, winfo.sc_tokens)
             wacc.last_request_at = winfo.last_request_at
-        if stored.config is not None and stored.config.get("proxy_sc") != self.sc_address.to_str(is_user_friendly=False):
-            log.warning("the database belongs to another proxy contract; its records were carried over")
+        if stored.config is not None and stored.config.get("proxy_sc") != self.sc_address.to_str(
+            is_user_friendly=False
+        ):
+            log.warning(
+                "the database belongs to another proxy contract; its records were carried over"
+            )
 
     async def deploy(self) -> None:
         state = await self.ledger.get_account(self.sc_address)
@@ -267,7 +287,9 @@ class ProxyNode:
         while True:
             try:
                 state = await self.ledger.wait_for_change(self.sc_address, self.sc_last_lt)
-                for tx in await self.ledger.get_transactions(self.sc_address, after_lt=self.sc_last_lt):
+                for tx in await self.ledger.get_transactions(
+                    self.sc_address, after_lt=self.sc_last_lt
+                ):
                     self.on_transaction(tx)
                     self.sc_last_lt = max(self.sc_last_lt, tx.lt)
                 if state.data is not None:
@@ -311,13 +333,17 @@ class ProxyNode:
         for wacc in self.workers.values():
             wacc.tokens.committed_to_blockchain(seqno)
         if not self.initialized.is_set():
-            log.info("proxy %s initialized (state commit %d on chain)", self.sc_address.to_str(), seqno)
+            log.info(
+                "proxy %s initialized (state commit %d on chain)", self.sc_address.to_str(), seqno
+            )
             self.initialized.set()
 
     def _on_client_notification(self, src: Address, body: ClientProxyRequest) -> None:
         assert self.contract is not None
         if self.contract.client(body.client_owner).address != src:
-            log.warning("ignoring a client notification from %s: not the client's contract", src.to_str())
+            log.warning(
+                "ignoring a client notification from %s: not the client's contract", src.to_str()
+            )
             return
         acc = self.client(body.client_owner)
         s = body.state
@@ -338,7 +364,9 @@ class ProxyNode:
     def _on_worker_notification(self, src: Address, body: WorkerProxyRequest) -> None:
         assert self.contract is not None
         if self.contract.worker(body.worker_owner).address != src:
-            log.warning("ignoring a worker notification from %s: not the worker's contract", src.to_str())
+            log.warning(
+                "ignoring a worker notification from %s: not the worker's contract", src.to_str()
+            )
             return
         acc = self.worker(body.worker_owner)
         try:
@@ -375,11 +403,18 @@ class ProxyNode:
                     if acc.tokens.tokens_max == acc.tokens.tokens_committed_to_blockchain:
                         acc.refunding = True
                         self._nursery.start_soon(self._grant_refund, acc)
-                elif acc.sc_state == 0 and acc.tokens.unsettled * root.price_per_token >= self.config.min_client_charge:
+                elif (
+                    acc.sc_state == 0
+                    and acc.tokens.unsettled * root.price_per_token >= self.config.min_client_charge
+                ):
                     acc.charging = True
                     self._nursery.start_soon(self._charge, acc)
             for wacc in list(self.workers.values()):
-                if not wacc.paying and wacc.tokens.unsettled * root.worker_fee_per_token >= self.config.min_worker_payout:
+                if (
+                    not wacc.paying
+                    and wacc.tokens.unsettled * root.worker_fee_per_token
+                    >= self.config.min_worker_payout
+                ):
                     wacc.paying = True
                     self._nursery.start_soon(self._payout, wacc)
             if (
@@ -409,7 +444,9 @@ class ProxyNode:
         except LedgerError:
             return
         acc.tokens.exp_sc_tokens = storage.tokens_used  # a rejected charge must not block the next
-        if acc.on_chain_state(storage.state, storage.balance, storage.stake, storage.tokens_used, storage.secret_hash):
+        if acc.on_chain_state(
+            storage.state, storage.balance, storage.stake, storage.tokens_used, storage.secret_hash
+        ):
             self.mark_dirty(acc)
 
     async def _grant_refund(self, acc: ClientAccount) -> None:
@@ -430,7 +467,9 @@ class ProxyNode:
             state = await self.ledger.get_account(acc.sc_address)
             if not state.active:  # the first payout deploys the worker's contract too
                 assert self.contract is not None
-                transfer = attrs.evolve(transfer, state_init=self.contract.worker(acc.owner_address).state_init())
+                transfer = attrs.evolve(
+                    transfer, state_init=self.contract.worker(acc.owner_address).state_init()
+                )
             acc.tokens.expect_settled(payment.tokens or 0)
             await self.wallet.send(transfer)
             log.info("paid worker %s up to %d tokens", acc.owner, payment.tokens)

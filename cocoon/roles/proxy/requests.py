@@ -65,7 +65,9 @@ class _Cancelled:
 
 
 class RunningRequest:
-    def __init__(self, node: ProxyNode, client: ClientSession, query: tl.ClientRunQueryEx | tl.ClientRunQuery) -> None:
+    def __init__(
+        self, node: ProxyNode, client: ClientSession, query: tl.ClientRunQueryEx | tl.ClientRunQuery
+    ) -> None:
         self.node = node
         self.client = client
         self.query = query
@@ -137,7 +139,9 @@ class RunningRequest:
             raise RequestError(codes.NOTREADY, "proxy is disabled")
         cap = node.config.max_requests_per_client
         if cap and acc.running >= cap:
-            raise RequestError(codes.NOTREADY, f"too many running requests for this client (limit {cap})")
+            raise RequestError(
+                codes.NOTREADY, f"too many running requests for this client (limit {cap})"
+            )
         to_reserve = reserve_for_query(q.max_tokens, len(q.query), q.max_coefficient)
         if to_reserve > available:
             raise RequestError(codes.NOTREADY, "balance is too low")
@@ -159,7 +163,9 @@ class RunningRequest:
         last_error: RequestError | None = None
         for _ in range(1 + max(node.config.retries, 0)):
             try:
-                conn = node.registry.choose(q.model_name, q.max_coefficient, trio.current_time(), avoid=avoid)
+                conn = node.registry.choose(
+                    q.model_name, q.max_coefficient, trio.current_time(), avoid=avoid
+                )
             except RequestError:
                 if last_error is None:
                     raise
@@ -179,7 +185,9 @@ class RunningRequest:
         assert last_error is not None
         raise last_error
 
-    async def _one_attempt(self, conn: WorkerConnection, session: WorkerSession, deadline: float) -> bool | RequestError:
+    async def _one_attempt(
+        self, conn: WorkerConnection, session: WorkerSession, deadline: float
+    ) -> bool | RequestError:
         """One worker: True when the request completed (answer or worker error forwarded),
         else the error that may be retried elsewhere."""
         node, q = self.node, self.query
@@ -205,7 +213,11 @@ class RunningRequest:
                 )  # fmt: skip
             else:
                 message = tl.ProxyRunQuery(
-                    query=q.query, signed_payment=payment, coefficient=conn.coefficient, timeout=timeout, request_id=rid
+                    query=q.query,
+                    signed_payment=payment,
+                    coefficient=conn.coefficient,
+                    timeout=timeout,
+                    request_id=rid,
                 )
             try:
                 await session.send(message)
@@ -219,9 +231,13 @@ class RunningRequest:
             self._answers = None
             conn.running -= 1
             acc.running -= 1
-            conn.record_result(ok, trio.current_time() - began, trio.current_time(), node.registry.policy)
+            conn.record_result(
+                ok, trio.current_time() - began, trio.current_time(), node.registry.policy
+            )
 
-    async def _relay(self, receive: trio.MemoryReceiveChannel, session: WorkerSession, deadline: float) -> bool | RequestError:
+    async def _relay(
+        self, receive: trio.MemoryReceiveChannel, session: WorkerSession, deadline: float
+    ) -> bool | RequestError:
         if self.cancel_reason is not None:  # cancelled before this attempt began
             await self._cancel_worker(session)
             deadline = min(deadline, trio.current_time() + CANCEL_GRACE)
@@ -250,7 +266,9 @@ class RunningRequest:
         except SessionClosed:
             pass
 
-    async def _fail_relay(self, code: int, message: str, *, retryable: bool = False) -> bool | RequestError:
+    async def _fail_relay(
+        self, code: int, message: str, *, retryable: bool = False
+    ) -> bool | RequestError:
         if retryable and not self.answered and self.cancel_reason is None:
             return RequestError(code, message)
         await self._fail(code, message)
@@ -261,9 +279,15 @@ class RunningRequest:
         if answer.last and self._attempt_account is not None:
             n = answer.tokens.total_tokens_used
             self.tokens += n
-            self.worker_tokens[self._attempt_account] = self.worker_tokens.get(self._attempt_account, 0) + n
+            self.worker_tokens[self._attempt_account] = (
+                self.worker_tokens.get(self._attempt_account, 0) + n
+            )
         if answer.kind is Kind.ERROR:
-            if not self.answered and answer.error in RETRYABLE_WORKER_ERRORS and self.cancel_reason is None:
+            if (
+                not self.answered
+                and answer.error in RETRYABLE_WORKER_ERRORS
+                and self.cancel_reason is None
+            ):
                 return RequestError(answer.error_code, answer.error)
             await self._fail(answer.error_code, answer.error, worker_final=answer.final_info)
             return False
@@ -277,7 +301,10 @@ class RunningRequest:
             try:
                 data = add_headers(
                     data,
-                    [("X-Cocoon-Proxy-Start", timestamp(self.start)), ("X-Cocoon-Proxy-End", timestamp(self.first_answer_at))],
+                    [
+                        ("X-Cocoon-Proxy-Start", timestamp(self.start)),
+                        ("X-Cocoon-Proxy-End", timestamp(self.first_answer_at)),
+                    ],
                 )
             except tl.TLDecodeError:
                 await self._fail(codes.PROTOVIOLATION, "worker answer is not an http.response")
@@ -285,20 +312,39 @@ class RunningRequest:
         final = self._final_info(answer.final_info) if answer.last else None
         self.answered = True
         self.bytes_sent += len(data)
-        await self.client.send(client_answer(self.client.proto, self.client_request_id, data, first=first, final=final))
+        await self.client.send(
+            client_answer(self.client.proto, self.client_request_id, data, first=first, final=final)
+        )
         return True if answer.last else None
 
     def _final_info(self, worker_final: tl.ProxyQueryFinalInfo | None) -> tl.ClientQueryFinalInfo:
         now = time.time()
-        debug = stats_json("proxy", self.start, self.first_answer_at or now, now) if self.debug else None
+        debug = (
+            stats_json("proxy", self.start, self.first_answer_at or now, now)
+            if self.debug
+            else None
+        )
         return client_final_info(
-            worker_final, client_proto=self.client.proto, proxy_start=self.start, proxy_end=now, proxy_debug=debug
+            worker_final,
+            client_proto=self.client.proto,
+            proxy_start=self.start,
+            proxy_end=now,
+            proxy_debug=debug,
         )
 
-    async def _fail(self, code: int, message: str, *, worker_final: tl.ProxyQueryFinalInfo | None = None) -> None:
+    async def _fail(
+        self, code: int, message: str, *, worker_final: tl.ProxyQueryFinalInfo | None = None
+    ) -> None:
         final = self._final_info(worker_final)
         await self.client.send(
-            client_error(self.client.proto, self.client_request_id, code, message, answered=self.answered, final=final)
+            client_error(
+                self.client.proto,
+                self.client_request_id,
+                code,
+                message,
+                answered=self.answered,
+                final=final,
+            )
         )
 
     # ------------------------------------------------------------------ settlement

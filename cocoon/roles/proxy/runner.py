@@ -53,13 +53,19 @@ class ProxyHandle:
     web: WebHandle | None
 
 
-async def serve_connection(node: ProxyNode, kind: str, stream: trio.abc.Stream, *, preamble: bool) -> None:
+async def serve_connection(
+    node: ProxyNode, kind: str, stream: trio.abc.Stream, *, preamble: bool
+) -> None:
     """One accepted connection, from its `tcp.connect` to its end."""
     peer = peer_of_stream(stream)
     handler = WorkerSession(node, peer) if kind == "worker" else ClientSession(node, peer)
     try:
         async with open_session(
-            stream, role=Role.ACCEPTOR, handler=handler, read_preamble=preamble, name=f"proxy<-{kind}"
+            stream,
+            role=Role.ACCEPTOR,
+            handler=handler,
+            read_preamble=preamble,
+            name=f"proxy<-{kind}",
         ) as session:
             handler.session = session
             await session.wait_closed()
@@ -92,7 +98,15 @@ async def _listen(
             nursery.start_soon(trio.serve_listeners, handle, listeners)
         else:
             listeners = await nursery.start(
-                partial(serve_ratls, handle, port, identity, policy, host=cfg.rpc_host, difficulty=cfg.pow_difficulty)
+                partial(
+                    serve_ratls,
+                    handle,
+                    port,
+                    identity,
+                    policy,
+                    host=cfg.rpc_host,
+                    difficulty=cfg.pow_difficulty,
+                )
             )
         task_status.started(listeners[0].socket.getsockname()[1])
 
@@ -113,22 +127,33 @@ async def run_proxy(
     policies = policies or builtin_policies()
     for name in (config.worker_policy, config.client_policy):
         if name not in policies:
-            raise ConfigError(f"unknown attestation policy {name!r} (known: {', '.join(sorted(policies))})")
+            raise ConfigError(
+                f"unknown attestation policy {name!r} (known: {', '.join(sorted(policies))})"
+            )
     holder = identity if identity is not None else IdentityHolder.generated(
         {"none": "none", "fake": "fake_tdx"}.get(config.tdx, config.tdx)
     )  # fmt: skip
     view = RootView(root_address)
-    store = await trio.to_thread.run_sync(ProxyStore, config.db_path, config.machine_specific_private_key)
+    store = await trio.to_thread.run_sync(
+        ProxyStore, config.db_path, config.machine_specific_private_key
+    )
     try:
         node = ProxyNode(config, ledger, view, store)
         async with trio.open_nursery() as nursery:
             node.start(nursery)
             await nursery.start(
-                partial(view.watch, ledger, interval=(config.root_poll_interval, config.root_poll_interval * 1.33))
+                partial(
+                    view.watch,
+                    ledger,
+                    interval=(config.root_poll_interval, config.root_poll_interval * 1.33),
+                )
             )
             root = view.require()
             node.contract = ProxyContract(
-                owner=node.owner, public_key=node.signer.public_key, root=root_address, params=root.params
+                owner=node.owner,
+                public_key=node.signer.public_key,
+                root=root_address,
+                params=root.params,
             )
             await trio.to_thread.run_sync(node.load)
             await node.deploy()
@@ -140,16 +165,28 @@ async def run_proxy(
             await node.flush()  # anchors this run's session: the proxy serves once it is seen
             await node.initialized.wait()
             workers_port = await nursery.start(
-                _listen, node, "worker", config.workers_rpc_port, holder, policies[config.worker_policy]
+                _listen,
+                node,
+                "worker",
+                config.workers_rpc_port,
+                holder,
+                policies[config.worker_policy],
             )
             clients_port = await nursery.start(
-                _listen, node, "client", config.client_rpc_port, holder, policies[config.client_policy]
+                _listen,
+                node,
+                "client",
+                config.client_rpc_port,
+                holder,
+                policies[config.client_policy],
             )
             web = None
             if config.http_port is not None:
                 from cocoon.roles.proxy.web import proxy_app
 
-                web = await nursery.start(serve_web, proxy_app(node), config.http_host, config.http_port)
+                web = await nursery.start(
+                    serve_web, proxy_app(node), config.http_host, config.http_port
+                )
             log.info(
                 "proxy %s serving: workers on %s:%d, clients on %s:%d",
                 node.sc_address.to_str(), config.rpc_host, workers_port, config.rpc_host, clients_port,

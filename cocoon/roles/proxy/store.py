@@ -22,7 +22,9 @@ from cocoon import tl
 from cocoon.errors import CocoonError
 from cocoon.ton.keys import public_key, sign, verify
 
-SCHEMA = "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, sig BLOB NOT NULL)"
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, sig BLOB NOT NULL)"
+)
 CONFIG_KEY = "config"
 
 
@@ -63,7 +65,9 @@ class ProxyStore:
 
     def _check(self, key: str, value: bytes, sig: bytes) -> bytes:
         if not verify(self._public, key.encode() + b"\0" + value, sig):
-            raise StoreError(f"record {key!r} is not signed by this proxy's key (tampered or foreign database)")
+            raise StoreError(
+                f"record {key!r} is not signed by this proxy's key (tampered or foreign database)"
+            )
         return value
 
     def load(self) -> StoredState:
@@ -82,7 +86,9 @@ class ProxyStore:
                 elif key.startswith("client_"):
                     info = tl.decode(value, (tl.ProxyDbClientInfoV2, tl.ProxyDbClientInfo))
                     if isinstance(info, tl.ProxyDbClientInfo):  # the old record had no stake
-                        info = tl.ProxyDbClientInfoV2(stake=0, **{f: getattr(info, f) for f, *_ in info.TL_FIELDS})
+                        info = tl.ProxyDbClientInfoV2(
+                            stake=0, **{f: getattr(info, f) for f, *_ in info.TL_FIELDS}
+                        )
                     clients.append(info)
                 elif key.startswith("worker_"):
                     workers.append(tl.decode(value, tl.ProxyDbWorkerInfo))
@@ -100,7 +106,10 @@ class ProxyStore:
                     continue
                 value = json.dumps(obj).encode() if isinstance(obj, dict) else tl.encode(obj)
                 sig = sign(self._seed, key.encode() + b"\0" + value)
-                self._db.execute("INSERT OR REPLACE INTO kv (key, value, sig) VALUES (?, ?, ?)", (key, value, sig))
+                self._db.execute(
+                    "INSERT OR REPLACE INTO kv (key, value, sig) VALUES (?, ?, ?)",
+                    (key, value, sig),
+                )
             self._db.execute("COMMIT")
         except sqlite3.Error as e:
             if self._db.in_transaction:

@@ -97,13 +97,24 @@ class WorkerSession:
             return self._connect(query.params)
         if isinstance(query, tl.WorkerCompareBalanceWithProxy) and self.state is State.CONNECTED:
             return self._compare(query)
-        if isinstance(query, tl.WorkerExtendedCompareBalanceWithProxy) and self.state is State.COMPARED:
+        if (
+            isinstance(query, tl.WorkerExtendedCompareBalanceWithProxy)
+            and self.state is State.COMPARED
+        ):
             return tl.WorkerExtendedCompareBalanceWithProxyResult(error_code=0)  # stays COMPARED
         if isinstance(query, tl.WorkerProxyHandshakeComplete) and self.state is State.COMPARED:
             return self._complete(query.is_disabled)
-        if isinstance(query, tl.ClientConnectToProxy | tl.ClientGetWorkerTypesV2 | tl.ClientGetWorkerTypes):
-            raise QueryError(codes.PROTOVIOLATION, f"{query.TL_NAME} from non client connection", close=True)
-        raise QueryError(codes.PLAIN, f"unexpected {query.TL_NAME} in handshake state {self.state.name}", close=True)
+        if isinstance(
+            query, tl.ClientConnectToProxy | tl.ClientGetWorkerTypesV2 | tl.ClientGetWorkerTypes
+        ):
+            raise QueryError(
+                codes.PROTOVIOLATION, f"{query.TL_NAME} from non client connection", close=True
+            )
+        raise QueryError(
+            codes.PLAIN,
+            f"unexpected {query.TL_NAME} in handshake state {self.state.name}",
+            close=True,
+        )
 
     def _connect(self, params: tl.WorkerParams) -> tl.WorkerConnectedToProxy:
         node = self.node
@@ -116,7 +127,9 @@ class WorkerSession:
         if cfg.checks_worker_hashes:
             got = self.peer.image_hash if self.peer else bytes(32)
             if got not in root.worker_hashes:
-                raise QueryError(codes.PROTOVIOLATION, f"invalid worker image hash {got.hex()}", close=True)
+                raise QueryError(
+                    codes.PROTOVIOLATION, f"invalid worker image hash {got.hex()}", close=True
+                )
         if not params.flags & 1:
             raise QueryError(codes.ERROR, "too old worker", close=True)
         if bool(params.is_test) != cfg.is_test:
@@ -127,8 +140,13 @@ class WorkerSession:
             raise QueryError(codes.PROTOVIOLATION, "invalid coefficient value", close=True)
         if (params.max_active_requests or 0) < 1 or (params.proxy_cnt or 0) < 1:
             raise QueryError(codes.PROTOVIOLATION, "invalid worker capacity", close=True)
-        if cfg.checks_worker_hashes and hashlib.sha256(params.model.encode()).digest() not in root.model_hashes:
-            raise QueryError(codes.PROTOVIOLATION, f"invalid worker model '{params.model}'", close=True)
+        if (
+            cfg.checks_worker_hashes
+            and hashlib.sha256(params.model.encode()).digest() not in root.model_hashes
+        ):
+            raise QueryError(
+                codes.PROTOVIOLATION, f"invalid worker model '{params.model}'", close=True
+            )
         self.proto = negotiate(params.flags, params.min_proto_version, params.max_proto_version)
         try:
             owner = parse_address(params.worker_owner_address)
@@ -152,7 +170,9 @@ class WorkerSession:
             worker_sc_address=friendly(self.account.sc_address, testnet=node.config.is_testnet),
         )
 
-    def _compare(self, query: tl.WorkerCompareBalanceWithProxy) -> tl.WorkerCompareBalanceWithProxyResult:
+    def _compare(
+        self, query: tl.WorkerCompareBalanceWithProxy
+    ) -> tl.WorkerCompareBalanceWithProxyResult:
         assert self.account is not None
         acc = self.account
         try:
@@ -199,7 +219,10 @@ class WorkerSession:
             answer = normalize_worker_answer(packet)
             request = self.node.requests.get(answer.request_id)
             if request is None or request.conn_id != self.conn.conn_id:
-                log.info("dropping an answer for an unknown request from worker %s", self.conn.owner_address)
+                log.info(
+                    "dropping an answer for an unknown request from worker %s",
+                    self.conn.owner_address,
+                )
                 return
             request.deliver(answer)
         elif isinstance(packet, tl.WorkerEnabledDisabled):
@@ -209,7 +232,9 @@ class WorkerSession:
                 raise ProtocolError("bad coefficient value")
             self.conn.coefficient = packet.new_coefficient
         else:
-            log.info("dropping unexpected %s from worker %s", packet.TL_NAME, self.conn.owner_address)
+            log.info(
+                "dropping unexpected %s from worker %s", packet.TL_NAME, self.conn.owner_address
+            )
 
     async def send(self, obj: tl.TLObject) -> None:
         assert self.session is not None

@@ -79,7 +79,9 @@ class WorkerConfig:
     http_host: str = "127.0.0.1"
     http_port: int | None = attrs.field(default=None, converter=attrs.converters.optional(to_int))
     http_access_hash: str = ""
-    validation_profile: str = attrs.field(default=COMPAT, validator=attrs.validators.in_((COMPAT, EXTENDED)))
+    validation_profile: str = attrs.field(
+        default=COMPAT, validator=attrs.validators.in_((COMPAT, EXTENDED))
+    )
     uplink_path: str = "/v1/models"
     uplink_interval: float = attrs.field(default=1.5, converter=to_float)
     uplink_failures: int = attrs.field(default=2, converter=to_int)  # consecutive, before "down"

@@ -44,7 +44,9 @@ class ProxyEarnings:
     def chain_tokens(self) -> int:
         return (self.signed.tokens or 0) if self.signed is not None else 0
 
-    def accept(self, payment: tl.TLObject, db_tokens: int, max_tokens: int, *, required: bool = False) -> bool:
+    def accept(
+        self, payment: tl.TLObject, db_tokens: int, max_tokens: int, *, required: bool = False
+    ) -> bool:
         """Record what a proxy message says. Returns True if anything advanced.
 
         Raises `PaymentError` (and records nothing) for a bad or lower signed payment, lower
@@ -85,17 +87,25 @@ class Earnings:
             except (OSError, ValueError) as e:
                 log.warning("ignoring unreadable earnings file %s: %s", path, e)
 
-    def for_proxy(self, proxy_sc: Address, worker_sc: Address, proxy_public_key: bytes) -> ProxyEarnings:
+    def for_proxy(
+        self, proxy_sc: Address, worker_sc: Address, proxy_public_key: bytes
+    ) -> ProxyEarnings:
         key = proxy_sc.to_str(is_user_friendly=False)
         entry = self.by_proxy.get(key)
-        if entry is not None and entry.proxy_public_key == proxy_public_key and entry.worker_sc == worker_sc:
+        if (
+            entry is not None
+            and entry.proxy_public_key == proxy_public_key
+            and entry.worker_sc == worker_sc
+        ):
             return entry
         entry = ProxyEarnings(key, worker_sc, proxy_public_key)
         saved = self._saved.get(key)
         if saved is not None and bytes.fromhex(saved["proxy_public_key"]) == proxy_public_key:
             try:
                 entry.accept(
-                    tl.ProxySignedPayment(data=bytes.fromhex(saved["signed"])) if saved["signed"] else tl.ProxySignedPaymentEmpty(),
+                    tl.ProxySignedPayment(data=bytes.fromhex(saved["signed"]))
+                    if saved["signed"]
+                    else tl.ProxySignedPaymentEmpty(),
                     saved["db_tokens"],
                     saved["max_tokens"],
                 )

@@ -91,7 +91,11 @@ class ProxyLink:
         stream, preamble = await self.node.dialer.dial(host, port)
         self.peer = peer_of_stream(stream)
         async with open_session(
-            stream, role=Role.DIALER, handler=self, read_preamble=preamble, name=f"worker->{host}:{port}"
+            stream,
+            role=Role.DIALER,
+            handler=self,
+            read_preamble=preamble,
+            name=f"worker->{host}:{port}",
         ) as session:
             if session.peer_info is not None:
                 self.peer = peer_from_preamble(session.peer_info)
@@ -103,7 +107,14 @@ class ProxyLink:
                 raise HandshakeError(str(e)) from e
             self.ready = True
             self.last_error = None
-            log.info("worker link %d: connected to proxy %s at %s:%d (proto %d)", self.slot, self.proxy_sc, host, port, self.proto)
+            log.info(
+                "worker link %d: connected to proxy %s at %s:%d (proto %d)",
+                self.slot,
+                self.proxy_sc,
+                host,
+                port,
+                self.proto,
+            )
             self.node.links.add(self)
             try:
                 async with trio.open_nursery() as nursery:
@@ -135,7 +146,9 @@ class ProxyLink:
             max_proto_version=MAX_PROTO,
         )
         connected = await session.query(
-            tl.WorkerConnectToProxy(params=params), timeout=HANDSHAKE_TIMEOUT, expect=tl.WorkerConnectedToProxy
+            tl.WorkerConnectToProxy(params=params),
+            timeout=HANDSHAKE_TIMEOUT,
+            expect=tl.WorkerConnectedToProxy,
         )
         proxy = connected.params
         if proxy.flags & 3 == 0:
@@ -158,7 +171,9 @@ class ProxyLink:
             if contract.worker(node.owner).address != worker_sc:
                 raise HandshakeError("worker sc address mismatch")
         self.proxy_sc = proxy_sc.to_str(is_user_friendly=False)
-        earnings = self.earnings = node.earnings.for_proxy(proxy_sc, worker_sc, proxy.proxy_public_key)
+        earnings = self.earnings = node.earnings.for_proxy(
+            proxy_sc, worker_sc, proxy.proxy_public_key
+        )
         result = await session.query(
             tl.WorkerCompareBalanceWithProxy(
                 tokens_committed_to_blockchain=earnings.chain_tokens,
@@ -169,11 +184,15 @@ class ProxyLink:
             expect=tl.WorkerCompareBalanceWithProxyResult,
         )
         # The proxy must not report less than it promised before (it lost data).
-        earnings.accept(result.signed_payment, result.tokens_committed_to_db, earnings.max_tokens, required=True)
+        earnings.accept(
+            result.signed_payment, result.tokens_committed_to_db, earnings.max_tokens, required=True
+        )
         node.earnings.save()
         if result.error_code == 1:
             ext = await session.query(
-                tl.WorkerExtendedCompareBalanceWithProxy(tokens_committed_to_db=earnings.db_tokens, other=b""),
+                tl.WorkerExtendedCompareBalanceWithProxy(
+                    tokens_committed_to_db=earnings.db_tokens, other=b""
+                ),
                 timeout=HANDSHAKE_TIMEOUT,
                 expect=tl.WorkerExtendedCompareBalanceWithProxyResult,
             )
@@ -192,16 +211,22 @@ class ProxyLink:
             await trio.sleep(random.uniform(*PAYMENT_POLL))
             try:
                 status = await session.query(
-                    tl.WorkerUpdatePaymentStatus(), timeout=PAYMENT_POLL_TIMEOUT, expect=tl.WorkerPaymentStatus
+                    tl.WorkerUpdatePaymentStatus(),
+                    timeout=PAYMENT_POLL_TIMEOUT,
+                    expect=tl.WorkerPaymentStatus,
                 )
             except (QueryError, tl.TLDecodeError) as e:
                 log.warning("worker link %d: payment status: %s", self.slot, e)
                 continue
             except SessionClosed:
                 return
-            self._record_payment(session, status.signed_payment, status.db_tokens, status.max_tokens)
+            self._record_payment(
+                session, status.signed_payment, status.db_tokens, status.max_tokens
+            )
 
-    def _record_payment(self, session: Session, payment: tl.TLObject, db_tokens: int, max_tokens: int) -> None:
+    def _record_payment(
+        self, session: Session, payment: tl.TLObject, db_tokens: int, max_tokens: int
+    ) -> None:
         assert self.earnings is not None
         try:
             if self.earnings.accept(payment, db_tokens, max_tokens):
@@ -222,13 +247,17 @@ class ProxyLink:
         if isinstance(packet, tl.ProxyRunQueryEx | tl.ProxyRunQuery):
             session.start_soon(self._serve, session, upgrade(packet), name="worker-query")
         elif isinstance(packet, tl.ProxyWorkerRequestPayment):
-            self._record_payment(session, packet.signed_payment, packet.db_tokens, packet.max_tokens)
+            self._record_payment(
+                session, packet.signed_payment, packet.db_tokens, packet.max_tokens
+            )
         else:
             log.info("worker link %d: dropping unexpected %s", self.slot, packet.TL_NAME)
 
     async def _serve(self, session: Session, query: tl.ProxyRunQueryEx) -> None:
         if self.earnings is not None and isinstance(query.signed_payment, tl.ProxySignedPayment):
-            self._record_payment(session, query.signed_payment, self.earnings.db_tokens, self.earnings.max_tokens)
+            self._record_payment(
+                session, query.signed_payment, self.earnings.db_tokens, self.earnings.max_tokens
+            )
 
         async def send(obj: tl.TLObject) -> None:
             try:

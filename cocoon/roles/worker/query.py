@@ -108,8 +108,14 @@ def upgrade(query: tl.ProxyRunQuery | tl.ProxyRunQueryEx) -> tl.ProxyRunQueryEx:
     )
 
 
-def response_headers(upstream: list[tuple[str, str]], start: float, *, length: int | None) -> list[tl.HttpHeader]:
-    out = [tl.HttpHeader(name=n, value=v) for n, v in upstream if n.lower() not in _DROP_RESPONSE_HEADERS]
+def response_headers(
+    upstream: list[tuple[str, str]], start: float, *, length: int | None
+) -> list[tl.HttpHeader]:
+    out = [
+        tl.HttpHeader(name=n, value=v)
+        for n, v in upstream
+        if n.lower() not in _DROP_RESPONSE_HEADERS
+    ]
     out.append(tl.HttpHeader(name="X-Cocoon-Worker-Start", value=f"{start:.6f}"))
     out.append(tl.HttpHeader(name="X-Cocoon-Worker-End", value=f"{time.time():.6f}"))
     if length is None:
@@ -135,7 +141,9 @@ async def serve_query(ctx: QueryContext, send: Send, proto: int, query: tl.Proxy
     try:
         deadline = math.inf if query.timeout <= 0 else query.timeout
         with trio.move_on_after(deadline) as request_scope:
-            ok = await _forward(ctx, replier, meter, query, upstream_deadline=deadline * TIMEOUT_FACTOR)
+            ok = await _forward(
+                ctx, replier, meter, query, upstream_deadline=deadline * TIMEOUT_FACTOR
+            )
         if request_scope.cancelled_caught and not replier.finished:
             await replier.error(codes.TIMEOUT, "worker: timeout", tokens=meter.tokens)
     finally:
@@ -156,7 +164,12 @@ async def serve_query(ctx: QueryContext, send: Send, proto: int, query: tl.Proxy
 
 
 async def _forward(
-    ctx: QueryContext, replier: Replier, meter: _Meter, query: tl.ProxyRunQueryEx, *, upstream_deadline: float
+    ctx: QueryContext,
+    replier: Replier,
+    meter: _Meter,
+    query: tl.ProxyRunQueryEx,
+    *,
+    upstream_deadline: float,
 ) -> bool:
     try:
         request = tl.decode(query.query, tl.HttpRequest)
@@ -168,10 +181,14 @@ async def _forward(
     except InvalidRequestError as e:
         await replier.error(codes.PROTOVIOLATION, f"worker: invalid http request: {e.message}")
         return False
-    headers = [(h.name, h.value) for h in request.headers if h.name.lower() not in _DROP_REQUEST_HEADERS]
+    headers = [
+        (h.name, h.value) for h in request.headers if h.name.lower() not in _DROP_REQUEST_HEADERS
+    ]
     try:
         with trio.fail_after(upstream_deadline):
-            async with ctx.http.request(request.method, valid.path, headers=headers, body=valid.body) as resp:
+            async with ctx.http.request(
+                request.method, valid.path, headers=headers, body=valid.body
+            ) as resp:
                 return await _relay(replier, meter, resp, streamed=valid.stream)
     except trio.TooSlowError:
         if not replier.finished:
@@ -191,15 +208,27 @@ async def _relay(replier: Replier, meter: _Meter, resp: HttpResponse, *, streame
     counter = UsageCounter(resp.header("content-type"), on_usage=meter.on_usage)
     length = resp.header("content-length")
     http = tl.HttpResponse(
-        http_version=resp.http_version, status_code=resp.status, reason=resp.reason, headers=(), payload=b""
+        http_version=resp.http_version,
+        status_code=resp.status,
+        reason=resp.reason,
+        headers=(),
+        payload=b"",
     )
-    if not streamed and length is not None and length.isdigit() and int(length) <= SINGLE_MESSAGE_LIMIT:
+    if (
+        not streamed
+        and length is not None
+        and length.isdigit()
+        and int(length) <= SINGLE_MESSAGE_LIMIT
+    ):
         # A small non-streamed answer: one message instead of three.
         body = counter.feed(await resp.read()) + counter.finish()
         headers = response_headers(resp.headers, replier.start, length=len(body))
         await replier.answer(attrs.evolve(http, headers=headers, payload=body), tokens=meter.tokens)
         return True
-    await replier.answer(attrs.evolve(http, headers=response_headers(resp.headers, replier.start, length=None)), tokens=None)
+    await replier.answer(
+        attrs.evolve(http, headers=response_headers(resp.headers, replier.start, length=None)),
+        tokens=None,
+    )
     replier.first_answer_at = time.time()
     async for chunk in resp.iter_body():
         for piece in _pieces(counter.feed(chunk)):

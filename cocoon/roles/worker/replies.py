@@ -28,7 +28,9 @@ ZERO_TOKENS = tl.TokensUsed(
 class Replier:
     """Sends one request's answers; remembers whether the first answer went out."""
 
-    def __init__(self, send: Send, proto: int, request_id: bytes, *, debug: bool, start: float) -> None:
+    def __init__(
+        self, send: Send, proto: int, request_id: bytes, *, debug: bool, start: float
+    ) -> None:
         self._send = send
         self.proto = proto
         self.request_id = request_id
@@ -68,7 +70,9 @@ class Replier:
         self.bytes_sent += len(response.payload)
         if self.proto >= 1:
             final = self.final_info(tokens) if tokens is not None else None
-            await self._send(tl.ProxyQueryAnswerEx(request_id=self.request_id, answer=data, final_info=final))
+            await self._send(
+                tl.ProxyQueryAnswerEx(request_id=self.request_id, answer=data, final_info=final)
+            )
         else:
             await self._send(
                 tl.ProxyQueryAnswer(
@@ -84,7 +88,9 @@ class Replier:
         self.bytes_sent += len(data)
         if self.proto >= 1:
             final = self.final_info(running) if last else None
-            await self._send(tl.ProxyQueryAnswerPartEx(request_id=self.request_id, answer=data, final_info=final))
+            await self._send(
+                tl.ProxyQueryAnswerPartEx(request_id=self.request_id, answer=data, final_info=final)
+            )
         else:
             await self._send(
                 tl.ProxyQueryAnswerPart(
@@ -97,9 +103,14 @@ class Replier:
         if self.proto >= 1:
             await self._send(
                 tl.ProxyQueryAnswerErrorEx(
-                    request_id=self.request_id, error_code=code, error=message, final_info=self.final_info(tokens)
+                    request_id=self.request_id,
+                    error_code=code,
+                    error=message,
+                    final_info=self.final_info(tokens),
                 )
             )
             return
         cls = tl.ProxyQueryAnswerPartError if self.answered else tl.ProxyQueryAnswerError
-        await self._send(cls(error_code=code, error=message, request_id=self.request_id, tokens_used=tokens))
+        await self._send(
+            cls(error_code=code, error=message, request_id=self.request_id, tokens_used=tokens)
+        )

@@ -1,11 +1,11 @@
 """The worker role: a nursery tree (spec 40 section 3).
 
-    run_worker(config)
-      ├── root watcher (prices, registered proxies, allowed hashes)    [with a ledger]
-      ├── inference server child (optional: `inference_command`)
-      ├── uplink monitor: probes the inference server, disables the worker while it fails
-      ├── stats web server (/stats, /jsonstats, /health, /request/*)  [with an HTTP port]
-      └── one ProxyLink per `proxy_connections`: dial, handshake, serve requests, redial
+run_worker(config)
+  ├── root watcher (prices, registered proxies, allowed hashes)    [with a ledger]
+  ├── inference server child (optional: `inference_command`)
+  ├── uplink monitor: probes the inference server, disables the worker while it fails
+  ├── stats web server (/stats, /jsonstats, /health, /request/*)  [with an HTTP port]
+  └── one ProxyLink per `proxy_connections`: dial, handshake, serve requests, redial
 """
 
 from __future__ import annotations
@@ -103,7 +103,11 @@ class WorkerNode:
         before = self.disabled
         self.uplink_ok, self.uplink_error = ok, error
         if self.disabled != before:
-            log.info("worker %s (uplink %s)", "disabled" if self.disabled else "enabled", "up" if ok else error)
+            log.info(
+                "worker %s (uplink %s)",
+                "disabled" if self.disabled else "enabled",
+                "up" if ok else error,
+            )
             await self._push(tl.WorkerEnabledDisabled(disabled=int(self.disabled)))
 
     async def set_coefficient(self, value: int) -> None:
@@ -166,12 +170,16 @@ async def run_worker(
         owner = parse_address(config.owner_address)
     except ValueError as e:
         raise ConfigError(f"owner_address: {e}") from e
-    root_address = parse_address(config.root_contract_address) if config.root_contract_address else None
+    root_address = (
+        parse_address(config.root_contract_address) if config.root_contract_address else None
+    )
     view = RootView(root_address, root)
     host, port = config.backend
     holder = identity if isinstance(identity, IdentityHolder) else None
     if identity is None:
-        holder = IdentityHolder.generated({"none": "none", "fake": "fake_tdx"}.get(config.tdx, config.tdx))
+        holder = IdentityHolder.generated(
+            {"none": "none", "fake": "fake_tdx"}.get(config.tdx, config.tdx)
+        )
     policy = policy or builtin_policies()[config.proxy_policy]
     via = parse_endpoint(config.connect_to_proxy_via) if config.connect_to_proxy_via else None
     async with (
@@ -202,13 +210,21 @@ async def run_worker(
             nursery.start_soon(holder.run)
         if config.inference_command:
             node.child = ChildState()
-            spec = ChildSpec(config.inference_command, host, port, config.uplink_path, config.inference_start_timeout)
+            spec = ChildSpec(
+                config.inference_command,
+                host,
+                port,
+                config.uplink_path,
+                config.inference_start_timeout,
+            )
             nursery.start_soon(supervise, spec, node.child)
         nursery.start_soon(_uplink_monitor, node, probe)
         if config.http_port is not None:
             from cocoon.roles.worker.web import worker_app
 
-            node.web = await nursery.start(serve_web, worker_app(node), config.http_host, config.http_port)
+            node.web = await nursery.start(
+                serve_web, worker_app(node), config.http_host, config.http_port
+            )
         for slot in range(config.proxy_connections):
             link = ProxyLink(node, slot)
             node.all_links.append(link)

@@ -102,7 +102,9 @@ async def supervise(
                             started = True
                             task_status.started(state)
                     elif waiting.cancelled_caught:
-                        log.error("%s did not answer within %g s; restarting", name, spec.start_timeout)
+                        log.error(
+                            "%s did not answer within %g s; restarting", name, spec.start_timeout
+                        )
                         await _terminate(proc, spec.stop_grace)
                     await proc.wait()
                     nursery.cancel_scope.cancel()

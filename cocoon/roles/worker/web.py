@@ -10,7 +10,14 @@ from quart import request
 from quart_trio import QuartTrio
 
 from cocoon.errors import ConfigError
-from cocoon.roles.common.pages import Link, Section, Status, counters_section, render_page, short_html
+from cocoon.roles.common.pages import (
+    Link,
+    Section,
+    Status,
+    counters_section,
+    render_page,
+    short_html,
+)
 from cocoon.roles.common.webapp import html_response, json_response, new_app
 
 if TYPE_CHECKING:
@@ -86,15 +93,27 @@ def stats_page(node: WorkerNode) -> str:
     cfg = node.config
     enabled = Status("enabled", "ok") if not node.disabled else Status("disabled", "bad")
     status = {
-        "enabled": [enabled, Link("disable", "/request/disable") if not node.manual_disabled else Link("enable", "/request/enable")],
-        "model connection": Status("connected", "ok") if node.uplink_ok else Status(f"disconnected: {node.uplink_error}", "bad"),
-        "root contract": Status("accepted", "ok") if node.hash_problem is None else Status(node.hash_problem, "bad"),
+        "enabled": [
+            enabled,
+            Link("disable", "/request/disable")
+            if not node.manual_disabled
+            else Link("enable", "/request/enable"),
+        ],
+        "model connection": Status("connected", "ok")
+        if node.uplink_ok
+        else Status(f"disconnected: {node.uplink_error}", "bad"),
+        "root contract": Status("accepted", "ok")
+        if node.hash_problem is None
+        else Status(node.hash_problem, "bad"),
         "active requests": f"{node.ctx.active} / {cfg.max_active_requests}",
     }
     local = {
         "model": cfg.model_name,
         "model hash": hashlib.sha256(cfg.model_name.encode()).hexdigest(),
-        "coefficient": [f"{node.coefficient / 1000:.3f}", Link("change", "/request/change_coefficient")],
+        "coefficient": [
+            f"{node.coefficient / 1000:.3f}",
+            Link("change", "/request/change_coefficient"),
+        ],
         "owner address": cfg.owner_address,
         "root address": cfg.root_contract_address or None,
         "inference server": cfg.forward_requests_to,
@@ -112,7 +131,14 @@ def stats_page(node: WorkerNode) -> str:
         counters_section("Stats", node.ctx.stats, STAT_NAMES),
         Section(
             "Proxies",
-            columns=["address", "state", "proxy contract", "earned (chain)", "earned (proxy db)", "max known"],
+            columns=[
+                "address",
+                "state",
+                "proxy contract",
+                "earned (chain)",
+                "earned (proxy db)",
+                "max known",
+            ],
             rows=rows,
             wide=True,
         ),
@@ -135,7 +161,12 @@ def worker_app(node: WorkerNode) -> QuartTrio:
     async def health() -> Any:
         ready = sum(link.ready for link in node.all_links)
         ok = ready > 0 and not node.disabled
-        body = {"ready": ok, "proxies_ready": ready, "uplink_ok": node.uplink_ok, "disabled": node.disabled}
+        body = {
+            "ready": ok,
+            "proxies_ready": ready,
+            "uplink_ok": node.uplink_ok,
+            "disabled": node.disabled,
+        }
         return json_response(body, 200 if ok else 503)
 
     @app.route("/request/enable", methods=["GET", "POST"])
