@@ -26,6 +26,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "seal-server": ("cocoon.roles.seal.cli_server", "answer seal key requests (software enclave)"),
     "seal-client": ("cocoon.roles.seal.cli_client", "get a persistent key from the seal server"),
     "ton": ("cocoon.ton.cli", "TON contracts: derive addresses, inspect BOCs"),
+    "proxy": ("cocoon.roles.proxy.cli", "run a proxy: routes requests, keeps the accounts"),
+    "worker": ("cocoon.roles.worker.cli", "run a worker in front of an inference server"),
+    "client": ("cocoon.roles.client.cli", "run a client: the OpenAI-compatible API that pays"),
+    "network": ("cocoon.network_cli", "a whole local network in one process (the demo)"),
+    "chain": ("cocoon.roles.chain.cli", "serve an embedded ledger to roles in other processes"),
     "fake-inference": ("cocoon.backends.fake_cli", "run the fake inference server (TEST backend)"),
 }
 

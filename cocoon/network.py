@@ -98,13 +98,31 @@ class Network:
     def chain(self) -> Chain:
         return self.ledger.chain
 
+    def ready(self) -> bool:
+        """Every client has a ready proxy connection and every worker serves some proxy."""
+        clients = all(c.node.ready_links() for c in self.clients)
+        workers = all(
+            not w.node.disabled and any(link.ready for link in w.node.all_links)
+            for w in self.workers
+        )
+        return clients and workers
+
+    async def wait_ready(self, timeout: float = 30.0) -> None:
+        with trio.fail_after(timeout):
+            # Readiness spans many tasks and connections: polling it is the simple, honest way.
+            while not self.ready():  # noqa: ASYNC110
+                await trio.sleep(0.01)
+
 
 def _wallet(seed: bytes, owner: Address) -> Address:
     return WalletContract(public_key=public_key(seed), owner=owner).address
 
 
 @asynccontextmanager
-async def open_network(config: NetworkConfig | None = None) -> AsyncIterator[Network]:
+async def open_network(
+    config: NetworkConfig | None = None, *, wait_ready: bool = True
+) -> AsyncIterator[Network]:
+    """Build the network, wait until it can serve (unless told not to), and yield it."""
     config = config or NetworkConfig()
     with tempfile.TemporaryDirectory(prefix="cocoon-net-") as tmp:
         data_dir = config.data_dir or Path(tmp)
@@ -113,6 +131,8 @@ async def open_network(config: NetworkConfig | None = None) -> AsyncIterator[Net
         try:
             async with trio.open_nursery() as nursery:
                 net = await _build(config, ledger, data_dir, nursery)
+                if wait_ready:
+                    await net.wait_ready()
                 yield net
                 nursery.cancel_scope.cancel()
         finally:

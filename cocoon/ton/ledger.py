@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import abc
 import enum
+import json
 from collections.abc import Sequence
 from typing import Any
 
 import attrs
 from pytoniq_core import Address, Cell
 
-from cocoon.ton.cells import cell_hash, to_boc
+from cocoon.ton.cells import cell_hash, from_boc, to_boc
 from cocoon.ton.errors import AccountNotFoundError
 from cocoon.ton.root import RootConfig
 from cocoon.ton.storage import ClientStorage, ProxyStorage, WalletStorage, WorkerStorage
@@ -153,3 +154,79 @@ async def read_contract(ledger: Ledger, address: Address, kind: str) -> Any:
         "wallet": WalletStorage.from_cell,
     }[kind]
     return parser(state.data)
+
+
+# --- plain JSON forms (the embedded chain's file and the ledger service) ------------------
+
+
+def _addr(value: Address | None) -> str | None:
+    return None if value is None else f"{value.wc}:{value.hash_part.hex()}"
+
+
+def _unaddr(value: str | None) -> Address | None:
+    return None if value is None else Address(value)
+
+
+def _msg(m: MessageInfo | None) -> dict[str, Any] | None:
+    if m is None:
+        return None
+    return {
+        "src": _addr(m.src),
+        "dest": _addr(m.dest),
+        "value": str(m.value),
+        "body": None if m.body is None else to_boc(m.body).hex(),
+        "bounce": m.bounce,
+        "bounced": m.bounced,
+        "created_lt": m.created_lt,
+    }
+
+
+def _unmsg(d: dict[str, Any] | None) -> MessageInfo | None:
+    if d is None:
+        return None
+    dest = _unaddr(d["dest"])
+    assert dest is not None
+    return MessageInfo(
+        src=_unaddr(d["src"]),
+        dest=dest,
+        value=int(d["value"]),
+        body=None if d["body"] is None else from_boc(bytes.fromhex(d["body"])),
+        bounce=d["bounce"],
+        bounced=d["bounced"],
+        created_lt=d["created_lt"],
+    )
+
+
+def transaction_to_json(tx: Transaction) -> str:
+    """A transaction as JSON text (the embedded chain's file, the ledger service)."""
+    return json.dumps(
+        {
+            "hash": tx.hash.hex(),
+            "prev_lt": tx.prev_lt,
+            "now": tx.now,
+            "in_msg": _msg(tx.in_msg),
+            "out_msgs": [_msg(m) for m in tx.out_msgs],
+            "success": tx.success,
+            "exit_code": tx.exit_code,
+            "fees": str(tx.fees),
+            "balance_after": str(tx.balance_after),
+        }
+    )
+
+
+def transaction_from_json(account: Address, lt: int, text: str) -> Transaction:
+    """The inverse of `transaction_to_json`."""
+    d = json.loads(text)
+    return Transaction(
+        account=account,
+        lt=lt,
+        hash=bytes.fromhex(d["hash"]),
+        prev_lt=d["prev_lt"],
+        now=d["now"],
+        in_msg=_unmsg(d["in_msg"]),
+        out_msgs=tuple(m for m in (_unmsg(x) for x in d["out_msgs"]) if m is not None),
+        success=d["success"],
+        exit_code=d["exit_code"],
+        fees=int(d["fees"]),
+        balance_after=int(d["balance_after"]),
+    )

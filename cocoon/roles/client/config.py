@@ -40,6 +40,9 @@ class ClientConfig:
     owner_address: str = attrs.field(validator=attrs.validators.min_len(1))
     root_contract_address: str = ""
     node_wallet_key: bytes | None = attrs.field(default=None, converter=to_optional_bytes32)
+    # The chain: a ledger service URL (`http://host:port`, from `cocoon chain serve`) or an
+    # embedded ledger's file (then this process alone uses it).
+    ledger: str = ""
     is_test: bool = attrs.field(default=False, converter=to_bool)
     is_testnet: bool = attrs.field(default=False, converter=to_bool)
     proxy_connections: int = attrs.field(default=1, converter=to_int)

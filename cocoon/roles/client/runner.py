@@ -47,13 +47,15 @@ class ClientHandle:
 async def run_client(
     config: ClientConfig,
     *,
-    ledger: Ledger,
+    ledger: Ledger | None,
     identity: Identity | IdentityHolder | None = None,
     policy: Policy | None = None,
     serve_http: bool = True,
     task_status: trio.TaskStatus[ClientHandle] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Run a client until cancelled; started once its HTTP API listens."""
+    if ledger is None:
+        raise ConfigError("the client needs a ledger (`ledger`: http://host:port or a file path)")
     if config.node_wallet_key is None:
         raise ConfigError("node_wallet_key: the client needs a wallet key to pay")
     if not config.root_contract_address:

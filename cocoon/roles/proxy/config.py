@@ -36,6 +36,9 @@ class ProxyConfig:
     # The proxy's payment key (its public key defines the proxy contract) and wallet key.
     machine_specific_private_key: bytes = attrs.field(converter=_required_key)
     node_wallet_key: bytes = attrs.field(converter=_required_key)
+    # The chain: a ledger service URL (`http://host:port`, from `cocoon chain serve`) or an
+    # embedded ledger's file (then this process alone uses it).
+    ledger: str = ""
     is_test: bool = attrs.field(default=False, converter=to_bool)
     is_testnet: bool = attrs.field(default=False, converter=to_bool)
     rpc_host: str = "127.0.0.1"

@@ -114,12 +114,14 @@ async def _listen(
 async def run_proxy(
     config: ProxyConfig,
     *,
-    ledger: Ledger,
+    ledger: Ledger | None,
     identity: Identity | IdentityHolder | None = None,
     policies: dict[str, Policy] | None = None,
     task_status: trio.TaskStatus[ProxyHandle] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Run a proxy until cancelled; started once it listens (after its first state commit)."""
+    if ledger is None:
+        raise ConfigError("the proxy needs a ledger (`ledger`: http://host:port or a file path)")
     try:
         root_address = parse_address(config.root_contract_address)
     except ValueError as e:

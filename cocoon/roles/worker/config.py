@@ -67,6 +67,9 @@ class WorkerConfig:
     # Proxies to use ("host:port" for workers); empty: the root contract's registered proxies.
     proxies: tuple[str, ...] = attrs.field(default=(), converter=_endpoints)
     connect_to_proxy_via: str = ""  # a local router's SOCKS5 "ip:port"; empty: RA-TLS in-process
+    # The chain: a ledger service URL (`http://host:port`, from `cocoon chain serve`) or an
+    # embedded ledger's file (then this process alone uses it).
+    ledger: str = ""
     is_test: bool = attrs.field(default=False, converter=to_bool)
     is_testnet: bool = attrs.field(default=False, converter=to_bool)
     root_contract_address: str = ""

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 from pytoniq_core import Address
 
 from cocoon.ton.cells import from_boc, to_boc
 from cocoon.ton.embedded.chain import Account, Chain
-from cocoon.ton.ledger import MessageInfo, Transaction
+from cocoon.ton.ledger import Transaction, transaction_from_json, transaction_to_json
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -24,77 +23,6 @@ CREATE TABLE IF NOT EXISTS transactions (
     wc INTEGER NOT NULL, hash BLOB NOT NULL, lt INTEGER NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (wc, hash, lt));
 """
-
-
-def _addr(value: Address | None) -> str | None:
-    return None if value is None else f"{value.wc}:{value.hash_part.hex()}"
-
-
-def _unaddr(value: str | None) -> Address | None:
-    return None if value is None else Address(value)
-
-
-def _msg(m: MessageInfo | None) -> dict[str, Any] | None:
-    if m is None:
-        return None
-    return {
-        "src": _addr(m.src),
-        "dest": _addr(m.dest),
-        "value": str(m.value),
-        "body": None if m.body is None else to_boc(m.body).hex(),
-        "bounce": m.bounce,
-        "bounced": m.bounced,
-        "created_lt": m.created_lt,
-    }
-
-
-def _unmsg(d: dict[str, Any] | None) -> MessageInfo | None:
-    if d is None:
-        return None
-    dest = _unaddr(d["dest"])
-    assert dest is not None
-    return MessageInfo(
-        src=_unaddr(d["src"]),
-        dest=dest,
-        value=int(d["value"]),
-        body=None if d["body"] is None else from_boc(bytes.fromhex(d["body"])),
-        bounce=d["bounce"],
-        bounced=d["bounced"],
-        created_lt=d["created_lt"],
-    )
-
-
-def _tx_json(tx: Transaction) -> str:
-    return json.dumps(
-        {
-            "hash": tx.hash.hex(),
-            "prev_lt": tx.prev_lt,
-            "now": tx.now,
-            "in_msg": _msg(tx.in_msg),
-            "out_msgs": [_msg(m) for m in tx.out_msgs],
-            "success": tx.success,
-            "exit_code": tx.exit_code,
-            "fees": str(tx.fees),
-            "balance_after": str(tx.balance_after),
-        }
-    )
-
-
-def _tx(account: Address, lt: int, text: str) -> Transaction:
-    d = json.loads(text)
-    return Transaction(
-        account=account,
-        lt=lt,
-        hash=bytes.fromhex(d["hash"]),
-        prev_lt=d["prev_lt"],
-        now=d["now"],
-        in_msg=_unmsg(d["in_msg"]),
-        out_msgs=tuple(m for m in (_unmsg(x) for x in d["out_msgs"]) if m is not None),
-        success=d["success"],
-        exit_code=d["exit_code"],
-        fees=int(d["fees"]),
-        balance_after=int(d["balance_after"]),
-    )
 
 
 class SqliteStore:
@@ -135,7 +63,7 @@ class SqliteStore:
             "SELECT wc, hash, lt, body FROM transactions ORDER BY lt"
         ):
             acc = chain.accounts[(wc, bytes(h))]
-            acc.transactions.append(_tx(acc.address, lt, body))
+            acc.transactions.append(transaction_from_json(acc.address, lt, body))
 
     def save(self, chain: Chain, changed: set[tuple[int, bytes]], txs: list[Transaction]) -> None:
         db = self._db
@@ -165,7 +93,7 @@ class SqliteStore:
                 )
             db.executemany(
                 "INSERT OR REPLACE INTO transactions VALUES (?, ?, ?, ?)",
-                [(t.account.wc, t.account.hash_part, t.lt, _tx_json(t)) for t in txs],
+                [(t.account.wc, t.account.hash_part, t.lt, transaction_to_json(t)) for t in txs],
             )
             db.execute("COMMIT")
         except BaseException:
