@@ -42,6 +42,8 @@ from cocoon.ton.embedded.ledger import EmbeddedLedger
 from cocoon.ton.embedded.local import deploy_root, local_params
 from cocoon.ton.keys import public_key
 
+READY_TIMEOUT = 60.0
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A port that was free a moment ago (the root contract must list proxies up front)."""
@@ -107,11 +109,11 @@ class Network:
         )
         return clients and workers
 
-    async def wait_ready(self, timeout: float = 30.0) -> None:
-        with trio.fail_after(timeout):
-            # Readiness spans many tasks and connections: polling it is the simple, honest way.
-            while not self.ready():  # noqa: ASYNC110
-                await trio.sleep(0.01)
+    async def wait_ready(self) -> None:
+        """Wait until `ready()`; the caller bounds it with a cancel scope if it wants to."""
+        # Readiness spans many tasks and connections: polling it is the simple, honest way.
+        while not self.ready():  # noqa: ASYNC110
+            await trio.sleep(0.01)
 
 
 def _wallet(seed: bytes, owner: Address) -> Address:
@@ -132,7 +134,8 @@ async def open_network(
             async with trio.open_nursery() as nursery:
                 net = await _build(config, ledger, data_dir, nursery)
                 if wait_ready:
-                    await net.wait_ready()
+                    with trio.fail_after(READY_TIMEOUT):
+                        await net.wait_ready()
                 yield net
                 nursery.cancel_scope.cancel()
         finally:
