@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 
 import trio
 from pytoniq_core import Address
@@ -54,7 +55,7 @@ class RootView:
         if self.address is None:
             return self.require()
         config = await read_root_config(ledger, self.address)
-        self.update(config, trio.current_time())
+        self.update(config, time.time())  # wall time: pages show it as a date
         return config
 
     async def watch(
