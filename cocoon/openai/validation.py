@@ -285,18 +285,7 @@ def _serialise(obj: dict[str, Any]) -> bytes:
         raise InvalidRequestError("expected json object") from None
 
 
-def validate_request(
-    url: str, body: bytes, *, model: str | None = None, profile: Profile = COMPAT
-) -> ValidatedRequest:
-    """Check and rewrite a request as the worker must before forwarding it (spec 40 §2.4).
-
-    `model` is the worker's base model name; the request's `model` must equal it (`None`
-    skips that check, for the client's early validation). Rewrites: `stream_options` gets
-    `include_usage: true` and implies `stream: true` when `stream` is absent; `stream: true`
-    without `stream_options` gets `{"include_usage": true}`.
-    """
-    path = endpoint_path(url)
-    obj = _parse_object(body)
+def _check(path: str, obj: dict[str, Any], profile: Profile) -> None:
     table, required, nullable = _TABLES[profile][path]
     for name in sorted(obj):
         check = table.get(name)
@@ -310,6 +299,26 @@ def validate_request(
         if name not in obj:
             raise InvalidRequestError(f"missing required field '{name}'", name)
 
+
+def check_request(url: str, obj: dict[str, Any], *, profile: Profile = COMPAT) -> None:
+    """The worker's checks on an already parsed body, for the client's early answer (no
+    model check, no re-serialisation). May rewrite `stream_options` in place."""
+    _check(endpoint_path(url), obj, profile)
+
+
+def validate_request(
+    url: str, body: bytes, *, model: str | None = None, profile: Profile = COMPAT
+) -> ValidatedRequest:
+    """Check and rewrite a request as the worker must before forwarding it (spec 40 §2.4).
+
+    `model` is the worker's base model name; the request's `model` must equal it (`None`
+    skips that check, for the client's early validation). Rewrites: `stream_options` gets
+    `include_usage: true` and implies `stream: true` when `stream` is absent; `stream: true`
+    without `stream_options` gets `{"include_usage": true}`.
+    """
+    path = endpoint_path(url)
+    obj = _parse_object(body)
+    _check(path, obj, profile)
     stream = obj.get("stream")
     if obj.get("stream_options") is not None:
         if stream is None:
@@ -373,7 +382,30 @@ def parse_client_request(
     `inject_default_max_tokens`, a body with neither limit gets `max_tokens` = the default,
     so the inference server is bounded by what the proxy reserved.
     """
-    obj = _parse_object(body)
+    return parse_client_object(
+        _parse_object(body),
+        default_max_tokens=default_max_tokens,
+        default_max_coefficient=default_max_coefficient,
+        default_timeout=default_timeout,
+        inject_default_max_tokens=inject_default_max_tokens,
+    )
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    """A request body as a JSON object, or `InvalidRequestError("expected json object")`."""
+    return _parse_object(body)
+
+
+def parse_client_object(
+    obj: dict[str, Any],
+    *,
+    default_max_tokens: int = 1000,
+    default_max_coefficient: int = 4000,
+    default_timeout: float = 120.0,
+    inject_default_max_tokens: bool = False,
+) -> ClientRequest:
+    """`parse_client_request` on a body already parsed: consumes the client-only fields from
+    `obj` (in place) and serialises what is left."""
     model = obj.get("model")
     if type(model) is not str:
         raise InvalidRequestError("missing field 'model'", "model")

@@ -400,3 +400,16 @@ def test_client_checks_in_reference_order():
 def test_client_accepts_any_number_as_timeout():
     assert v.parse_client_request(chat(timeout=-2.5)).options.timeout == -2.5
     assert v.parse_client_request(chat(timeout=10**400)).options.timeout == float("inf")
+
+
+def test_client_parses_once_then_checks_the_same_object():
+    obj = v.parse_json_object(chat(max_coefficient=2000, timeout=5, stream=True, top_k=3))
+    parsed = v.parse_client_object(obj)
+    assert parsed.options.max_coefficient == 2000 and parsed.options.timeout == 5.0
+    assert parsed.body == v.parse_client_request(chat(stream=True, top_k=3)).body
+    v.check_request(CHAT, obj, profile=v.EXTENDED)  # client-only fields already consumed
+    with pytest.raises(InvalidRequestError) as info:
+        v.check_request(CHAT, obj, profile=v.COMPAT)
+    assert info.value.message == "unknown option 'top_k' in request"
+    with pytest.raises(InvalidRequestError):
+        v.check_request("/v1/embeddings", obj)
