@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from cocoon.roles.proxy.workers import WorkerSession
 
 log = logging.getLogger("cocoon.proxy")
+SHUTDOWN_FLUSH_TIMEOUT = 5.0  # the last database write when the proxy stops
 
 
 class ProxyDisabled(CocoonError):
@@ -237,12 +238,18 @@ class ProxyNode:
         acc.dirty = True
 
     async def db_loop(self) -> None:
-        while True:
-            with trio.move_on_after(self.config.db_write_interval):
-                await self._flush_requested.wait()
-                await trio.sleep(0.01)  # let requests finishing together share one write
-            self._flush_requested = trio.Event()
-            await self.flush()
+        try:
+            while True:
+                with trio.move_on_after(self.config.db_write_interval):
+                    await self._flush_requested.wait()
+                    await trio.sleep(0.01)  # let requests finishing together share one write
+                self._flush_requested = trio.Event()
+                await self.flush()
+        finally:
+            # Stopping: write what was accounted. This also releases `flushed()` waiters,
+            # whose shielded payment sends would otherwise sit out their whole timeout.
+            with trio.CancelScope(shield=True), trio.move_on_after(SHUTDOWN_FLUSH_TIMEOUT):
+                await self.flush()
 
     # ------------------------------------------------------------------ the chain
 
