@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import attrs
 import trio
@@ -78,6 +79,8 @@ class NetworkConfig:
     data_dir: Path | None = None  # keep the ledger and proxy databases here (restartable)
     max_active_requests: int = 64
     client_http: bool = True  # False: clients without their HTTP API (TL-level tests)
+    # Further ClientConfig keys for every client (api_keys, max_body_bytes, http_access_hash...).
+    client_options: dict[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -273,6 +276,8 @@ async def _build(
             max_pow_difficulty=max(config.pow_difficulty, 28),
             payments_interval=config.payments_interval,
         )
+        if config.client_options:
+            client_config = attrs.evolve(client_config, **config.client_options)
         clients.append(
             await nursery.start(
                 partial(run_client, client_config, ledger=ledger, serve_http=config.client_http)
