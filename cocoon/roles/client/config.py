@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from cocoon.openai.validation import EXTENDED, PROFILES
 from cocoon.roles.common.config import (
     from_mapping,
     load_mapping,
@@ -66,7 +67,9 @@ class ClientConfig:
     max_coefficient: int = attrs.field(default=4000, converter=to_int)
     request_timeout: float = attrs.field(default=120.0, converter=to_float)
     inject_default_max_tokens: bool = attrs.field(default=False, converter=to_bool)
-    validation_profile: str = "extended"
+    validation_profile: str = attrs.field(
+        default=EXTENDED, validator=attrs.validators.in_(PROFILES)
+    )  # what the client checks before sending (the workers' tables, spec 40 section 2.4)
     # Payments: the client contract's stake and automatic top-ups (spec 30 section 10.2).
     pay: bool = attrs.field(default=True, converter=to_bool)
     top_up_amount: int = attrs.field(default=0, converter=to_int)  # 0: one stake
