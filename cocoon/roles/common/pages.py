@@ -109,6 +109,7 @@ def counters_section(title: str, stats: CounterSet, names: Sequence[str]) -> Sec
     return Section(title, columns=["", *WINDOW_NAMES], rows=rows, wide=True)
 
 
-def short_html(text: str) -> str:
+def short_html(text: str, back: str = "/stats") -> str:
     """The reference's answer to `/request/*` actions: a line and a link back to `/stats`."""
-    return f'<!DOCTYPE html><html><body>{html.escape(text)}<br/><a href="/stats">back to stats</a></body></html>'
+    href = html.escape(back, quote=True)
+    return f'<!DOCTYPE html><html><body>{html.escape(text)}<br/><a href="{href}">back to stats</a></body></html>'

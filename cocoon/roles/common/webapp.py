@@ -27,16 +27,17 @@ def html_response(text: str, status: int = 200) -> Response:
     return Response(text, status=status, content_type="text/html; charset=utf-8")
 
 
-def new_app(name: str, access_hash: str = "") -> QuartTrio:
+def new_app(name: str, access_hash: str = "", *, cors: bool = True) -> QuartTrio:
     """A Quart-Trio app whose control pages need `?access_hash=` (or `X-Access-Hash`) when an
-    access hash is configured; `/v1/*`, `/health` and `OPTIONS` never do."""
+    access hash is configured; `/v1/*`, `/health` and `OPTIONS` never do. With `cors`, every
+    answer carries the CORS headers."""
     app = QuartTrio(name)
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
 
     @app.before_request
     async def _guard() -> Response | None:
         if request.method == "OPTIONS":
-            return Response("", status=204, headers=CORS_HEADERS)
+            return Response("", status=204, headers=CORS_HEADERS if cors else None)
         if (
             not access_hash
             or request.path.startswith("/v1/")
@@ -50,6 +51,8 @@ def new_app(name: str, access_hash: str = "") -> QuartTrio:
 
     @app.after_request
     async def _cors(response: Response) -> Response:
+        if not cors:
+            return response
         for k, v in CORS_HEADERS.items():
             response.headers.setdefault(k, v)
         return response
