@@ -245,7 +245,14 @@ class ProxyLink:
             log.debug("worker link %d: dropping %s before the handshake", self.slot, packet.TL_NAME)
             return
         if isinstance(packet, tl.ProxyRunQueryEx | tl.ProxyRunQuery):
-            session.start_soon(self._serve, session, upgrade(packet), name="worker-query")
+            query = upgrade(packet)
+            # Registered before the task starts, so a cancel right behind it is not lost.
+            scope = self.running[query.request_id] = trio.CancelScope()
+            session.start_soon(self._serve, session, query, scope, name="worker-query")
+        elif isinstance(packet, tl.CocoonExtCancelQuery):
+            scope = self.running.get(packet.request_id)
+            if scope is not None:
+                scope.cancel()
         elif isinstance(packet, tl.ProxyWorkerRequestPayment):
             self._record_payment(
                 session, packet.signed_payment, packet.db_tokens, packet.max_tokens
@@ -253,7 +260,9 @@ class ProxyLink:
         else:
             log.info("worker link %d: dropping unexpected %s", self.slot, packet.TL_NAME)
 
-    async def _serve(self, session: Session, query: tl.ProxyRunQueryEx) -> None:
+    async def _serve(
+        self, session: Session, query: tl.ProxyRunQueryEx, scope: trio.CancelScope
+    ) -> None:
         if self.earnings is not None and isinstance(query.signed_payment, tl.ProxySignedPayment):
             self._record_payment(
                 session, query.signed_payment, self.earnings.db_tokens, self.earnings.max_tokens
@@ -265,7 +274,10 @@ class ProxyLink:
             except SessionClosed:
                 pass  # nobody to tell any more; the proxy fails the request itself
 
-        await serve_query(self.node.ctx, send, self.proto, query)
+        try:
+            await serve_query(self.node.ctx, send, self.proto, query, scope=scope)
+        finally:
+            self.running.pop(query.request_id, None)
 
     async def push(self, obj: tl.TLObject) -> None:
         """Send a control message (enable/disable, coefficient) if connected."""

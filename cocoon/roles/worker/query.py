@@ -125,9 +125,18 @@ def response_headers(
     return out
 
 
-async def serve_query(ctx: QueryContext, send: Send, proto: int, query: tl.ProxyRunQueryEx) -> None:
+async def serve_query(
+    ctx: QueryContext,
+    send: Send,
+    proto: int,
+    query: tl.ProxyRunQueryEx,
+    *,
+    scope: trio.CancelScope | None = None,
+) -> None:
     """Serve one request to its end. Never raises for a request-level failure: every failure
-    is answered to the proxy with an error carrying the tokens counted so far."""
+    is answered to the proxy with an error carrying the tokens counted so far. Cancelling
+    `scope` (the proxy's `cocoonExt.cancelQuery`) stops the inference server's answer and
+    ends the request the same way, with code 653."""
     start = time.time()
     replier = Replier(send, proto, query.request_id, debug=bool(query.enable_debug), start=start)
     if ctx.active >= ctx.max_active:
@@ -140,12 +149,17 @@ async def serve_query(ctx: QueryContext, send: Send, proto: int, query: tl.Proxy
     ok = False
     try:
         deadline = math.inf if query.timeout <= 0 else query.timeout
-        with trio.move_on_after(deadline) as request_scope:
+        request_scope = scope if scope is not None else trio.CancelScope()
+        request_scope.deadline = min(request_scope.deadline, trio.current_time() + deadline)
+        with request_scope:
             ok = await _forward(
                 ctx, replier, meter, query, upstream_deadline=deadline * TIMEOUT_FACTOR
             )
         if request_scope.cancelled_caught and not replier.finished:
-            await replier.error(codes.TIMEOUT, "worker: timeout", tokens=meter.tokens)
+            if trio.current_time() >= request_scope.deadline:
+                await replier.error(codes.TIMEOUT, "worker: timeout", tokens=meter.tokens)
+            else:
+                await replier.error(codes.CANCELLED, "worker: cancelled", tokens=meter.tokens)
     finally:
         ctx.active -= 1
         ctx.stats["success" if ok else "failed"].add()
