@@ -75,7 +75,7 @@ _RULES = (
     _Rule("balance is too low", 402, INSUFFICIENT_QUOTA, "insufficient_quota"),
     _Rule("client is closing", 503, SERVER_ERROR, "client_closing"),
     _Rule("proxy is disabled", 503, SERVER_ERROR, "proxy_disabled"),
-    _Rule("no working proxy connections", 503, SERVER_ERROR, "no_proxy"),
+    _Rule("no working proxy connections", 503, SERVER_ERROR, "no_proxy", None, True),
     _Rule("too many active queries", 429, RATE_LIMIT, "rate_limit_exceeded", None, True),
 )
 
