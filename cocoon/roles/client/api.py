@@ -1,0 +1,197 @@
+"""The client's HTTP API: OpenAI-compatible endpoints and the operator's pages (spec 40 section
+2.2, our routing):
+
+| route | answer |
+| --- | --- |
+| `POST /v1/chat/completions`, `POST /v1/completions` | inference (`inference.py`), streamed as it arrives |
+| `GET /v1/models`, `GET /v1/models/{id}` | models with workers across all proxies (`?all=1`: every model) |
+| other `/v1/*` | 404 (405 for a wrong method), OpenAI-shaped |
+| `GET /stats`, `/jsonstats`, `/health` | dashboard, JSON stats, readiness (200/503) |
+| `GET or POST /request/charge|topup|withdraw|close?proxy=<proxy contract>` | payment-channel actions, short HTML |
+| `GET /request/debuglogentry?request_guid=` | the debug record of a request (`{}` if unknown) |
+| `OPTIONS *` | CORS preflight |
+
+`/v1/*` takes `Authorization: Bearer <key>` when `api_keys` is set (401 otherwise); the pages
+take the `http_access_hash` (`new_app`). The inference routes bypass Quart: they are a bare
+ASGI handler installed as Quart middleware, which streams without buffering, aborts a broken
+body, and spends nothing per request on routing objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import trio
+from quart import Response, request
+from quart_trio import QuartTrio
+
+from cocoon.net import codes
+from cocoon.openai.errors import error_response
+from cocoon.roles.client.catalog import ModelCatalog, model_json, models_json
+from cocoon.roles.client.inference import (
+    INFERENCE_PATHS,
+    InferenceApi,
+    Receive,
+    Scope,
+    Send,
+    error_answer,
+    send_error,
+)
+from cocoon.roles.client.journal import Journal
+from cocoon.roles.client.pages import health_json, jsonstats, models_now, stats_page, wallet_view
+from cocoon.roles.common.pages import short_html
+from cocoon.roles.common.webapp import html_response, json_response, new_app
+
+if TYPE_CHECKING:
+    from cocoon.roles.client.channel import Channel
+    from cocoon.roles.client.core import ClientNode
+
+ACTION_WAIT = 10.0  # a page waits this long for a channel action's own answer
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class _V1Router:
+    """ASGI middleware: `/v1/*` auth and the inference routes; the rest goes to Quart."""
+
+    def __init__(self, pages: ASGIApp, inference: InferenceApi) -> None:
+        self.pages = pages
+        self.inference = inference
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            method = scope["method"]
+            if path.startswith("/v1/") and method != "OPTIONS":
+                api = self.inference
+                if not api.authorized(scope):
+                    await api.unauthorized(send)
+                    return
+                if path in INFERENCE_PATHS:
+                    if method == "POST":
+                        await api(scope, receive, send)
+                    else:
+                        await self._refuse(
+                            send, 405, f"{method} {path}: use POST", "method_not_allowed"
+                        )
+                    return
+                if path != "/v1/models" and not path.startswith("/v1/models/"):
+                    await self._refuse(
+                        send,
+                        404,
+                        f"unknown endpoint {method} {path}: this network serves "
+                        "/v1/chat/completions, /v1/completions and /v1/models",
+                        "unknown_url",
+                    )
+                    return
+        await self.pages(scope, receive, send)
+
+    async def _refuse(self, send: Send, status: int, message: str, code: str) -> None:
+        await send_error(send, error_answer(status, message, code=code), cors=self.inference.cors)
+
+
+def _openai_error(code: int, message: str, *, local: bool = True) -> Response:
+    answer = error_response(code, message, local=local)
+    return Response(answer.body, status=answer.status, headers=dict(answer.headers))
+
+
+def client_app(node: ClientNode) -> QuartTrio:
+    cfg = node.config
+    journal = Journal(cfg.debug_log_size)
+    catalog = ModelCatalog(node)
+    inference = InferenceApi(node, journal)
+    inference.model_names = catalog.names
+    app = new_app("cocoon-client", cfg.http_access_hash, cors=cfg.cors)
+    back = f"/stats?access_hash={quote(cfg.http_access_hash)}" if cfg.http_access_hash else "/stats"
+
+    def price() -> int:
+        root = node.root.config
+        return root.price_per_token if root is not None else 0
+
+    # ------------------------------------------------------------------ models
+
+    @app.route("/v1/models")
+    async def models() -> Any:
+        if not node.ready_links():
+            return _openai_error(codes.NOTREADY, "no working proxy connections")
+        show_all = request.args.get("all", "") not in ("", "0", "false")
+        return json_response(models_json(await catalog.get(), price(), show_all=show_all))
+
+    @app.route("/v1/models/<path:model_id>")
+    async def model(model_id: str) -> Any:
+        if not node.ready_links():
+            return _openai_error(codes.NOTREADY, "no working proxy connections")
+        for m in await catalog.get():
+            if m.name == model_id:
+                return json_response(model_json(m, price()))
+        return _openai_error(codes.PROTOVIOLATION, f"unknown model {model_id}")
+
+    # ------------------------------------------------------------------ pages
+
+    @app.route("/stats")
+    async def stats() -> Any:
+        found = await models_now(catalog)
+        data = jsonstats(node, journal, await wallet_view(node), found)
+        return html_response(stats_page(node, data, found))
+
+    @app.route("/jsonstats")
+    async def json_stats() -> Any:
+        found = await models_now(catalog)
+        return json_response(jsonstats(node, journal, await wallet_view(node), found))
+
+    @app.route("/health")
+    async def health() -> Any:
+        body = health_json(node, journal, await models_now(catalog) if node.ready_links() else [])
+        return json_response(body, 200 if body["ready"] else 503)
+
+    @app.route("/request/debuglogentry")
+    async def debug_log_entry() -> Any:
+        guid = request.args.get("request_guid", "")
+        entry = journal.debug_entry(hashlib.sha256(guid.encode("utf-8")).digest())
+        return json_response(entry or {})
+
+    # ------------------------------------------------------------------ channel actions
+
+    async def act(action: Callable[[], Awaitable[str]]) -> str:
+        """Run a channel action in the app's nursery; answer with its own text when it ends
+        within ACTION_WAIT, else "request sent" (it goes on; /stats shows the outcome)."""
+        result: list[str] = []
+        finished = trio.Event()
+
+        async def run() -> None:
+            try:
+                result.append(await action())
+            except Exception as e:  # a failed action must not take the web server down
+                result.append(f"failed: {e}")
+            finally:
+                finished.set()
+
+        app.nursery.start_soon(run)
+        with trio.move_on_after(ACTION_WAIT):
+            await finished.wait()
+        return result[0] if result else "request sent"
+
+    def channel_route(name: str, call: Callable[[Channel, dict[str, str]], Awaitable[str]]) -> None:
+        async def handler() -> Any:
+            args = request.args.to_dict()  # read here: the action may outlive the request
+            channel = node.find_channel(args.get("proxy", ""))
+            if channel is None:
+                return html_response(short_html("proxy not found", back))
+            return html_response(short_html(await act(lambda: call(channel, args)), back))
+
+        app.add_url_rule(f"/request/{name}", name, handler, methods=["GET", "POST"])
+
+    def top_up(channel: Channel, args: dict[str, str]) -> Awaitable[str]:
+        amount = args.get("amount", "")  # nano-TON; default one stake
+        return channel.top_up(int(amount) if amount.isdigit() else None)
+
+    channel_route("charge", lambda ch, _: ch.charge())
+    channel_route("withdraw", lambda ch, _: ch.withdraw())
+    channel_route("close", lambda ch, _: ch.close())
+    channel_route("topup", top_up)
+
+    app.asgi_app = _V1Router(app.asgi_app, inference)  # type: ignore[method-assign]
+    app.extensions["cocoon"] = {"journal": journal, "catalog": catalog, "inference": inference}
+    return app

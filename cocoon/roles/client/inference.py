@@ -1,0 +1,434 @@
+"""`POST /v1/chat/completions` and `POST /v1/completions`: the client's hot path, as a bare ASGI
+handler in front of the Quart app (spec 40 sections 2.3-2.6).
+
+body (bounded: 413) -> the client-only fields and the worker's checks, on one parse (400) ->
+`http.request` -> `node.request` -> the answer, passed through as it arrives:
+
+* Streamed answers (SSE, or any answer whose size the worker did not know) leave chunk by
+  chunk: the head as soon as the worker's head arrives, then every part unbuffered.
+* An answer the worker sent whole (`Content-Length`) goes out whole, with its length; with
+  `enable_debug` a JSON answer is held until the end so that `"debug"` can be merged into it.
+* Failures before the head: OpenAI-shaped JSON with an honest status (`cocoon.openai.errors`).
+  After the head: SSE gets `data: {"error": ...}` then `data: [DONE]`; any other body is
+  aborted (no terminating chunk), so the caller sees a transport error rather than a
+  well-formed but truncated answer.
+* The user leaving (disconnect) cancels the request at the proxy, which stops the worker.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import trio
+
+from cocoon import tl
+from cocoon.net import codes
+from cocoon.openai.errors import INVALID_REQUEST, ErrorResponse, error_body, error_response
+from cocoon.openai.validation import (
+    CLIENT_ERROR_PREFIX,
+    ClientRequestOptions,
+    InvalidRequestError,
+    check_request,
+    parse_client_object,
+    parse_json_object,
+)
+from cocoon.roles.client.events import Chunk, Done, Failed, Head
+from cocoon.roles.client.journal import Journal, RequestRecord
+from cocoon.roles.client.shaping import (
+    CORS,
+    SSE_DONE,
+    answer_headers,
+    debug_object,
+    forward_headers,
+    merge_debug,
+    sse_debug,
+    sse_event,
+    stats_record,
+)
+
+if TYPE_CHECKING:
+    from cocoon.roles.client.core import ClientNode
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+CHAT_PATH = "/v1/chat/completions"
+COMPLETIONS_PATH = "/v1/completions"
+INFERENCE_PATHS = frozenset({CHAT_PATH, COMPLETIONS_PATH})
+BODY_TIMEOUT = 60.0  # the reference's body download deadline
+SSE_END = b"data: [DONE]\n\n"
+
+
+def error_answer(
+    status: int, message: str, *, code: str, param: str | None = None, error_code: int = 621
+) -> ErrorResponse:
+    """An HTTP-level refusal of ours (size, auth, path) in the same shape as the others."""
+    body = error_body(message, type=INVALID_REQUEST, code=code, param=param, error_code=error_code)
+    return ErrorResponse(status=status, body=body, headers=(("Content-Type", "application/json"),))
+
+
+async def send_error(
+    send: Send, answer: ErrorResponse, *, cors: bool, request_id: bytes | None = None
+) -> int:
+    """Send a whole error answer; returns the bytes sent."""
+    headers = [(k.lower().encode(), v.encode()) for k, v in answer.headers]
+    headers.append((b"content-length", str(len(answer.body)).encode()))
+    if request_id is not None:
+        headers.append((b"x-request-id", request_id.hex().encode()))
+    if cors:
+        headers.extend(CORS)
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body, "more_body": False})
+    return len(answer.body)
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value
+    return None
+
+
+class InferenceApi:
+    """Serves the two inference endpoints for one `ClientNode`; shared by all requests."""
+
+    def __init__(self, node: ClientNode, journal: Journal) -> None:
+        cfg = node.config
+        self.node = node
+        self.journal = journal
+        self.cors = cfg.cors
+        self.max_body = cfg.max_body_bytes
+        self.profile = cfg.validation_profile
+        self.defaults = {
+            "default_max_tokens": cfg.max_tokens,
+            "default_max_coefficient": cfg.max_coefficient,
+            "default_timeout": cfg.request_timeout,
+            "inject_default_max_tokens": cfg.inject_default_max_tokens,
+        }
+        self._keys = tuple(k.encode() for k in cfg.api_keys)
+        # The proxies' model list, to name the choices when a model is unknown.
+        self.model_names: Callable[[], Awaitable[list[str]]] | None = None
+
+    # ------------------------------------------------------------------ auth
+
+    def authorized(self, scope: Scope) -> bool:
+        """`Authorization: Bearer <key>` against `api_keys` (none configured: open). Every key
+        is compared, in constant time, so timing tells nothing about which matched."""
+        if not self._keys:
+            return True
+        scheme, _, token = (_header(scope, b"authorization") or b"").partition(b" ")
+        if scheme.lower() != b"bearer":
+            token = b""
+        token = token.strip()
+        ok = False
+        for key in self._keys:
+            ok |= hmac.compare_digest(token, key)
+        return ok
+
+    async def unauthorized(self, send: Send) -> None:
+        answer = error_answer(
+            401,
+            "Incorrect API key provided: send `Authorization: Bearer <key>` with one of the "
+            "client's api_keys",
+            code="invalid_api_key",
+            error_code=codes.ERROR,
+        )
+        await send_error(send, answer, cors=self.cors)
+
+    # ------------------------------------------------------------------ the request
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started_at = time.time()
+        began = trio.current_time()
+        stats = self.node.stats
+        body = await self._read_body(scope, receive, send)
+        if body is None:
+            return
+        stats["queries"].add()
+        stats["bytes_received"].add(len(body))
+        path = scope["path"]
+        obj: dict[str, Any] = {}
+        try:
+            obj = parse_json_object(body)
+            parsed = parse_client_object(obj, **self.defaults)
+            check_request(path, obj, profile=self.profile)
+        except InvalidRequestError as e:
+            answer = error_response(
+                e.code, CLIENT_ERROR_PREFIX + e.message, param=e.param, local=True
+            )
+            model = obj.get("model")
+            record = RequestRecord("", model if type(model) is str else "", path, False, started_at)
+            record.status, record.bytes_sent = answer.status, len(answer.body)
+            record.error = CLIENT_ERROR_PREFIX + e.message
+            self._finish(record, began)
+            await send_error(send, answer, cors=self.cors)
+            return
+        record = RequestRecord(
+            "", parsed.options.model, path, obj.get("stream") is True, started_at
+        )
+        raw_path = scope.get("raw_path") or path.encode()
+        query = scope.get("query_string") or b""
+        http_request = tl.HttpRequest(
+            method=scope["method"],
+            url=(raw_path + b"?" + query if query else raw_path).decode("latin-1"),
+            http_version="HTTP/" + scope.get("http_version", "1.1"),
+            headers=forward_headers(scope["headers"], len(parsed.body)),
+            payload=parsed.body,
+        )
+        exchange = _Exchange(self, send, record, parsed.options)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_watch_disconnect, receive, nursery.cancel_scope, exchange)
+            await exchange.run(http_request)
+            nursery.cancel_scope.cancel()
+        if exchange.disconnected and record.error is None and not exchange.finished:
+            record.error = "the caller disconnected"
+        self._finish(record, began)
+        key = parsed.options.debug_key
+        if key is not None:  # what `/request/debuglogentry` shows for this request_guid
+            entry = dict(exchange.debug_records or {})
+            entry["request"] = record.as_json()
+            self.journal.keep_debug(key, entry)
+
+    async def _read_body(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
+        """The whole request body, or None when it was refused (answered) or never came."""
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            await self._too_large(send)
+            return None
+        parts: list[bytes] = []
+        size = 0
+        with trio.move_on_after(BODY_TIMEOUT):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return None
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > self.max_body:
+                    await self._too_large(send)
+                    return None
+                parts.append(chunk)
+                if not message.get("more_body", False):
+                    return parts[0] if len(parts) == 1 else b"".join(parts)
+        answer = error_answer(
+            408, f"the request body did not arrive within {BODY_TIMEOUT:g} s", code="timeout",
+            error_code=codes.TIMEOUT,
+        )  # fmt: skip
+        await send_error(send, answer, cors=self.cors)
+        return None
+
+    async def _too_large(self, send: Send) -> None:
+        answer = error_answer(
+            413,
+            f"request body larger than {self.max_body} bytes (max_body_bytes)",
+            code="request_too_large",
+        )
+        await send_error(send, answer, cors=self.cors)
+
+    def _finish(self, record: RequestRecord, began: float) -> None:
+        stats = self.node.stats
+        if record.ended_at is None:
+            record.ended_at = time.time()
+        stats["success" if record.ok else "failed"].add()
+        stats["time"].add(trio.current_time() - began)
+        stats["bytes_sent"].add(record.bytes_sent)
+        if record.tokens:
+            stats["tokens"].add(record.tokens)
+            stats["cost"].add(record.cost)
+        if record.proxy_time is not None:
+            stats["proxy_time"].add(record.proxy_time)
+        if record.worker_time is not None:
+            stats["worker_time"].add(record.worker_time)
+        self.journal.add(record)
+
+
+async def _watch_disconnect(receive: Receive, scope: trio.CancelScope, exchange: _Exchange) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            exchange.disconnected = True
+            scope.cancel()
+            return
+
+
+class _Exchange:
+    """One request's answer: what went out so far decides how a failure is reported."""
+
+    def __init__(
+        self, api: InferenceApi, send: Send, record: RequestRecord, options: ClientRequestOptions
+    ) -> None:
+        self.api = api
+        self.send = send
+        self.record = record
+        self.options = options
+        self.debug = options.enable_debug
+        self.request_id: bytes | None = None
+        self.head_at: float | None = None
+        self.started = False  # the head went to the user
+        self.finished = False  # the answer was ended (normally or with an SSE error)
+        self.disconnected = False
+        self.sse = False
+        self.deferred: list[tuple[bytes, bytes]] | None = None  # head held back, and why
+        self.parts: list[bytes] = []
+        self.held: bytes | None = None  # SSE `[DONE]` held back for the debug event
+        self.done_sent = False
+        self.debug_records: dict[str, Any] | None = None
+
+    async def run(self, http_request: tl.HttpRequest) -> None:
+        async with self.api.node.request(self.options, http_request) as events:
+            async for event in events:
+                if type(event) is Chunk:
+                    await self._chunk(event.data)
+                elif type(event) is Head:
+                    await self._head(event)
+                elif type(event) is Done:
+                    await self._done(event)
+                    return
+                elif type(event) is Failed:
+                    await self._failed(event)
+                    return
+        await self._failed(Failed(codes.ERROR, "the answer ended early", answered=self.started))
+
+    async def _body(self, data: bytes, more: bool = True) -> None:
+        self.record.bytes_sent += len(data)
+        await self.send({"type": "http.response.body", "body": data, "more_body": more})
+
+    async def _head(self, head: Head) -> None:
+        now = self.head_at = time.time()
+        response = head.response
+        self.request_id = head.request_id
+        self.record.request_id = head.request_id.hex()
+        self.record.first_byte_at = now
+        status = response.status_code if 200 <= response.status_code <= 599 else 502
+        self.record.status = status
+        headers, content_type = answer_headers(
+            response.headers,
+            start=self.record.started_at,
+            end=now,
+            request_id=head.request_id,
+            cors=self.api.cors,
+        )
+        self.sse = content_type.startswith("text/event-stream")
+        whole = any(h.name.lower() == "content-length" for h in response.headers)
+        if whole or (self.debug and not self.sse):
+            self.deferred = headers
+            if response.payload:
+                self.parts.append(response.payload)
+            return
+        await self.send({"type": "http.response.start", "status": status, "headers": headers})
+        self.started = True
+        if response.payload:
+            await self._chunk(response.payload)
+
+    async def _chunk(self, data: bytes) -> None:
+        if self.deferred is not None:
+            self.parts.append(data)
+            return
+        if self.sse:
+            if self.held is not None:
+                self.held += data
+                return
+            i = data.find(SSE_DONE)
+            if i >= 0:
+                if self.debug:  # the debug event goes before `[DONE]`
+                    self.held, data = data[i:], data[:i]
+                else:
+                    self.done_sent = True
+        if data:
+            await self._body(data)
+
+    def _account(self, final: tl.ClientQueryFinalInfo | None, tokens: int) -> None:
+        record = self.record
+        record.tokens = tokens
+        root = self.api.node.root.config
+        record.cost = tokens * (root.price_per_token if root is not None else 0)
+        if final is None:
+            return
+        used = final.tokens_used
+        record.prompt_tokens = used.prompt_tokens_used + used.cached_tokens_used
+        record.completion_tokens = used.completion_tokens_used + used.reasoning_tokens_used
+        if final.proxy_start_time and final.proxy_end_time:
+            record.proxy_time = max(final.proxy_end_time - final.proxy_start_time, 0.0)
+        if final.worker_start_time and final.worker_end_time:
+            record.worker_time = max(final.worker_end_time - final.worker_start_time, 0.0)
+
+    def _debug(self, final: tl.ClientQueryFinalInfo | None, now: float) -> dict[str, Any]:
+        client = stats_record("client", self.record.started_at, self.head_at or now, now)
+        return debug_object(final, client)
+
+    async def _done(self, done: Done) -> None:
+        now = time.time()
+        self._account(done.final, done.tokens)
+        self.record.ended_at = now
+        debug = self._debug(done.final, now) if self.debug else None
+        self.debug_records = debug
+        self.finished = True
+        if self.deferred is not None:
+            body = b"".join(self.parts)
+            if debug is not None and not self.sse:
+                body = merge_debug(body, debug)
+            self.deferred.append((b"content-length", str(len(body)).encode()))
+            await self.send(
+                {
+                    "type": "http.response.start",
+                    "status": self.record.status,
+                    "headers": self.deferred,
+                }
+            )
+            self.started = True
+            await self._body(body, more=False)
+            return
+        tail = b""
+        if debug is not None and self.sse:
+            tail = sse_debug(debug) + (self.held or b"")
+        await self._body(tail, more=False)
+
+    async def _failed(self, failed: Failed) -> None:
+        now = time.time()
+        self._account(failed.final, _tokens(failed))
+        self.record.ended_at = now
+        message = failed.message
+        answer = error_response(failed.code, message)
+        if answer.status == 404 and "unknown model" in message:
+            answer = error_response(failed.code, await self._with_choices(message))
+        self.record.error = message
+        debug = self._debug(failed.final, now) if self.debug else None
+        self.debug_records = debug
+        body = answer.body
+        if debug is not None:
+            obj = json.loads(body)
+            obj.update(debug)
+            body = json.dumps(obj, separators=(",", ":")).encode()
+        if not self.started:
+            self.record.status = answer.status
+            answer = ErrorResponse(answer.status, body, answer.headers)
+            self.record.bytes_sent += await send_error(
+                self.send, answer, cors=self.api.cors, request_id=self.request_id
+            )
+            self.finished = True
+        elif self.sse:
+            tail = b"" if self.done_sent else sse_event(body) + SSE_END
+            await self._body(tail, more=False)
+            self.finished = True
+        # Otherwise a JSON body is under way: leave without ending it, so the connection is
+        # closed mid-body and the caller sees a transport error.
+
+    async def _with_choices(self, message: str) -> str:
+        """The proxy's "unknown model X" plus the models one can ask for (spec 40 section 8,
+        journey 14). Best effort: a failing lookup leaves the message as it was."""
+        if self.api.model_names is None:
+            return message
+        names: list[str] = []
+        with trio.move_on_after(2):
+            names = await self.api.model_names()
+        return f"{message} (available: {', '.join(names)})" if names else message
+
+
+def _tokens(failed: Failed) -> int:
+    return failed.final.tokens_used.total_tokens_used if failed.final is not None else 0

@@ -1,0 +1,225 @@
+"""How the client's API answers every way a request can end, driven by a scripted node (the
+events `ClientNode.request` yields), so each failure is exact and instant: statuses and
+OpenAI error bodies before the head, SSE error events and aborted JSON bodies after it, and
+what is forwarded to the network."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import aclosing, asynccontextmanager
+
+import httpx
+import pytest
+import trio
+from pytoniq_core import Address
+
+from cocoon import tl
+from cocoon.roles.client.api import client_app
+from cocoon.roles.client.config import ClientConfig
+from cocoon.roles.client.core import ModelInfo
+from cocoon.roles.client.events import Chunk, Done, Event, Failed, Head
+from cocoon.roles.common.counters import CounterSet
+from cocoon.roles.common.root import RootView
+from cocoon.roles.common.web import serve_web
+from cocoon.ton.cells import friendly
+
+MODEL = "Qwen/Qwen3-8B"
+RID = bytes(range(32))
+BODY = {"model": MODEL, "messages": [{"role": "user", "content": "hi"}]}
+
+
+class ScriptedNode:
+    """What the API uses of a `ClientNode`, answering every request with `script` (events,
+    and floats meaning "sleep this long")."""
+
+    def __init__(self, script: list[Event | float], **config: object) -> None:
+        self.config = ClientConfig(owner_address=friendly(Address((0, bytes(32)))), **config)
+        self.stats = CounterSet()
+        self.root = RootView(None)
+        self.script = script
+        self.seen: list[tuple[object, tl.HttpRequest]] = []
+        self.links: list[object] = []
+        self.channels: dict[str, object] = {}
+
+    def ready_links(self) -> list[object]:
+        return [object()]
+
+    async def models(self) -> list[ModelInfo]:
+        return [ModelInfo(MODEL, 0, [{"coefficient": 1000, "running_requests": 0, "max_running_requests": 8}])]  # fmt: skip
+
+    @asynccontextmanager
+    async def request(self, options, http_request) -> AsyncIterator[AsyncIterator[Event]]:
+        self.seen.append((options, http_request))
+
+        async def events() -> AsyncIterator[Event]:
+            for item in self.script:
+                if isinstance(item, float):
+                    await trio.sleep(item)
+                else:
+                    yield item
+
+        async with aclosing(events()) as stream:
+            yield stream
+
+
+def head(content_type: str, *, length: int | None = None, payload: bytes = b"") -> Head:
+    headers = [tl.HttpHeader(name="Content-Type", value=content_type)]
+    if length is not None:
+        headers.append(tl.HttpHeader(name="Content-Length", value=str(length)))
+    else:
+        headers.append(tl.HttpHeader(name="Transfer-Encoding", value="chunked"))
+    response = tl.HttpResponse(
+        http_version="HTTP/1.1", status_code=200, reason="OK", headers=headers, payload=payload
+    )
+    return Head(response, RID)
+
+
+@pytest.fixture
+def serve(nursery):
+    async def start(node: ScriptedNode) -> httpx.AsyncClient:
+        web = await nursery.start(serve_web, client_app(node), "127.0.0.1", 0)
+        return httpx.AsyncClient(base_url=web.url, timeout=5)
+
+    return start
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "status", "slug"),
+    [
+        (651, "no working proxy connections", 503, "no_proxy"),
+        (651, "no workers for model Qwen/Qwen3-8B", 503, "no_workers"),
+        (651, "can run this query with coefficient=3000", 503, "max_coefficient_too_low"),
+        (
+            602,
+            "client balance is too low: max_tokens=1000 tokens_payed=5",
+            402,
+            "insufficient_quota",
+        ),
+        (651, "balance is too low", 402, "insufficient_quota"),
+        (652, "timeout in client", 504, "timeout"),
+        (652, "worker: timeout", 504, "timeout"),
+        (602, "too many active queries", 429, "rate_limit_exceeded"),
+        (
+            621,
+            "worker: invalid http request: unknown option 'x' in request",
+            400,
+            "invalid_request",
+        ),
+        (601, "worker: http failed: connection refused", 502, "upstream_error"),
+    ],
+)
+async def test_failures_before_the_head(serve, code, message, status, slug):
+    async with await serve(ScriptedNode([Failed(code, message)])) as http:
+        r = await http.post("/v1/chat/completions", json=BODY)
+    assert r.status_code == status
+    assert r.headers["content-type"] == "application/json"
+    assert r.headers["access-control-allow-origin"] == "*"
+    body = r.json()
+    assert body["error"]["code"] == slug
+    assert body["error"]["message"].startswith(message)
+    assert body["error_code"] == code
+    assert ("retry-after" in r.headers) == (status in (503, 429))
+
+
+async def test_sse_failure_after_the_head_is_an_error_event_then_done(serve):
+    script = [head("text/event-stream"), Chunk(b'data: {"n":1}\n\n'), Failed(652, "worker: timeout", answered=True)]  # fmt: skip
+    async with await serve(ScriptedNode(script)) as http:
+        r = await http.post("/v1/chat/completions", json=BODY | {"stream": True})
+    assert r.status_code == 200
+    events = [line[6:] for line in r.text.split("\n") if line.startswith("data: ")]
+    assert events[0] == '{"n":1}'
+    assert json.loads(events[1])["error"]["code"] == "timeout"
+    assert events[2] == "[DONE]"
+    assert len(events) == 3
+
+
+async def test_json_failure_after_the_head_aborts_the_body(serve):
+    script = [head("application/json"), Chunk(b'{"choices": ['), Failed(602, "worker: failed to get payload: eof", answered=True)]  # fmt: skip
+    async with await serve(ScriptedNode(script)) as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.post("/v1/chat/completions", json=BODY)
+
+
+async def test_a_whole_answer_is_sent_whole_and_a_failure_before_its_end_is_clean(serve):
+    payload = b'{"ok":true}\n'
+    done = Done(None, 0)
+    async with await serve(ScriptedNode([head("application/json", length=12, payload=payload), done])) as http:  # fmt: skip
+        r = await http.post("/v1/chat/completions", json=BODY)
+    assert r.status_code == 200 and r.content == payload
+    assert r.headers["content-length"] == "12"
+    script = [head("application/json", length=12), Failed(651, "connection to the proxy lost", answered=True)]  # fmt: skip
+    async with await serve(ScriptedNode(script)) as http:
+        r = await http.post("/v1/chat/completions", json=BODY)
+    assert r.status_code == 502  # the head was held back, so the error can still be honest
+    assert r.headers["x-request-id"] == RID.hex()
+
+
+async def test_an_answer_that_stops_without_an_end_is_an_error(serve):
+    async with await serve(ScriptedNode([])) as http:
+        r = await http.post("/v1/chat/completions", json=BODY)
+    assert r.status_code == 502 and r.json()["error"]["message"] == "the answer ended early"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\xff\xfe{}", b"[" * 100_000, b'{"model": 5}', b'{"model": "m", "messages": "hi"}', b""],
+)
+async def test_bad_bodies_never_reach_the_network(serve, body):
+    node = ScriptedNode([Failed(602, "must not be asked")])
+    async with await serve(node) as http:
+        r = await http.post("/v1/chat/completions", content=body)
+    assert r.status_code == 400
+    assert r.json()["error"]["type"] == "invalid_request_error"
+    assert node.seen == []
+    assert node.stats["failed"].total == 1
+
+
+async def test_what_is_forwarded(serve):
+    node = ScriptedNode([head("application/json", length=2, payload=b"{}"), Done(None, 0)])
+    headers = {
+        "Authorization": "Bearer sk-secret",
+        "Cookie": "a=b",
+        "Proxy-Authorization": "Basic x",
+        "X-Api-Key": "k",
+        "X-Custom": "kept",
+    }
+    body = BODY | {"max_coefficient": 1234, "timeout": 7, "enable_debug": False, "max_tokens": 9}
+    async with await serve(node) as http:
+        r = await http.post("/v1/chat/completions?", json=body, headers=headers)
+    assert r.status_code == 200
+    options, request = node.seen[0]
+    assert (options.max_coefficient, options.timeout, options.max_tokens) == (1234, 7.0, 9)
+    assert request.method == "POST" and request.http_version == "HTTP/1.1"
+    assert request.url == "/v1/chat/completions"
+    names = {h.name.lower(): h.value for h in request.headers}
+    for dropped in ("authorization", "cookie", "proxy-authorization", "x-api-key"):
+        assert dropped not in names
+    assert names["x-custom"] == "kept"
+    assert names["content-length"] == str(len(request.payload))
+    forwarded = json.loads(request.payload)
+    assert forwarded == {"max_tokens": 9, "messages": BODY["messages"], "model": MODEL}
+
+
+async def test_client_defaults_come_from_the_config(serve):
+    node = ScriptedNode(
+        [Failed(651, "no working proxy connections")],
+        max_coefficient=2500,
+        request_timeout=33,
+        max_tokens=77,
+        inject_default_max_tokens=True,
+    )
+    async with await serve(node) as http:
+        await http.post("/v1/chat/completions", json=BODY)
+    options, request = node.seen[0]
+    assert (options.max_coefficient, options.timeout, options.max_tokens) == (2500, 33.0, 77)
+    assert json.loads(request.payload)["max_tokens"] == 77
+
+
+async def test_debug_records_on_an_error(serve):
+    async with await serve(ScriptedNode([Failed(652, "timeout in client")])) as http:
+        r = await http.post("/v1/chat/completions", json=BODY | {"enable_debug": True})
+    assert r.status_code == 504
+    body = r.json()
+    assert body["client"]["type"] == "client_stats"
+    assert {"proxy", "worker"} <= set(body)

@@ -1,0 +1,113 @@
+"""The client's header filters, debug merging and request journal (sans-IO)."""
+
+from __future__ import annotations
+
+import json
+
+from cocoon import tl
+from cocoon.roles.client.journal import Journal, RequestRecord
+from cocoon.roles.client.shaping import (
+    answer_headers,
+    debug_object,
+    forward_headers,
+    merge_debug,
+    sse_debug,
+)
+
+
+def test_forward_headers_drop_framing_and_credentials_case_insensitively():
+    given = [
+        (b"host", b"127.0.0.1:10000"),
+        (b"content-type", b"application/json"),
+        (b"content-length", b"999"),
+        (b"transfer-encoding", b"chunked"),
+        (b"connection", b"keep-alive"),
+        (b"authorization", b"Bearer sk"),
+        (b"cookie", b"a=b"),
+        (b"proxy-authorization", b"Basic x"),
+        (b"x-access-hash", b"h"),
+        (b"x-trace", "caf\u00e9".encode()),
+    ]
+    out = forward_headers(given, 42)
+    assert [(h.name, h.value) for h in out] == [
+        ("host", "127.0.0.1:10000"),
+        ("content-type", "application/json"),
+        ("x-trace", "caf\u00e9"),
+        ("Content-Length", "42"),
+    ]
+    assert forward_headers([], 0) == []
+
+
+def test_answer_headers_pass_the_workers_and_add_ours():
+    worker = [
+        tl.HttpHeader(name="Content-Type", value="Text/Event-Stream"),
+        tl.HttpHeader(name="date", value="Mon"),
+        tl.HttpHeader(name="Server", value="uvicorn"),
+        tl.HttpHeader(name="TRANSFER-ENCODING", value="chunked"),
+        tl.HttpHeader(name="Content-Length", value="5"),
+        tl.HttpHeader(name="bad name", value="x"),
+        tl.HttpHeader(name="X-Evil", value="a\r\nSet-Cookie: x"),
+        tl.HttpHeader(name="X-Cocoon-Worker-Start", value="1.000000"),
+    ]
+    headers, content_type = answer_headers(
+        worker, start=1.5, end=2.25, request_id=b"\x01" * 32, cors=False
+    )
+    assert content_type == "text/event-stream"
+    assert headers == [
+        (b"Content-Type", b"Text/Event-Stream"),
+        (b"X-Cocoon-Worker-Start", b"1.000000"),
+        (b"X-Cocoon-Client-Start", b"1.500000"),
+        (b"X-Cocoon-Client-End", b"2.250000"),
+        (b"X-Request-Id", b"01" * 32),
+    ]
+    with_cors, _ = answer_headers([], start=0, end=0, request_id=b"", cors=True)
+    assert (b"access-control-allow-origin", b"*") in with_cors
+
+
+def test_debug_goes_into_the_object_or_on_its_own_line():
+    final = tl.ClientQueryFinalInfo(
+        tokens_used=tl.TokensUsed(
+            prompt_tokens_used=1,
+            cached_tokens_used=0,
+            completion_tokens_used=2,
+            reasoning_tokens_used=0,
+            total_tokens_used=3,
+        ),
+        worker_debug='{"type":"worker_stats"}',
+        proxy_debug="not json",
+    )
+    debug = debug_object(final, {"type": "client_stats"})
+    assert debug == {
+        "proxy": "not json",
+        "worker": {"type": "worker_stats"},
+        "client": {"type": "client_stats"},
+    }
+    merged = merge_debug(b'{"id": "x", "usage": {"total_tokens": 3}}\n', debug)
+    assert json.loads(merged) == {"id": "x", "usage": {"total_tokens": 3}, "debug": debug}
+    assert merged.endswith(b"}\n") and merged.count(b"\n") == 1
+    odd = merge_debug(b"not json", debug)
+    assert odd.split(b"\n")[0] == b"not json"
+    assert json.loads(odd.split(b"\n")[1]) == {"debug": debug}
+    assert debug_object(None, {})["proxy"] is None
+    event = sse_debug({"client": 1})
+    assert event == b'data: {"debug":{"client":1}}\n\n'
+
+
+def test_journal_keeps_recent_records_totals_and_a_bounded_debug_log():
+    journal = Journal(debug_log_size=2, recent=3)
+    for i in range(5):
+        record = RequestRecord(f"{i:02x}", "m" if i % 2 else "n", "/v1/completions", False, 10.0)
+        record.tokens, record.cost = 10, 20
+        if i == 4:
+            record.error = "worker: timeout"
+        journal.add(record)
+        journal.keep_debug(bytes([i]), {"i": i})
+    assert [r.request_id for r in journal.recent] == ["02", "03", "04"]
+    assert journal.models["n"].requests == 3 and journal.models["n"].failed == 1
+    assert journal.models["m"].tokens == 20 and journal.models["m"].cost == 40
+    assert journal.last_error == "worker: timeout"
+    assert journal.debug_entry(bytes([2])) is None
+    assert journal.debug_entry(bytes([4])) == {"i": 4}
+    assert Journal(debug_log_size=0).debug_entry(b"") is None
+    record = RequestRecord("", "m", "/v1/completions", True, 1.0, ended_at=3.5)
+    assert record.as_json()["duration"] == 2.5
