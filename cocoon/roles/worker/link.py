@@ -246,6 +246,14 @@ class ProxyLink:
             return
         if isinstance(packet, tl.ProxyRunQueryEx | tl.ProxyRunQuery):
             query = upgrade(packet)
+            # The payment it carries is checked now, in arrival order: a payment message
+            # right behind it must not be seen first (a lower payment closes the link).
+            if self.earnings is not None and isinstance(
+                query.signed_payment, tl.ProxySignedPayment
+            ):
+                self._record_payment(
+                    session, query.signed_payment, self.earnings.db_tokens, self.earnings.max_tokens
+                )
             # Registered before the task starts, so a cancel right behind it is not lost.
             scope = self.running[query.request_id] = trio.CancelScope()
             session.start_soon(self._serve, session, query, scope, name="worker-query")
@@ -263,11 +271,6 @@ class ProxyLink:
     async def _serve(
         self, session: Session, query: tl.ProxyRunQueryEx, scope: trio.CancelScope
     ) -> None:
-        if self.earnings is not None and isinstance(query.signed_payment, tl.ProxySignedPayment):
-            self._record_payment(
-                session, query.signed_payment, self.earnings.db_tokens, self.earnings.max_tokens
-            )
-
         async def send(obj: tl.TLObject) -> None:
             try:
                 await session.send_packet(obj)
