@@ -204,7 +204,11 @@ def jsonstats(
 
 
 def _ton(nano: int | None) -> str | None:
-    return None if nano is None else f"{nano / ONE_TON:.4f} TON"
+    if nano is None:
+        return None
+    if 0 < abs(nano) < ONE_TON // 10_000:  # too small to show in TON: a request's cost
+        return f"{nano} nano-TON"
+    return f"{nano / ONE_TON:.4f} TON"
 
 
 def wallet_status(balance: int | None) -> Status:
