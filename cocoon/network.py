@@ -17,10 +17,11 @@ from __future__ import annotations
 import secrets
 import socket
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import attrs
 import trio
@@ -72,6 +73,7 @@ class NetworkConfig:
     pow_difficulty: int = 4  # the reference's 20 costs a Python dialer ~2 s per connection
     state_commit_interval: float = 1.0
     payments_interval: float = 0.5
+    payment_poll_interval: float = 2.0
     min_client_charge: int = ONE_TON // 100
     min_worker_payout: int = ONE_TON // 100
     wallet_funds: int = 1000 * ONE_TON
@@ -80,15 +82,66 @@ class NetworkConfig:
     client_http: bool = True  # False: clients without their HTTP API (TL-level tests)
 
 
-@attrs.frozen
+class RoleSlot:
+    """A role started in its own cancel scope inside the network's nursery, so that a test
+    (or the demo) can stop it or restart it with the same configuration."""
+
+    def __init__(
+        self, nursery: trio.Nursery, run: Callable[..., Awaitable[None]], config: Any, **kwargs: Any
+    ) -> None:
+        self._nursery = nursery
+        self._run = run
+        self.config = config
+        self._kwargs = kwargs
+        self.handle: Any = None
+        self._scope: trio.CancelScope | None = None
+        self._stopped = trio.Event()
+
+    async def start(self) -> Any:
+        self._stopped = trio.Event()
+        self.handle = await self._nursery.start(self._supervise)
+        return self.handle
+
+    async def _supervise(self, task_status: trio.TaskStatus[Any]) -> None:
+        try:
+            with trio.CancelScope() as self._scope:
+                await self._run(self.config, task_status=task_status, **self._kwargs)
+        finally:
+            self._stopped.set()
+
+    async def stop(self) -> None:
+        """Cancel the role (its connections drop as if its process died) and wait for it."""
+        if self._scope is not None:
+            self._scope.cancel()
+            await self._stopped.wait()
+        self.handle = None
+
+    async def restart(self) -> Any:
+        await self.stop()
+        return await self.start()
+
+
+@attrs.define(eq=False)
 class Network:
     ledger: EmbeddedLedger
     root: Address
-    proxies: tuple[ProxyHandle, ...]
-    workers: tuple[WorkerHandle, ...]
-    clients: tuple[ClientHandle, ...]
+    proxy_slots: list[RoleSlot]
+    worker_slots: list[RoleSlot]
+    client_slots: list[RoleSlot]
     backends: tuple[FakeInferenceServer, ...]
     data_dir: Path
+
+    @property
+    def proxies(self) -> list[ProxyHandle]:
+        return [s.handle for s in self.proxy_slots if s.handle is not None]
+
+    @property
+    def workers(self) -> list[WorkerHandle]:
+        return [s.handle for s in self.worker_slots if s.handle is not None]
+
+    @property
+    def clients(self) -> list[ClientHandle]:
+        return [s.handle for s in self.client_slots if s.handle is not None]
 
     @property
     def client_url(self) -> str:
@@ -138,6 +191,12 @@ async def open_network(
                         await net.wait_ready()
                 yield net
                 nursery.cancel_scope.cancel()
+        except BaseExceptionGroup as group:
+            # The roles' own failures end their tasks; an error here comes from the caller's
+            # block (or the build), and the caller should see it as raised.
+            if len(group.exceptions) == 1:
+                raise group.exceptions[0] from None
+            raise
         finally:
             ledger.close()
 
@@ -233,7 +292,9 @@ async def _build(
             min_client_charge=config.min_client_charge,
             min_worker_payout=config.min_worker_payout,
         )
-        proxies.append(await nursery.start(partial(run_proxy, proxy_config, ledger=ledger)))
+        slot = RoleSlot(nursery, run_proxy, proxy_config, ledger=ledger)
+        await slot.start()
+        proxies.append(slot)
 
     workers = []
     for i in range(config.workers):
@@ -253,9 +314,12 @@ async def _build(
             http_host=host,
             http_port=0,
             uplink_interval=0.5,
+            payment_poll_interval=config.payment_poll_interval,
             state_path=data_dir / f"worker{i}-earnings.json",
         )
-        workers.append(await nursery.start(partial(run_worker, worker_config, ledger=ledger)))
+        slot = RoleSlot(nursery, run_worker, worker_config, ledger=ledger)
+        await slot.start()
+        workers.append(slot)
 
     clients = []
     for i in range(config.clients):
@@ -272,12 +336,13 @@ async def _build(
             http_port=config.client_http_port if i == 0 else 0,
             max_pow_difficulty=max(config.pow_difficulty, 28),
             payments_interval=config.payments_interval,
+            payment_poll_interval=config.payment_poll_interval,
         )
-        clients.append(
-            await nursery.start(
-                partial(run_client, client_config, ledger=ledger, serve_http=config.client_http)
-            )
+        slot = RoleSlot(
+            nursery, run_client, client_config, ledger=ledger, serve_http=config.client_http
         )
+        await slot.start()
+        clients.append(slot)
     return Network(
         ledger, root, tuple(proxies), tuple(workers), tuple(clients), tuple(backends), data_dir
     )

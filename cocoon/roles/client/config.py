@@ -54,6 +54,8 @@ class ClientConfig:
     proxy_policy: str = "fake_tdx"
     max_pow_difficulty: int = attrs.field(default=28, converter=to_int)
     # HTTP API (OpenAI-compatible) and pages.
+    # How often the payment status is asked for (the reference: uniformly 10-20 s).
+    payment_poll_interval: float = attrs.field(default=15.0, converter=to_float)
     http_host: str = "127.0.0.1"
     http_port: int = attrs.field(default=10000, converter=to_int)
     http_access_hash: str = ""

@@ -79,6 +79,8 @@ class WorkerConfig:
     # Our attestation (`none`, `fake`, `tdx`) and the policy proxies must pass.
     tdx: str = "fake"
     proxy_policy: str = "fake_tdx"
+    # How often the payment status is asked for (the reference: uniformly 10-20 s).
+    payment_poll_interval: float = attrs.field(default=15.0, converter=to_float)
     http_host: str = "127.0.0.1"
     http_port: int | None = attrs.field(default=None, converter=attrs.converters.optional(to_int))
     http_access_hash: str = ""

@@ -36,7 +36,6 @@ log = logging.getLogger("cocoon.worker.link")
 MIN_PROTO = 1
 MAX_PROTO = 2
 HANDSHAKE_TIMEOUT = 30.0
-PAYMENT_POLL = (10.0, 20.0)
 PAYMENT_POLL_TIMEOUT = 60.0
 RECONNECT_DELAY = (1.0, 10.0)  # first retry, cap (the reference waits 10 s every time)
 
@@ -208,7 +207,8 @@ class ProxyLink:
 
     async def _poll_payments(self, session: Session) -> None:
         while True:
-            await trio.sleep(random.uniform(*PAYMENT_POLL))
+            interval = self.node.config.payment_poll_interval
+            await trio.sleep(random.uniform(interval * 0.67, interval * 1.33))
             try:
                 status = await session.query(
                     tl.WorkerUpdatePaymentStatus(),
