@@ -245,7 +245,7 @@ class HttpResponse:
             self._mode = _UNTIL_CLOSE
             self._keep_alive = False
         elif framing.length is not None:
-            self._mode = _LENGTH
+            self._mode = _LENGTH if framing.length else _NONE
             self._remaining = framing.length
         else:
             self._mode = _UNTIL_CLOSE

@@ -228,6 +228,7 @@ async def test_interim_and_bodiless_responses(raw_server):
             b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early\r\nLink: x\r\n\r\n" + OK,
             b"HTTP/1.1 204 No Content\r\n\r\n",
             b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",  # HEAD: no body follows
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
             OK,
         )
     )
@@ -237,6 +238,8 @@ async def test_interim_and_bodiless_responses(raw_server):
         async with client.request("DELETE", "/") as resp:
             assert resp.status == 204 and resp.complete and await resp.read() == b""
         async with client.request("HEAD", "/") as resp:
+            assert resp.complete and await resp.read() == b""
+        async with client.request("GET", "/") as resp:
             assert resp.complete and await resp.read() == b""
         async with client.request("GET", "/") as resp:
             assert await resp.read() == b"hello"
