@@ -5,12 +5,15 @@ from __future__ import annotations
 import pytest
 import trio
 import trio.testing
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from raw_http_server import RawServer, read_request
 
 from cocoon.http import (
     HttpClient,
     HttpConnectError,
     HttpConnectionClosed,
+    HttpError,
     HttpProtocolError,
     HttpRequestError,
 )
@@ -326,3 +329,44 @@ async def test_memory_stream_connector_and_closed_client():
         await client.aclose()
     with pytest.raises(Exception, match="closed"):
         client.request("GET", "/x")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    answer=st.one_of(
+        st.binary(max_size=120),
+        st.builds(
+            lambda head, body: head + body,
+            st.sampled_from(
+                [
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
+                    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+                    b"HTTP/1.0 200 OK\r\n\r\n",
+                    b"HTTP/1.1 100 Continue\r\n\r\n",
+                ]
+            ),
+            st.binary(max_size=60),
+        ),
+    )
+)
+async def test_any_answer_gives_a_response_or_an_http_error(answer):
+    """Whatever a server sends, the client returns what it read or raises HttpError."""
+    client_side, server_side = trio.testing.memory_stream_pair()
+
+    async def connect(host, port):
+        return client_side
+
+    async def serve():
+        await read_request(server_side, bytearray())
+        await server_side.send_all(answer)
+        await server_side.aclose()
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(serve)
+        client = HttpClient("fake", 1, connect=connect)
+        try:
+            async with client.request("GET", "/") as resp:
+                await resp.read()
+        except HttpError:
+            pass
+        await client.aclose()
