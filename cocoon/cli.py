@@ -21,6 +21,16 @@ from collections.abc import Sequence
 COMMANDS: dict[str, tuple[str, str]] = {
     "tl": ("cocoon.tl.__main__", "TL schema tools: constructor ids, encode/decode"),
     "wire": ("cocoon.net.wire_cli", "decode captured COCOON byte streams into TL objects"),
+    "ratls": ("cocoon.ratls.cli", "RA-TLS tools: gen-cert, quote-info"),
+    "router": ("cocoon.roles.router.cli", "RA-TLS router: reverse and SOCKS5 forward proxy"),
+    "seal-server": ("cocoon.roles.seal.cli_server", "answer seal key requests (software enclave)"),
+    "seal-client": ("cocoon.roles.seal.cli_client", "get a persistent key from the seal server"),
+    "ton": ("cocoon.ton.cli", "TON contracts: derive addresses, inspect BOCs"),
+    "proxy": ("cocoon.roles.proxy.cli", "run a proxy: routes requests, keeps the accounts"),
+    "worker": ("cocoon.roles.worker.cli", "run a worker in front of an inference server"),
+    "client": ("cocoon.roles.client.cli", "run a client: the OpenAI-compatible API that pays"),
+    "network": ("cocoon.network_cli", "a whole local network in one process (the demo)"),
+    "chain": ("cocoon.roles.chain.cli", "serve an embedded ledger to roles in other processes"),
     "fake-inference": ("cocoon.backends.fake_cli", "run the fake inference server (TEST backend)"),
 }
 

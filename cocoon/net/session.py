@@ -38,6 +38,7 @@ import trio
 
 from cocoon import tl
 from cocoon.errors import ProtocolError
+from cocoon.net import codes
 from cocoon.net.framing import (
     MAX_PAYLOAD,
     MIN_PAYLOAD,
@@ -55,10 +56,10 @@ from cocoon.net.preamble import (
 
 log = logging.getLogger("cocoon.net.session")
 
-# Error codes of the TON error space (spec 10 section 9.1).
-ERROR_PROTOVIOLATION = 621
-ERROR_TIMEOUT = 652
-ERROR_CANCELLED = 653
+# Kept under these names for the session's own use; the full table is `cocoon.net.codes`.
+ERROR_PROTOVIOLATION = codes.PROTOVIOLATION
+ERROR_TIMEOUT = codes.TIMEOUT
+ERROR_CANCELLED = codes.CANCELLED
 
 
 class Role(enum.Enum):

@@ -1,6 +1,7 @@
 """`python -m cocoon.tl ids | generate | decode HEX` (also `cocoon tl ...`).
 
-- `ids`: one line per declaration of the schema, `name id`, id as 8 lowercase hex digits.
+- `ids`: one line per declaration of the reference schema, `name id`, id as 8 lowercase hex
+  digits (`--extensions`: cocoon's own declarations, which the reference does not know).
 - `generate`: rewrite cocoon/tl/types.py from cocoon/tl/schema.tl.
 - `decode HEX`: decode one boxed object and print it (inner TL in bytes fields too).
 """
@@ -14,7 +15,12 @@ from pathlib import Path
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True)
-    sub.add_parser("ids", help="print `name id` for every declaration of the schema")
+    ids = sub.add_parser("ids", help="print `name id` for every declaration of the schema")
+    ids.add_argument(
+        "--extensions",
+        action="store_true",
+        help="cocoon's own declarations instead of the reference's",
+    )
     sub.add_parser("generate", help="regenerate cocoon/tl/types.py from schema.tl")
     dec = sub.add_parser("decode", help="decode a hex-encoded boxed TL object")
     dec.add_argument("hex", help="hex bytes (spaces allowed), or - to read them from stdin")
@@ -22,9 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.action == "ids":
-        from cocoon.tl.schema import cocoon_schema
+        from cocoon.tl.schema import extension_schema, reference_schema
 
-        for c in cocoon_schema():
+        for c in extension_schema() if args.extensions else reference_schema():
             print(f"{c.name} {c.id:08x}")
         return 0
     if args.action == "generate":

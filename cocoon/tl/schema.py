@@ -166,9 +166,25 @@ def parse_schema(text: str) -> tuple[Combinator, ...]:
 
 
 @cache
-def cocoon_schema() -> tuple[Combinator, ...]:
-    """The COCOON schema shipped with the package (`cocoon/tl/schema.tl`)."""
+def reference_schema() -> tuple[Combinator, ...]:
+    """The reference's COCOON schema (`cocoon/tl/schema.tl`)."""
     return parse_schema(resources.files("cocoon.tl").joinpath("schema.tl").read_text())
+
+
+@cache
+def extension_schema() -> tuple[Combinator, ...]:
+    """cocoon's own declarations (`cocoon/tl/extensions.tl`), unknown to the reference."""
+    return parse_schema(resources.files("cocoon.tl").joinpath("extensions.tl").read_text())
+
+
+@cache
+def cocoon_schema() -> tuple[Combinator, ...]:
+    """Everything the codec knows: the reference's schema, then our extensions."""
+    combined = reference_schema() + extension_schema()
+    names = [c.name for c in combined]
+    if len(set(names)) != len(names):
+        raise SchemaError("an extension redeclares a reference name")
+    return combined
 
 
 def is_bare_constructor_type(type_name: str) -> bool:

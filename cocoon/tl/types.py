@@ -3442,6 +3442,32 @@ class HttpRequest(TLObject):
             raise
 
 
+@attrs.frozen(kw_only=True)
+class CocoonExtCancelQuery(TLObject):
+    """TL constructor `cocoonExt.cancelQuery request_id:int256 = cocoonExt.Control`."""
+
+    TL_NAME: ClassVar[str] = 'cocoonExt.cancelQuery'
+    TL_ID: ClassVar[int] = 0x9005ad32
+    TL_TYPE: ClassVar[str] = 'cocoonExt.Control'
+    TL_FUNCTION: ClassVar[bool] = False
+    TL_FIELDS: ClassVar[tuple[FieldSpec, ...]] = (('request_id', 'int256', None, None),)
+
+    request_id: bytes
+
+    def _write(self, w: Writer) -> None:
+        w.raw(self.request_id, 32)
+
+    @classmethod
+    def _read(cls, r: Reader) -> CocoonExtCancelQuery:
+        try:
+            f_request_id = r.raw(32)
+            return cls(request_id=f_request_id)
+        except TLDecodeError as e:
+            if e.type_name is None:
+                e.type_name = 'cocoonExt.cancelQuery'
+            raise
+
+
 # Constructors of each boxed (polymorphic) type used as a field.
 _BOXED_CLIENTPROXYCONNECTIONAUTH = (ClientProxyConnectionAuthShort, ClientProxyConnectionAuthLong,)
 _BOXED_CLIENTPROXYCONNECTIONAUTH_BY_ID = {c.TL_ID: c for c in _BOXED_CLIENTPROXYCONNECTIONAUTH}
@@ -3549,6 +3575,7 @@ ALL_CLASSES: tuple[type[TLObject], ...] = (
     HttpHeader,
     HttpResponse,
     HttpRequest,
+    CocoonExtCancelQuery,
 )
 BY_ID.update({c.TL_ID: c for c in ALL_CLASSES})
 BY_NAME: dict[str, type[TLObject]] = {c.TL_NAME: c for c in ALL_CLASSES}

@@ -253,8 +253,15 @@ async def test_bad_input_closes_only_that_connection(stream_pair, case):
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_serve_until_closed, d)
             async with open_session(c, role=Role.DIALER) as healthy:
-                nursery.start_soon(peer.connect)
+                connected = trio.Event()
+
+                async def connect():
+                    await peer.connect()
+                    connected.set()
+
+                nursery.start_soon(connect)
                 async with open_session(b, role=Role.ACCEPTOR) as victim:
+                    await connected.wait()  # one reader at a time on the raw stream
                     await peer.stream.send_all(data)
                     with trio.fail_after(5):
                         await victim.wait_closed()
@@ -374,9 +381,16 @@ async def test_slow_handler_applies_backpressure(autojump_clock):
 
     config = SessionConfig.for_role(Role.ACCEPTOR, packet_backlog=4, idle_timeout=math.inf)
     sent = 0
+    connected = trio.Event()
+
+    async def connect():
+        await peer.connect()
+        connected.set()
+
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(peer.connect)
+        nursery.start_soon(connect)
         async with open_session(b, role=Role.ACCEPTOR, handler=Slow(), config=config):
+            await connected.wait()  # one sender at a time on the raw stream
             with trio.move_on_after(30):
                 for sent in range(1, 10_000):  # noqa: B007 - `sent` is read after the loop
                     await peer.send(

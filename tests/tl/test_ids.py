@@ -8,7 +8,15 @@ import sys
 import pytest
 
 from cocoon import tl
-from cocoon.tl.schema import SchemaError, cocoon_schema, crc_id, normalize, parse_schema
+from cocoon.tl.schema import (
+    SchemaError,
+    cocoon_schema,
+    crc_id,
+    extension_schema,
+    normalize,
+    parse_schema,
+    reference_schema,
+)
 
 # Spec 10 section 2.8, in schema order: (name, id).
 SPEC_IDS = [
@@ -127,7 +135,23 @@ SPEC_IDS = [
 
 
 def test_schema_declares_exactly_the_spec_table_in_order():
-    assert [(c.name, c.id) for c in cocoon_schema()] == SPEC_IDS
+    assert [(c.name, c.id) for c in reference_schema()] == SPEC_IDS
+
+
+def test_extensions_are_separate_and_collide_with_nothing():
+    ext = extension_schema()
+    assert [c.name for c in ext] == ["cocoonExt.cancelQuery"]
+    assert all(c.name.startswith("cocoonExt.") for c in ext)
+    ids = {cid for _, cid in SPEC_IDS}
+    assert not any(c.id in ids for c in ext)
+    assert cocoon_schema() == reference_schema() + ext
+    out = subprocess.run(
+        [sys.executable, "-m", "cocoon.tl", "ids", "--extensions"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.splitlines() == [f"{c.name} {c.id:08x}" for c in ext]
 
 
 def test_cli_prints_every_declaration_with_its_id():
@@ -183,6 +207,7 @@ def test_explicit_ids_override_the_crc(name, explicit, crc):
 
 def test_every_generated_class_carries_its_schema_id():
     by_name = {c.name: c for c in cocoon_schema()}
+    assert len(tl.ALL_CLASSES) == len([c for c in cocoon_schema() if not c.is_builtin])
     for cls in tl.ALL_CLASSES:
         assert cls.TL_ID == by_name[cls.TL_NAME].id
     assert len(tl.BY_ID) == len(tl.ALL_CLASSES)  # no two constructors share an id

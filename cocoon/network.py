@@ -1,0 +1,283 @@
+"""A whole COCOON network in one trio process: for tests, nox sessions and the demo.
+
+    async with open_network(NetworkConfig(workers=2)) as net:
+        print(net.client_url)              # an OpenAI-compatible API
+        ...
+
+What it builds, on 127.0.0.1 with fake TDX attestation on every RA-TLS hop: the embedded
+ledger with a root contract (prices, the registered proxies, allowed hashes), funded
+CocoonWallets for every node, N proxies, M workers (each in front of the in-package fake
+inference server, or of a real OpenAI-compatible server given by URL), and K clients with
+their HTTP API. Payments settle on the embedded ledger with thresholds low enough to watch
+them happen. Leaving the block stops everything.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+from pathlib import Path
+
+import attrs
+import trio
+from pytoniq_core import Address
+
+from cocoon.backends.fake import FakeInferenceConfig, FakeInferenceServer, serve_fake_inference
+from cocoon.ratls.quote import FAKE_IMAGE_HASH
+from cocoon.roles.client.config import ClientConfig
+from cocoon.roles.client.runner import ClientHandle, run_client
+from cocoon.roles.proxy.config import ProxyConfig
+from cocoon.roles.proxy.runner import ProxyHandle, run_proxy
+from cocoon.roles.worker.config import WorkerConfig
+from cocoon.roles.worker.runner import WorkerHandle, run_worker
+from cocoon.ton.cells import friendly
+from cocoon.ton.constants import ONE_TON
+from cocoon.ton.contracts import WalletContract
+from cocoon.ton.embedded.chain import Chain
+from cocoon.ton.embedded.ledger import EmbeddedLedger
+from cocoon.ton.embedded.local import deploy_root, local_params
+from cocoon.ton.keys import public_key
+
+READY_TIMEOUT = 60.0
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port that was free a moment ago (the root contract must list proxies up front)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def _address(tag: str) -> Address:
+    return Address((0, secrets.token_bytes(32)))
+
+
+@attrs.frozen(kw_only=True)
+class NetworkConfig:
+    proxies: int = 1
+    workers: int = 1
+    clients: int = 1
+    model: str = "Qwen/Qwen3-8B"
+    inference: FakeInferenceConfig = attrs.field(factory=FakeInferenceConfig)
+    inference_url: str | None = None  # a real OpenAI-compatible server instead of the fake one
+    host: str = "127.0.0.1"
+    client_http_port: int = 0  # 0: any free port (the first client; others always take any)
+    worker_coefficients: tuple[int, ...] = (1000,)
+    price_per_token: int = 2
+    worker_fee_per_token: int = 1
+    pow_difficulty: int = 4  # the reference's 20 costs a Python dialer ~2 s per connection
+    state_commit_interval: float = 1.0
+    payments_interval: float = 0.5
+    min_client_charge: int = ONE_TON // 100
+    min_worker_payout: int = ONE_TON // 100
+    wallet_funds: int = 1000 * ONE_TON
+    data_dir: Path | None = None  # keep the ledger and proxy databases here (restartable)
+    max_active_requests: int = 64
+    client_http: bool = True  # False: clients without their HTTP API (TL-level tests)
+
+
+@attrs.frozen
+class Network:
+    ledger: EmbeddedLedger
+    root: Address
+    proxies: tuple[ProxyHandle, ...]
+    workers: tuple[WorkerHandle, ...]
+    clients: tuple[ClientHandle, ...]
+    backends: tuple[FakeInferenceServer, ...]
+    data_dir: Path
+
+    @property
+    def client_url(self) -> str:
+        url = self.clients[0].url
+        assert url is not None
+        return url
+
+    @property
+    def chain(self) -> Chain:
+        return self.ledger.chain
+
+    def ready(self) -> bool:
+        """Every client has a ready proxy connection and every worker serves some proxy."""
+        clients = all(c.node.ready_links() for c in self.clients)
+        workers = all(
+            not w.node.disabled and any(link.ready for link in w.node.all_links)
+            for w in self.workers
+        )
+        return clients and workers
+
+    async def wait_ready(self) -> None:
+        """Wait until `ready()`; the caller bounds it with a cancel scope if it wants to."""
+        # Readiness spans many tasks and connections: polling it is the simple, honest way.
+        while not self.ready():  # noqa: ASYNC110
+            await trio.sleep(0.01)
+
+
+def _wallet(seed: bytes, owner: Address) -> Address:
+    return WalletContract(public_key=public_key(seed), owner=owner).address
+
+
+@asynccontextmanager
+async def open_network(
+    config: NetworkConfig | None = None, *, wait_ready: bool = True
+) -> AsyncIterator[Network]:
+    """Build the network, wait until it can serve (unless told not to), and yield it."""
+    config = config or NetworkConfig()
+    with tempfile.TemporaryDirectory(prefix="cocoon-net-") as tmp:
+        data_dir = config.data_dir or Path(tmp)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        ledger = EmbeddedLedger(path=data_dir / "ledger.sqlite")
+        try:
+            async with trio.open_nursery() as nursery:
+                net = await _build(config, ledger, data_dir, nursery)
+                if wait_ready:
+                    with trio.fail_after(READY_TIMEOUT):
+                        await net.wait_ready()
+                yield net
+                nursery.cancel_scope.cancel()
+        finally:
+            ledger.close()
+
+
+def _seed(data_dir: Path, name: str) -> bytes:
+    """A key kept in the data directory, so a restarted network keeps its identities."""
+    path = data_dir / f"{name}.key"
+    if path.exists():
+        return path.read_bytes()
+    seed = secrets.token_bytes(32)
+    path.write_bytes(seed)
+    path.chmod(0o600)
+    return seed
+
+
+def _owner(data_dir: Path, name: str) -> Address:
+    path = data_dir / f"{name}.owner"
+    if path.exists():
+        return Address(path.read_text().strip())
+    addr = _address(name)
+    path.write_text(addr.to_str(is_user_friendly=False))
+    return addr
+
+
+async def _build(
+    config: NetworkConfig, ledger: EmbeddedLedger, data_dir: Path, nursery: trio.Nursery
+) -> Network:
+    chain = ledger.chain
+    host = config.host
+    governance = _owner(data_dir, "governance")
+    root_file = data_dir / "root.address"
+    proxy_ports_file = data_dir / "proxy.ports"
+    if root_file.exists():
+        root = Address(root_file.read_text().strip())
+        ports = [
+            tuple(int(p) for p in line.split())
+            for line in proxy_ports_file.read_text().split("\n")
+            if line
+        ]
+    else:
+        ports = [(free_port(host), free_port(host)) for _ in range(config.proxies)]
+        params = local_params(
+            price_per_token=config.price_per_token, worker_fee_per_token=config.worker_fee_per_token
+        )
+        root = deploy_root(
+            chain,
+            owner=governance,
+            params=params,
+            proxies=[f"{host}:{w} {host}:{c}" for w, c in ports],
+            proxy_hashes=[FAKE_IMAGE_HASH],
+            worker_hashes=[FAKE_IMAGE_HASH],
+        )
+        root_file.write_text(root.to_str(is_user_friendly=False))
+        proxy_ports_file.write_text("\n".join(f"{w} {c}" for w, c in ports))
+    root_text = friendly(root, bounceable=True)
+
+    async def funded(name: str) -> tuple[bytes, Address]:
+        seed, owner = _seed(data_dir, name), _owner(data_dir, name)
+        wallet = _wallet(seed, owner)
+        state = await ledger.get_account(wallet)
+        if state.balance < config.wallet_funds // 2:
+            await ledger.faucet(wallet, config.wallet_funds)
+        return seed, owner
+
+    backends: list[FakeInferenceServer] = []
+    if config.inference_url is None:
+        for _ in range(config.workers):
+            backend_config = attrs.evolve(config.inference, model=config.model)
+            backends.append(
+                await nursery.start(partial(serve_fake_inference, backend_config, host=host))
+            )
+
+    proxies = []
+    for i, (wport, cport) in enumerate(ports):
+        wallet_seed, owner = await funded(f"proxy{i}")
+        proxy_config = ProxyConfig(
+            owner_address=friendly(owner),
+            root_contract_address=root_text,
+            machine_specific_private_key=_seed(data_dir, f"proxy{i}-payments"),
+            node_wallet_key=wallet_seed,
+            is_test=True,
+            rpc_host=host,
+            workers_rpc_port=wport,
+            client_rpc_port=cport,
+            pow_difficulty=config.pow_difficulty,
+            http_host=host,
+            http_port=0,
+            db_path=data_dir / f"proxy{i}.sqlite",
+            state_commit_interval=config.state_commit_interval,
+            payments_interval=config.payments_interval,
+            chain_poll_interval=1.0,
+            root_poll_interval=5.0,
+            min_client_charge=config.min_client_charge,
+            min_worker_payout=config.min_worker_payout,
+        )
+        proxies.append(await nursery.start(partial(run_proxy, proxy_config, ledger=ledger)))
+
+    workers = []
+    for i in range(config.workers):
+        _, owner = await funded(f"worker{i}")
+        backend = config.inference_url or f"{host}:{backends[i].port}"
+        coefficients = config.worker_coefficients
+        worker_config = WorkerConfig(
+            model_name=config.model,
+            owner_address=friendly(owner),
+            forward_requests_to=backend,
+            coefficient=coefficients[i % len(coefficients)],
+            max_active_requests=config.max_active_requests,
+            proxy_connections=max(1, config.proxies),
+            proxies=tuple(f"{host}:{w}" for w, _ in ports) if config.proxies else (),
+            is_test=True,
+            root_contract_address=root_text,
+            http_host=host,
+            http_port=0,
+            uplink_interval=0.5,
+            state_path=data_dir / f"worker{i}-earnings.json",
+        )
+        workers.append(await nursery.start(partial(run_worker, worker_config, ledger=ledger)))
+
+    clients = []
+    for i in range(config.clients):
+        wallet_seed, owner = await funded(f"client{i}")
+        client_config = ClientConfig(
+            owner_address=friendly(owner),
+            root_contract_address=root_text,
+            node_wallet_key=wallet_seed,
+            is_test=True,
+            proxy_connections=max(1, config.proxies),
+            proxies=tuple(f"{host}:{c}" for _, c in ports),
+            secret_string=_seed(data_dir, f"client{i}-secret").hex(),
+            http_host=host,
+            http_port=config.client_http_port if i == 0 else 0,
+            max_pow_difficulty=max(config.pow_difficulty, 28),
+            payments_interval=config.payments_interval,
+        )
+        clients.append(
+            await nursery.start(
+                partial(run_client, client_config, ledger=ledger, serve_http=config.client_http)
+            )
+        )
+    return Network(
+        ledger, root, tuple(proxies), tuple(workers), tuple(clients), tuple(backends), data_dir
+    )

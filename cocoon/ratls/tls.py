@@ -1,0 +1,292 @@
+"""TLS 1.3 over any `trio.abc.Stream`, on pyOpenSSL with memory BIOs (spec 20 section 5).
+
+The stdlib `ssl` module cannot accept a self-signed client certificate carrying unknown
+critical extensions (it has no verify callback), so this is our own `SSLStream`: OpenSSL
+consumes and produces bytes in memory, and this wrapper moves them over the transport.
+
+Profile (both roles, a fresh context per connection): TLS 1.3 only, AES-GCM suites, no
+tickets, our certificate always sent, peer certificate required, verify depth 1, no trust
+store. OpenSSL's own verification may fail only with "self-signed" (18) or "unhandled
+critical extension" (34); every other error (validity dates, purpose, chains) aborts the
+handshake. The RA-TLS checks proper (certificate rules and the policy) run right after the
+handshake, before the stream is handed to anyone (`cocoon.ratls.connect`).
+
+Closing never sends close_notify (the reference never does) and an EOF without one is a
+normal EOF. Concurrency: one task may send while another receives.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import trio
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from OpenSSL import SSL
+
+from cocoon.errors import AttestationError, ProtocolError
+from cocoon.ratls.identity import Identity
+
+log = logging.getLogger("cocoon.ratls.tls")
+
+CIPHERSUITES = b"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384"
+# OpenSSL verify errors the reference tolerates: the peer's certificate is its own issuer,
+# and it carries the TDX extensions OpenSSL does not know.
+X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT = 18
+X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION = 34
+TOLERATED_VERIFY_ERRORS = frozenset(
+    {X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION}
+)
+_VERIFY_ERROR_TEXT = {
+    9: "certificate is not yet valid",
+    10: "certificate has expired",
+    19: "self-signed certificate in chain (a chain, not a single self-signed certificate)",
+    20: "unable to get issuer certificate (not self-signed)",
+    22: "certificate chain too long",
+    26: "unsupported certificate purpose",
+}
+RECEIVE_SIZE = 256 * 1024  # bytes read from the transport at once
+BIO_CHUNK = 256 * 1024
+
+
+class TlsError(ProtocolError):
+    """The TLS layer failed: bad records, handshake failure, or a peer that is not TLS."""
+
+
+class PeerCertificateRejected(TlsError, AttestationError):
+    """OpenSSL's verification of the peer certificate failed with an error we do not accept."""
+
+
+def make_context(identity: Identity, *, server_side: bool) -> SSL.Context:
+    """A fresh context with the reference's TLS profile and our certificate and key."""
+    ctx = SSL.Context(SSL.TLS_METHOD)
+    ctx.set_min_proto_version(SSL.TLS1_3_VERSION)
+    ctx.set_options(SSL.OP_NO_TICKET | SSL.OP_NO_SSLv2 | SSL.OP_NO_SSLv3)
+    ctx.set_tls13_ciphersuites(CIPHERSUITES)
+    ctx.set_session_cache_mode(SSL.SESS_CACHE_OFF)
+    ctx.use_certificate(x509.load_der_x509_certificate(identity.cert_der))
+    ctx.use_privatekey(identity.key)
+    ctx.check_privatekey()
+    mode = SSL.VERIFY_PEER
+    if server_side:
+        mode |= SSL.VERIFY_FAIL_IF_NO_PEER_CERT
+    ctx.set_verify(mode, _verify_callback)
+    ctx.set_verify_depth(1)
+    return ctx
+
+
+def _verify_callback(conn: SSL.Connection, cert: object, errno: int, depth: int, ok: int) -> bool:
+    if ok or errno in TOLERATED_VERIFY_ERRORS:
+        return True
+    stream = conn.get_app_data()
+    if isinstance(stream, TlsStream) and stream._verify_error is None:
+        text = _VERIFY_ERROR_TEXT.get(errno, f"X509 verify error {errno}")
+        stream._verify_error = f"{text} (depth {depth})"
+    return False
+
+
+class TlsStream(trio.abc.Stream):
+    """A TLS connection over `transport`. Call `do_handshake()` once before use.
+
+    `initial_data` is what was already read from the transport and belongs to TLS (bytes
+    that arrived with the proof of work). After a successful RA-TLS verification `peer`
+    describes the other side (`cocoon.ratls.connect.RatlsPeer`).
+    """
+
+    def __init__(
+        self,
+        transport: trio.abc.Stream,
+        context: SSL.Context,
+        *,
+        server_side: bool,
+        initial_data: bytes = b"",
+    ) -> None:
+        self.transport = transport
+        self.server_side = server_side
+        self.peer = None
+        self._conn = SSL.Connection(context, None)
+        self._conn.set_app_data(self)
+        if server_side:
+            self._conn.set_accept_state()
+        else:
+            self._conn.set_connect_state()
+        if initial_data:
+            self._conn.bio_write(initial_data)
+        self._send_lock = trio.Lock()
+        self._receive_lock = trio.Lock()
+        self._handshake_done = False
+        self._broken: str | None = None
+        self._eof = False
+        self._closed = False
+        self._verify_error: str | None = None
+        self._pending_out: list[bytes] = []  # drained outside the send lock, not yet sent
+
+    # --- plumbing ---
+
+    def _check(self) -> None:
+        if self._closed:
+            raise trio.ClosedResourceError("TLS stream is closed")
+        if self._broken is not None:
+            raise trio.BrokenResourceError(self._broken)
+
+    def _drain(self) -> bytes:
+        out, self._pending_out = self._pending_out, []
+        while True:
+            try:
+                out.append(self._conn.bio_read(BIO_CHUNK))
+            except SSL.WantReadError:
+                return b"".join(out)
+
+    async def _flush(self) -> None:
+        # Drain only under the send lock, so TLS records leave in the order OpenSSL made them;
+        # loop, because the receiving task may queue records (a KeyUpdate answer) meanwhile.
+        async with self._send_lock:
+            while data := self._drain():
+                try:
+                    await self.transport.send_all(data)
+                except BaseException as e:
+                    self._broken = f"transport failed while sending: {e!r}"
+                    raise
+
+    async def _read_transport(self) -> bool:
+        """Feed the next chunk from the transport to OpenSSL; False on EOF."""
+        try:
+            data = await self.transport.receive_some(RECEIVE_SIZE)
+        except trio.BrokenResourceError as e:
+            self._broken = f"transport failed: {e!r}"
+            raise
+        if not data:
+            return False
+        self._conn.bio_write(data)
+        return True
+
+    def _ssl_error(self, e: SSL.Error, during: str) -> TlsError:
+        self._broken = f"TLS failed during {during}: {e}"
+        if self._verify_error is not None:
+            return PeerCertificateRejected(f"peer certificate rejected: {self._verify_error}")
+        return TlsError(f"TLS {during} failed: {_describe(e)}")
+
+    # --- handshake ---
+
+    async def do_handshake(self) -> None:
+        """Run the TLS handshake; raises TlsError (PeerCertificateRejected for bad
+        certificates) or trio.BrokenResourceError when the peer goes away."""
+        self._check()
+        if self._handshake_done:
+            return
+        async with self._receive_lock:
+            while True:
+                try:
+                    self._conn.do_handshake()
+                    break
+                except SSL.WantReadError:
+                    pass
+                except SSL.Error as e:
+                    # Let the peer see our alert, then fail.
+                    await self._flush_quietly()
+                    raise self._ssl_error(e, "handshake") from None
+                await self._flush()
+                if not await self._read_transport():
+                    self._broken = "peer closed the connection during the TLS handshake"
+                    raise trio.BrokenResourceError(self._broken)
+            await self._flush()
+            self._handshake_done = True
+
+    async def _flush_quietly(self) -> None:
+        try:
+            with trio.move_on_after(1):
+                await self._flush()
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            pass
+
+    def peer_certificate_der(self) -> bytes | None:
+        cert = self._conn.get_peer_certificate(as_cryptography=True)
+        return None if cert is None else cert.public_bytes(Encoding.DER)
+
+    @property
+    def cipher(self) -> str | None:
+        return self._conn.get_cipher_name()
+
+    @property
+    def version(self) -> str:
+        return self._conn.get_protocol_version_name()
+
+    # --- trio.abc.Stream ---
+
+    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        self._check()
+        if not self._handshake_done:
+            raise TlsError("send_all before the TLS handshake")
+        if data:
+            try:
+                self._conn.sendall(bytes(data))
+            except SSL.Error as e:
+                raise self._ssl_error(e, "send") from None
+        await self._flush()
+
+    async def wait_send_all_might_not_block(self) -> None:
+        self._check()
+        async with self._send_lock:
+            await self.transport.wait_send_all_might_not_block()
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes:
+        self._check()
+        if not self._handshake_done:
+            raise TlsError("receive_some before the TLS handshake")
+        if max_bytes is None:
+            max_bytes = RECEIVE_SIZE
+        elif max_bytes < 1:
+            raise ValueError("max_bytes must be >= 1")
+        async with self._receive_lock:
+            while True:
+                if self._eof:
+                    return b""
+                chunks, total = [], 0
+                try:
+                    while total < max_bytes:
+                        chunk = self._conn.recv(max_bytes - total)
+                        chunks.append(chunk)
+                        total += len(chunk)
+                except SSL.WantReadError:
+                    pass
+                except SSL.ZeroReturnError:
+                    self._eof = True  # close_notify
+                except SSL.Error as e:
+                    raise self._ssl_error(e, "receive") from None
+                if self._take_outgoing() and not self._send_lock.locked():
+                    # e.g. the answer to a KeyUpdate; a sender busy now sends it next, and
+                    # we must not wait for it (it may wait for the peer, who waits for us).
+                    await self._flush()
+                if chunks:
+                    return b"".join(chunks)
+                if self._eof:
+                    return b""
+                if not await self._read_transport():
+                    # EOF without close_notify: a normal end, as with the reference.
+                    self._eof = True
+                    return b""
+
+    def _take_outgoing(self) -> bool:
+        # pyOpenSSL cannot tell whether the write BIO holds bytes; take them, and let the
+        # next flush send them after anything drained before.
+        try:
+            data = self._conn.bio_read(BIO_CHUNK)
+        except SSL.WantReadError:
+            return False
+        self._pending_out.append(data)
+        return True
+
+    async def aclose(self) -> None:
+        """Close without close_notify (the reference's quiet shutdown)."""
+        if self._closed:
+            return
+        self._closed = True
+        await self.transport.aclose()
+
+
+def _describe(e: SSL.Error) -> str:
+    try:
+        reasons = [r[2] for r in e.args[0] if len(r) >= 3]
+    except (IndexError, TypeError):
+        reasons = []
+    return ", ".join(str(r) for r in reasons) or repr(e)

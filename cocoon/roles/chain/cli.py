@@ -1,0 +1,36 @@
+"""`cocoon chain serve --path FILE --port N`: share one embedded ledger between processes."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", required=True)
+    serve = sub.add_parser("serve", help="serve an embedded ledger over HTTP on 127.0.0.1")
+    serve.add_argument("--path", type=Path, required=True, help="the ledger's sqlite file")
+    serve.add_argument("--port", type=int, default=0, help="port (0: any free one, printed)")
+    serve.add_argument("--host", default="127.0.0.1")
+
+
+def run(args: argparse.Namespace) -> int:
+    import trio
+
+    from cocoon.roles.chain.service import serve_ledger
+    from cocoon.ton.embedded.ledger import EmbeddedLedger
+
+    async def main() -> None:
+        ledger = EmbeddedLedger(path=args.path)
+        try:
+            async with trio.open_nursery() as nursery:
+                port = await nursery.start(serve_ledger, ledger, args.port, host=args.host)
+                print(f"ledger service: http://{args.host}:{port}", flush=True)
+        finally:
+            ledger.close()
+
+    try:
+        trio.run(main)
+    except KeyboardInterrupt:
+        return 130
+    return 0

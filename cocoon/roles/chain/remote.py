@@ -1,0 +1,97 @@
+"""`RemoteLedger`: the `Ledger` of a chain service (`cocoon chain serve`) in another process."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pytoniq_core import Address
+
+from cocoon.errors import ConfigError
+from cocoon.http.client import HttpClient
+from cocoon.http.errors import HttpError
+from cocoon.roles.chain.codec import account_from_json, address_text, value_from_json, value_to_json
+from cocoon.ton.errors import ExternalRejectedError, LedgerError
+from cocoon.ton.ledger import AccountState, Ledger, Transaction, transaction_from_json
+
+
+class RemoteLedger(Ledger):
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname or not parts.port:
+            raise ConfigError(f"a ledger service URL is http://host:port, got {url!r}")
+        self.url = url
+        self._http = HttpClient(parts.hostname, parts.port, max_connections=32)
+
+    async def _call(self, method: str, **args: Any) -> Any:
+        body = json.dumps(args).encode()
+        try:
+            async with self._http.request(
+                "POST", f"/{method}", headers=[("Content-Type", "application/json")], body=body
+            ) as resp:
+                data = await resp.read()
+        except (HttpError, OSError) as e:
+            raise LedgerError(f"ledger service {self.url}: {e}") from e
+        result = json.loads(data) if data else {}
+        if resp.status == 409:
+            raise ExternalRejectedError(result["exit_code"], result.get("reason", ""))
+        if resp.status != 200:
+            raise LedgerError(f"ledger service {self.url}: {result.get('error', resp.status)}")
+        return result
+
+    async def get_account(self, address: Address) -> AccountState:
+        return account_from_json(await self._call("get_account", address=address_text(address)))
+
+    async def get_transactions(
+        self, address: Address, *, after_lt: int = 0, limit: int | None = None
+    ) -> list[Transaction]:
+        rows = await self._call(
+            "get_transactions", address=address_text(address), after_lt=after_lt, limit=limit
+        )
+        return [transaction_from_json(address, row["lt"], row["tx"]) for row in rows]
+
+    async def send_external(self, boc: bytes) -> None:
+        await self._call("send_external", boc=boc.hex())
+
+    async def run_get_method(
+        self, address: Address, method: str, stack: Sequence[Any] = ()
+    ) -> list[Any]:
+        out = await self._call(
+            "run_get_method",
+            address=address_text(address),
+            method=method,
+            stack=[value_to_json(v) for v in stack],
+        )
+        return [value_from_json(v) for v in out]
+
+    async def wait_for_change(self, address: Address, after_lt: int) -> AccountState:
+        while True:
+            result = await self._call(
+                "wait_for_change", address=address_text(address), after_lt=after_lt, wait=25
+            )
+            if result["changed"]:
+                return account_from_json(result["state"])
+
+    async def now(self) -> int:
+        return int((await self._call("now"))["now"])
+
+    async def faucet(self, address: Address, amount: int) -> None:
+        await self._call("faucet", address=address_text(address), amount=amount)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+def open_ledger(spec: str) -> Ledger:
+    """A ledger from a role config's `ledger` value: `http://host:port` (a chain service) or
+    a path to an embedded ledger's sqlite file (only one process may use it)."""
+    if spec.startswith("http://"):
+        return RemoteLedger(spec)
+    if not spec:
+        raise ConfigError("no ledger configured (`ledger`: http://host:port or a file path)")
+    from cocoon.ton.embedded.ledger import EmbeddedLedger
+
+    return EmbeddedLedger(path=Path(spec.removeprefix("embedded:")))

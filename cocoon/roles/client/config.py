@@ -1,0 +1,85 @@
+"""The client's configuration (spec 40 section 6.1; keys as the reference's where they exist)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from cocoon.roles.common.config import (
+    from_mapping,
+    load_mapping,
+    to_bool,
+    to_float,
+    to_int,
+    to_optional_bytes32,
+)
+from cocoon.roles.common.transport import parse_endpoint
+
+
+def _endpoints(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [v for v in value.replace(",", " ").split() if v]
+    out = tuple(str(v) for v in value)
+    for v in out:
+        parse_endpoint(v)
+    return out
+
+
+def _keys(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [v for v in value.split(",") if v.strip()]
+    return tuple(str(v).strip() for v in value)
+
+
+@attrs.frozen(kw_only=True)
+class ClientConfig:
+    """Validated at construction; `ClientConfig.load(path)` reads a reference-style JSON file."""
+
+    owner_address: str = attrs.field(validator=attrs.validators.min_len(1))
+    root_contract_address: str = ""
+    node_wallet_key: bytes | None = attrs.field(default=None, converter=to_optional_bytes32)
+    # The chain: a ledger service URL (`http://host:port`, from `cocoon chain serve`) or an
+    # embedded ledger's file (then this process alone uses it).
+    ledger: str = ""
+    is_test: bool = attrs.field(default=False, converter=to_bool)
+    is_testnet: bool = attrs.field(default=False, converter=to_bool)
+    proxy_connections: int = attrs.field(default=1, converter=to_int)
+    proxies: tuple[str, ...] = attrs.field(default=(), converter=_endpoints)  # else the root's
+    connect_to_proxy_via: str = ""  # a local router's SOCKS5 "ip:port"; empty: RA-TLS in-process
+    check_proxy_hashes: bool = attrs.field(default=False, converter=to_bool)
+    secret_string: str = ""
+    tdx: str = "none"  # our attestation (clients usually have none)
+    proxy_policy: str = "fake_tdx"
+    max_pow_difficulty: int = attrs.field(default=28, converter=to_int)
+    # HTTP API (OpenAI-compatible) and pages.
+    http_host: str = "127.0.0.1"
+    http_port: int = attrs.field(default=10000, converter=to_int)
+    http_access_hash: str = ""
+    api_keys: tuple[str, ...] = attrs.field(default=(), converter=_keys)
+    cors: bool = attrs.field(default=True, converter=to_bool)
+    max_body_bytes: int = attrs.field(default=16 * 1024 * 1024, converter=to_int)
+    debug_log_size: int = attrs.field(default=1000, converter=to_int)
+    # Request defaults (the reference: 1000 tokens, coefficient 4000 = x4, 120 s).
+    max_tokens: int = attrs.field(default=1000, converter=to_int)
+    max_coefficient: int = attrs.field(default=4000, converter=to_int)
+    request_timeout: float = attrs.field(default=120.0, converter=to_float)
+    inject_default_max_tokens: bool = attrs.field(default=False, converter=to_bool)
+    validation_profile: str = "extended"
+    # Payments: the client contract's stake and automatic top-ups (spec 30 section 10.2).
+    pay: bool = attrs.field(default=True, converter=to_bool)
+    top_up_amount: int = attrs.field(default=0, converter=to_int)  # 0: one stake
+    payments_interval: float = attrs.field(default=1.5, converter=to_float)
+
+    @property
+    def checks_proxy_hashes(self) -> bool:
+        return self.check_proxy_hashes or not self.is_test
+
+    @classmethod
+    def load(cls, path: str | Path) -> ClientConfig:
+        return from_mapping(cls, load_mapping(path), source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClientConfig:
+        return from_mapping(cls, data, source="client config")

@@ -1,0 +1,143 @@
+"""One request from the client's side: send `client.runQueryEx`, turn the proxy's answers
+(all seven constructors, spec 10 section 7.5) into events, keep a local deadline.
+
+The reference client has no deadline of its own and ignores the old answer forms, so its
+requests can hang forever; ours end with an error at `timeout` (plus a small grace), when the
+proxy connection drops, or when the caller stops listening (then the proxy is told to cancel
+with `cocoonExt.cancelQuery`, so the worker stops generating).
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+import trio
+
+from cocoon import tl
+from cocoon.net import SessionClosed, codes
+from cocoon.roles.client.events import Chunk, Done, Event, Failed, Head
+
+if TYPE_CHECKING:
+    from cocoon.roles.client.link import ProxyLink
+
+TIMEOUT_FACTOR = 0.95
+DEADLINE_GRACE = 2.0
+
+
+def _tokens(final: tl.ClientQueryFinalInfo | None) -> int:
+    return final.tokens_used.total_tokens_used if final is not None else 0
+
+
+class ClientRequest:
+    def __init__(self, link: ProxyLink) -> None:
+        self.link = link
+        self.request_id = secrets.token_bytes(32)
+        self._send, self._receive = trio.open_memory_channel[tl.TLObject | Failed](math.inf)
+        self.answered = False
+        self.done = False
+        self.billed_tokens: int | None = None  # from the proxy's receipt, when it arrived
+
+    def deliver(self, packet: tl.TLObject) -> None:
+        self._send.send_nowait(packet)
+
+    def fail(self, code: int, message: str) -> None:
+        self._send.send_nowait(Failed(code, message, answered=self.answered))
+
+    def receipt(self, tokens: int) -> None:
+        self.billed_tokens = tokens
+
+    async def run(
+        self,
+        *,
+        model: str,
+        query: bytes,
+        max_coefficient: int,
+        max_tokens: int,
+        timeout: float,  # noqa: ASYNC109 - the wire field the proxy and worker also time by
+        min_config_version: int,
+        debug: bool = False,
+    ) -> AsyncIterator[Event]:
+        """Send the request and yield its events until it ends. Leaving early cancels it."""
+        link = self.link
+        link.requests[self.request_id] = self
+        try:
+            wire_timeout = timeout * TIMEOUT_FACTOR if math.isfinite(timeout) else 0.0
+            if link.proto >= 1:
+                msg: tl.TLObject = tl.ClientRunQueryEx(
+                    model_name=model, query=query, max_coefficient=max_coefficient, max_tokens=max_tokens,
+                    timeout=wire_timeout, request_id=self.request_id, min_config_version=min_config_version,
+                    enable_debug=debug,
+                )  # fmt: skip
+            else:
+                msg = tl.ClientRunQuery(
+                    model_name=model, query=query, max_coefficient=max_coefficient, max_tokens=max_tokens,
+                    timeout=wire_timeout, request_id=self.request_id, min_config_version=min_config_version,
+                )  # fmt: skip
+            try:
+                await link.send(msg)
+            except SessionClosed as e:
+                yield Failed(codes.NOTREADY, f"no working proxy connections: {e.reason}")
+                return
+            deadline = trio.current_time() + (
+                timeout + DEADLINE_GRACE if math.isfinite(timeout) else math.inf
+            )
+            while not self.done:
+                item = None
+                with trio.move_on_at(deadline):
+                    item = await self._receive.receive()
+                if item is None:
+                    self.done = True
+                    yield Failed(codes.TIMEOUT, "timeout in client", answered=self.answered)
+                    return
+                for event in self._translate(item):
+                    yield event
+        finally:
+            link.requests.pop(self.request_id, None)
+            if not self.done:
+                with trio.CancelScope(shield=True), trio.move_on_after(1):
+                    try:
+                        await link.send(tl.CocoonExtCancelQuery(request_id=self.request_id))
+                    except SessionClosed:
+                        pass
+
+    def _translate(self, item: tl.TLObject | Failed) -> list[Event]:
+        if isinstance(item, Failed):
+            self.done = True
+            return [item]
+        if isinstance(item, tl.ClientQueryAnswerErrorEx):
+            self.done = True
+            return [Failed(item.error_code, item.error, item.final_info, self.answered)]
+        if isinstance(item, tl.ClientQueryAnswerError | tl.ClientQueryAnswerPartError):
+            self.done = True
+            return [Failed(item.error_code, item.error, None, self.answered)]
+        if isinstance(item, tl.ClientQueryAnswerEx | tl.ClientQueryAnswer):
+            if self.answered:
+                return []  # a duplicate first answer is ignored, as in the reference
+            try:
+                response = tl.decode(item.answer, tl.HttpResponse)
+            except tl.TLDecodeError as e:
+                self.done = True
+                return [Failed(codes.PROTOVIOLATION, f"bad answer from the proxy: {e}")]
+            self.answered = True
+            events: list[Event] = [Head(response, self.request_id)]
+            return events + self._maybe_done(item)
+        if isinstance(item, tl.ClientQueryAnswerPartEx | tl.ClientQueryAnswerPart):
+            if not self.answered:
+                return []  # parts before the first answer are ignored, as in the reference
+            events = [Chunk(item.answer)] if item.answer else []
+            return events + self._maybe_done(item)
+        return []
+
+    def _maybe_done(self, item: tl.TLObject) -> list[Event]:
+        if isinstance(item, tl.ClientQueryAnswerEx | tl.ClientQueryAnswerPartEx):
+            if not item.flags & 1:
+                return []
+            self.done = True
+            return [Done(item.final_info, _tokens(item.final_info))]
+        if item.is_completed:
+            self.done = True
+            return [Done(None, item.request_tokens_used.total_tokens_used)]
+        return []

@@ -1,0 +1,55 @@
+"""What the role entrypoints (`cocoon proxy|worker|client CONFIG`) share: loading the config,
+opening the ledger it names, running the role until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import trio
+
+from cocoon.errors import CocoonError
+
+log = logging.getLogger("cocoon")
+
+
+def add_config_argument(parser: argparse.ArgumentParser, role: str) -> None:
+    parser.add_argument("config", help=f"the {role}'s JSON config file (the reference's keys)")
+    parser.add_argument(
+        "--ledger", help="override the config's `ledger` (http://host:port or a file)"
+    )
+
+
+def run_role(
+    load: Callable[[str], Any], run: Callable[..., Awaitable[None]], args: argparse.Namespace
+) -> int:
+    """Load the config, open its ledger (None when it names none: the role then says whether
+    it can do without) and run `run(config, ledger=...)` until interrupted."""
+    from cocoon.roles.chain.remote import RemoteLedger, open_ledger
+
+    try:
+        config = load(args.config)
+        spec = args.ledger or config.ledger
+        ledger = open_ledger(spec) if spec else None
+    except CocoonError as e:
+        print(f"cocoon: {e}")
+        return 2
+
+    async def main() -> None:
+        try:
+            await run(config, ledger=ledger)
+        finally:
+            if isinstance(ledger, RemoteLedger):
+                with trio.CancelScope(shield=True):
+                    await ledger.aclose()
+
+    try:
+        trio.run(main)
+    except KeyboardInterrupt:
+        return 130
+    except CocoonError as e:
+        log.error("%s", e)
+        return 1
+    return 0

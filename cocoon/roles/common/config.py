@@ -1,0 +1,113 @@
+"""Reading role configuration files (spec 40 section 6.1).
+
+The reference reads JSON with TON's TL-JSON mapper: missing keys take zero values, integers may
+be digit strings, booleans may be `"1"`/`"0"`, `int256` fields are base64 of 32 bytes, unknown
+keys are ignored. We accept the same files, convert them with these coercions into an attrs
+config class (which validates itself at construction), warn about unknown keys, and fail at
+start-up with a message naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+
+from cocoon.errors import ConfigError
+
+log = logging.getLogger("cocoon.config")
+C = TypeVar("C")
+
+
+def to_int(value: Any) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise ValueError(f"expected an integer, got {value!r}")
+
+
+def to_float(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {value!r}")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        return float(value)
+    raise ValueError(f"expected a number, got {value!r}")
+
+
+def to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "0", "false", ""):
+        return value.strip().lower() in ("1", "true")
+    raise ValueError(f"expected a boolean, got {value!r}")
+
+
+def to_optional_bytes32(value: Any) -> bytes | None:
+    """A 32-byte value given as base64 (the reference's int256) or hex; `""`/None = absent."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bytes):
+        data = value
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            data = bytes.fromhex(text) if len(text) == 64 else base64.b64decode(text, validate=True)
+        except (ValueError, binascii.Error) as e:
+            raise ValueError(f"expected 32 bytes as base64 or hex, got {value!r}") from e
+    else:
+        raise ValueError(f"expected 32 bytes as base64 or hex, got {value!r}")
+    if len(data) != 32:
+        raise ValueError(f"expected 32 bytes, got {len(data)}")
+    return data
+
+
+def load_mapping(path: str | Path) -> dict[str, Any]:
+    """The JSON object in `path`, or `ConfigError`."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from e
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"{path}: not valid JSON: {e}") from e
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a JSON object at the top level")
+    return data
+
+
+def from_mapping(cls: type[C], data: Mapping[str, Any], *, source: str = "config") -> C:
+    """Build the attrs class `cls` from `data`, by field name (or `metadata["key"]`)."""
+    fields = {f.metadata.get("key", f.name): f for f in attrs.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - set(fields))
+    for key in unknown:
+        log.warning("%s: unknown key %r ignored", source, key)
+    kwargs = {}
+    for key, value in data.items():
+        field = fields.get(key)
+        if field is None:
+            continue
+        if field.converter is not None:
+            try:
+                value = field.converter(value)  # type: ignore[call-arg]
+            except (TypeError, ValueError) as e:
+                raise ConfigError(f"{source}: {key}: {e}") from e
+        kwargs[field.alias or field.name] = value
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"{source}: {e}") from e

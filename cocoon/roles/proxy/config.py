@@ -1,0 +1,85 @@
+"""The proxy's configuration (spec 40 section 6.1; keys as the reference's where they exist)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from cocoon.roles.common.config import (
+    from_mapping,
+    load_mapping,
+    to_bool,
+    to_float,
+    to_int,
+    to_optional_bytes32,
+)
+from cocoon.ton.constants import ONE_TON
+
+LISTEN_MODES = ("ratls", "router")
+
+
+def _required_key(value: Any) -> bytes:
+    key = to_optional_bytes32(value)
+    if key is None:
+        raise ValueError("a 32-byte key (base64 or hex) is required")
+    return key
+
+
+@attrs.frozen(kw_only=True)
+class ProxyConfig:
+    """Validated at construction; `ProxyConfig.load(path)` reads a reference-style JSON file."""
+
+    owner_address: str = attrs.field(validator=attrs.validators.min_len(1))
+    root_contract_address: str = attrs.field(validator=attrs.validators.min_len(1))
+    # The proxy's payment key (its public key defines the proxy contract) and wallet key.
+    machine_specific_private_key: bytes = attrs.field(converter=_required_key)
+    node_wallet_key: bytes = attrs.field(converter=_required_key)
+    # The chain: a ledger service URL (`http://host:port`, from `cocoon chain serve`) or an
+    # embedded ledger's file (then this process alone uses it).
+    ledger: str = ""
+    is_test: bool = attrs.field(default=False, converter=to_bool)
+    is_testnet: bool = attrs.field(default=False, converter=to_bool)
+    rpc_host: str = "127.0.0.1"
+    workers_rpc_port: int = attrs.field(default=11101, converter=to_int)
+    client_rpc_port: int = attrs.field(default=11102, converter=to_int)
+    # "ratls": terminate RA-TLS here (PoW, TLS, policies); "router": plain listeners behind
+    # a local router that writes the AttestedPeerInfo preamble (the reference's deployment).
+    listen_mode: str = attrs.field(default="ratls", validator=attrs.validators.in_(LISTEN_MODES))
+    tdx: str = "fake"  # our attestation: none | fake | tdx
+    worker_policy: str = "fake_tdx"
+    client_policy: str = "any"
+    pow_difficulty: int = attrs.field(default=20, converter=to_int)
+    check_worker_hashes: bool = attrs.field(default=False, converter=to_bool)
+    http_host: str = "127.0.0.1"
+    http_port: int | None = attrs.field(default=None, converter=attrs.converters.optional(to_int))
+    http_access_hash: str = ""
+    db_path: Path = attrs.field(default=Path("proxy-db.sqlite"), converter=Path)
+    # Timings (the reference's: DB write every 1-2 s, state commit every 30-60 s, checks 1-2 s).
+    db_write_interval: float = attrs.field(default=1.0, converter=to_float)
+    state_commit_interval: float = attrs.field(default=45.0, converter=to_float)
+    payments_interval: float = attrs.field(default=1.5, converter=to_float)
+    chain_poll_interval: float = attrs.field(default=5.0, converter=to_float)
+    root_poll_interval: float = attrs.field(default=45.0, converter=to_float)
+    # Thresholds in nano-TON (the reference's constants).
+    min_client_charge: int = attrs.field(default=ONE_TON, converter=to_int)
+    min_worker_payout: int = attrs.field(default=10 * ONE_TON, converter=to_int)
+    min_withdraw: int = attrs.field(default=10 * ONE_TON, converter=to_int)
+    # Worker choice and retries (spec 40 section 4.3 [OURS]).
+    latency_prior: float = attrs.field(default=2.0, converter=to_float)
+    price_weight: float = attrs.field(default=0.0, converter=to_float)
+    retries: int = attrs.field(default=1, converter=to_int)
+    max_requests_per_client: int = attrs.field(default=0, converter=to_int)  # 0 = no cap
+
+    @property
+    def checks_worker_hashes(self) -> bool:
+        return self.check_worker_hashes or not self.is_test
+
+    @classmethod
+    def load(cls, path: str | Path) -> ProxyConfig:
+        return from_mapping(cls, load_mapping(path), source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProxyConfig:
+        return from_mapping(cls, data, source="proxy config")

@@ -1,0 +1,199 @@
+"""The proxy role: a nursery tree (spec 10, spec 30 sections 9-12, spec 40 section 4).
+
+    run_proxy(config, ledger=...)
+      ├── root watcher (prices, allowed hashes, params version)
+      ├── chain watcher: the proxy contract's transactions (client and worker notifications,
+      │   state commits -> committed_to_blockchain, rollback detection)
+      ├── database loop: durable writes every `db_write_interval`, state commits after them
+      ├── settlements: client charges, worker payouts, refunds, withdrawals
+      ├── worker listener and client listener (RA-TLS in-process, or plain behind a router);
+      │   one task per connection, each with its session's own nursery
+      ├── requests (in the proxy's nursery, so a client that leaves still gets billed right)
+      └── stats web server (/stats, /jsonstats, /health, /request/*)
+
+The listeners open only once the proxy has anchored its first state commit on-chain: before
+that it could not sign a payment it can stand behind.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+import attrs
+import trio
+
+from cocoon.errors import ConfigError
+from cocoon.net import Role, SessionClosed, open_session
+from cocoon.ratls.connect import serve_ratls
+from cocoon.ratls.identity import Identity
+from cocoon.ratls.policy import Policy, builtin_policies
+from cocoon.ratls.refresh import IdentityHolder
+from cocoon.roles.common.root import RootView
+from cocoon.roles.common.transport import peer_of_stream
+from cocoon.roles.common.web import WebHandle, serve_web
+from cocoon.roles.proxy.clients import ClientSession
+from cocoon.roles.proxy.config import ProxyConfig
+from cocoon.roles.proxy.node import ProxyNode
+from cocoon.roles.proxy.store import ProxyStore
+from cocoon.roles.proxy.workers import WorkerSession
+from cocoon.ton.cells import parse_address
+from cocoon.ton.contracts import ProxyContract
+from cocoon.ton.ledger import Ledger
+
+log = logging.getLogger("cocoon.proxy")
+
+
+@attrs.frozen
+class ProxyHandle:
+    node: ProxyNode
+    host: str
+    workers_port: int
+    clients_port: int
+    web: WebHandle | None
+
+
+async def serve_connection(
+    node: ProxyNode, kind: str, stream: trio.abc.Stream, *, preamble: bool
+) -> None:
+    """One accepted connection, from its `tcp.connect` to its end."""
+    peer = peer_of_stream(stream)
+    handler = WorkerSession(node, peer) if kind == "worker" else ClientSession(node, peer)
+    try:
+        async with open_session(
+            stream,
+            role=Role.ACCEPTOR,
+            handler=handler,
+            read_preamble=preamble,
+            name=f"proxy<-{kind}",
+        ) as session:
+            handler.session = session
+            await session.wait_closed()
+            log.debug("%s connection closed: %s", kind, session.close_reason)
+    except SessionClosed as e:
+        log.info("%s connection failed before it was ready: %s", kind, e.reason)
+    finally:
+        handler.closed()
+
+
+async def _listen(
+    node: ProxyNode,
+    kind: str,
+    port: int,
+    identity: Identity | IdentityHolder,
+    policy: Policy,
+    *,
+    task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Accept `kind` connections on `port` until cancelled; started with the bound port."""
+    cfg = node.config
+    behind_router = cfg.listen_mode == "router"
+
+    async def handle(stream: trio.abc.Stream) -> None:
+        await serve_connection(node, kind, stream, preamble=behind_router)
+
+    async with trio.open_nursery() as nursery:
+        if behind_router:
+            listeners = await trio.open_tcp_listeners(port, host=cfg.rpc_host)
+            nursery.start_soon(trio.serve_listeners, handle, listeners)
+        else:
+            listeners = await nursery.start(
+                partial(
+                    serve_ratls,
+                    handle,
+                    port,
+                    identity,
+                    policy,
+                    host=cfg.rpc_host,
+                    difficulty=cfg.pow_difficulty,
+                )
+            )
+        task_status.started(listeners[0].socket.getsockname()[1])
+
+
+async def run_proxy(
+    config: ProxyConfig,
+    *,
+    ledger: Ledger | None,
+    identity: Identity | IdentityHolder | None = None,
+    policies: dict[str, Policy] | None = None,
+    task_status: trio.TaskStatus[ProxyHandle] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Run a proxy until cancelled; started once it listens (after its first state commit)."""
+    if ledger is None:
+        raise ConfigError("the proxy needs a ledger (`ledger`: http://host:port or a file path)")
+    try:
+        root_address = parse_address(config.root_contract_address)
+    except ValueError as e:
+        raise ConfigError(f"root_contract_address: {e}") from e
+    policies = policies or builtin_policies()
+    for name in (config.worker_policy, config.client_policy):
+        if name not in policies:
+            raise ConfigError(
+                f"unknown attestation policy {name!r} (known: {', '.join(sorted(policies))})"
+            )
+    holder = identity if identity is not None else IdentityHolder.generated(
+        {"none": "none", "fake": "fake_tdx"}.get(config.tdx, config.tdx)
+    )  # fmt: skip
+    view = RootView(root_address)
+    store = await trio.to_thread.run_sync(
+        ProxyStore, config.db_path, config.machine_specific_private_key
+    )
+    try:
+        node = ProxyNode(config, ledger, view, store)
+        async with trio.open_nursery() as nursery:
+            node.start(nursery)
+            await nursery.start(
+                partial(
+                    view.watch,
+                    ledger,
+                    interval=(config.root_poll_interval, config.root_poll_interval * 1.33),
+                )
+            )
+            root = view.require()
+            node.contract = ProxyContract(
+                owner=node.owner,
+                public_key=node.signer.public_key,
+                root=root_address,
+                params=root.params,
+            )
+            await trio.to_thread.run_sync(node.load)
+            await node.deploy()
+            nursery.start_soon(node.watch_chain)
+            nursery.start_soon(node.db_loop)
+            nursery.start_soon(node.payments_loop)
+            if isinstance(holder, IdentityHolder):
+                nursery.start_soon(holder.run)
+            await node.flush()  # anchors this run's session: the proxy serves once it is seen
+            await node.initialized.wait()
+            workers_port = await nursery.start(
+                _listen,
+                node,
+                "worker",
+                config.workers_rpc_port,
+                holder,
+                policies[config.worker_policy],
+            )
+            clients_port = await nursery.start(
+                _listen,
+                node,
+                "client",
+                config.client_rpc_port,
+                holder,
+                policies[config.client_policy],
+            )
+            web = None
+            if config.http_port is not None:
+                from cocoon.roles.proxy.web import proxy_app
+
+                web = await nursery.start(
+                    serve_web, proxy_app(node), config.http_host, config.http_port
+                )
+            log.info(
+                "proxy %s serving: workers on %s:%d, clients on %s:%d",
+                node.sc_address.to_str(), config.rpc_host, workers_port, config.rpc_host, clients_port,
+            )  # fmt: skip
+            task_status.started(ProxyHandle(node, config.rpc_host, workers_port, clients_port, web))
+    finally:
+        with trio.CancelScope(shield=True):
+            await trio.to_thread.run_sync(store.close)

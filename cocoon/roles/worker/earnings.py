@@ -1,0 +1,135 @@
+"""What each proxy owes this worker, from the signed payouts it sent (spec 30 section 9).
+
+Per proxy contract the worker keeps the highest valid signed payout (cumulative tokens the
+proxy committed on-chain for it) and the proxy's `db_tokens` / `max_tokens`. A proxy that
+reports less than it did before has lost data or is cheating: the connection is closed and
+a fresh handshake compares balances again. The reference keeps this in memory only; here it
+can also be saved to a file, so a restarted worker still holds its claims.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import attrs
+from pytoniq_core import Address
+
+from cocoon import tl
+from cocoon.errors import PaymentError
+from cocoon.ton.payments import PaymentKind, SignedPayment, verify_payment
+
+log = logging.getLogger("cocoon.worker.earnings")
+
+
+class EarningsRegressed(PaymentError):
+    """A proxy reported fewer tokens than it had already promised."""
+
+
+@attrs.define
+class ProxyEarnings:
+    proxy_sc: str  # raw form "0:hex"
+    worker_sc: Address
+    proxy_public_key: bytes
+    signed: SignedPayment | None = None
+    signed_data: bytes = b""
+    db_tokens: int = 0
+    max_tokens: int = 0
+    paid_out: int = 0  # tokens the worker contract has settled, as last seen
+
+    @property
+    def chain_tokens(self) -> int:
+        return (self.signed.tokens or 0) if self.signed is not None else 0
+
+    def accept(
+        self, payment: tl.TLObject, db_tokens: int, max_tokens: int, *, required: bool = False
+    ) -> bool:
+        """Record what a proxy message says. Returns True if anything advanced.
+
+        Raises `PaymentError` (and records nothing) for a bad or lower signed payment, lower
+        counters, or, with `required` (the handshake), no signed payment at all."""
+        signed = None
+        if isinstance(payment, tl.ProxySignedPayment):
+            signed = verify_payment(
+                payment.data,
+                kind=PaymentKind.WORKER_PAYOUT,
+                proxy_public_key=self.proxy_public_key,
+                contract=self.worker_sc,
+                known_tokens=self.chain_tokens,
+            )
+        elif required:
+            raise PaymentError("the proxy sent no signed payment")
+        if db_tokens < self.db_tokens:
+            raise EarningsRegressed(f"db_tokens {db_tokens} < known {self.db_tokens}")
+        if max_tokens < self.max_tokens:
+            raise EarningsRegressed(f"max_tokens {max_tokens} < known {self.max_tokens}")
+        advanced = db_tokens > self.db_tokens or max_tokens > self.max_tokens
+        self.db_tokens, self.max_tokens = db_tokens, max_tokens
+        if signed is not None and (self.signed is None or (signed.tokens or 0) > self.chain_tokens):
+            self.signed, self.signed_data = signed, payment.data
+            advanced = True
+        return advanced
+
+
+class Earnings:
+    """All proxies' earnings, optionally persisted (atomic JSON file)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.by_proxy: dict[str, ProxyEarnings] = {}
+        self._saved: dict[str, dict] = {}
+        if path is not None and path.exists():
+            try:
+                self._saved = json.loads(path.read_text())
+            except (OSError, ValueError) as e:
+                log.warning("ignoring unreadable earnings file %s: %s", path, e)
+
+    def for_proxy(
+        self, proxy_sc: Address, worker_sc: Address, proxy_public_key: bytes
+    ) -> ProxyEarnings:
+        key = proxy_sc.to_str(is_user_friendly=False)
+        entry = self.by_proxy.get(key)
+        if (
+            entry is not None
+            and entry.proxy_public_key == proxy_public_key
+            and entry.worker_sc == worker_sc
+        ):
+            return entry
+        entry = ProxyEarnings(key, worker_sc, proxy_public_key)
+        saved = self._saved.get(key)
+        if saved is not None and bytes.fromhex(saved["proxy_public_key"]) == proxy_public_key:
+            try:
+                entry.accept(
+                    tl.ProxySignedPayment(data=bytes.fromhex(saved["signed"]))
+                    if saved["signed"]
+                    else tl.ProxySignedPaymentEmpty(),
+                    saved["db_tokens"],
+                    saved["max_tokens"],
+                )
+            except (PaymentError, KeyError, ValueError) as e:
+                log.warning("ignoring saved earnings for %s: %s", key, e)
+        self.by_proxy[key] = entry
+        return entry
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        data = {
+            key: {
+                "proxy_public_key": e.proxy_public_key.hex(),
+                "signed": e.signed_data.hex(),
+                "db_tokens": e.db_tokens,
+                "max_tokens": e.max_tokens,
+            }
+            for key, e in self.by_proxy.items()
+        }
+        self._saved.update(data)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".earnings-")
+        with os.fdopen(fd, "w") as f:
+            json.dump(self._saved, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)

@@ -1,0 +1,248 @@
+"""Serving one request from a proxy (spec 10 section 7.3, spec 40 sections 3.1-3.4).
+
+decode the carried `http.request` -> validate and rewrite it -> forward it to the inference
+server -> answer the proxy as the answer arrives: the status and headers first, then each piece
+of the body as soon as the token counter lets it out (SSE events one by one), then the final
+part with the adjusted token counts. A small non-streamed answer goes out as one message.
+
+Billing: the counter reads `usage` from the server's answer (SSE included, unlike the
+reference, which bills streams 0) and the cost fields are added to that `usage`. Deadlines:
+the request's `timeout` (652 "worker: timeout"), the inference server gets 0.95 of it.
+Cancellation (the proxy connection closed, or the proxy cancelled) leaves the inference
+server's connection, which makes vLLM stop generating.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+import attrs
+import trio
+
+from cocoon import tl
+from cocoon.http.client import HttpClient, HttpResponse
+from cocoon.http.errors import HttpConnectError, HttpError
+from cocoon.net import codes
+from cocoon.openai.usage import UsageCounter, UsageCounts
+from cocoon.openai.validation import COMPAT, InvalidRequestError, Profile, validate_request
+from cocoon.roles.common.counters import CounterSet
+from cocoon.roles.worker.replies import ZERO_TOKENS, Replier, Send
+from cocoon.ton.pricing import AdjustedTokens, Multipliers, TokenUsage, adjusted_tokens
+
+log = logging.getLogger("cocoon.worker.query")
+
+TIMEOUT_FACTOR = 0.95
+SINGLE_MESSAGE_LIMIT = 1 << 20  # non-streamed answers up to this size go out in one message
+MAX_PART = 1 << 23  # keep each part well inside one frame
+_DROP_REQUEST_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "host"})
+_DROP_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
+
+
+@attrs.frozen
+class Pricing:
+    """What prices a request: the root's price and multipliers."""
+
+    price_per_token: int = 0
+    multipliers: Multipliers = attrs.field(factory=Multipliers)
+
+
+@attrs.define
+class QueryContext:
+    """Worker-wide state a request needs (shared by every proxy connection)."""
+
+    http: HttpClient
+    model: str  # base name
+    max_active: int
+    profile: Profile = COMPAT
+    pricing: Pricing = attrs.field(factory=Pricing)
+    stats: CounterSet = attrs.field(factory=CounterSet)
+    active: int = 0
+
+
+def tokens_used(adjusted: AdjustedTokens) -> tl.TokensUsed:
+    return tl.TokensUsed(
+        prompt_tokens_used=adjusted.prompt,
+        cached_tokens_used=adjusted.cached,
+        completion_tokens_used=adjusted.completion,
+        reasoning_tokens_used=adjusted.reasoning,
+        total_tokens_used=adjusted.total,
+    )
+
+
+class _Meter:
+    """Raw counts -> adjusted tokens and the cost fields added to `usage`."""
+
+    def __init__(self, coefficient: int, pricing: Pricing) -> None:
+        self.coefficient = coefficient
+        self.pricing = pricing
+        self.adjusted = AdjustedTokens(0, 0, 0, 0)
+
+    def on_usage(self, counts: UsageCounts) -> dict[str, int]:
+        usage = TokenUsage(counts.prompt, counts.cached, counts.completion, counts.reasoning)
+        a = self.adjusted = adjusted_tokens(usage, self.coefficient, self.pricing.multipliers)
+        price = self.pricing.price_per_token
+        return {
+            "prompt_total_cost": (a.prompt + a.cached) * price,
+            "completion_total_cost": (a.completion + a.reasoning) * price,
+            "total_cost": a.total * price,
+            "cocoon_adjusted_tokens": a.total,
+        }
+
+    @property
+    def tokens(self) -> tl.TokensUsed:
+        return tokens_used(self.adjusted)
+
+
+def upgrade(query: tl.ProxyRunQuery | tl.ProxyRunQueryEx) -> tl.ProxyRunQueryEx:
+    """`proxy.runQuery` (proto 0) is served as `proxy.runQueryEx` with flags 0."""
+    if isinstance(query, tl.ProxyRunQueryEx):
+        return query
+    return tl.ProxyRunQueryEx(
+        query=query.query,
+        signed_payment=query.signed_payment,
+        coefficient=query.coefficient,
+        timeout=query.timeout,
+        request_id=query.request_id,
+    )
+
+
+def response_headers(
+    upstream: list[tuple[str, str]], start: float, *, length: int | None
+) -> list[tl.HttpHeader]:
+    out = [
+        tl.HttpHeader(name=n, value=v)
+        for n, v in upstream
+        if n.lower() not in _DROP_RESPONSE_HEADERS
+    ]
+    out.append(tl.HttpHeader(name="X-Cocoon-Worker-Start", value=f"{start:.6f}"))
+    out.append(tl.HttpHeader(name="X-Cocoon-Worker-End", value=f"{time.time():.6f}"))
+    if length is None:
+        out.append(tl.HttpHeader(name="Transfer-Encoding", value="chunked"))
+    else:
+        out.append(tl.HttpHeader(name="Content-Length", value=str(length)))
+    return out
+
+
+async def serve_query(ctx: QueryContext, send: Send, proto: int, query: tl.ProxyRunQueryEx) -> None:
+    """Serve one request to its end. Never raises for a request-level failure: every failure
+    is answered to the proxy with an error carrying the tokens counted so far."""
+    start = time.time()
+    replier = Replier(send, proto, query.request_id, debug=bool(query.enable_debug), start=start)
+    if ctx.active >= ctx.max_active:
+        await replier.error(codes.ERROR, "too many active queries")
+        return
+    ctx.active += 1
+    ctx.stats["queries"].add()
+    meter = _Meter(int(query.coefficient), ctx.pricing)
+    began = trio.current_time()
+    ok = False
+    try:
+        deadline = math.inf if query.timeout <= 0 else query.timeout
+        with trio.move_on_after(deadline) as request_scope:
+            ok = await _forward(
+                ctx, replier, meter, query, upstream_deadline=deadline * TIMEOUT_FACTOR
+            )
+        if request_scope.cancelled_caught and not replier.finished:
+            await replier.error(codes.TIMEOUT, "worker: timeout", tokens=meter.tokens)
+    finally:
+        ctx.active -= 1
+        ctx.stats["success" if ok else "failed"].add()
+        ctx.stats["time"].add(trio.current_time() - began)
+        ctx.stats["bytes_sent"].add(replier.bytes_sent)
+        ctx.stats["bytes_received"].add(len(query.query))
+        tokens = meter.adjusted
+        for name, value in (
+            ("total", tokens.total),
+            ("prompt", tokens.prompt),
+            ("cached", tokens.cached),
+            ("completion", tokens.completion),
+            ("reasoning", tokens.reasoning),
+        ):
+            ctx.stats[f"{name}_adjusted_tokens_used"].add(value)
+
+
+async def _forward(
+    ctx: QueryContext,
+    replier: Replier,
+    meter: _Meter,
+    query: tl.ProxyRunQueryEx,
+    *,
+    upstream_deadline: float,
+) -> bool:
+    try:
+        request = tl.decode(query.query, tl.HttpRequest)
+    except tl.TLDecodeError as e:
+        await replier.error(codes.PLAIN, f"worker: invalid http request: {e}")
+        return False
+    try:
+        valid = validate_request(request.url, request.payload, model=ctx.model, profile=ctx.profile)
+    except InvalidRequestError as e:
+        await replier.error(codes.PROTOVIOLATION, f"worker: invalid http request: {e.message}")
+        return False
+    headers = [
+        (h.name, h.value) for h in request.headers if h.name.lower() not in _DROP_REQUEST_HEADERS
+    ]
+    try:
+        with trio.fail_after(upstream_deadline):
+            async with ctx.http.request(
+                request.method, valid.path, headers=headers, body=valid.body
+            ) as resp:
+                return await _relay(replier, meter, resp, streamed=valid.stream)
+    except trio.TooSlowError:
+        if not replier.finished:
+            await replier.error(codes.TIMEOUT, "worker: timeout", tokens=meter.tokens)
+        return False
+    except HttpConnectError as e:
+        await replier.error(codes.FAILURE, f"worker: http failed: {e}", tokens=meter.tokens)
+        return False
+    except HttpError as e:
+        what = "failed to get payload" if replier.answered else "http failed"
+        if not replier.finished:
+            await replier.error(codes.FAILURE, f"worker: {what}: {e}", tokens=meter.tokens)
+        return False
+
+
+async def _relay(replier: Replier, meter: _Meter, resp: HttpResponse, *, streamed: bool) -> bool:
+    counter = UsageCounter(resp.header("content-type"), on_usage=meter.on_usage)
+    length = resp.header("content-length")
+    http = tl.HttpResponse(
+        http_version=resp.http_version,
+        status_code=resp.status,
+        reason=resp.reason,
+        headers=(),
+        payload=b"",
+    )
+    if (
+        not streamed
+        and length is not None
+        and length.isdigit()
+        and int(length) <= SINGLE_MESSAGE_LIMIT
+    ):
+        # A small non-streamed answer: one message instead of three.
+        body = counter.feed(await resp.read()) + counter.finish()
+        headers = response_headers(resp.headers, replier.start, length=len(body))
+        await replier.answer(attrs.evolve(http, headers=headers, payload=body), tokens=meter.tokens)
+        return True
+    await replier.answer(
+        attrs.evolve(http, headers=response_headers(resp.headers, replier.start, length=None)),
+        tokens=None,
+    )
+    replier.first_answer_at = time.time()
+    async for chunk in resp.iter_body():
+        for piece in _pieces(counter.feed(chunk)):
+            await replier.part(piece, running=meter.tokens, last=False)
+    *pieces, last = _pieces(counter.finish()) or [b""]
+    for piece in pieces:
+        await replier.part(piece, running=meter.tokens, last=False)
+    await replier.part(last, running=meter.tokens, last=True)
+    return True
+
+
+def _pieces(data: bytes) -> list[bytes]:
+    """`data` in parts that each fit in a frame (none for no data)."""
+    return [data[i : i + MAX_PART] for i in range(0, len(data), MAX_PART)]
+
+
+__all__ = ["ZERO_TOKENS", "Pricing", "QueryContext", "serve_query", "upgrade"]

@@ -1,0 +1,70 @@
+"""Reference-style config files: coercions, unknown keys, clear errors."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import attrs
+import pytest
+
+from cocoon.errors import ConfigError
+from cocoon.roles.common.config import (
+    from_mapping,
+    load_mapping,
+    to_bool,
+    to_int,
+    to_optional_bytes32,
+)
+
+
+@attrs.frozen
+class Sample:
+    http_port: int = attrs.field(default=0, converter=to_int)
+    is_test: bool = attrs.field(default=False, converter=to_bool)
+    key: bytes | None = attrs.field(
+        default=None, converter=to_optional_bytes32, metadata={"key": "node_wallet_key"}
+    )
+    name: str = "x"
+
+
+def test_reference_coercions():
+    key = bytes(range(32))
+    cfg = from_mapping(
+        Sample,
+        {"http_port": "10000", "is_test": "1", "node_wallet_key": base64.b64encode(key).decode()},
+    )
+    assert cfg == Sample(http_port=10000, is_test=True, key=key)
+    assert to_int(7) == 7 and to_bool("false") is False and to_bool(0) is False
+    assert to_optional_bytes32(key.hex()) == key and to_optional_bytes32("") is None
+
+
+def test_unknown_keys_are_ignored_with_a_warning(caplog):
+    assert from_mapping(Sample, {"rpc_port": 1}) == Sample()
+    assert "rpc_port" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        ({"http_port": "ten"}, "http_port"),
+        ({"is_test": "maybe"}, "is_test"),
+        ({"node_wallet_key": "AAAA"}, "node_wallet_key"),
+    ],
+)
+def test_bad_values_name_the_key(data, needle):
+    with pytest.raises(ConfigError, match=needle):
+        from_mapping(Sample, data, source="worker.json")
+
+
+def test_load_mapping_errors(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{nope")
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        load_mapping(bad)
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_mapping(tmp_path / "missing.json")
+    arr = tmp_path / "arr.json"
+    arr.write_text(json.dumps([1]))
+    with pytest.raises(ConfigError, match="JSON object"):
+        load_mapping(arr)

@@ -1,0 +1,47 @@
+"""Layering: pure TON modules never import trio; `cocoon.ton` never reaches up."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+TON = Path(__file__).resolve().parents[2] / "cocoon" / "ton"
+PURE = [
+    "cocoon.ton",
+    "cocoon.ton.cells",
+    "cocoon.ton.params",
+    "cocoon.ton.root",
+    "cocoon.ton.bodies",
+    "cocoon.ton.payments",
+    "cocoon.ton.pricing",
+    "cocoon.ton.counters",
+    "cocoon.ton.wallet",
+    "cocoon.ton.flows",
+    "cocoon.ton.embedded.chain",
+]
+
+
+def test_pure_modules_do_not_load_trio() -> None:
+    code = "import sys\n" + "".join(f"import {m}\n" for m in PURE) + "print('trio' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_imports_stay_in_their_layer() -> None:
+    allowed = ("cocoon.ton", "cocoon.errors", "cocoon.tl")
+    for path in TON.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                if name.startswith("cocoon"):
+                    assert name.startswith(allowed), f"{path.name} imports {name}"
+                if name == "trio" or name.startswith("trio."):
+                    assert path.name in ("ledger.py", "wallet_client.py"), f"{path} imports trio"
+                assert name != "asyncio" and name != "threading", f"{path} imports {name}"
