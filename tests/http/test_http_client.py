@@ -134,6 +134,37 @@ async def test_stale_pooled_connection_is_retried_once(raw_server):
     assert server.connections == 3
 
 
+async def test_all_idle_connections_stale_still_one_retry_on_a_new_one(raw_server):
+    both_answered = trio.Event()
+    answered = 0
+
+    async def script(stream, index):
+        nonlocal answered
+        await read_request(stream, bytearray())
+        answered += 1
+        if answered == 2:
+            both_answered.set()
+        await both_answered.wait()  # hold both connections open until both are answered
+        await stream.send_all(OK)
+
+    server = await raw_server(script)
+    async with HttpClient("127.0.0.1", server.port) as client:
+
+        async def one():
+            async with client.request("GET", "/") as resp:
+                assert await resp.read() == b"hello"
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(one)
+            nursery.start_soon(one)
+        # Two idle connections now, both closed by the server.
+        assert len(client._pools[("127.0.0.1", server.port)]._idle) == 2
+        both_answered = trio.Event()
+        both_answered.set()
+        await one()
+    assert server.connections == 3
+
+
 async def test_fresh_connection_closed_without_answer_is_an_error(raw_server):
     async def script(stream, index):
         await read_request(stream, bytearray())
