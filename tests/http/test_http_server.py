@@ -122,6 +122,42 @@ async def test_bad_requests(nursery, request_bytes, status):
     assert out.startswith(b"HTTP/1.1 " + status) and b"Connection: close" in out
 
 
+async def test_head_and_bodiless_statuses(nursery):
+    async def handler(request, responder):
+        if request.path == "/204":
+            await responder.respond(204, body=b"ignored")
+        elif request.path == "/stream":
+            await responder.start(200)
+            await responder.write(b"dropped for HEAD")
+            await responder.end()
+        else:
+            await responder.respond(200, [("Content-Type", "text/plain")], b"hello")
+
+    port = await start(nursery, handler)
+    out = await exchange(
+        port,
+        b"HEAD / HTTP/1.1\r\n\r\nHEAD /stream HTTP/1.1\r\n\r\n"
+        b"GET /204 HTTP/1.1\r\nConnection: close\r\n\r\n",
+    )
+    assert out == (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\n\r\n"
+        b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"
+    )
+    async with HttpClient("127.0.0.1", port) as client:
+        for method in ("HEAD", "GET", "HEAD"):
+            async with client.request(method, "/") as resp:
+                assert await resp.read() == (b"hello" if method == "GET" else b"")
+
+
+async def test_large_request_body(nursery):
+    port = await start(nursery)
+    body = bytes(range(256)) * 400
+    async with HttpClient("127.0.0.1", port) as client:
+        async with client.request("POST", "/big", body=body) as resp:
+            assert (await resp.read()).endswith(b"|" + body)
+
+
 async def test_expect_continue(nursery):
     port = await start(nursery)
     stream = await trio.open_tcp_stream("127.0.0.1", port)
