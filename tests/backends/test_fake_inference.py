@@ -151,6 +151,21 @@ async def test_stream_without_include_usage_has_no_usage_event(fake):
     assert len(events) == 4  # role, 2 tokens, [DONE]
 
 
+async def test_ndjson_streams_like_the_reference_benchmark_server(fake):
+    _server, client = await fake(stream_format="ndjson", reasoning_tokens=1)
+    async with client.request("POST", CHAT, body=chat_body(stream=True, max_tokens=3)) as resp:
+        assert resp.header("content-type") == "application/json"
+        counter = UsageCounter(resp.header("content-type"))
+        raw = b"".join([c async for c in resp.iter_body()])
+    lines = [json.loads(line) for line in raw.splitlines()]
+    assert lines[:3] == [{"delta": "hello", "i": 0}, {"delta": "brave", "i": 1},
+                         {"delta": "new", "i": 2}]  # fmt: skip
+    assert lines[3]["usage"]["completion_tokens"] == 3 and len(lines) == 4
+    counter.feed(raw)
+    counter.finish()
+    assert counter.counts == UsageCounts(prompt=6, completion=3, reasoning=1)
+
+
 async def test_usage_counter_reads_the_fake(fake):
     """The two halves of the worker's path agree: the counter finds what the fake reports."""
     _server, client = await fake(cached_tokens=1, reasoning_tokens=2)
@@ -278,9 +293,12 @@ def test_cli_arguments():
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)
-    args = parser.parse_args(["--port", "9", "--token-delay", "0.5", "--fail-mode", "hang"])
+    args = parser.parse_args(
+        ["--port", "9", "--token-delay", "0.5", "--fail-mode", "hang", "--stream-format", "ndjson"]
+    )
     config = config_from_args(args)
     assert (args.port, config.token_delay, config.fail_mode) == (9, 0.5, "hang")
+    assert config.stream_format == "ndjson"
 
 
 def test_cli_serves_and_says_it_is_a_test_backend():
