@@ -343,7 +343,9 @@ class Session:
                                 break
                             chunks.append(encoder.encode(payload))
                             size += len(chunks[-1])
-                        await self.stream.send_all(b"".join(chunks) if len(chunks) > 1 else chunks[0])
+                        await self.stream.send_all(
+                            b"".join(chunks) if len(chunks) > 1 else chunks[0]
+                        )
                         self.stats.frames_out += len(chunks)
                         self.stats.bytes_out += size
                 except (trio.BrokenResourceError, trio.ClosedResourceError) as e:

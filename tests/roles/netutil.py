@@ -41,8 +41,14 @@ class Outcome:
         raise AssertionError("no usage in the answer")
 
 
-def chat_body(*, stream: bool = False, max_tokens: int = 5, model: str = MODEL, **extra: object) -> bytes:
-    body = {"model": model, "messages": [{"role": "user", "content": "hello there"}], "max_tokens": max_tokens}
+def chat_body(
+    *, stream: bool = False, max_tokens: int = 5, model: str = MODEL, **extra: object
+) -> bytes:
+    body = {
+        "model": model,
+        "messages": [{"role": "user", "content": "hello there"}],
+        "max_tokens": max_tokens,
+    }
     if stream:
         body["stream"] = True
     return json.dumps(body | extra).encode()
@@ -58,7 +64,9 @@ def http_request(payload: bytes, url: str = "/v1/chat/completions") -> tl.HttpRe
     )
 
 
-async def run_request(node, body: bytes, *, stop_after_chunks: int | None = None, timeout: float | None = None) -> Outcome:  # noqa: ANN001
+async def run_request(
+    node, body: bytes, *, stop_after_chunks: int | None = None, timeout: float | None = None
+) -> Outcome:
     """Send one request through the client's core and collect what comes back."""
     req = parse_client_request(body, default_timeout=timeout or 30.0)
     out = Outcome()
@@ -82,7 +90,7 @@ async def run_request(node, body: bytes, *, stop_after_chunks: int | None = None
     return out
 
 
-async def eventually(predicate, timeout: float = 10.0, step: float = 0.05) -> None:  # noqa: ANN001
+async def eventually(predicate, timeout: float = 10.0, step: float = 0.05) -> None:
     """Wait until `predicate()` holds (state that settles through several tasks)."""
     with trio.fail_after(timeout):
         while not predicate():  # noqa: ASYNC110 - the state spans tasks and the chain

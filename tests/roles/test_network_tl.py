@@ -17,7 +17,9 @@ def cfg(**changes: object) -> NetworkConfig:
 
 
 async def test_concurrent_streamed_and_plain_requests_use_both_workers():
-    async with open_network(cfg(workers=2, inference=FakeInferenceConfig(token_delay=0.005))) as net:
+    async with open_network(
+        cfg(workers=2, inference=FakeInferenceConfig(token_delay=0.005))
+    ) as net:
         node = net.clients[0].node
         outcomes = []
 
@@ -62,7 +64,9 @@ async def test_accounts_and_payments_settle_on_the_ledger():
         wacc = next(iter(proxy.workers.values()))
         assert acc.tokens.tokens_max == total == wacc.tokens.tokens_max
         # With 1-nano thresholds the proxy charges the client and pays the worker at once.
-        await eventually(lambda: acc.tokens.sc_tokens == total and wacc.tokens.sc_tokens == total, timeout=15)
+        await eventually(
+            lambda: acc.tokens.sc_tokens == total and wacc.tokens.sc_tokens == total, timeout=15
+        )
         client_sc = await read_contract(net.ledger, acc.sc_address, "client")
         worker_sc = await read_contract(net.ledger, wacc.sc_address, "worker")
         assert client_sc.tokens_used == total and worker_sc.tokens == total
@@ -90,7 +94,10 @@ async def test_price_limit_and_unknown_model_are_refused():
     async with open_network(cfg(worker_coefficients=(5000,))) as net:
         node = net.clients[0].node
         out = await run_request(node, chat_body(max_coefficient=4000))
-        assert out.failed.code == 651 and out.failed.message == "can run this query with coefficient=5000"
+        assert (
+            out.failed.code == 651
+            and out.failed.message == "can run this query with coefficient=5000"
+        )
         out = await run_request(node, chat_body(model="no/such-model"))
         assert out.failed.code == 621 and "unknown model" in out.failed.message
 
@@ -150,15 +157,27 @@ async def test_hanging_worker_times_out_and_frees_its_slot():
 async def test_inference_server_errors_are_passed_through_or_reported():
     async with open_network(cfg(inference=FakeInferenceConfig(fail_mode="error"))) as net:
         out = await run_request(net.clients[0].node, chat_body())
-        assert out.failed is None and out.head.response.status_code == 500  # the server's own answer
+        assert (
+            out.failed is None and out.head.response.status_code == 500
+        )  # the server's own answer
     async with open_network(cfg(inference=FakeInferenceConfig(fail_mode="garbage"))) as net:
         out = await run_request(net.clients[0].node, chat_body())
-        assert out.failed is not None and "worker:" in out.failed.message
+        # A 200 whose body is not JSON is still the server's answer: delivered, billed nothing.
+        assert out.failed is None and out.head.response.status_code == 200 and out.done.tokens == 0
+        assert out.body and not out.body.lstrip().startswith(b"{")
+    async with open_network(
+        cfg(inference=FakeInferenceConfig(fail_mode="close", token_delay=0.01))
+    ) as net:
+        out = await run_request(net.clients[0].node, chat_body(stream=True, max_tokens=20))
+        assert out.head is not None and out.failed is not None
+        assert out.failed.message.startswith("worker: failed to get payload")
 
 
 async def test_client_leaving_mid_stream_cancels_the_inference():
     async with open_network(cfg(inference=FakeInferenceConfig(token_delay=0.05))) as net:
-        out = await run_request(net.clients[0].node, chat_body(stream=True, max_tokens=200), stop_after_chunks=2)
+        out = await run_request(
+            net.clients[0].node, chat_body(stream=True, max_tokens=200), stop_after_chunks=2
+        )
         assert out.done is None
         backend = net.backends[0]
         await eventually(lambda: backend.stats.cancelled == 1, timeout=5)
@@ -175,7 +194,9 @@ async def test_proxy_restart_loses_and_doubles_nothing():
         for _ in range(3):
             before += (await run_request(client, chat_body(max_tokens=10))).done.tokens
         old = net.proxies[0].node
-        await eventually(lambda: next(iter(old.clients.values())).tokens.sc_tokens == before, timeout=15)
+        await eventually(
+            lambda: next(iter(old.clients.values())).tokens.sc_tokens == before, timeout=15
+        )
         await net.proxy_slots[0].restart()
         proxy = net.proxies[0].node
         acc = next(iter(proxy.clients.values()))
@@ -196,6 +217,8 @@ async def test_worker_claiming_more_than_the_proxy_recorded_is_refused():
         earnings = link.earnings
         earnings.db_tokens = 10**9  # as if this proxy had promised that much before
         link.session.close("test: reconnect")
-        await eventually(lambda: link.last_error is not None and "claims" in link.last_error, timeout=10)
+        await eventually(
+            lambda: link.last_error is not None and "claims" in link.last_error, timeout=10
+        )
         proxy = net.proxies[0].node
         assert not any(c.enabled for c in proxy.registry.connections.values())

@@ -250,6 +250,10 @@ class ProxyLink:
             self._record_payment(
                 session, packet.signed_payment, packet.db_tokens, packet.max_tokens
             )
+        elif isinstance(packet, tl.CocoonExtCancelQuery):
+            scope = self.running.get(packet.request_id)
+            if scope is not None:
+                scope.cancel()
         else:
             log.info("worker link %d: dropping unexpected %s", self.slot, packet.TL_NAME)
 
@@ -265,7 +269,12 @@ class ProxyLink:
             except SessionClosed:
                 pass  # nobody to tell any more; the proxy fails the request itself
 
-        await serve_query(self.node.ctx, send, self.proto, query)
+        with trio.CancelScope() as scope:
+            self.running[query.request_id] = scope
+            try:
+                await serve_query(self.node.ctx, send, self.proto, query, cancel_scope=scope)
+            finally:
+                del self.running[query.request_id]
 
     async def push(self, obj: tl.TLObject) -> None:
         """Send a control message (enable/disable, coefficient) if connected."""

@@ -125,9 +125,18 @@ def response_headers(
     return out
 
 
-async def serve_query(ctx: QueryContext, send: Send, proto: int, query: tl.ProxyRunQueryEx) -> None:
+async def serve_query(
+    ctx: QueryContext,
+    send: Send,
+    proto: int,
+    query: tl.ProxyRunQueryEx,
+    *,
+    cancel_scope: trio.CancelScope | None = None,
+) -> None:
     """Serve one request to its end. Never raises for a request-level failure: every failure
-    is answered to the proxy with an error carrying the tokens counted so far."""
+    is answered to the proxy with an error carrying the tokens counted so far. Cancelling
+    `cancel_scope` (the proxy's `cocoonExt.cancelQuery`) stops the inference server's work
+    and answers 653 "cancelled" with the tokens counted until then."""
     start = time.time()
     replier = Replier(send, proto, query.request_id, debug=bool(query.enable_debug), start=start)
     if ctx.active >= ctx.max_active:
@@ -147,6 +156,10 @@ async def serve_query(ctx: QueryContext, send: Send, proto: int, query: tl.Proxy
         if request_scope.cancelled_caught and not replier.finished:
             await replier.error(codes.TIMEOUT, "worker: timeout", tokens=meter.tokens)
     finally:
+        if cancel_scope is not None and cancel_scope.cancel_called and not replier.finished:
+            # Cancelled by the proxy: still report what was produced, so it is billed.
+            with trio.CancelScope(shield=True), trio.move_on_after(1):
+                await replier.error(codes.CANCELLED, "cancelled", tokens=meter.tokens)
         ctx.active -= 1
         ctx.stats["success" if ok else "failed"].add()
         ctx.stats["time"].add(trio.current_time() - began)
