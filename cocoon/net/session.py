@@ -354,14 +354,16 @@ class Session:
         finally:
             # Flushed, or gave up, or cancelled with everything else: the stream is closed in
             # every case (a peer must see the connection end, not a silent half-dead socket).
+            closed = False
             if graceful:
                 with trio.move_on_after(1):
                     try:
                         await self.stream.aclose()
-                        return
+                        closed = True
                     except (trio.BrokenResourceError, trio.ClosedResourceError):
                         pass
-            await trio.aclose_forcefully(self.stream)
+            if not closed:
+                await trio.aclose_forcefully(self.stream)
 
     async def _run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         with self._work_scope:

@@ -68,7 +68,7 @@ async def run_request(
     node, body: bytes, *, stop_after_chunks: int | None = None, timeout: float | None = None
 ) -> Outcome:
     """Send one request through the client's core and collect what comes back."""
-    req = parse_client_request(body, default_timeout=timeout or 30.0)
+    req = parse_client_request(body, default_timeout=request_timeout or 30.0)
     out = Outcome()
     start = trio.current_time()
     async with node.request(req.options, http_request(req.body)) as events:
@@ -90,8 +90,8 @@ async def run_request(
     return out
 
 
-async def eventually(predicate, timeout: float = 10.0, step: float = 0.05) -> None:
+async def eventually(predicate, within: float = 10.0, step: float = 0.05) -> None:
     """Wait until `predicate()` holds (state that settles through several tasks)."""
-    with trio.fail_after(timeout):
+    with trio.fail_after(within):
         while not predicate():  # noqa: ASYNC110 - the state spans tasks and the chain
             await trio.sleep(step)

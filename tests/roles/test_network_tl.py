@@ -145,7 +145,7 @@ async def test_request_to_a_vanished_worker_is_retried_on_another():
 async def test_hanging_worker_times_out_and_frees_its_slot():
     async with open_network(cfg(inference=FakeInferenceConfig(fail_mode="hang"))) as net:
         node = net.clients[0].node
-        out = await run_request(node, chat_body(), timeout=2.0)
+        out = await run_request(node, chat_body(), request_timeout=2.0)
         assert out.failed is not None and out.failed.code == 652
         proxy = net.proxies[0].node
         worker = net.workers[0].node
@@ -180,7 +180,7 @@ async def test_client_leaving_mid_stream_cancels_the_inference():
         )
         assert out.done is None
         backend = net.backends[0]
-        await eventually(lambda: backend.stats.cancelled == 1, timeout=5)
+        await eventually(lambda: backend.stats.cancelled == 1, within=5)
         assert backend.stats.completed == 0
         proxy = net.proxies[0].node
         acc = next(iter(proxy.clients.values()))
@@ -204,7 +204,7 @@ async def test_proxy_restart_loses_and_doubles_nothing():
         await net.wait_ready()
         after = before + (await run_request(client, chat_body(max_tokens=10))).done.tokens
         assert acc.tokens.tokens_max == after
-        await eventually(lambda: acc.tokens.sc_tokens == after, timeout=15)
+        await eventually(lambda: acc.tokens.sc_tokens == after, within=15)
         client_sc = await read_contract(net.ledger, acc.sc_address, "client")
         assert client_sc.tokens_used == after  # the ledger and the database agree
         assert proxy.failure is None
