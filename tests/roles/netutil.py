@@ -65,7 +65,7 @@ def http_request(payload: bytes, url: str = "/v1/chat/completions") -> tl.HttpRe
 
 
 async def run_request(
-    node, body: bytes, *, stop_after_chunks: int | None = None, timeout: float | None = None
+    node, body: bytes, *, stop_after_chunks: int | None = None, request_timeout: float | None = None
 ) -> Outcome:
     """Send one request through the client's core and collect what comes back."""
     req = parse_client_request(body, default_timeout=request_timeout or 30.0)

@@ -65,7 +65,7 @@ async def test_accounts_and_payments_settle_on_the_ledger():
         assert acc.tokens.tokens_max == total == wacc.tokens.tokens_max
         # With 1-nano thresholds the proxy charges the client and pays the worker at once.
         await eventually(
-            lambda: acc.tokens.sc_tokens == total and wacc.tokens.sc_tokens == total, timeout=15
+            lambda: acc.tokens.sc_tokens == total and wacc.tokens.sc_tokens == total, within=15
         )
         client_sc = await read_contract(net.ledger, acc.sc_address, "client")
         worker_sc = await read_contract(net.ledger, wacc.sc_address, "worker")
@@ -195,7 +195,7 @@ async def test_proxy_restart_loses_and_doubles_nothing():
             before += (await run_request(client, chat_body(max_tokens=10))).done.tokens
         old = net.proxies[0].node
         await eventually(
-            lambda: next(iter(old.clients.values())).tokens.sc_tokens == before, timeout=15
+            lambda: next(iter(old.clients.values())).tokens.sc_tokens == before, within=15
         )
         await net.proxy_slots[0].restart()
         proxy = net.proxies[0].node
@@ -218,7 +218,7 @@ async def test_worker_claiming_more_than_the_proxy_recorded_is_refused():
         earnings.db_tokens = 10**9  # as if this proxy had promised that much before
         link.session.close("test: reconnect")
         await eventually(
-            lambda: link.last_error is not None and "claims" in link.last_error, timeout=10
+            lambda: link.last_error is not None and "claims" in link.last_error, within=10
         )
         proxy = net.proxies[0].node
         assert not any(c.enabled for c in proxy.registry.connections.values())
