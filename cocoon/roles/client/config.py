@@ -15,7 +15,9 @@ from cocoon.roles.common.config import (
     to_int,
     to_optional_bytes32,
 )
+from cocoon.roles.common.keys import key_sources
 from cocoon.roles.common.transport import parse_endpoint
+from cocoon.roles.seal.keys import KeySource
 
 
 def _endpoints(value: Any) -> tuple[str, ...]:
@@ -40,6 +42,7 @@ class ClientConfig:
     owner_address: str = attrs.field(validator=attrs.validators.min_len(1))
     root_contract_address: str = ""
     node_wallet_key: bytes | None = attrs.field(default=None, converter=to_optional_bytes32)
+    keys: dict[str, KeySource] = attrs.field(factory=dict, converter=key_sources)  # "wallet": ...
     # The chain: a ledger service URL (`http://host:port`, from `cocoon chain serve`) or an
     # embedded ledger's file (then this process alone uses it).
     ledger: str = ""

@@ -16,7 +16,9 @@ from cocoon.roles.common.config import (
     to_int,
     to_optional_bytes32,
 )
+from cocoon.roles.common.keys import key_sources
 from cocoon.roles.common.transport import parse_endpoint
+from cocoon.roles.seal.keys import KeySource
 
 MAX_COEFFICIENT = 1_000_000_000  # the proxy accepts 0 <= coefficient < 10^9
 DEFAULT_MAX_ACTIVE = 200
@@ -74,6 +76,7 @@ class WorkerConfig:
     is_testnet: bool = attrs.field(default=False, converter=to_bool)
     root_contract_address: str = ""
     node_wallet_key: bytes | None = attrs.field(default=None, converter=to_optional_bytes32)
+    keys: dict[str, KeySource] = attrs.field(factory=dict, converter=key_sources)  # "wallet": ...
     check_proxy_hashes: bool = attrs.field(default=False, converter=to_bool)
     image_hash: bytes | None = attrs.field(default=None, converter=to_optional_bytes32)
     # Our attestation (`none`, `fake`, `tdx`) and the policy proxies must pass.
