@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 import trio
 
 from cocoon.backends.fake import FakeInferenceConfig
@@ -10,6 +11,8 @@ from cocoon.network import NetworkConfig, open_network
 from cocoon.ton.ledger import read_contract
 
 from .netutil import chat_body, eventually, run_request
+
+pytestmark = pytest.mark.e2e
 
 
 def cfg(**changes: object) -> NetworkConfig:

@@ -15,6 +15,8 @@ from cocoon.ratls.policy import builtin_policies
 from cocoon.ratls.refresh import IdentityHolder
 from cocoon.roles.common.transport import Dialer
 
+pytestmark = pytest.mark.e2e
+
 OWNER = "UQAuz15H1ZHrZ_psVrAra7HealMIVeFq0wguqlmFno1f3B-m"
 
 
