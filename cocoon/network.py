@@ -28,11 +28,14 @@ import trio
 from pytoniq_core import Address
 
 from cocoon.backends.fake import FakeInferenceConfig, FakeInferenceServer, serve_fake_inference
+from cocoon.ratls.identity import Identity
 from cocoon.ratls.quote import FAKE_IMAGE_HASH
 from cocoon.roles.client.config import ClientConfig
 from cocoon.roles.client.runner import ClientHandle, run_client
 from cocoon.roles.proxy.config import ProxyConfig
 from cocoon.roles.proxy.runner import ProxyHandle, run_proxy
+from cocoon.roles.router.config import PortConfig, PortKind, RouterConfig
+from cocoon.roles.router.router import RouterHandle, run_router
 from cocoon.roles.worker.config import WorkerConfig
 from cocoon.roles.worker.runner import WorkerHandle, run_worker
 from cocoon.ton.cells import friendly
@@ -80,6 +83,10 @@ class NetworkConfig:
     data_dir: Path | None = None  # keep the ledger and proxy databases here (restartable)
     max_active_requests: int = 64
     client_http: bool = True  # False: clients without their HTTP API (TL-level tests)
+    # Deploy as the reference does: a reverse router in front of each proxy (plain listeners
+    # behind it, the router writing the AttestedPeerInfo preamble) and a SOCKS5 router for
+    # each worker and client, instead of RA-TLS inside the roles.
+    routers: bool = False
 
 
 class RoleSlot:
@@ -269,8 +276,40 @@ async def _build(
                 await nursery.start(partial(serve_fake_inference, backend_config, host=host))
             )
 
+    async def start_router(name: str, ports: list[PortConfig]) -> RouterHandle:
+        base = data_dir / f"{name}-router"
+        if not (data_dir / f"{name}-router_cert.pem").exists():
+            Identity.generate("fake_tdx").write(base)
+        router_config = RouterConfig(
+            ports=ports,
+            cert_base=str(base),
+            serialize_info=True,
+            pow_difficulty=config.pow_difficulty,
+        )
+        return await nursery.start(run_router, router_config)
+
+    async def socks_router(name: str) -> str:
+        handle = await start_router(name, [PortConfig(PortKind.SOCKS5, 0, "fake_tdx")])
+        return f"{host}:{handle.bound[0]}"
+
     proxies = []
     for i, (wport, cport) in enumerate(ports):
+        listen = {"rpc_host": host, "workers_rpc_port": wport, "client_rpc_port": cport}
+        if config.routers:
+            inner_w, inner_c = free_port(host), free_port(host)
+            listen = {
+                "rpc_host": host,
+                "workers_rpc_port": inner_w,
+                "client_rpc_port": inner_c,
+                "listen_mode": "router",
+            }
+            await start_router(
+                f"proxy{i}",
+                [
+                    PortConfig(PortKind.REVERSE, wport, "fake_tdx", host, inner_w, bind_host=host),
+                    PortConfig(PortKind.REVERSE, cport, "any", host, inner_c, bind_host=host),
+                ],
+            )
         wallet_seed, owner = await funded(f"proxy{i}")
         proxy_config = ProxyConfig(
             owner_address=friendly(owner),
@@ -278,9 +317,7 @@ async def _build(
             machine_specific_private_key=_seed(data_dir, f"proxy{i}-payments"),
             node_wallet_key=wallet_seed,
             is_test=True,
-            rpc_host=host,
-            workers_rpc_port=wport,
-            client_rpc_port=cport,
+            **listen,
             pow_difficulty=config.pow_difficulty,
             http_host=host,
             http_port=0,
@@ -311,6 +348,7 @@ async def _build(
             proxies=tuple(f"{host}:{w}" for w, _ in ports) if config.proxies else (),
             is_test=True,
             root_contract_address=root_text,
+            connect_to_proxy_via=await socks_router(f"worker{i}") if config.routers else "",
             http_host=host,
             http_port=0,
             uplink_interval=0.5,
@@ -331,6 +369,7 @@ async def _build(
             is_test=True,
             proxy_connections=max(1, config.proxies),
             proxies=tuple(f"{host}:{c}" for _, c in ports),
+            connect_to_proxy_via=await socks_router(f"client{i}") if config.routers else "",
             secret_string=_seed(data_dir, f"client{i}-secret").hex(),
             http_host=host,
             http_port=config.client_http_port if i == 0 else 0,

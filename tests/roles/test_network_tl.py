@@ -8,6 +8,7 @@ import trio
 
 from cocoon.backends.fake import FakeInferenceConfig
 from cocoon.network import NetworkConfig, open_network
+from cocoon.ratls.quote import FAKE_IMAGE_HASH
 from cocoon.ton.ledger import read_contract
 
 from .netutil import chat_body, eventually, run_request
@@ -225,3 +226,20 @@ async def test_worker_claiming_more_than_the_proxy_recorded_is_refused():
         )
         proxy = net.proxies[0].node
         assert not any(c.enabled for c in proxy.registry.connections.values())
+
+
+async def test_the_reference_deployment_with_routers():
+    """Proxy behind reverse routers (plain listeners, preamble), worker and client through
+    SOCKS5 routers: the same requests work, and the proxy learns the peers from preambles."""
+    async with open_network(
+        cfg(routers=True, inference=FakeInferenceConfig(token_delay=0.01))
+    ) as net:
+        node = net.clients[0].node
+        plain = await run_request(node, chat_body(max_tokens=4))
+        streamed = await run_request(node, chat_body(stream=True, max_tokens=6))
+        assert plain.done is not None and streamed.done is not None
+        assert len(streamed.chunks) > 1
+        proxy = net.proxies[0].node
+        (conn,) = proxy.registry.connections.values()
+        assert conn.image_hash == FAKE_IMAGE_HASH  # from the reverse router's preamble
+        assert net.workers[0].node.all_links[0].peer.image_hash == FAKE_IMAGE_HASH
