@@ -24,7 +24,6 @@ VENV = ROOT / ".venv"
 STAMP = VENV / ".cocoon-installed"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
-CAPTURES = ROOT.parent / "shared" / "data" / "ref-wire"
 
 
 def _wanted_stamp() -> str:
@@ -54,9 +53,9 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     ensure_venv()
     if command == "run":
-        # The main job. Until the roles land it replays the captured reference session through
-        # our decoder; it becomes a whole local network answering a chat completion.
-        args = [str(PYTHON), "-m", "cocoon", "wire", "decode", *(rest or [str(CAPTURES)])]
+        # The main job: a whole local network (embedded chain, proxy, worker, client) answers
+        # one chat completion through the client's OpenAI-compatible API.
+        args = [str(PYTHON), "-m", "cocoon", "network", "--once", *rest]
     elif command == "test":
         args = [str(PYTHON), "-m", "pytest", *rest]
     elif command == "lint":

@@ -1,4 +1,4 @@
-"""nox sessions: `nox -s tests`, `nox -s lint` (more arrive with the roles: network, e2e, bench)."""
+"""nox sessions: `nox -s tests lint` (the default), `network`, `e2e`, `bench`."""
 
 from __future__ import annotations
 
@@ -21,3 +21,25 @@ def lint(session: nox.Session) -> None:
     session.install("ruff")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python="3.11")
+def network(session: nox.Session) -> None:
+    """A whole local network in one process, serving until Ctrl-C (`-- --once` for one request)."""
+    session.install("-e", ".")
+    session.run("cocoon", "network", *session.posargs)
+
+
+@nox.session(python="3.11")
+def e2e(session: nox.Session) -> None:
+    """The end-to-end tests: whole networks in one process, driven over HTTP and TL."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-m", "e2e", *session.posargs)
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """The network's overhead over the inference server, as separate processes (see
+    scripts/bench.py): prints a table and writes bench/results.json."""
+    session.install("-e", ".")
+    session.run("python", "scripts/bench.py", *session.posargs)

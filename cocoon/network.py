@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 import socket
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
@@ -28,11 +28,14 @@ import trio
 from pytoniq_core import Address
 
 from cocoon.backends.fake import FakeInferenceConfig, FakeInferenceServer, serve_fake_inference
+from cocoon.ratls.identity import Identity
 from cocoon.ratls.quote import FAKE_IMAGE_HASH
 from cocoon.roles.client.config import ClientConfig
 from cocoon.roles.client.runner import ClientHandle, run_client
 from cocoon.roles.proxy.config import ProxyConfig
 from cocoon.roles.proxy.runner import ProxyHandle, run_proxy
+from cocoon.roles.router.config import PortConfig, PortKind, RouterConfig
+from cocoon.roles.router.router import RouterHandle, run_router
 from cocoon.roles.worker.config import WorkerConfig
 from cocoon.roles.worker.runner import WorkerHandle, run_worker
 from cocoon.ton.cells import friendly
@@ -73,6 +76,7 @@ class NetworkConfig:
     pow_difficulty: int = 4  # the reference's 20 costs a Python dialer ~2 s per connection
     state_commit_interval: float = 1.0
     payments_interval: float = 0.5
+    payment_poll_interval: float = 2.0
     min_client_charge: int = ONE_TON // 100
     min_worker_payout: int = ONE_TON // 100
     wallet_funds: int = 1000 * ONE_TON
@@ -81,17 +85,72 @@ class NetworkConfig:
     client_http: bool = True  # False: clients without their HTTP API (TL-level tests)
     # Further ClientConfig keys for every client (api_keys, max_body_bytes, http_access_hash...).
     client_options: dict[str, Any] = attrs.field(factory=dict)
+    # Deploy as the reference does: a reverse router in front of each proxy (plain listeners
+    # behind it, the router writing the AttestedPeerInfo preamble) and a SOCKS5 router for
+    # each worker and client, instead of RA-TLS inside the roles.
+    routers: bool = False
 
 
-@attrs.frozen
+class RoleSlot:
+    """A role started in its own cancel scope inside the network's nursery, so that a test
+    (or the demo) can stop it or restart it with the same configuration."""
+
+    def __init__(
+        self, nursery: trio.Nursery, run: Callable[..., Awaitable[None]], config: Any, **kwargs: Any
+    ) -> None:
+        self._nursery = nursery
+        self._run = run
+        self.config = config
+        self._kwargs = kwargs
+        self.handle: Any = None
+        self._scope: trio.CancelScope | None = None
+        self._stopped = trio.Event()
+
+    async def start(self) -> Any:
+        self._stopped = trio.Event()
+        self.handle = await self._nursery.start(self._supervise)
+        return self.handle
+
+    async def _supervise(self, task_status: trio.TaskStatus[Any]) -> None:
+        try:
+            with trio.CancelScope() as self._scope:
+                await self._run(self.config, task_status=task_status, **self._kwargs)
+        finally:
+            self._stopped.set()
+
+    async def stop(self) -> None:
+        """Cancel the role (its connections drop as if its process died) and wait for it."""
+        if self._scope is not None:
+            self._scope.cancel()
+            await self._stopped.wait()
+        self.handle = None
+
+    async def restart(self) -> Any:
+        await self.stop()
+        return await self.start()
+
+
+@attrs.define(eq=False)
 class Network:
     ledger: EmbeddedLedger
     root: Address
-    proxies: tuple[ProxyHandle, ...]
-    workers: tuple[WorkerHandle, ...]
-    clients: tuple[ClientHandle, ...]
+    proxy_slots: list[RoleSlot]
+    worker_slots: list[RoleSlot]
+    client_slots: list[RoleSlot]
     backends: tuple[FakeInferenceServer, ...]
     data_dir: Path
+
+    @property
+    def proxies(self) -> list[ProxyHandle]:
+        return [s.handle for s in self.proxy_slots if s.handle is not None]
+
+    @property
+    def workers(self) -> list[WorkerHandle]:
+        return [s.handle for s in self.worker_slots if s.handle is not None]
+
+    @property
+    def clients(self) -> list[ClientHandle]:
+        return [s.handle for s in self.client_slots if s.handle is not None]
 
     @property
     def client_url(self) -> str:
@@ -141,6 +200,12 @@ async def open_network(
                         await net.wait_ready()
                 yield net
                 nursery.cancel_scope.cancel()
+        except BaseExceptionGroup as group:
+            # The roles' own failures end their tasks; an error here comes from the caller's
+            # block (or the build), and the caller should see it as raised.
+            if len(group.exceptions) == 1:
+                raise group.exceptions[0] from None
+            raise
         finally:
             ledger.close()
 
@@ -213,8 +278,40 @@ async def _build(
                 await nursery.start(partial(serve_fake_inference, backend_config, host=host))
             )
 
+    async def start_router(name: str, ports: list[PortConfig]) -> RouterHandle:
+        base = data_dir / f"{name}-router"
+        if not (data_dir / f"{name}-router_cert.pem").exists():
+            Identity.generate("fake_tdx").write(base)
+        router_config = RouterConfig(
+            ports=ports,
+            cert_base=str(base),
+            serialize_info=True,
+            pow_difficulty=config.pow_difficulty,
+        )
+        return await nursery.start(run_router, router_config)
+
+    async def socks_router(name: str) -> str:
+        handle = await start_router(name, [PortConfig(PortKind.SOCKS5, 0, "fake_tdx")])
+        return f"{host}:{handle.bound[0]}"
+
     proxies = []
     for i, (wport, cport) in enumerate(ports):
+        listen = {"rpc_host": host, "workers_rpc_port": wport, "client_rpc_port": cport}
+        if config.routers:
+            inner_w, inner_c = free_port(host), free_port(host)
+            listen = {
+                "rpc_host": host,
+                "workers_rpc_port": inner_w,
+                "client_rpc_port": inner_c,
+                "listen_mode": "router",
+            }
+            await start_router(
+                f"proxy{i}",
+                [
+                    PortConfig(PortKind.REVERSE, wport, "fake_tdx", host, inner_w, bind_host=host),
+                    PortConfig(PortKind.REVERSE, cport, "any", host, inner_c, bind_host=host),
+                ],
+            )
         wallet_seed, owner = await funded(f"proxy{i}")
         proxy_config = ProxyConfig(
             owner_address=friendly(owner),
@@ -222,9 +319,7 @@ async def _build(
             machine_specific_private_key=_seed(data_dir, f"proxy{i}-payments"),
             node_wallet_key=wallet_seed,
             is_test=True,
-            rpc_host=host,
-            workers_rpc_port=wport,
-            client_rpc_port=cport,
+            **listen,
             pow_difficulty=config.pow_difficulty,
             http_host=host,
             http_port=0,
@@ -236,7 +331,9 @@ async def _build(
             min_client_charge=config.min_client_charge,
             min_worker_payout=config.min_worker_payout,
         )
-        proxies.append(await nursery.start(partial(run_proxy, proxy_config, ledger=ledger)))
+        slot = RoleSlot(nursery, run_proxy, proxy_config, ledger=ledger)
+        await slot.start()
+        proxies.append(slot)
 
     workers = []
     for i in range(config.workers):
@@ -253,12 +350,16 @@ async def _build(
             proxies=tuple(f"{host}:{w}" for w, _ in ports) if config.proxies else (),
             is_test=True,
             root_contract_address=root_text,
+            connect_to_proxy_via=await socks_router(f"worker{i}") if config.routers else "",
             http_host=host,
             http_port=0,
             uplink_interval=0.5,
+            payment_poll_interval=config.payment_poll_interval,
             state_path=data_dir / f"worker{i}-earnings.json",
         )
-        workers.append(await nursery.start(partial(run_worker, worker_config, ledger=ledger)))
+        slot = RoleSlot(nursery, run_worker, worker_config, ledger=ledger)
+        await slot.start()
+        workers.append(slot)
 
     clients = []
     for i in range(config.clients):
@@ -270,19 +371,21 @@ async def _build(
             is_test=True,
             proxy_connections=max(1, config.proxies),
             proxies=tuple(f"{host}:{c}" for _, c in ports),
+            connect_to_proxy_via=await socks_router(f"client{i}") if config.routers else "",
             secret_string=_seed(data_dir, f"client{i}-secret").hex(),
             http_host=host,
             http_port=config.client_http_port if i == 0 else 0,
             max_pow_difficulty=max(config.pow_difficulty, 28),
             payments_interval=config.payments_interval,
+            payment_poll_interval=config.payment_poll_interval,
         )
         if config.client_options:
             client_config = attrs.evolve(client_config, **config.client_options)
-        clients.append(
-            await nursery.start(
-                partial(run_client, client_config, ledger=ledger, serve_http=config.client_http)
-            )
+        slot = RoleSlot(
+            nursery, run_client, client_config, ledger=ledger, serve_http=config.client_http
         )
+        await slot.start()
+        clients.append(slot)
     return Network(
         ledger, root, tuple(proxies), tuple(workers), tuple(clients), tuple(backends), data_dir
     )

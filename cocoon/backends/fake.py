@@ -6,7 +6,8 @@ by "cocoon-fake") and `/health`, so workers, tests, the demo and benchmarks can 
 a GPU. Answers are deterministic: the text cycles through the words of the prompt ("tok0
 tok1 ..." when the prompt has none), one word per token; `usage.prompt_tokens` is the
 number of prompt words plus 2 per chat message; `completion_tokens` is the number of tokens
-produced: `max_completion_tokens` / `max_tokens`, else `default_max_tokens`.
+produced: `max_completion_tokens` / `max_tokens`, else `default_max_tokens`. With
+`stream_format="ndjson"` streamed answers are JSON lines like the reference's benchmark server.
 
     server = await nursery.start(serve_fake_inference, FakeInferenceConfig(token_delay=0.01))
     client = HttpClient("127.0.0.1", server.port)
@@ -37,6 +38,8 @@ log = logging.getLogger("cocoon.backends.fake")
 
 FailMode = Literal["none", "error", "garbage", "hang", "close"]
 FAIL_MODES: tuple[FailMode, ...] = ("none", "error", "garbage", "hang", "close")
+StreamFormat = Literal["sse", "ndjson"]
+STREAM_FORMATS: tuple[StreamFormat, ...] = ("sse", "ndjson")
 OWNED_BY = "cocoon-fake"
 
 _JSON = [("Content-Type", "application/json")]
@@ -58,6 +61,11 @@ class FakeInferenceConfig:
     reasoning_tokens: int = attrs.field(default=0, validator=_non_negative)  # by the totals
     fail_mode: FailMode = attrs.field(default="none", validator=attrs.validators.in_(FAIL_MODES))
     fail_every: int = attrs.field(default=1, validator=attrs.validators.ge(1))
+    # "ndjson": streamed answers as the reference's benchmark server sends them, one JSON
+    # line per token ({"delta": ..., "i": n}) and a last {"usage": ...} line, always.
+    stream_format: StreamFormat = attrs.field(
+        default="sse", validator=attrs.validators.in_(STREAM_FORMATS)
+    )
     created: int = 1_700_000_000  # fixed, so bodies are byte-for-byte reproducible
 
 
@@ -203,8 +211,12 @@ class FakeInferenceServer:
             await responder.respond(200, _JSON, data)
             return True
 
-        await responder.start(200, _SSE)
-        events = answer.events(include_usage)
+        if c.stream_format == "ndjson":
+            await responder.start(200, _JSON)
+            events = answer.ndjson_lines()
+        else:
+            await responder.start(200, _SSE)
+            events = answer.events(include_usage)
         cut = n // 2 + 1 if fail == "close" else None  # role event + half the tokens
         if not delayed:
             await responder.write(b"".join(events[:cut]))
@@ -328,6 +340,14 @@ class _Answer:
         doc["choices"] = [choice]
         doc["usage"] = self.usage
         return _dumps(doc)
+
+    def ndjson_lines(self) -> list[bytes]:
+        """NDJSON: an empty first line slot (so indices match `events`), one line per token,
+        then the usage line."""
+        lines = [b""]
+        lines += [b'{"delta":%b,"i":%d}\n' % (_dumps(t), i) for i, t in enumerate(self.tokens)]
+        lines.append(b'{"usage":%b}\n' % _dumps(self.usage))
+        return lines
 
     def events(self, include_usage: bool) -> list[bytes]:
         """SSE events: a role delta (chat) or an empty text, one per token (the last carries

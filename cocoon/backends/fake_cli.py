@@ -8,7 +8,12 @@ from functools import partial
 
 import trio
 
-from cocoon.backends.fake import FAIL_MODES, FakeInferenceConfig, serve_fake_inference
+from cocoon.backends.fake import (
+    FAIL_MODES,
+    STREAM_FORMATS,
+    FakeInferenceConfig,
+    serve_fake_inference,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fail-every", type=int, default=1, help="inject it on every Nth request (%(default)s)"
     )
+    parser.add_argument(
+        "--stream-format",
+        choices=STREAM_FORMATS,
+        default="sse",
+        help="streamed answers as SSE or as NDJSON lines (%(default)s)",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> FakeInferenceConfig:
@@ -51,6 +62,7 @@ def config_from_args(args: argparse.Namespace) -> FakeInferenceConfig:
         reasoning_tokens=args.reasoning_tokens,
         fail_mode=args.fail_mode,
         fail_every=args.fail_every,
+        stream_format=args.stream_format,
     )
 
 

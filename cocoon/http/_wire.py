@@ -32,6 +32,7 @@ _REQUEST_LINE = re.compile(rb"(" + _TOKEN + rb") ([^\x00-\x20\x7f]+) HTTP/1\.([0
 _HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
 _DIGITS = re.compile(rb"[0-9]{1,18}")
 _TOKEN_STR = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_NAME_LIST = re.compile(r"(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+\n)*")
 _TARGET_STR = re.compile(r"[^\x00-\x20\x7f]+")
 
 REASONS = {s.value: s.phrase for s in HTTPStatus}
@@ -89,10 +90,19 @@ def parse_request_head(head: bytes) -> tuple[str, str, str, Headers]:
 
 def encode_head(start_line: str, headers: Headers | tuple[tuple[str, str], ...]) -> bytes:
     """A head to send; refuses header names and values that would break the framing."""
-    block = "".join([f"{name}: {value}\r\n" for name, value in headers]).encode("latin-1")
-    if _HEADER_BLOCK.fullmatch(block) is None:
+    try:
+        block = "".join([f"{name}: {value}\r\n" for name, value in headers]).encode("latin-1")
+        line = start_line.encode("latin-1")
+    except UnicodeEncodeError:
+        raise HttpRequestError(f"header not encodable as latin-1 in {headers!r}") from None
+    names = "".join([f"{name}\n" for name, _ in headers])
+    if (
+        _HEADER_BLOCK.fullmatch(block) is None
+        or _NAME_LIST.fullmatch(names) is None
+        or block.count(b"\r\n") != len(headers)  # a CRLF inside a value
+    ):
         raise HttpRequestError(f"invalid header in {headers!r}")
-    return start_line.encode("latin-1") + b"\r\n" + block + b"\r\n"
+    return line + b"\r\n" + block + b"\r\n"
 
 
 def check_request_line(method: str, target: str) -> None:

@@ -75,14 +75,16 @@ class _Pool:
         self._expiry = expiry
         self._connect = connect
 
-    async def acquire(self) -> _Connection:
+    async def acquire(self, *, fresh: bool = False) -> _Connection:
+        """A connection for one request: the most recently used idle one, or (always, with
+        `fresh`) a new one."""
         try:
             self._slots.acquire_nowait()
         except trio.WouldBlock:
             await self._slots.acquire()
         try:
             now = trio.current_time()
-            while self._idle:
+            while self._idle and not fresh:
                 conn = self._idle.pop()
                 if now - conn.idle_since < self._expiry:
                     conn.reused = True
@@ -111,6 +113,8 @@ class _Pool:
 
 class _Stale(Exception):
     """A connection failed before any byte of the response: safe to retry on a fresh one."""
+
+    reused = False
 
 
 _NONE, _LENGTH, _CHUNKED, _UNTIL_CLOSE = range(4)
@@ -245,7 +249,7 @@ class HttpResponse:
             self._mode = _UNTIL_CLOSE
             self._keep_alive = False
         elif framing.length is not None:
-            self._mode = _LENGTH
+            self._mode = _LENGTH if framing.length else _NONE
             self._remaining = framing.length
         else:
             self._mode = _UNTIL_CLOSE
@@ -302,24 +306,36 @@ class _RequestContext:
 
     async def __aenter__(self) -> HttpResponse:
         data = self._head + self._body if len(self._body) < 65536 else None
-        for attempt in (0, 1):
-            conn = await self._pool.acquire()
-            try:
-                response = await self._exchange(conn, data)
-            except _Stale as exc:
-                await self._pool.discard(conn)
-                if conn.reused and attempt == 0:
-                    continue  # the server had closed this idle connection: once more, fresh
+        try:
+            conn, response = await self._attempt(data, fresh=False)
+        except _Stale as exc:
+            if not exc.reused:
                 raise HttpConnectionClosed(str(exc)) from None
-            except BaseException:
-                await self._pool.discard(conn)
-                raise
-            response._start_body(self._method, self._pool, conn, self._sent_close)
-            if response._mode == _NONE:
-                await response._finish()
-            self._response = response
-            return response
-        raise AssertionError("unreachable")
+            # The server had closed that idle connection (so maybe the other idle ones
+            # too): once more, on a new connection.
+            try:
+                conn, response = await self._attempt(data, fresh=True)
+            except _Stale as again:
+                raise HttpConnectionClosed(str(again)) from None
+        response._start_body(self._method, self._pool, conn, self._sent_close)
+        if response._mode == _NONE:
+            await response._finish()
+        self._response = response
+        return response
+
+    async def _attempt(
+        self, data: bytes | None, *, fresh: bool
+    ) -> tuple[_Connection, HttpResponse]:
+        conn = await self._pool.acquire(fresh=fresh)
+        try:
+            return conn, await self._exchange(conn, data)
+        except _Stale as exc:
+            exc.reused = conn.reused
+            await self._pool.discard(conn)
+            raise
+        except BaseException:
+            await self._pool.discard(conn)
+            raise
 
     async def _exchange(self, conn: _Connection, data: bytes | None) -> HttpResponse:
         stream = conn.stream

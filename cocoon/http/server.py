@@ -78,6 +78,7 @@ class HttpResponder:
     __slots__ = (
         "_chunked",
         "_conn",
+        "_no_body",
         "_stream",
         "_version",
         "aborted",
@@ -87,8 +88,11 @@ class HttpResponder:
         "started",
     )
 
-    def __init__(self, conn: _Connection, version: str, keep_alive: bool) -> None:
+    def __init__(
+        self, conn: _Connection, version: str, keep_alive: bool, *, head_request: bool = False
+    ) -> None:
         self._conn = conn
+        self._no_body = head_request  # a HEAD request, or a status that has no body
         self._stream = conn.stream
         self._version = version
         self.client_gone = False
@@ -111,17 +115,28 @@ class HttpResponder:
     async def respond(
         self, status: int, headers: Sequence[tuple[str, str]] = (), body: bytes = b""
     ) -> None:
-        """Send a whole response with `Content-Length`."""
+        """Send a whole response with `Content-Length` (none for 1xx, 204 and 304; the body
+        is not sent in answer to HEAD)."""
         self._check_unstarted()
         self.started = self.finished = True
-        head = self._head(status, headers, [("Content-Length", str(len(body)))])
+        if status < 200 or status in _NO_BODY_STATUS:
+            head = self._head(status, headers, [])
+            body = b""
+        else:
+            head = self._head(status, headers, [("Content-Length", str(len(body)))])
+        if self._no_body:
+            body = b""
         await self._stream.send_all(head + body if body else head)
 
     async def start(self, status: int, headers: Sequence[tuple[str, str]] = ()) -> None:
         """Send the head of a streamed response: chunked, or until close for HTTP/1.0."""
         self._check_unstarted()
         self.started = True
-        if self._version == "1.1":
+        if status < 200 or status in _NO_BODY_STATUS:
+            self._no_body = True
+        if self._no_body:
+            head = self._head(status, headers, [])  # writes are dropped
+        elif self._version == "1.1":
             self._chunked = True
             head = self._head(status, headers, [("Transfer-Encoding", "chunked")])
         else:
@@ -132,7 +147,7 @@ class HttpResponder:
     async def write(self, data: bytes) -> None:
         if not self.started or self.finished:
             raise HttpError("write() needs start() first and end() not yet called")
-        if data:
+        if data and not self._no_body:
             await self._stream.send_all(_wire.encode_chunk(data) if self._chunked else data)
 
     async def end(self, data: bytes = b"") -> None:
@@ -140,7 +155,9 @@ class HttpResponder:
         if not self.started or self.finished:
             raise HttpError("end() needs start() first and end() not yet called")
         self.finished = True
-        if self._chunked:
+        if self._no_body:
+            await trio.lowlevel.checkpoint()
+        elif self._chunked:
             tail = (_wire.encode_chunk(data) if data else b"") + _wire.LAST_CHUNK
             await self._stream.send_all(tail)
         elif data:
@@ -170,6 +187,7 @@ class HttpResponder:
 
 
 _FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
+_NO_BODY_STATUS = frozenset({204, 304})
 
 Handler = Callable[[HttpRequest, HttpResponder], Awaitable[None]]
 
@@ -255,7 +273,7 @@ class _Connection:
             body = b""
         self.buf = buf
         request = HttpRequest(method, target, version, headers, body)
-        responder = HttpResponder(self, version, framing.keep_alive)
+        responder = HttpResponder(self, version, framing.keep_alive, head_request=method == "HEAD")
         await self._run_handler(request, responder)
         if responder.aborted or responder.client_gone:
             return False

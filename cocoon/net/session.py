@@ -329,31 +329,41 @@ class Session:
     async def _writer(self) -> None:
         """The only task that sends on the stream; batches what is queued into one write."""
         encoder = FrameEncoder()
-        with self._writer_scope:
-            try:
-                async for payload in self._out_recv:
-                    chunks = [encoder.encode(payload)]
-                    size = len(chunks[0])
-                    while size < 262144:
-                        try:
-                            payload = self._out_recv.receive_nowait()
-                        except (trio.WouldBlock, trio.EndOfChannel):
-                            break
-                        chunks.append(encoder.encode(payload))
-                        size += len(chunks[-1])
-                    await self.stream.send_all(b"".join(chunks) if len(chunks) > 1 else chunks[0])
-                    self.stats.frames_out += len(chunks)
-                    self.stats.bytes_out += size
-            except (trio.BrokenResourceError, trio.ClosedResourceError) as e:
-                self.close(f"connection lost while sending: {e!r}")
-        # Flushed (or gave up): close our side; force it if that takes too long.
-        with trio.move_on_after(1) as scope:
-            try:
-                await self.stream.aclose()
-            except (trio.BrokenResourceError, trio.ClosedResourceError):
-                pass
-        if scope.cancelled_caught:
-            await trio.aclose_forcefully(self.stream)
+        graceful = False
+        try:
+            with self._writer_scope:
+                try:
+                    async for payload in self._out_recv:
+                        chunks = [encoder.encode(payload)]
+                        size = len(chunks[0])
+                        while size < 262144:
+                            try:
+                                payload = self._out_recv.receive_nowait()
+                            except (trio.WouldBlock, trio.EndOfChannel):
+                                break
+                            chunks.append(encoder.encode(payload))
+                            size += len(chunks[-1])
+                        await self.stream.send_all(
+                            b"".join(chunks) if len(chunks) > 1 else chunks[0]
+                        )
+                        self.stats.frames_out += len(chunks)
+                        self.stats.bytes_out += size
+                except (trio.BrokenResourceError, trio.ClosedResourceError) as e:
+                    self.close(f"connection lost while sending: {e!r}")
+            graceful = True
+        finally:
+            # Flushed, or gave up, or cancelled with everything else: the stream is closed in
+            # every case (a peer must see the connection end, not a silent half-dead socket).
+            closed = False
+            if graceful:
+                with trio.move_on_after(1):
+                    try:
+                        await self.stream.aclose()
+                        closed = True
+                    except (trio.BrokenResourceError, trio.ClosedResourceError):
+                        pass
+            if not closed:
+                await trio.aclose_forcefully(self.stream)
 
     async def _run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         with self._work_scope:

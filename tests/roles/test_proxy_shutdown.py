@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import trio
 
 from cocoon import tl
 from cocoon.network import NetworkConfig, open_network
 from cocoon.openai.validation import parse_client_request
 from cocoon.roles.client.events import Done
+
+pytestmark = pytest.mark.e2e
 
 
 async def test_network_stops_promptly_right_after_a_request():

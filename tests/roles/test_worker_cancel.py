@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import trio
 
 from cocoon import tl
@@ -13,6 +14,8 @@ from cocoon.backends.fake import FakeInferenceConfig
 from cocoon.network import NetworkConfig, open_network
 from cocoon.openai.validation import parse_client_request
 from cocoon.roles.client.events import Chunk, Head
+
+pytestmark = pytest.mark.e2e
 
 
 async def test_leaving_a_streamed_request_stops_the_inference_server():

@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 import secrets
 
+import pytest
 import trio
 
 from cocoon import tl
 from cocoon.network import NetworkConfig, open_network
 from cocoon.openai.validation import parse_client_request
 from cocoon.roles.client.events import Done
+
+pytestmark = pytest.mark.e2e
 
 
 def _request() -> tuple[object, tl.HttpRequest]:

@@ -16,7 +16,9 @@ from cocoon.roles.common.config import (
     to_int,
     to_optional_bytes32,
 )
+from cocoon.roles.common.keys import key_sources
 from cocoon.roles.common.transport import parse_endpoint
+from cocoon.roles.seal.keys import KeySource
 
 
 def _endpoints(value: Any) -> tuple[str, ...]:
@@ -41,6 +43,7 @@ class ClientConfig:
     owner_address: str = attrs.field(validator=attrs.validators.min_len(1))
     root_contract_address: str = ""
     node_wallet_key: bytes | None = attrs.field(default=None, converter=to_optional_bytes32)
+    keys: dict[str, KeySource] = attrs.field(factory=dict, converter=key_sources)  # "wallet": ...
     # The chain: a ledger service URL (`http://host:port`, from `cocoon chain serve`) or an
     # embedded ledger's file (then this process alone uses it).
     ledger: str = ""
@@ -55,6 +58,8 @@ class ClientConfig:
     proxy_policy: str = "fake_tdx"
     max_pow_difficulty: int = attrs.field(default=28, converter=to_int)
     # HTTP API (OpenAI-compatible) and pages.
+    # How often the payment status is asked for (the reference: uniformly 10-20 s).
+    payment_poll_interval: float = attrs.field(default=15.0, converter=to_float)
     http_host: str = "127.0.0.1"
     http_port: int = attrs.field(default=10000, converter=to_int)
     http_access_hash: str = ""

@@ -37,7 +37,6 @@ MIN_PROTO = 1
 MAX_PROTO = 2
 CONNECT_TIMEOUT = 30.0
 AUTH_TIMEOUT = 300.0
-PAYMENT_POLL = (10.0, 20.0)
 RECONNECT_DELAY = (1.0, 10.0)
 ANSWER_TYPES = (
     tl.ClientQueryAnswerEx,
@@ -226,7 +225,8 @@ class ProxyLink:
 
     async def _poll_payments(self, session: Session) -> None:
         while True:
-            await trio.sleep(random.uniform(*PAYMENT_POLL))
+            interval = self.node.config.payment_poll_interval
+            await trio.sleep(random.uniform(interval * 0.67, interval * 1.33))
             try:
                 status = await session.query(
                     tl.ClientUpdatePaymentStatus(), timeout=60, expect=tl.ClientPaymentStatus

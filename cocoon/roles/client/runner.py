@@ -24,6 +24,7 @@ from cocoon.roles.client.channel import channel_loop
 from cocoon.roles.client.config import ClientConfig
 from cocoon.roles.client.core import ClientNode
 from cocoon.roles.client.link import ProxyLink
+from cocoon.roles.common.keys import resolve_key
 from cocoon.roles.common.root import RootView
 from cocoon.roles.common.transport import Dialer, parse_endpoint
 from cocoon.roles.common.web import WebHandle, serve_web
@@ -56,8 +57,6 @@ async def run_client(
     """Run a client until cancelled; started once its HTTP API listens."""
     if ledger is None:
         raise ConfigError("the client needs a ledger (`ledger`: http://host:port or a file path)")
-    if config.node_wallet_key is None:
-        raise ConfigError("node_wallet_key: the client needs a wallet key to pay")
     if not config.root_contract_address:
         raise ConfigError("root_contract_address is required")
     try:
@@ -73,7 +72,10 @@ async def run_client(
     )  # fmt: skip
     via = parse_endpoint(config.connect_to_proxy_via) if config.connect_to_proxy_via else None
     view = RootView(root_address)
-    wallet = Wallet(ledger, config.node_wallet_key, owner)
+    wallet_key = await resolve_key(
+        config.node_wallet_key, config.keys, "wallet", what="node_wallet_key"
+    )
+    wallet = Wallet(ledger, wallet_key, owner)
     dialer = Dialer(
         identity=holder,
         policy=policy or policies[config.proxy_policy],

@@ -147,6 +147,7 @@ class ClientSession:
         assert self.account is not None
         acc = self.account
         self.state = State.READY
+        self.node.stats["auth_long" if self.long_auth else "auth_short"].add()
         log.info(
             "client %s authorized (%s auth, proto %d)",
             acc.owner,

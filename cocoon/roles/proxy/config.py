@@ -15,16 +15,11 @@ from cocoon.roles.common.config import (
     to_int,
     to_optional_bytes32,
 )
+from cocoon.roles.common.keys import key_sources
+from cocoon.roles.seal.keys import KeySource
 from cocoon.ton.constants import ONE_TON
 
 LISTEN_MODES = ("ratls", "router")
-
-
-def _required_key(value: Any) -> bytes:
-    key = to_optional_bytes32(value)
-    if key is None:
-        raise ValueError("a 32-byte key (base64 or hex) is required")
-    return key
 
 
 @attrs.frozen(kw_only=True)
@@ -33,9 +28,13 @@ class ProxyConfig:
 
     owner_address: str = attrs.field(validator=attrs.validators.min_len(1))
     root_contract_address: str = attrs.field(validator=attrs.validators.min_len(1))
-    # The proxy's payment key (its public key defines the proxy contract) and wallet key.
-    machine_specific_private_key: bytes = attrs.field(converter=_required_key)
-    node_wallet_key: bytes = attrs.field(converter=_required_key)
+    # The proxy's payment key (its public key defines the proxy contract) and wallet key:
+    # inline, or from `keys` ("payment", "wallet": a key file or the seal server).
+    machine_specific_private_key: bytes | None = attrs.field(
+        default=None, converter=to_optional_bytes32
+    )
+    node_wallet_key: bytes | None = attrs.field(default=None, converter=to_optional_bytes32)
+    keys: dict[str, KeySource] = attrs.field(factory=dict, converter=key_sources)
     # The chain: a ledger service URL (`http://host:port`, from `cocoon chain serve`) or an
     # embedded ledger's file (then this process alone uses it).
     ledger: str = ""

@@ -115,9 +115,8 @@ class RunningRequest:
             node.stats["rejected" if self.conn_id is None else "failed"].add()
             await self._fail(e.code, e.message)
         finally:
-            self._settle(ok)
-        with trio.CancelScope(shield=True), trio.move_on_after(10):
-            await self._send_payments()
+            self._settle(ok)  # synchronous: done even when the proxy is shutting down
+        await self._send_payments()
 
     def _admit(self) -> None:
         node, acc, q = self.node, self.client.account, self.query

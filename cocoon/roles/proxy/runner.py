@@ -29,6 +29,7 @@ from cocoon.ratls.connect import serve_ratls
 from cocoon.ratls.identity import Identity
 from cocoon.ratls.policy import Policy, builtin_policies
 from cocoon.ratls.refresh import IdentityHolder
+from cocoon.roles.common.keys import resolve_key
 from cocoon.roles.common.root import RootView
 from cocoon.roles.common.transport import peer_of_stream
 from cocoon.roles.common.web import WebHandle, serve_web
@@ -135,6 +136,18 @@ async def run_proxy(
     holder = identity if identity is not None else IdentityHolder.generated(
         {"none": "none", "fake": "fake_tdx"}.get(config.tdx, config.tdx)
     )  # fmt: skip
+    config = attrs.evolve(
+        config,
+        machine_specific_private_key=await resolve_key(
+            config.machine_specific_private_key,
+            config.keys,
+            "payment",
+            what="machine_specific_private_key",
+        ),
+        node_wallet_key=await resolve_key(
+            config.node_wallet_key, config.keys, "wallet", what="node_wallet_key"
+        ),
+    )
     view = RootView(root_address)
     store = await trio.to_thread.run_sync(
         ProxyStore, config.db_path, config.machine_specific_private_key

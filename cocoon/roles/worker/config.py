@@ -16,7 +16,9 @@ from cocoon.roles.common.config import (
     to_int,
     to_optional_bytes32,
 )
+from cocoon.roles.common.keys import key_sources
 from cocoon.roles.common.transport import parse_endpoint
+from cocoon.roles.seal.keys import KeySource
 
 MAX_COEFFICIENT = 1_000_000_000  # the proxy accepts 0 <= coefficient < 10^9
 DEFAULT_MAX_ACTIVE = 200
@@ -74,11 +76,14 @@ class WorkerConfig:
     is_testnet: bool = attrs.field(default=False, converter=to_bool)
     root_contract_address: str = ""
     node_wallet_key: bytes | None = attrs.field(default=None, converter=to_optional_bytes32)
+    keys: dict[str, KeySource] = attrs.field(factory=dict, converter=key_sources)  # "wallet": ...
     check_proxy_hashes: bool = attrs.field(default=False, converter=to_bool)
     image_hash: bytes | None = attrs.field(default=None, converter=to_optional_bytes32)
     # Our attestation (`none`, `fake`, `tdx`) and the policy proxies must pass.
     tdx: str = "fake"
     proxy_policy: str = "fake_tdx"
+    # How often the payment status is asked for (the reference: uniformly 10-20 s).
+    payment_poll_interval: float = attrs.field(default=15.0, converter=to_float)
     http_host: str = "127.0.0.1"
     http_port: int | None = attrs.field(default=None, converter=attrs.converters.optional(to_int))
     http_access_hash: str = ""

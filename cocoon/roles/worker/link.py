@@ -36,7 +36,6 @@ log = logging.getLogger("cocoon.worker.link")
 MIN_PROTO = 1
 MAX_PROTO = 2
 HANDSHAKE_TIMEOUT = 30.0
-PAYMENT_POLL = (10.0, 20.0)
 PAYMENT_POLL_TIMEOUT = 60.0
 RECONNECT_DELAY = (1.0, 10.0)  # first retry, cap (the reference waits 10 s every time)
 
@@ -208,7 +207,8 @@ class ProxyLink:
 
     async def _poll_payments(self, session: Session) -> None:
         while True:
-            await trio.sleep(random.uniform(*PAYMENT_POLL))
+            interval = self.node.config.payment_poll_interval
+            await trio.sleep(random.uniform(interval * 0.67, interval * 1.33))
             try:
                 status = await session.query(
                     tl.WorkerUpdatePaymentStatus(),
@@ -257,14 +257,14 @@ class ProxyLink:
             # Registered before the task starts, so a cancel right behind it is not lost.
             scope = self.running[query.request_id] = trio.CancelScope()
             session.start_soon(self._serve, session, query, scope, name="worker-query")
-        elif isinstance(packet, tl.CocoonExtCancelQuery):
-            scope = self.running.get(packet.request_id)
-            if scope is not None:
-                scope.cancel()
         elif isinstance(packet, tl.ProxyWorkerRequestPayment):
             self._record_payment(
                 session, packet.signed_payment, packet.db_tokens, packet.max_tokens
             )
+        elif isinstance(packet, tl.CocoonExtCancelQuery):
+            scope = self.running.get(packet.request_id)
+            if scope is not None:
+                scope.cancel()
         else:
             log.info("worker link %d: dropping unexpected %s", self.slot, packet.TL_NAME)
 
@@ -277,10 +277,11 @@ class ProxyLink:
             except SessionClosed:
                 pass  # nobody to tell any more; the proxy fails the request itself
 
-        try:
-            await serve_query(self.node.ctx, send, self.proto, query, scope=scope)
-        finally:
-            self.running.pop(query.request_id, None)
+        with scope:
+            try:
+                await serve_query(self.node.ctx, send, self.proto, query, cancel_scope=scope)
+            finally:
+                self.running.pop(query.request_id, None)
 
     async def push(self, obj: tl.TLObject) -> None:
         """Send a control message (enable/disable, coefficient) if connected."""

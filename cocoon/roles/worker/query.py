@@ -131,12 +131,12 @@ async def serve_query(
     proto: int,
     query: tl.ProxyRunQueryEx,
     *,
-    scope: trio.CancelScope | None = None,
+    cancel_scope: trio.CancelScope | None = None,
 ) -> None:
     """Serve one request to its end. Never raises for a request-level failure: every failure
     is answered to the proxy with an error carrying the tokens counted so far. Cancelling
-    `scope` (the proxy's `cocoonExt.cancelQuery`) stops the inference server's answer and
-    ends the request the same way, with code 653."""
+    `cancel_scope` (the proxy's `cocoonExt.cancelQuery`) stops the inference server's work
+    and answers 653 "cancelled" with the tokens counted until then."""
     start = time.time()
     replier = Replier(send, proto, query.request_id, debug=bool(query.enable_debug), start=start)
     if ctx.active >= ctx.max_active:
@@ -149,18 +149,17 @@ async def serve_query(
     ok = False
     try:
         deadline = math.inf if query.timeout <= 0 else query.timeout
-        request_scope = scope if scope is not None else trio.CancelScope()
-        request_scope.deadline = min(request_scope.deadline, trio.current_time() + deadline)
-        with request_scope:
+        with trio.move_on_after(deadline) as request_scope:
             ok = await _forward(
                 ctx, replier, meter, query, upstream_deadline=deadline * TIMEOUT_FACTOR
             )
         if request_scope.cancelled_caught and not replier.finished:
-            if trio.current_time() >= request_scope.deadline:
-                await replier.error(codes.TIMEOUT, "worker: timeout", tokens=meter.tokens)
-            else:
-                await replier.error(codes.CANCELLED, "worker: cancelled", tokens=meter.tokens)
+            await replier.error(codes.TIMEOUT, "worker: timeout", tokens=meter.tokens)
     finally:
+        if cancel_scope is not None and cancel_scope.cancel_called and not replier.finished:
+            # Cancelled by the proxy: still report what was produced, so it is billed.
+            with trio.CancelScope(shield=True), trio.move_on_after(1):
+                await replier.error(codes.CANCELLED, "cancelled", tokens=meter.tokens)
         ctx.active -= 1
         ctx.stats["success" if ok else "failed"].add()
         ctx.stats["time"].add(trio.current_time() - began)

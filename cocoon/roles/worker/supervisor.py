@@ -34,6 +34,7 @@ class ChildSpec:
 @attrs.define
 class ChildState:
     starts: int = 0
+    pid: int | None = None
     running: bool = False
     ready: bool = False
     last_exit: int | None = None
@@ -85,6 +86,7 @@ async def supervise(
                 list(spec.command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
             )
             state.running = True
+            state.pid = proc.pid
             name = spec.command[0].rsplit("/", 1)[-1]
             log.info("started %s (pid %d)", " ".join(spec.command), proc.pid)
             try:

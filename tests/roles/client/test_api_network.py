@@ -13,6 +13,8 @@ import trio
 from cocoon.backends.fake import FakeInferenceConfig
 from cocoon.network import Network, NetworkConfig, open_network
 
+pytestmark = pytest.mark.e2e
+
 MODEL = "Qwen/Qwen3-8B"
 PRICE = 2  # NetworkConfig's default price per token
 KEY = "sk-cocoon-test"

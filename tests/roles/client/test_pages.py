@@ -12,6 +12,8 @@ import pytest
 from cocoon.network import Network, NetworkConfig, open_network
 from cocoon.roles.common.counters import WINDOW_NAMES
 
+pytestmark = pytest.mark.e2e
+
 MODEL = "Qwen/Qwen3-8B"
 BODY = {"model": MODEL, "messages": [{"role": "user", "content": "x y"}], "max_tokens": 3}
 

@@ -1,0 +1,152 @@
+"""The worker's request pipeline against the fake inference server, without a proxy: the
+answer messages for each protocol version, billing, and every failure answer."""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+
+import pytest
+import trio
+
+from cocoon import tl
+from cocoon.backends.fake import FakeInferenceConfig, serve_fake_inference
+from cocoon.http.client import HttpClient
+from cocoon.roles.worker.query import Pricing, QueryContext, serve_query
+from cocoon.ton.pricing import Multipliers
+
+from .netutil import chat_body, http_request
+
+
+@pytest.fixture
+async def backend(nursery):
+    return await nursery.start(
+        partial(serve_fake_inference, FakeInferenceConfig(token_delay=0.001))
+    )
+
+
+@pytest.fixture
+async def ctx(backend):
+    async with HttpClient("127.0.0.1", backend.port) as http:
+        yield QueryContext(
+            http=http, model="Qwen/Qwen3-8B", max_active=4, pricing=Pricing(3, Multipliers())
+        )
+
+
+def query(
+    body: bytes,
+    *,
+    coefficient: int = 2000,
+    timeout: float = 10.0,
+    debug: bool | None = None,
+    raw: bytes | None = None,
+) -> tl.ProxyRunQueryEx:
+    return tl.ProxyRunQueryEx(
+        query=raw if raw is not None else tl.encode(http_request(body)),
+        signed_payment=tl.ProxySignedPaymentEmpty(),
+        coefficient=coefficient,
+        timeout=timeout,
+        request_id=b"\x07" * 32,
+        enable_debug=debug,
+    )
+
+
+async def serve(ctx, q: tl.ProxyRunQueryEx, proto: int = 2) -> list[tl.TLObject]:
+    sent: list[tl.TLObject] = []
+
+    async def send(obj: tl.TLObject) -> None:
+        sent.append(obj)
+
+    await serve_query(ctx, send, proto, q)
+    return sent
+
+
+async def test_small_answer_is_one_message_with_final_info_and_costs(ctx):
+    (msg,) = await serve(ctx, query(chat_body(max_tokens=4)))
+    assert isinstance(msg, tl.ProxyQueryAnswerEx) and msg.flags == 1
+    response = tl.decode(msg.answer, tl.HttpResponse)
+    headers = {h.name: h.value for h in response.headers}
+    assert headers["Content-Length"] == str(len(response.payload))
+    usage = json.loads(response.payload)["usage"]
+    tokens = msg.final_info.tokens_used
+    # coefficient 2000 doubles every category; price 3 nano per adjusted token
+    assert tokens.completion_tokens_used == 2 * usage["completion_tokens"] == 8
+    assert tokens.total_tokens_used == 2 * usage["total_tokens"]
+    assert (
+        usage["total_cost"]
+        == 3 * tokens.total_tokens_used
+        == usage["prompt_total_cost"] + usage["completion_total_cost"]
+    )
+    assert (
+        msg.final_info.flags == 2
+        and msg.final_info.worker_end_time >= msg.final_info.worker_start_time
+    )
+    assert ctx.active == 0 and ctx.stats["success"].total == 1
+
+
+async def test_stream_is_headers_then_parts_then_a_final_part(ctx):
+    sent = await serve(ctx, query(chat_body(stream=True, max_tokens=5)))
+    first, *parts = sent
+    assert isinstance(first, tl.ProxyQueryAnswerEx) and first.flags == 0
+    assert {h.name: h.value for h in tl.decode(first.answer).headers}[
+        "Transfer-Encoding"
+    ] == "chunked"
+    assert all(isinstance(p, tl.ProxyQueryAnswerPartEx) for p in parts)
+    assert [p.flags for p in parts][-1] == 1 and all(p.flags == 0 for p in parts[:-1])
+    body = b"".join(p.answer for p in parts).decode()
+    assert body.endswith("data: [DONE]\n\n") and '"total_cost"' in body
+    assert parts[-1].final_info.tokens_used.total_tokens_used > 0
+
+
+async def test_protocol_0_gets_the_old_forms_with_running_tokens(ctx):
+    sent = await serve(ctx, query(chat_body(stream=True, max_tokens=3)), proto=0)
+    assert isinstance(sent[0], tl.ProxyQueryAnswer) and not sent[0].is_completed
+    assert all(isinstance(p, tl.ProxyQueryAnswerPart) for p in sent[1:])
+    assert sent[-1].is_completed and sent[-1].tokens_used.total_tokens_used > 0
+
+
+async def test_debug_adds_the_worker_record(ctx):
+    (msg,) = await serve(ctx, query(chat_body(), debug=True))
+    record = json.loads(msg.final_info.worker_debug)
+    assert record["type"] == "worker_stats" and msg.final_info.flags == 3
+
+
+@pytest.mark.parametrize(
+    ("q", "code", "text"),
+    [
+        (
+            query(chat_body(tools=[])),
+            621,
+            "worker: invalid http request: unknown option 'tools' in request",
+        ),
+        (query(chat_body(model="other")), 621, "worker: invalid http request: model name mismatch"),
+        (query(b"", raw=b"\x01\x02\x03\x04"), 0, "worker: invalid http request:"),
+    ],
+)
+async def test_invalid_requests_are_answered_with_errors(ctx, q, code, text):
+    (msg,) = await serve(ctx, q)
+    assert isinstance(msg, tl.ProxyQueryAnswerErrorEx) and msg.flags == 1
+    assert msg.error_code == code and msg.error.startswith(text)
+    assert msg.final_info.tokens_used.total_tokens_used == 0
+
+
+async def test_too_many_active_queries(ctx):
+    ctx.active = ctx.max_active
+    (msg,) = await serve(ctx, query(chat_body()))
+    assert (msg.error_code, msg.error) == (602, "too many active queries")
+    (old,) = await serve(ctx, query(chat_body()), proto=0)
+    assert isinstance(old, tl.ProxyQueryAnswerError)
+
+
+async def test_unreachable_inference_server():
+    async with HttpClient("127.0.0.1", 1) as http:
+        ctx = QueryContext(http=http, model="Qwen/Qwen3-8B", max_active=1)
+        (msg,) = await serve(ctx, query(chat_body()))
+        assert msg.error_code == 601 and msg.error.startswith("worker: http failed")
+
+
+async def test_timeout_answers_652(ctx, backend):
+    backend.config = FakeInferenceConfig(first_token_delay=5)
+    with trio.fail_after(5):
+        (msg,) = await serve(ctx, query(chat_body(), timeout=0.5))
+    assert (msg.error_code, msg.error) == (652, "worker: timeout")
