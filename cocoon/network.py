@@ -83,6 +83,9 @@ class NetworkConfig:
     data_dir: Path | None = None  # keep the ledger and proxy databases here (restartable)
     max_active_requests: int = 64
     client_http: bool = True  # False: clients without their HTTP API (TL-level tests)
+    # What workers accept: "extended" lets tools / function calling through (the reference's
+    # "compat" rejects them).
+    worker_profile: str = "extended"
     # Further ClientConfig keys for every client (api_keys, max_body_bytes, http_access_hash...).
     client_options: dict[str, Any] = attrs.field(factory=dict)
     # Deploy as the reference does: a reverse router in front of each proxy (plain listeners
@@ -349,6 +352,7 @@ async def _build(
             proxy_connections=max(1, config.proxies),
             proxies=tuple(f"{host}:{w}" for w, _ in ports) if config.proxies else (),
             is_test=True,
+            validation_profile=config.worker_profile,
             root_contract_address=root_text,
             connect_to_proxy_via=await socks_router(f"worker{i}") if config.routers else "",
             http_host=host,

@@ -177,6 +177,7 @@ class FakeInferenceServer:
         limit = body.get("max_completion_tokens", body.get("max_tokens"))
         n = limit if type(limit) is int and limit >= 0 else c.default_max_tokens
         answer = _Answer(c, chat, number, words, n, limited=limit is not None)
+        answer.tool = _first_tool(body) if chat else None
 
         fail = c.fail_mode if c.fail_mode != "none" and number % c.fail_every == 0 else None
         if fail is not None:
@@ -282,6 +283,18 @@ def _prompt_words(body: dict[str, Any], chat: bool) -> list[str] | None:
     return words
 
 
+def _first_tool(body: dict[str, Any]) -> str | None:
+    """The name of the first function tool a chat request offers, if any."""
+    tools = body.get("tools")
+    if type(tools) is not list:
+        return None
+    for tool in tools:
+        function = tool.get("function") if type(tool) is dict else None
+        if type(function) is dict and type(function.get("name")) is str:
+            return function["name"]
+    return None
+
+
 class _Answer:
     """The deterministic answer to one request, as a JSON document or SSE events."""
 
@@ -314,6 +327,7 @@ class _Answer:
                 "reasoning_tokens": min(config.reasoning_tokens, n)
             }
         self.usage = usage
+        self.tool: str | None = None  # the tool a chat answer calls (non-streamed answers)
 
     def _envelope(self, obj: str) -> dict[str, Any]:
         c = self.config
@@ -321,7 +335,21 @@ class _Answer:
 
     def whole(self) -> bytes:
         text = " ".join(self.tokens)
-        if self.chat:
+        if self.chat and self.tool is not None:
+            # Function calling: the answer calls the first tool offered, with no arguments.
+            call = {
+                "id": f"call_{self.id}",
+                "type": "function",
+                "function": {"name": self.tool, "arguments": "{}"},
+            }
+            choice = {
+                "index": 0,
+                "message": {"role": "assistant", "content": None, "tool_calls": [call]},
+                "logprobs": None,
+                "finish_reason": "tool_calls",
+            }
+            doc = self._envelope("chat.completion")
+        elif self.chat:
             choice = {
                 "index": 0,
                 "message": {"role": "assistant", "content": text},

@@ -243,3 +243,61 @@ async def test_the_reference_deployment_with_routers():
         (conn,) = proxy.registry.connections.values()
         assert conn.image_hash == FAKE_IMAGE_HASH  # from the reverse router's preamble
         assert net.workers[0].node.all_links[0].peer.image_hash == FAKE_IMAGE_HASH
+
+
+async def test_worker_controls_reach_the_proxy():
+    """The worker's /request/disable, /enable and /change_coefficient take effect at the proxy."""
+    import httpx
+
+    async with open_network(cfg()) as net:
+        worker = net.workers[0]
+        proxy = net.proxies[0].node
+        (conn,) = proxy.registry.connections.values()
+        async with httpx.AsyncClient(base_url=worker.web.url) as http:
+            assert (await http.get("/request/disable")).status_code == 200
+            await eventually(lambda: not conn.enabled)
+            out = await run_request(net.clients[0].node, chat_body())
+            assert out.failed is not None and out.failed.code == 651
+            assert (await http.get("/request/enable")).status_code == 200
+            await eventually(lambda: conn.enabled)
+            r = await http.get("/request/change_coefficient", params={"coefficient": "1.5"})
+            assert "coefficient set to 1.5" in r.text
+            await eventually(lambda: conn.coefficient == 1500)
+            out = await run_request(net.clients[0].node, chat_body(max_tokens=10))
+            assert out.done is not None
+            assert out.done.final.tokens_used.completion_tokens_used == 15  # 10 tokens x 1.5
+            bad = await http.get("/request/change_coefficient", params={"coefficient": "lots"})
+            assert bad.status_code == 400
+            stats = (await http.get("/jsonstats")).json()
+            assert stats["localconfig"]["coefficient"] == 1500 and stats["status"]["enabled"]
+
+
+async def test_a_restored_database_is_detected_and_the_proxy_stops_signing(tmp_path):
+    """Rollback detection (spec 30 section 11.2): a database copied before later state commits
+    no longer matches the chain; the proxy refuses to serve instead of trusting it."""
+    import shutil
+
+    async with open_network(cfg(data_dir=tmp_path)) as net:
+        slot = net.proxy_slots[0]
+        await run_request(net.clients[0].node, chat_body())
+        await slot.stop()
+        db = tmp_path / "proxy0.sqlite"
+        for suffix in ("", "-wal", "-shm"):
+            if (tmp_path / f"proxy0.sqlite{suffix}").exists():
+                shutil.copy(
+                    tmp_path / f"proxy0.sqlite{suffix}", tmp_path / f"backup.sqlite{suffix}"
+                )
+        await slot.start()  # a new run anchors a new state commit on chain
+        await run_request(net.clients[0].node, chat_body())
+        await slot.stop()
+        for suffix in ("", "-wal", "-shm"):  # the operator restores the old backup
+            target = tmp_path / f"proxy0.sqlite{suffix}"
+            target.unlink(missing_ok=True)
+            if (tmp_path / f"backup.sqlite{suffix}").exists():
+                shutil.copy(tmp_path / f"backup.sqlite{suffix}", target)
+        assert db.exists()
+        with trio.fail_after(10):
+            handle = await slot.start()
+        assert handle.node.failure is not None and "did not write" in handle.node.failure
+        assert handle.workers_port == handle.clients_port == 0  # nothing listens
+        assert not handle.node.serving

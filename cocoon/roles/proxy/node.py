@@ -96,6 +96,7 @@ class ProxyNode:
         self.sc_balance = 0  # earnings ready to withdraw
         self.sc_state = 0
         self.initialized = trio.Event()
+        self.settled = trio.Event()  # initialized, or failed before it could be
         self.failure: str | None = None
         self.manually_disabled = False
         self._next_conn_id = 0
@@ -138,6 +139,7 @@ class ProxyNode:
         if self.failure is None:
             self.failure = reason
             log.critical("PROXY DISABLED: %s", reason)
+        self.settled.set()
 
     # ------------------------------------------------------------------ accounts
 
@@ -344,6 +346,7 @@ class ProxyNode:
                 "proxy %s initialized (state commit %d on chain)", self.sc_address.to_str(), seqno
             )
             self.initialized.set()
+            self.settled.set()
 
     def _on_client_notification(self, src: Address, body: ClientProxyRequest) -> None:
         assert self.contract is not None

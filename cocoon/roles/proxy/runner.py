@@ -178,7 +178,18 @@ async def run_proxy(
             if isinstance(holder, IdentityHolder):
                 nursery.start_soon(holder.run)
             await node.flush()  # anchors this run's session: the proxy serves once it is seen
-            await node.initialized.wait()
+            await node.settled.wait()
+            web = None
+            if config.http_port is not None:
+                from cocoon.roles.proxy.web import proxy_app
+
+                web = await nursery.start(
+                    serve_web, proxy_app(node), config.http_host, config.http_port
+                )
+            if node.failure is not None:
+                # Its records cannot be trusted: no listener opens; the pages say why.
+                task_status.started(ProxyHandle(node, config.rpc_host, 0, 0, web))
+                await trio.sleep_forever()
             workers_port = await nursery.start(
                 _listen,
                 node,
@@ -195,13 +206,6 @@ async def run_proxy(
                 holder,
                 policies[config.client_policy],
             )
-            web = None
-            if config.http_port is not None:
-                from cocoon.roles.proxy.web import proxy_app
-
-                web = await nursery.start(
-                    serve_web, proxy_app(node), config.http_host, config.http_port
-                )
             log.info(
                 "proxy %s serving: workers on %s:%d, clients on %s:%d",
                 node.sc_address.to_str(), config.rpc_host, workers_port, config.rpc_host, clients_port,

@@ -234,3 +234,35 @@ async def test_disconnect_mid_stream_cancels_and_bills_only_what_was_made():
         last = (await http.get("/jsonstats")).json()["requests"][-1]
         assert last["error"] == "the caller disconnected"
         assert last["stream"] is True
+
+
+async def test_tools_pass_through_to_the_inference_server(net: Network):
+    """Function calling: `tools` travel client -> proxy -> worker (extended profile) -> server,
+    and the server's `tool_calls` come back to the SDK."""
+    client = openai.AsyncOpenAI(base_url=net.client_url + "/v1", api_key="any", max_retries=0)
+    try:
+        answer = await client.chat.completions.create(
+            model=MODEL,
+            messages=[{"role": "user", "content": "what is the weather in Dubai?"}],
+            tools=[
+                {
+                    "type": "function",
+                    "function": {
+                        "name": "get_weather",
+                        "description": "weather of a city",
+                        "parameters": {
+                            "type": "object",
+                            "properties": {"city": {"type": "string"}},
+                        },
+                    },
+                }
+            ],
+            tool_choice="auto",
+            max_tokens=8,
+        )
+        choice = answer.choices[0]
+        assert choice.finish_reason == "tool_calls"
+        assert choice.message.tool_calls[0].function.name == "get_weather"
+        assert answer.usage.model_extra["total_cost"] > 0
+    finally:
+        await client.close()
