@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import attrs
 
 from cocoon.openai.validation import EXTENDED, PROFILES
 from cocoon.roles.common.config import (
-    from_mapping,
-    load_mapping,
+    FromFile,
     to_bool,
     to_float,
     to_int,
@@ -37,7 +35,7 @@ def _keys(value: Any) -> tuple[str, ...]:
 
 
 @attrs.frozen(kw_only=True)
-class ClientConfig:
+class ClientConfig(FromFile):
     """Validated at construction; `ClientConfig.load(path)` reads a reference-style JSON file."""
 
     owner_address: str = attrs.field(validator=attrs.validators.min_len(1))
@@ -83,11 +81,3 @@ class ClientConfig:
     @property
     def checks_proxy_hashes(self) -> bool:
         return self.check_proxy_hashes or not self.is_test
-
-    @classmethod
-    def load(cls, path: str | Path) -> ClientConfig:
-        return from_mapping(cls, load_mapping(path), source=str(path))
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ClientConfig:
-        return from_mapping(cls, data, source="client config")

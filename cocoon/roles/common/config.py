@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import attrs
 
@@ -111,3 +111,15 @@ def from_mapping(cls: type[C], data: Mapping[str, Any], *, source: str = "config
         return cls(**kwargs)
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{source}: {e}") from e
+
+
+class FromFile:
+    """Mixin for a role's attrs config: `Config.load(path)` and `Config.from_dict(data)`."""
+
+    @classmethod
+    def load(cls, path: str | Path) -> Self:
+        return from_mapping(cls, load_mapping(path), source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        return from_mapping(cls, data, source=f"{cls.__name__}")

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import attrs
 
 from cocoon.roles.common.config import (
-    from_mapping,
-    load_mapping,
+    FromFile,
     to_bool,
     to_float,
     to_int,
@@ -23,7 +21,7 @@ LISTEN_MODES = ("ratls", "router")
 
 
 @attrs.frozen(kw_only=True)
-class ProxyConfig:
+class ProxyConfig(FromFile):
     """Validated at construction; `ProxyConfig.load(path)` reads a reference-style JSON file."""
 
     owner_address: str = attrs.field(validator=attrs.validators.min_len(1))
@@ -74,11 +72,3 @@ class ProxyConfig:
     @property
     def checks_worker_hashes(self) -> bool:
         return self.check_worker_hashes or not self.is_test
-
-    @classmethod
-    def load(cls, path: str | Path) -> ProxyConfig:
-        return from_mapping(cls, load_mapping(path), source=str(path))
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ProxyConfig:
-        return from_mapping(cls, data, source="proxy config")

@@ -9,8 +9,7 @@ import attrs
 
 from cocoon.openai.validation import COMPAT, EXTENDED
 from cocoon.roles.common.config import (
-    from_mapping,
-    load_mapping,
+    FromFile,
     to_bool,
     to_float,
     to_int,
@@ -56,7 +55,7 @@ def _command(value: Any) -> tuple[str, ...]:
 
 
 @attrs.frozen(kw_only=True)
-class WorkerConfig:
+class WorkerConfig(FromFile):
     """Validated at construction; `WorkerConfig.load(path)` reads a reference-style JSON file."""
 
     # Model: `name@commit:verity` in production; clients use the part before `@`.
@@ -119,11 +118,3 @@ class WorkerConfig:
     @property
     def checks_proxy_hashes(self) -> bool:
         return self.check_proxy_hashes or not self.is_test
-
-    @classmethod
-    def load(cls, path: str | Path) -> WorkerConfig:
-        return from_mapping(cls, load_mapping(path), source=str(path))
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> WorkerConfig:
-        return from_mapping(cls, data, source="worker config")
