@@ -14,10 +14,11 @@ them happen. Leaving the block stops everything.
 
 from __future__ import annotations
 
+import json
 import secrets
 import socket
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
@@ -32,6 +33,7 @@ from cocoon.ratls.identity import Identity
 from cocoon.ratls.quote import FAKE_IMAGE_HASH
 from cocoon.roles.client.config import ClientConfig
 from cocoon.roles.client.runner import ClientHandle, run_client
+from cocoon.roles.common.config import to_mapping
 from cocoon.roles.proxy.config import ProxyConfig
 from cocoon.roles.proxy.runner import ProxyHandle, run_proxy
 from cocoon.roles.router.config import PortConfig, PortKind, RouterConfig
@@ -233,10 +235,46 @@ def _owner(data_dir: Path, name: str) -> Address:
     return addr
 
 
-async def _build(
-    config: NetworkConfig, ledger: EmbeddedLedger, data_dir: Path, nursery: trio.Nursery
-) -> Network:
-    chain = ledger.chain
+@attrs.frozen
+class NetworkPlan:
+    """A local network prepared on its chain: the root contract (listing the proxies' ports),
+    funded wallets and keys, and each role's configuration, ready to run in this process
+    (`open_network`) or as separate processes (`write_configs`, then `cocoon chain serve`
+    and `cocoon proxy|worker|client CONFIG`)."""
+
+    root: Address
+    proxies: tuple[ProxyConfig, ...]
+    workers: tuple[WorkerConfig, ...]
+    clients: tuple[ClientConfig, ...]
+
+    def write_configs(self, directory: Path, *, ledger: str) -> dict[str, list[Path]]:
+        """Write each role's JSON config (reference keys) naming `ledger` (a chain service URL
+        or a ledger file); returns the paths by role ("proxy", "worker", "client")."""
+        directory.mkdir(parents=True, exist_ok=True)
+        out: dict[str, list[Path]] = {}
+        for role, configs in (
+            ("proxy", self.proxies),
+            ("worker", self.workers),
+            ("client", self.clients),
+        ):
+            out[role] = []
+            for i, cfg in enumerate(configs):
+                path = directory / f"{role}{i}.json"
+                data = to_mapping(attrs.evolve(cfg, ledger=ledger))
+                path.write_text(json.dumps(data, indent=2) + "\n")
+                path.chmod(0o600)  # it holds keys
+                out[role].append(path)
+        return out
+
+
+async def plan_network(
+    config: NetworkConfig, ledger: EmbeddedLedger, data_dir: Path, *, backends: Sequence[str]
+) -> NetworkPlan:
+    """Prepare `config`'s network on `ledger`: deploy the root contract (once: a data directory
+    used before keeps its root, ports and keys), fund every node's wallet, and configure the
+    roles (RA-TLS listeners on the proxies; worker i in front of `backends[i]`, "host:port")."""
+    if len(backends) < config.workers:
+        raise ValueError(f"{config.workers} workers need as many backends, got {len(backends)}")
     host = config.host
     governance = _owner(data_dir, "governance")
     root_file = data_dir / "root.address"
@@ -254,7 +292,7 @@ async def _build(
             price_per_token=config.price_per_token, worker_fee_per_token=config.worker_fee_per_token
         )
         root = deploy_root(
-            chain,
+            ledger.chain,
             owner=governance,
             params=params,
             proxies=[f"{host}:{w} {host}:{c}" for w, c in ports],
@@ -273,6 +311,83 @@ async def _build(
             await ledger.faucet(wallet, config.wallet_funds)
         return seed, owner
 
+    proxies = []
+    for i, (wport, cport) in enumerate(ports):
+        wallet_seed, owner = await funded(f"proxy{i}")
+        proxies.append(
+            ProxyConfig(
+                owner_address=friendly(owner),
+                root_contract_address=root_text,
+                machine_specific_private_key=_seed(data_dir, f"proxy{i}-payments"),
+                node_wallet_key=wallet_seed,
+                is_test=True,
+                rpc_host=host,
+                workers_rpc_port=wport,
+                client_rpc_port=cport,
+                pow_difficulty=config.pow_difficulty,
+                http_host=host,
+                http_port=0,
+                db_path=data_dir / f"proxy{i}.sqlite",
+                state_commit_interval=config.state_commit_interval,
+                payments_interval=config.payments_interval,
+                chain_poll_interval=1.0,
+                root_poll_interval=5.0,
+                min_client_charge=config.min_client_charge,
+                min_worker_payout=config.min_worker_payout,
+            )
+        )
+
+    workers = []
+    for i in range(config.workers):
+        _, owner = await funded(f"worker{i}")
+        coefficients = config.worker_coefficients
+        workers.append(
+            WorkerConfig(
+                model_name=config.model,
+                owner_address=friendly(owner),
+                forward_requests_to=backends[i],
+                coefficient=coefficients[i % len(coefficients)],
+                max_active_requests=config.max_active_requests,
+                proxy_connections=max(1, config.proxies),
+                proxies=tuple(f"{host}:{w}" for w, _ in ports) if config.proxies else (),
+                is_test=True,
+                validation_profile=config.worker_profile,
+                root_contract_address=root_text,
+                http_host=host,
+                http_port=0,
+                uplink_interval=0.5,
+                payment_poll_interval=config.payment_poll_interval,
+                state_path=data_dir / f"worker{i}-earnings.json",
+            )
+        )
+
+    clients = []
+    for i in range(config.clients):
+        wallet_seed, owner = await funded(f"client{i}")
+        client_config = ClientConfig(
+            owner_address=friendly(owner),
+            root_contract_address=root_text,
+            node_wallet_key=wallet_seed,
+            is_test=True,
+            proxy_connections=max(1, config.proxies),
+            proxies=tuple(f"{host}:{c}" for _, c in ports),
+            secret_string=_seed(data_dir, f"client{i}-secret").hex(),
+            http_host=host,
+            http_port=config.client_http_port if i == 0 else 0,
+            max_pow_difficulty=max(config.pow_difficulty, 28),
+            payments_interval=config.payments_interval,
+            payment_poll_interval=config.payment_poll_interval,
+        )
+        if config.client_options:
+            client_config = attrs.evolve(client_config, **config.client_options)
+        clients.append(client_config)
+    return NetworkPlan(root, tuple(proxies), tuple(workers), tuple(clients))
+
+
+async def _build(
+    config: NetworkConfig, ledger: EmbeddedLedger, data_dir: Path, nursery: trio.Nursery
+) -> Network:
+    host = config.host
     backends: list[FakeInferenceServer] = []
     if config.inference_url is None:
         for _ in range(config.workers):
@@ -280,6 +395,10 @@ async def _build(
             backends.append(
                 await nursery.start(partial(serve_fake_inference, backend_config, host=host))
             )
+        urls = [f"{host}:{b.port}" for b in backends]
+    else:
+        urls = [config.inference_url] * config.workers
+    plan = await plan_network(config, ledger, data_dir, backends=urls)
 
     async def start_router(name: str, ports: list[PortConfig]) -> RouterHandle:
         base = data_dir / f"{name}-router"
@@ -298,16 +417,17 @@ async def _build(
         return f"{host}:{handle.bound[0]}"
 
     proxies = []
-    for i, (wport, cport) in enumerate(ports):
-        listen = {"rpc_host": host, "workers_rpc_port": wport, "client_rpc_port": cport}
+    for i, proxy_config in enumerate(plan.proxies):
         if config.routers:
+            # A reverse router on the registered ports, the proxy on plain ports behind it.
+            wport, cport = proxy_config.workers_rpc_port, proxy_config.client_rpc_port
             inner_w, inner_c = free_port(host), free_port(host)
-            listen = {
-                "rpc_host": host,
-                "workers_rpc_port": inner_w,
-                "client_rpc_port": inner_c,
-                "listen_mode": "router",
-            }
+            proxy_config = attrs.evolve(
+                proxy_config,
+                workers_rpc_port=inner_w,
+                client_rpc_port=inner_c,
+                listen_mode="router",
+            )
             await start_router(
                 f"proxy{i}",
                 [
@@ -315,81 +435,31 @@ async def _build(
                     PortConfig(PortKind.REVERSE, cport, "any", host, inner_c, bind_host=host),
                 ],
             )
-        wallet_seed, owner = await funded(f"proxy{i}")
-        proxy_config = ProxyConfig(
-            owner_address=friendly(owner),
-            root_contract_address=root_text,
-            machine_specific_private_key=_seed(data_dir, f"proxy{i}-payments"),
-            node_wallet_key=wallet_seed,
-            is_test=True,
-            **listen,
-            pow_difficulty=config.pow_difficulty,
-            http_host=host,
-            http_port=0,
-            db_path=data_dir / f"proxy{i}.sqlite",
-            state_commit_interval=config.state_commit_interval,
-            payments_interval=config.payments_interval,
-            chain_poll_interval=1.0,
-            root_poll_interval=5.0,
-            min_client_charge=config.min_client_charge,
-            min_worker_payout=config.min_worker_payout,
-        )
         slot = RoleSlot(nursery, run_proxy, proxy_config, ledger=ledger)
         await slot.start()
         proxies.append(slot)
 
     workers = []
-    for i in range(config.workers):
-        _, owner = await funded(f"worker{i}")
-        backend = config.inference_url or f"{host}:{backends[i].port}"
-        coefficients = config.worker_coefficients
-        worker_config = WorkerConfig(
-            model_name=config.model,
-            owner_address=friendly(owner),
-            forward_requests_to=backend,
-            coefficient=coefficients[i % len(coefficients)],
-            max_active_requests=config.max_active_requests,
-            proxy_connections=max(1, config.proxies),
-            proxies=tuple(f"{host}:{w}" for w, _ in ports) if config.proxies else (),
-            is_test=True,
-            validation_profile=config.worker_profile,
-            root_contract_address=root_text,
-            connect_to_proxy_via=await socks_router(f"worker{i}") if config.routers else "",
-            http_host=host,
-            http_port=0,
-            uplink_interval=0.5,
-            payment_poll_interval=config.payment_poll_interval,
-            state_path=data_dir / f"worker{i}-earnings.json",
-        )
+    for i, worker_config in enumerate(plan.workers):
+        if config.routers:
+            worker_config = attrs.evolve(
+                worker_config, connect_to_proxy_via=await socks_router(f"worker{i}")
+            )
         slot = RoleSlot(nursery, run_worker, worker_config, ledger=ledger)
         await slot.start()
         workers.append(slot)
 
     clients = []
-    for i in range(config.clients):
-        wallet_seed, owner = await funded(f"client{i}")
-        client_config = ClientConfig(
-            owner_address=friendly(owner),
-            root_contract_address=root_text,
-            node_wallet_key=wallet_seed,
-            is_test=True,
-            proxy_connections=max(1, config.proxies),
-            proxies=tuple(f"{host}:{c}" for _, c in ports),
-            connect_to_proxy_via=await socks_router(f"client{i}") if config.routers else "",
-            secret_string=_seed(data_dir, f"client{i}-secret").hex(),
-            http_host=host,
-            http_port=config.client_http_port if i == 0 else 0,
-            max_pow_difficulty=max(config.pow_difficulty, 28),
-            payments_interval=config.payments_interval,
-            payment_poll_interval=config.payment_poll_interval,
-        )
-        if config.client_options:
-            client_config = attrs.evolve(client_config, **config.client_options)
+    for i, client_config in enumerate(plan.clients):
+        if config.routers:
+            client_config = attrs.evolve(
+                client_config, connect_to_proxy_via=await socks_router(f"client{i}")
+            )
         slot = RoleSlot(
             nursery, run_client, client_config, ledger=ledger, serve_http=config.client_http
         )
         await slot.start()
         clients.append(slot)
     return Network(
-        ledger, root, tuple(proxies), tuple(workers), tuple(clients), tuple(backends), data_dir
+        ledger, plan.root, tuple(proxies), tuple(workers), tuple(clients), tuple(backends), data_dir
     )

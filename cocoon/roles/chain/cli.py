@@ -15,6 +15,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from functools import partial
+
     import trio
 
     from cocoon.roles.chain.service import serve_ledger
@@ -24,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
         ledger = EmbeddedLedger(path=args.path)
         try:
             async with trio.open_nursery() as nursery:
-                port = await nursery.start(serve_ledger, ledger, args.port, host=args.host)
+                port = await nursery.start(partial(serve_ledger, ledger, args.port, host=args.host))
                 print(f"ledger service: http://{args.host}:{port}", flush=True)
         finally:
             ledger.close()

@@ -83,9 +83,6 @@ async def serve_ledger(
 ) -> None:
     """Serve `ledger` until cancelled; started with the bound port."""
     async with trio.open_nursery() as nursery:
-        listeners = await nursery.start(
-            partial(serve_http, partial(_handle, ledger), port, host=host)
-        )
-        bound = listeners[0].socket.getsockname()[1]
+        bound = await nursery.start(partial(serve_http, partial(_handle, ledger), port, host=host))
         log.info("ledger service on http://%s:%d", host, bound)
         task_status.started(bound)

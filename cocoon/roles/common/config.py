@@ -20,6 +20,7 @@ from typing import Any, Self, TypeVar
 import attrs
 
 from cocoon.errors import ConfigError
+from cocoon.roles.seal.keys import KeySource
 
 log = logging.getLogger("cocoon.config")
 C = TypeVar("C")
@@ -123,3 +124,30 @@ class FromFile:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
         return from_mapping(cls, data, source=f"{cls.__name__}")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()  # the reference's int256 form
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return [_json_value(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, KeySource):
+        if value.file is None:
+            raise ValueError("a seal key source has no JSON form here; write it by hand")
+        return {"file": str(value.file)}
+    return value
+
+
+def to_mapping(config: Any) -> dict[str, Any]:
+    """The JSON-ready mapping `from_mapping` reads back into an equal config: keys by their
+    config names, bytes as base64, paths as text; fields left at None are omitted."""
+    out: dict[str, Any] = {}
+    for field in attrs.fields(type(config)):
+        value = getattr(config, field.name)
+        if value is not None:
+            out[field.metadata.get("key", field.name)] = _json_value(value)
+    return out

@@ -1,0 +1,705 @@
+#!/usr/bin/env python3
+"""What the network costs on top of the inference server (issue 8): a table and a JSON file.
+
+    python scripts/bench.py                  # the whole run (about 2-3 minutes)
+    python scripts/bench.py --quick          # shorter wrk runs, fewer idle connections
+    python scripts/bench.py --hold           # start the network, print its pids, wait (profiling)
+
+A chain service, a proxy, two workers and a client run as separate processes (`cocoon chain
+serve`, `cocoon proxy|worker|client CONFIG`), over RA-TLS with fake attestation on 127.0.0.1.
+Worker 0 serves MODEL in front of `fast_backend.py`, worker 1 serves SLOW_MODEL in front of
+`slow_stream_backend.py` (both from ../shared/bench, run as processes). Measured:
+
+* wrk (the material's lua bodies, 100-token answers) at concurrency 1, 8 and 64, non-streamed
+  and streamed, against the fast backend directly and through the client's API: requests per
+  second, p50 and p99, the ratio to direct, CPU ms per request summed over our processes
+  (chain, proxy, worker 0, client; from /proc), peak RSS of each;
+* time to first token with the slow backend (20 ms per token, 50 tokens), direct and through
+  the network (median of a few requests);
+* at a freshly restarted proxy: RSS per idle RA-TLS client connection (a helper process holds
+  IDLE_CONNECTIONS of them) and per in-flight stream (STREAMS slow streams at once, on top).
+
+Prints a plain table and writes bench/results.json (with the machine it ran on).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+MATERIAL = ROOT.parent / "shared" / "bench"
+RESULTS = ROOT / "bench" / "results.json"
+HOST = "127.0.0.1"
+MODEL = "Qwen/Qwen3-8B"
+SLOW_MODEL = "slow/stream"
+CONCURRENCY = (1, 8, 64)
+TOKEN_DELAY = 0.02
+SLOW_TOKENS = 50
+IDLE_CONNECTIONS = 1000
+STREAMS = 128
+START_TIMEOUT = 60.0
+
+# The reference C++ network on this kind of machine (../shared/bench/README.md).
+REFERENCE: dict[str, Any] = {
+    "cases": {
+        "plain c=1": {"ratio": 0.058, "p50_ms": 2.01, "rps": 463},
+        "plain c=8": {"ratio": 0.044, "p50_ms": 7.11, "rps": 990},
+        "plain c=64": {"ratio": 0.053, "p50_ms": 43.3, "rps": 1310},
+        "stream c=1": {"ratio": 0.185, "p50_ms": 3.04, "rps": 317},
+        "stream c=8": {"ratio": 0.359, "p50_ms": 9.21, "rps": 814},
+        "stream c=64": {"ratio": 0.478, "p50_ms": 54.6, "rps": 1078},
+    },
+    "cpu_ms_per_request": {"plain": 1.09, "stream": 1.50},
+    "rss_total_mb": 94,
+    "ttft_s": {"direct": 0.001, "network": 1.031},
+}
+TARGETS = {
+    "ratio": {"plain c=1": 0.058, "plain c=64": 0.06, "stream c=1": 0.185, "stream c=64": 0.48},
+    "cpu_ms_per_request": {"plain": 1.09, "stream": 1.5},
+    "added_p50_ms_plain_c1": 2.0,
+    "ttft_added_ms": 5.0,
+    "idle_connection_kib": 64,
+    "stream_kib": 256,
+}
+
+
+# ---------------------------------------------------------------------------- processes
+
+
+class Proc:
+    """A child process, its log, and what /proc says about it."""
+
+    def __init__(
+        self, name: str, argv: list[str], log_dir: Path, env: dict[str, str] | None = None
+    ):
+        self.name = name
+        self.log_path = log_dir / f"{name}.log"
+        self._log = open(self.log_path, "wb")  # closed in stop()
+        self.popen = subprocess.Popen(
+            argv,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            cwd=ROOT,
+            start_new_session=True,  # Ctrl-C on the bench is ours to pass on
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def _status(self, key: str) -> int:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+    def rss(self) -> int:
+        return self._status("VmRSS")
+
+    def peak_rss(self) -> int:
+        return self._status("VmHWM")
+
+    def reset_peak(self) -> bool:
+        try:
+            Path(f"/proc/{self.pid}/clear_refs").write_text("5")
+            return True
+        except OSError:
+            return False
+
+    def tail(self, n: int = 30) -> str:
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        return "\n".join(lines[-n:])
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.alive():
+            self.popen.send_signal(signal.SIGINT)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+        self._log.close()
+
+
+def wait_for(what: str, check, timeout: float, procs: list[Proc]) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for p in procs:
+            if not p.alive():
+                raise SystemExit(f"bench: {p.name} exited while waiting for {what}:\n{p.tail()}")
+        result = check()
+        if result:
+            return result
+        time.sleep(0.1)
+    logs = "\n".join(f"--- {p.name}\n{p.tail(15)}" for p in procs)
+    raise SystemExit(f"bench: timed out waiting for {what}\n{logs}")
+
+
+def port_open(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex((HOST, port)) == 0
+
+
+def http_json(url: str) -> Any:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return json.loads(resp.read())
+    except urllib.error.HTTPError as e:
+        return json.loads(e.read() or b"{}")
+    except (OSError, ValueError):
+        return None
+
+
+class Network:
+    """The chain service, the roles and the two backends, each its own process."""
+
+    def __init__(self, work: Path, *, pow_difficulty: int) -> None:
+        self.work = work
+        self.pow_difficulty = pow_difficulty
+        self.procs: dict[str, Proc] = {}
+        self.fast_port = free_port()
+        self.slow_port = free_port()
+        self.chain_port = free_port()
+        self.client_port = free_port()
+        self.configs: dict[str, list[Path]] = {}
+
+    def _role(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> Proc:
+        proc = self.procs[name] = Proc(name, argv, self.work, env)
+        return proc
+
+    def start(self) -> None:
+        py = sys.executable
+        self._role("fast_backend", [py, str(MATERIAL / "fast_backend.py")],
+                   {"PORT": str(self.fast_port)})  # fmt: skip
+        self._role(
+            "slow_backend",
+            [py, str(MATERIAL / "slow_stream_backend.py")],
+            {"PORT": str(self.slow_port), "TOKEN_DELAY": str(TOKEN_DELAY)},
+        )
+        self._plan()
+        self._role("chain", [py, "-m", "cocoon", "chain", "serve",
+                             "--path", str(self.work / "data" / "ledger.sqlite"),
+                             "--port", str(self.chain_port)])  # fmt: skip
+        wait_for("the chain service", lambda: port_open(self.chain_port), START_TIMEOUT,
+                 list(self.procs.values()))  # fmt: skip
+        self.start_proxy()
+        for i, path in enumerate(self.configs["worker"]):
+            self._role(f"worker{i}", [py, "-m", "cocoon", "worker", str(path)])
+        self._role("client", [py, "-m", "cocoon", "client", str(self.configs["client"][0])])
+        self.wait_ready()
+
+    def _plan(self) -> None:
+        import trio
+
+        from cocoon.network import NetworkConfig, plan_network
+        from cocoon.ton.embedded.ledger import EmbeddedLedger
+
+        data = self.work / "data"
+        data.mkdir()
+        config = NetworkConfig(
+            workers=2,
+            model=MODEL,
+            pow_difficulty=self.pow_difficulty,
+            client_http_port=self.client_port,
+            max_active_requests=512,
+            # The reference's pace for state commits and settlements, not the tests' 1 s.
+            state_commit_interval=30.0,
+            payments_interval=1.5,
+            payment_poll_interval=15.0,
+        )
+        backends = [f"{HOST}:{self.fast_port}", f"{HOST}:{self.slow_port}"]
+
+        async def plan() -> Any:
+            ledger = EmbeddedLedger(path=data / "ledger.sqlite")
+            try:
+                return await plan_network(config, ledger, data, backends=backends)
+            finally:
+                ledger.close()
+
+        import attrs
+
+        planned = trio.run(plan)
+        slow = attrs.evolve(planned.workers[1], model_name=SLOW_MODEL)
+        planned = attrs.evolve(planned, workers=(planned.workers[0], slow))
+        self.proxy_config = planned.proxies[0]
+        self.configs = planned.write_configs(
+            self.work / "configs", ledger=f"http://{HOST}:{self.chain_port}"
+        )
+
+    def start_proxy(self) -> None:
+        proxy = self._role(
+            "proxy", [sys.executable, "-m", "cocoon", "proxy", str(self.configs["proxy"][0])]
+        )
+        port = self.proxy_config.client_rpc_port
+        wait_for("the proxy to listen", lambda: port_open(port), START_TIMEOUT, [proxy])
+
+    def restart_proxy(self) -> None:
+        self.procs["proxy"].stop()
+        self.start_proxy()
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        def served() -> bool:
+            models = http_json(f"{self.client_url}/v1/models")
+            if not models or "data" not in models:
+                return False
+            names = {m.get("id") for m in models["data"]}
+            return {MODEL, SLOW_MODEL} <= names
+
+        wait_for("the client to see both workers", served, START_TIMEOUT,
+                 list(self.procs.values()))  # fmt: skip
+
+    @property
+    def client_url(self) -> str:
+        return f"http://{HOST}:{self.client_port}"
+
+    @property
+    def ours(self) -> list[Proc]:
+        """The processes a request through the network costs CPU in."""
+        return [self.procs[n] for n in ("chain", "proxy", "worker0", "client")]
+
+    def stop(self) -> None:
+        for name in ("client", "worker0", "worker1", "proxy", "chain"):
+            if name in self.procs:
+                self.procs[name].stop()
+        for name in ("fast_backend", "slow_backend"):
+            if name in self.procs:
+                self.procs[name].popen.kill()
+                self.procs[name].stop()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------------------- wrk
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if not m:
+        raise ValueError(f"wrk latency {text!r}")
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def parse_wrk(out: str) -> dict[str, Any]:
+    result: dict[str, Any] = {"errors": 0, "non_2xx": 0}
+    for line in out.splitlines():
+        line = line.strip()
+        if m := re.match(r"(\d+) requests in ([\d.]+)(\w+),", line):
+            result["requests"] = int(m.group(1))
+        elif m := re.match(r"Requests/sec:\s+([\d.]+)", line):
+            result["rps"] = float(m.group(1))
+        elif m := re.match(r"(50|75|90|99)%\s+(\S+)", line):
+            result[f"p{m.group(1)}_ms"] = _ms(m.group(2))
+        elif m := re.match(r"Non-2xx or 3xx responses:\s+(\d+)", line):
+            result["non_2xx"] = int(m.group(1))
+        elif m := re.match(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                           line):  # fmt: skip
+            result["errors"] = sum(int(g) for g in m.groups())
+    if "rps" not in result:
+        raise SystemExit(f"bench: cannot read wrk's output:\n{out}")
+    return result
+
+
+def run_wrk(url: str, lua: Path, connections: int, duration: float,
+            watch: list[Proc]) -> dict[str, Any]:  # fmt: skip
+    """One wrk run; with `watch`, also the CPU and peak RSS those processes spent on it."""
+    for p in watch:
+        p.reset_peak()
+    before = {p.name: p.cpu_seconds() for p in watch}
+    peaks = {p.name: p.rss() for p in watch}
+    argv = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "-s", str(lua), "--latency",
+            f"{url}/v1/chat/completions"]  # fmt: skip
+    wrk = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    while wrk.poll() is None:  # sample RSS too, in case clear_refs is not allowed here
+        for p in watch:
+            peaks[p.name] = max(peaks[p.name], p.rss())
+        time.sleep(0.05)
+    out = wrk.stdout.read() if wrk.stdout else ""
+    result = parse_wrk(out)
+    if watch:
+        cpu = {p.name: p.cpu_seconds() - before[p.name] for p in watch}
+        done = max(result.get("requests", 0), 1)
+        result["cpu_ms_per_request"] = 1000 * sum(cpu.values()) / done
+        result["cpu_ms_per_request_by_process"] = {n: 1000 * c / done for n, c in cpu.items()}
+        result["peak_rss_mb"] = {p.name: max(peaks[p.name], p.peak_rss()) / 2**20 for p in watch}
+    return result
+
+
+# ---------------------------------------------------------------------------- trio clients
+
+
+def chat_body(model: str, *, stream: bool, max_tokens: int) -> bytes:
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": [{"role": "user", "content": "Hello there, how are you today?"}],
+        "max_tokens": max_tokens,
+    }
+    if stream:
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+    return json.dumps(body).encode()
+
+
+async def timed_stream(port: int, body: bytes) -> tuple[float, float]:
+    """(seconds to the first SSE event, seconds to the end) of one streamed request."""
+    import trio
+
+    stream = await trio.open_tcp_stream(HOST, port)
+    head = (
+        f"POST /v1/chat/completions HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    async with stream:
+        t0 = time.perf_counter()
+        await stream.send_all(head + body)
+        buf = b""
+        first = None
+        while True:
+            data = await stream.receive_some(65536)
+            if not data:
+                raise RuntimeError(f"connection closed early: {buf[-300:]!r}")
+            buf += data
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                continue
+            if first is None and b"data: " in buf[end:]:
+                first = time.perf_counter() - t0
+            if b"data: [DONE]" in buf[end:]:
+                if not buf.startswith(b"HTTP/1.1 200"):
+                    raise RuntimeError(f"unexpected answer {buf[:300]!r}")
+                assert first is not None
+                return first, time.perf_counter() - t0
+
+
+def measure_ttft(net: Network, rounds: int) -> dict[str, Any]:
+    import trio
+
+    direct_body = chat_body(MODEL, stream=True, max_tokens=SLOW_TOKENS)
+    net_body = chat_body(SLOW_MODEL, stream=True, max_tokens=SLOW_TOKENS)
+
+    async def run() -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, port, body in (
+            ("direct", net.slow_port, direct_body),
+            ("network", net.client_port, net_body),
+        ):
+            await timed_stream(port, body)  # warm: connections, caches
+            times = [await timed_stream(port, body) for _ in range(rounds)]
+            out[name] = {
+                "first_token_s": statistics.median(t[0] for t in times),
+                "whole_s": statistics.median(t[1] for t in times),
+            }
+        out["added_ms"] = 1000 * (out["network"]["first_token_s"] - out["direct"]["first_token_s"])
+        return out
+
+    return trio.run(run)
+
+
+def measure_streams(net: Network, count: int) -> dict[str, Any]:
+    """Proxy RSS growth while `count` slow streams are in flight at once."""
+    import trio
+
+    proxy = net.procs["proxy"]
+    body = chat_body(SLOW_MODEL, stream=True, max_tokens=SLOW_TOKENS)
+
+    async def run() -> dict[str, Any]:
+        base = proxy.rss()
+        peak = base
+        done = trio.Event()
+        finished = 0
+
+        async def one() -> None:
+            nonlocal finished
+            await timed_stream(net.client_port, body)
+            finished += 1
+            if finished == count:
+                done.set()
+
+        async with trio.open_nursery() as nursery:
+            for _ in range(count):
+                nursery.start_soon(one)
+            while not done.is_set():
+                peak = max(peak, proxy.rss())
+                with trio.move_on_after(0.02):
+                    await done.wait()
+        return {
+            "streams": count,
+            "proxy_rss_before_mb": base / 2**20,
+            "proxy_rss_peak_mb": peak / 2**20,
+            "kib_per_stream": (peak - base) / count / 1024,
+        }
+
+    return trio.run(run)
+
+
+# ---------------------------------------------------------------------------- idle connections
+
+
+def idle_helper(port: int, count: int, pow_difficulty: int) -> int:
+    """The helper process: hold `count` idle RA-TLS client connections (tcp.connect done) to
+    the proxy's client port; print "ready N" once they are all up; leave when stdin closes."""
+    import trio
+
+    from cocoon.net import Role, open_session
+    from cocoon.ratls.identity import Identity
+    from cocoon.ratls.policy import builtin_policies
+    from cocoon.roles.common.transport import Dialer
+
+    dialer = Dialer(
+        identity=Identity.generate("none"),
+        policy=builtin_policies()["fake_tdx"],
+        max_pow_difficulty=max(pow_difficulty, 28),
+    )
+
+    async def main() -> None:
+        limiter = trio.CapacityLimiter(16)
+        up = 0
+        all_up = trio.Event()
+
+        async def hold() -> None:
+            nonlocal up
+            async with limiter:
+                stream, _ = await dialer.dial(HOST, port)
+            async with open_session(stream, role=Role.DIALER, name="idle") as session:
+                up += 1
+                if up == count:
+                    all_up.set()
+                await session.wait_closed()
+
+        async with trio.open_nursery() as nursery:
+            for _ in range(count):
+                nursery.start_soon(hold)
+            await all_up.wait()
+            print(f"ready {up}", flush=True)
+            await trio.to_thread.run_sync(sys.stdin.read)  # until the bench closes our stdin
+            nursery.cancel_scope.cancel()
+
+    trio.run(main)
+    return 0
+
+
+def measure_idle(net: Network, count: int) -> tuple[dict[str, Any], subprocess.Popen]:
+    """Proxy RSS growth per idle connection; returns the helper, still holding them."""
+    proxy = net.procs["proxy"]
+    time.sleep(1.0)
+    base = proxy.rss()
+    helper = subprocess.Popen(
+        [sys.executable, __file__, "--idle-helper", str(net.proxy_config.client_rpc_port),
+         str(count), str(net.pow_difficulty)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert helper.stdout is not None
+    line = helper.stdout.readline().strip()
+    if line != f"ready {count}":
+        raise SystemExit(f"bench: the idle-connection helper failed ({line!r})")
+    time.sleep(1.0)  # let the proxy settle (handshake garbage, sessions' first timers)
+    after = proxy.rss()
+    return {
+        "connections": count,
+        "proxy_rss_before_mb": base / 2**20,
+        "proxy_rss_after_mb": after / 2**20,
+        "kib_per_connection": (after - base) / count / 1024,
+    }, helper
+
+
+# ---------------------------------------------------------------------------- the run
+
+
+def ensure_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("bench: installing wrk (apt-get)", file=sys.stderr)
+        install = ["apt-get", "install", "-y", "-q", "wrk"]
+        if subprocess.run(install, capture_output=True).returncode != 0:
+            subprocess.run(["apt-get", "update", "-q"], capture_output=True)
+            subprocess.run(install, check=True, capture_output=True)
+        return
+    raise SystemExit("bench: wrk is missing (Debian package `wrk`)")
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = Path("/proc/meminfo").read_text().split("\n", 1)[0].split()[1]
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(int(mem) / 2**20, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "commit": commit,
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+    }
+
+
+def run_cases(net: Network, duration: float) -> dict[str, Any]:
+    cases: dict[str, Any] = {}
+    direct_url = f"http://{HOST}:{net.fast_port}"
+    for kind, lua in (("plain", MATERIAL / "chat.lua"), ("stream", MATERIAL / "chat_stream.lua")):
+        run_wrk(net.client_url, lua, 8, 1.0, [])  # warm both paths for this kind
+        run_wrk(direct_url, lua, 8, 1.0, [])
+        for c in CONCURRENCY:
+            name = f"{kind} c={c}"
+            direct = run_wrk(direct_url, lua, c, duration, [])
+            through = run_wrk(net.client_url, lua, c, duration, net.ours)
+            cases[name] = {
+                "direct": direct,
+                "network": through,
+                "ratio": through["rps"] / direct["rps"],
+                "added_p50_ms": through["p50_ms"] - direct["p50_ms"],
+            }
+            print(f"  {name:12} direct {direct['rps']:9,.0f}/s   network {through['rps']:7,.0f}/s"
+                  f"   ratio {cases[name]['ratio']:.3f}   p50 {through['p50_ms']:.2f} ms"
+                  f"   cpu {through['cpu_ms_per_request']:.2f} ms/req", flush=True)  # fmt: skip
+    return cases
+
+
+def table(results: dict[str, Any]) -> str:
+    ref = REFERENCE["cases"]
+    lines = [
+        f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
+        f"commit {results['machine']['commit']}",
+        "",
+        "| load | direct req/s | network req/s | ratio | ref ratio | p50 ms | p99 ms | "
+        "+p50 ms | CPU ms/req | ref CPU | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, case in results["cases"].items():
+        d, n = case["direct"], case["network"]
+        kind = name.split()[0]
+        errors = n["errors"] + n["non_2xx"]
+        lines.append(
+            f"| {name} | {d['rps']:,.0f} | {n['rps']:,.0f} | {case['ratio']:.3f} | "
+            f"{ref[name]['ratio']:.3f} | {n['p50_ms']:.2f} | {n['p99_ms']:.2f} | "
+            f"{case['added_p50_ms']:.2f} | {n['cpu_ms_per_request']:.2f} | "
+            f"{REFERENCE['cpu_ms_per_request'][kind]:.2f} | {errors} |"
+        )
+    lines += ["", "CPU ms per request by process, peak RSS MB by process:"]
+    for name, case in results["cases"].items():
+        n = case["network"]
+        cpu = " ".join(f"{k}={v:.2f}" for k, v in n["cpu_ms_per_request_by_process"].items())
+        rss = " ".join(f"{k}={v:.0f}" for k, v in n["peak_rss_mb"].items())
+        lines.append(
+            f"  {name:12} cpu: {cpu}   rss: {rss} (total {sum(n['peak_rss_mb'].values()):.0f})"
+        )
+    if "ttft" in results:
+        t = results["ttft"]
+        lines += [
+            "",
+            f"time to first token ({SLOW_TOKENS} tokens, {TOKEN_DELAY * 1000:g} ms each): "
+            f"direct {t['direct']['first_token_s'] * 1000:.1f} ms, "
+            f"network {t['network']['first_token_s'] * 1000:.1f} ms "
+            f"(+{t['added_ms']:.1f} ms; reference {REFERENCE['ttft_s']['network'] * 1000:.0f} ms); "
+            f"whole stream {t['direct']['whole_s']:.3f} s / {t['network']['whole_s']:.3f} s",
+        ]
+    if "idle" in results:
+        i, s = results["idle"], results["streams"]
+        lines += [
+            f"proxy memory: {i['kib_per_connection']:.1f} KiB per idle RA-TLS connection "
+            f"({i['connections']} held), {s['kib_per_stream']:.1f} KiB per in-flight stream "
+            f"({s['streams']} at once)",
+        ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short runs (a smoke test)")
+    parser.add_argument("--duration", type=float, help="seconds per wrk run (default 4)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="the JSON results file")
+    parser.add_argument("--pow-difficulty", type=int, default=4)
+    parser.add_argument("--hold", action="store_true", help="start the network and wait")
+    parser.add_argument("--idle-helper", nargs=3, type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.idle_helper:
+        return idle_helper(*args.idle_helper)
+    if not (MATERIAL / "fast_backend.py").exists():
+        raise SystemExit(f"bench: the benchmark material is missing ({MATERIAL})")
+    ensure_wrk()
+    duration = args.duration or (2.0 if args.quick else 4.0)
+    idle_count = 200 if args.quick else IDLE_CONNECTIONS
+    started = time.monotonic()
+    results: dict[str, Any] = {"machine": machine(), "reference": REFERENCE, "targets": TARGETS}
+    with tempfile.TemporaryDirectory(prefix="cocoon-bench-") as tmp:
+        net = Network(Path(tmp), pow_difficulty=args.pow_difficulty)
+        try:
+            print("bench: starting chain, proxy, workers, client ...", flush=True)
+            net.start()
+            print(f"bench: network ready in {time.monotonic() - started:.1f} s", flush=True)
+            if args.hold:
+                pids = {name: p.pid for name, p in net.procs.items()}
+                print(f"client API {net.client_url}; pids {json.dumps(pids)}; Ctrl-C to stop")
+                try:
+                    while all(p.alive() for p in net.procs.values()):
+                        time.sleep(1)
+                except KeyboardInterrupt:
+                    pass
+                return 0
+            results["wrk_seconds"] = duration
+            results["cases"] = run_cases(net, duration)
+            results["ttft"] = measure_ttft(net, 3 if args.quick else 5)
+            print("bench: restarting the proxy for the memory figures", flush=True)
+            net.restart_proxy()
+            run_wrk(net.client_url, MATERIAL / "chat.lua", 4, 1.0, [])  # warm
+            results["idle"], helper = measure_idle(net, idle_count)
+            try:
+                results["streams"] = measure_streams(net, STREAMS)
+            finally:
+                assert helper.stdin is not None
+                helper.stdin.close()
+                helper.wait(30)
+        finally:
+            net.stop()
+    results["seconds"] = time.monotonic() - started
+    print()
+    print(table(results))
+    print(f"\nbench: {results['seconds']:.0f} s; results in {args.out}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""`cocoon chain serve`: one embedded ledger shared with roles in other processes."""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+import sys
+from functools import partial
+
+import trio
+from pytoniq_core import Address
+
+from cocoon.roles.chain.remote import RemoteLedger
+from cocoon.roles.chain.service import serve_ledger
+from cocoon.ton.embedded.ledger import EmbeddedLedger
+
+
+async def test_a_remote_ledger_sees_the_served_chain(tmp_path, nursery):
+    ledger = EmbeddedLedger(path=tmp_path / "ledger.sqlite")
+    port = await nursery.start(partial(serve_ledger, ledger, 0))
+    remote = RemoteLedger(f"http://127.0.0.1:{port}")
+    try:
+        address = Address((0, secrets.token_bytes(32)))
+        await remote.faucet(address, 12345)
+        assert (await ledger.get_account(address)).balance == 12345
+        assert (await remote.get_account(address)).balance == 12345
+        assert abs(await remote.now() - await ledger.now()) <= 1
+    finally:
+        await remote.aclose()
+        nursery.cancel_scope.cancel()
+        ledger.close()
+
+
+def test_the_command_prints_where_it_serves(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cocoon", "chain", "serve", "--path", str(tmp_path / "l.sqlite")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("ledger service: http://127.0.0.1:"), proc.stderr
+        port = int(line.rsplit(":", 1)[1])
+
+        async def now() -> int:
+            remote = RemoteLedger(f"http://127.0.0.1:{port}")
+            try:
+                return await remote.now()
+            finally:
+                await remote.aclose()
+
+        assert trio.run(now) > 0
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -1,0 +1,78 @@
+"""`plan_network`: a local network's chain and role configs, for roles in separate processes."""
+
+from __future__ import annotations
+
+import json
+
+import attrs
+import pytest
+
+from cocoon.network import NetworkConfig, plan_network
+from cocoon.roles.client.config import ClientConfig
+from cocoon.roles.common.config import to_mapping
+from cocoon.roles.proxy.config import ProxyConfig
+from cocoon.roles.worker.config import WorkerConfig
+from cocoon.ton.cells import parse_address
+from cocoon.ton.embedded.ledger import EmbeddedLedger
+from cocoon.ton.ledger import read_contract
+from cocoon.ton.wallet_client import Wallet
+
+BACKENDS = ("127.0.0.1:8001", "127.0.0.1:8002")
+LEDGER_URL = "http://127.0.0.1:9999"
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    ledger = EmbeddedLedger(path=tmp_path / "ledger.sqlite")
+    yield ledger
+    ledger.close()
+
+
+async def test_written_configs_load_back_equal(tmp_path, ledger):
+    plan = await plan_network(NetworkConfig(workers=2), ledger, tmp_path, backends=BACKENDS)
+    files = plan.write_configs(tmp_path / "configs", ledger=LEDGER_URL)
+    assert [p.name for p in files["proxy"]] == ["proxy0.json"]
+    assert [p.name for p in files["worker"]] == ["worker0.json", "worker1.json"]
+    assert ProxyConfig.load(files["proxy"][0]) == attrs.evolve(plan.proxies[0], ledger=LEDGER_URL)
+    for path, cfg in zip(files["worker"], plan.workers, strict=True):
+        assert WorkerConfig.load(path) == attrs.evolve(cfg, ledger=LEDGER_URL)
+    assert ClientConfig.load(files["client"][0]) == attrs.evolve(plan.clients[0], ledger=LEDGER_URL)
+    # Keys are written in the reference's int256 form, and only the owner may read them.
+    data = json.loads(files["proxy"][0].read_text())
+    assert len(data["node_wallet_key"]) == 44
+    assert files["proxy"][0].stat().st_mode & 0o077 == 0
+
+
+async def test_the_chain_holds_the_root_and_funded_wallets(tmp_path, ledger):
+    config = NetworkConfig(workers=2)
+    plan = await plan_network(config, ledger, tmp_path, backends=BACKENDS)
+    assert [w.forward_requests_to for w in plan.workers] == list(BACKENDS)
+    proxy = plan.proxies[0]
+    root = await read_contract(ledger, plan.root, "root")
+    assert [(p.workers_endpoint, p.clients_endpoint) for p in root.proxies] == [
+        ((proxy.rpc_host, proxy.workers_rpc_port), (proxy.rpc_host, proxy.client_rpc_port))
+    ]
+    for seed, owner in (
+        (proxy.node_wallet_key, proxy.owner_address),
+        (plan.clients[0].node_wallet_key, plan.clients[0].owner_address),
+    ):
+        wallet = Wallet(ledger, seed, parse_address(owner))
+        assert (await ledger.get_account(wallet.address)).balance >= config.wallet_funds // 2
+
+
+async def test_a_second_plan_on_the_same_directory_keeps_root_ports_and_keys(tmp_path, ledger):
+    first = await plan_network(NetworkConfig(), ledger, tmp_path, backends=BACKENDS)
+    again = await plan_network(NetworkConfig(), ledger, tmp_path, backends=BACKENDS)
+    assert again == first
+
+
+async def test_too_few_backends_is_an_error(tmp_path, ledger):
+    with pytest.raises(ValueError, match="2 workers"):
+        await plan_network(NetworkConfig(workers=2), ledger, tmp_path, backends=BACKENDS[:1])
+
+
+def test_to_mapping_skips_absent_values():
+    cfg = WorkerConfig(model_name="m", owner_address="o", forward_requests_to="127.0.0.1:1")
+    data = to_mapping(cfg)
+    assert "node_wallet_key" not in data and "state_path" not in data
+    assert data["forward_requests_to"] == "127.0.0.1:1"
