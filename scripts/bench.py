@@ -210,8 +210,8 @@ class Network:
                  list(self.procs.values()))  # fmt: skip
         self.start_proxy()
         for i, path in enumerate(self.configs["worker"]):
-            self._role(f"worker{i}", [py, "-m", "cocoon", "worker", str(path)])
-        self._role("client", [py, "-m", "cocoon", "client", str(self.configs["client"][0])])
+            self._role(f"worker{i}", [py, "-m", "cocoon", "-v", "worker", str(path)])
+        self._role("client", [py, "-m", "cocoon", "-v", "client", str(self.configs["client"][0])])
         self.wait_ready()
 
     def _plan(self) -> None:
@@ -254,7 +254,7 @@ class Network:
 
     def start_proxy(self) -> None:
         proxy = self._role(
-            "proxy", [sys.executable, "-m", "cocoon", "proxy", str(self.configs["proxy"][0])]
+            "proxy", [sys.executable, "-m", "cocoon", "-v", "proxy", str(self.configs["proxy"][0])]
         )
         port = self.proxy_config.client_rpc_port
         wait_for("the proxy to listen", lambda: port_open(port), START_TIMEOUT, [proxy])
@@ -574,14 +574,18 @@ def machine() -> dict[str, Any]:
     }
 
 
-def run_cases(net: Network, duration: float) -> dict[str, Any]:
+def run_cases(net: Network, duration: float, only: set[str] | None = None) -> dict[str, Any]:
     cases: dict[str, Any] = {}
     direct_url = f"http://{HOST}:{net.fast_port}"
     for kind, lua in (("plain", MATERIAL / "chat.lua"), ("stream", MATERIAL / "chat_stream.lua")):
+        names = [f"{kind} c={c}" for c in CONCURRENCY]
+        if only is not None and not only & set(names):
+            continue
         run_wrk(net.client_url, lua, 8, 1.0, [])  # warm both paths for this kind
         run_wrk(direct_url, lua, 8, 1.0, [])
-        for c in CONCURRENCY:
-            name = f"{kind} c={c}"
+        for c, name in zip(CONCURRENCY, names, strict=True):
+            if only is not None and name not in only:
+                continue
             direct = run_wrk(direct_url, lua, c, duration, [])
             through = run_wrk(net.client_url, lua, c, duration, net.ours)
             cases[name] = {
@@ -651,10 +655,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help="the JSON results file")
     parser.add_argument("--pow-difficulty", type=int, default=4)
     parser.add_argument("--hold", action="store_true", help="start the network and wait")
+    parser.add_argument("--keep", type=Path, help="work here (configs, logs) and keep it")
+    parser.add_argument(
+        "--cases", help='only these wrk cases, e.g. "plain c=1,stream c=64" (no TTFT, memory)'
+    )
     parser.add_argument("--idle-helper", nargs=3, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.idle_helper:
         return idle_helper(*args.idle_helper)
+    # Started in the background, we may have inherited SIGINT ignored: our children would too,
+    # and the roles stop gracefully (the proxy's last database write) only on SIGINT.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     if not (MATERIAL / "fast_backend.py").exists():
         raise SystemExit(f"bench: the benchmark material is missing ({MATERIAL})")
     ensure_wrk()
@@ -662,8 +674,14 @@ def main(argv: list[str] | None = None) -> int:
     idle_count = 200 if args.quick else IDLE_CONNECTIONS
     started = time.monotonic()
     results: dict[str, Any] = {"machine": machine(), "reference": REFERENCE, "targets": TARGETS}
+    results["_started"] = started
+    only = {c.strip() for c in args.cases.split(",")} if args.cases else None
     with tempfile.TemporaryDirectory(prefix="cocoon-bench-") as tmp:
-        net = Network(Path(tmp), pow_difficulty=args.pow_difficulty)
+        work = Path(tmp)
+        if args.keep is not None:
+            work = args.keep
+            work.mkdir(parents=True)
+        net = Network(work, pow_difficulty=args.pow_difficulty)
         try:
             print("bench: starting chain, proxy, workers, client ...", flush=True)
             net.start()
@@ -678,7 +696,9 @@ def main(argv: list[str] | None = None) -> int:
                     pass
                 return 0
             results["wrk_seconds"] = duration
-            results["cases"] = run_cases(net, duration)
+            results["cases"] = run_cases(net, duration, only)
+            if only is not None:
+                return report(results, args.out)
             results["ttft"] = measure_ttft(net, 3 if args.quick else 5)
             print("bench: restarting the proxy for the memory figures", flush=True)
             net.restart_proxy()
@@ -692,12 +712,16 @@ def main(argv: list[str] | None = None) -> int:
                 helper.wait(30)
         finally:
             net.stop()
-    results["seconds"] = time.monotonic() - started
+    return report(results, args.out)
+
+
+def report(results: dict[str, Any], out: Path) -> int:
+    results["seconds"] = time.monotonic() - results.pop("_started")
     print()
     print(table(results))
-    print(f"\nbench: {results['seconds']:.0f} s; results in {args.out}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nbench: {results['seconds']:.0f} s; results in {out}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
     return 0
 
 

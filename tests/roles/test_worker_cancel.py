@@ -51,3 +51,42 @@ async def test_leaving_a_streamed_request_stops_the_inference_server():
             while proxy.requests or any(a.running for a in proxy.clients.values()):  # noqa: ASYNC110
                 await trio.sleep(0.01)
         assert net.workers[0].node.ctx.active == 0
+
+
+async def test_requests_their_clients_leave_do_not_exclude_the_worker():
+    """wrk ending a run leaves its requests at once; those cancellations used to count as
+    worker failures, so three of them excluded the only worker for 30 s ("no ready
+    workers")."""
+    slow = NetworkConfig(client_http=False, inference=FakeInferenceConfig(token_delay=0.05))
+    async with open_network(slow) as net:
+        body = {
+            "model": "Qwen/Qwen3-8B",
+            "messages": [{"role": "user", "content": "a b"}],
+            "max_tokens": 200,
+            "stream": True,
+        }
+        parsed = parse_client_request(json.dumps(body).encode())
+        request = tl.HttpRequest(
+            method="POST",
+            url="/v1/chat/completions",
+            http_version="HTTP/1.1",
+            headers=[tl.HttpHeader(name="Content-Length", value=str(len(parsed.body)))],
+            payload=parsed.body,
+        )
+        proxy = net.proxies[0].node
+        [conn] = proxy.registry.connections.values()
+
+        async def leave_after_the_head() -> None:
+            async with net.clients[0].node.request(parsed.options, request) as events:
+                async for event in events:
+                    assert isinstance(event, Head)
+                    break
+
+        async with trio.open_nursery() as nursery:
+            for _ in range(proxy.registry.policy.exclude_after_failures + 2):
+                nursery.start_soon(leave_after_the_head)
+        with trio.fail_after(5):
+            while proxy.requests:  # noqa: ASYNC110 - the cancelled attempts end
+                await trio.sleep(0.01)
+        assert conn.consecutive_failures == 0
+        assert proxy.registry.eligible(conn, trio.current_time())

@@ -230,9 +230,9 @@ class RunningRequest:
             self._answers = None
             conn.running -= 1
             acc.running -= 1
-            conn.record_result(
-                ok, trio.current_time() - began, trio.current_time(), node.registry.policy
-            )
+            if self.cancel_reason is None:  # a request its client gave up on says nothing
+                now = trio.current_time()  # about the worker: no failure that excludes it
+                conn.record_result(ok, now - began, now, node.registry.policy)
 
     async def _relay(
         self, receive: trio.MemoryReceiveChannel, session: WorkerSession, deadline: float
