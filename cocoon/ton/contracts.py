@@ -11,6 +11,8 @@ so derive them from the same `Params` the root holds:
 
 from __future__ import annotations
 
+import functools
+
 import attrs
 from pytoniq_core import Address, Cell
 
@@ -51,8 +53,8 @@ class WalletContract:
     def state_init(self) -> Cell:
         return state_init(self.code, self.initial_storage().to_cell())
 
-    @property
-    def address(self) -> Address:
+    @functools.cached_property
+    def address(self) -> Address:  # once: hashing the StateInit is slow
         return address_of(self.state_init())
 
 
@@ -78,8 +80,8 @@ class ProxyContract:
             _code(self.params.proxy_sc_code, "proxy"), self.initial_storage().to_cell()
         )
 
-    @property
-    def address(self) -> Address:
+    @functools.cached_property
+    def address(self) -> Address:  # once: hashing the StateInit is slow
         return address_of(self.state_init())
 
     def client(self, owner: Address) -> ClientContract:
@@ -117,8 +119,8 @@ class ClientContract:
             _code(self.params.client_sc_code, "client"), self.initial_storage().to_cell()
         )
 
-    @property
-    def address(self) -> Address:
+    @functools.cached_property
+    def address(self) -> Address:  # once: hashing the StateInit is slow
         return address_of(self.state_init())
 
 
@@ -144,6 +146,6 @@ class WorkerContract:
             _code(self.params.worker_sc_code, "worker"), self.initial_storage().to_cell()
         )
 
-    @property
-    def address(self) -> Address:
+    @functools.cached_property
+    def address(self) -> Address:  # once: hashing the StateInit is slow
         return address_of(self.state_init())

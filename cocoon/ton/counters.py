@@ -106,6 +106,8 @@ class PaymentCounters:
             and cached.address == contract
             and cached.tokens == self.tokens_committed_to_blockchain
         ):
+            if cached.body.send_excesses_to == send_excesses_to:
+                return cached  # the very same message, its BOC already made
             return cached.repack(send_excesses_to)
         self._cached = signer.sign(
             kind,

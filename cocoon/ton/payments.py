@@ -15,6 +15,7 @@ submit it on-chain itself after re-wrapping it with its own excess address (`rep
 from __future__ import annotations
 
 import enum
+import functools
 import secrets
 
 import attrs
@@ -80,9 +81,14 @@ class SignedPayment:
     def query_id(self) -> int:
         return self.body.query_id
 
-    def to_boc(self) -> bytes:
-        """The bytes of `proxy.signedPayment.data`."""
+    @functools.cached_property
+    def boc(self) -> bytes:
+        """The bytes of `proxy.signedPayment.data` (serialised once: the proxy sends the same
+        payment with every request until its counters move)."""
         return to_boc(self.body.to_cell())
+
+    def to_boc(self) -> bytes:
+        return self.boc
 
     def repack(self, send_excesses_to: Address) -> SignedPayment:
         """The same signature with another excess address (the signature does not cover it)."""
@@ -241,6 +247,20 @@ def verify_payment(
     message (e.g. a refund offered as a charge), a payload for another contract, a bad
     signature, and fewer tokens than `known_tokens` (what is already settled or held).
     """
+    payment = _verified(bytes(data), kind, proxy_public_key, contract)
+    if payment.tokens is not None and payment.tokens < known_tokens:
+        raise StalePaymentError(
+            f"payment for {payment.tokens} tokens, {known_tokens} already known"
+        )
+    return payment
+
+
+# A proxy sends the same signed payment with every request until its counters move: the
+# outcome of a successful check is kept for those exact bytes (failures are not kept).
+@functools.lru_cache(maxsize=256)
+def _verified(
+    data: bytes, kind: PaymentKind, proxy_public_key: bytes, contract: Address
+) -> SignedPayment:
     payment = parse_payment(data)
     if payment.kind is not kind:
         raise WrongPaymentOpError(f"expected {kind.name}, got {payment.kind.name}")
@@ -250,10 +270,6 @@ def verify_payment(
         )
     if not verify(proxy_public_key, payment.body.signed_hash(), payment.body.signature):
         raise BadPaymentSignatureError("the proxy's signature does not verify")
-    if payment.tokens is not None and payment.tokens < known_tokens:
-        raise StalePaymentError(
-            f"payment for {payment.tokens} tokens, {known_tokens} already known"
-        )
     return payment
 
 

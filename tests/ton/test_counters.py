@@ -67,6 +67,9 @@ def test_commit_protocol_by_hand() -> None:
     first = c.signed_payment(SIGNER, ton.PaymentKind.CLIENT_CHARGE, CLIENT, EXCESS)
     again = c.signed_payment(SIGNER, ton.PaymentKind.CLIENT_CHARGE, CLIENT, EXCESS)
     assert first.query_id == again.query_id  # cached until the committed value moves
+    assert again is first  # the same message, serialised once
+    other = c.signed_payment(SIGNER, ton.PaymentKind.CLIENT_CHARGE, CLIENT, CLIENT)
+    assert other.query_id == first.query_id and other.body.send_excesses_to == CLIENT
     c.committed_to_blockchain(2)
     third = c.signed_payment(SIGNER, ton.PaymentKind.CLIENT_CHARGE, CLIENT, EXCESS)
     assert third.tokens == 15 and third.query_id != first.query_id

@@ -148,3 +148,29 @@ def test_garbage_boc_is_malformed() -> None:
     with pytest.raises(ton.MalformedPaymentError):
         ton.parse_payment(ton.to_boc(cell))
     assert from_boc(ton.to_boc(cell)).hash == cell.hash
+
+
+def test_a_payment_verified_before_is_checked_again_for_its_context() -> None:
+    """The outcome kept for bytes already verified never widens what they are accepted for."""
+    data = SIGNER.worker_payout(WORKER, 100, PROXY_WALLET).to_boc()
+    kw = {"kind": ton.PaymentKind.WORKER_PAYOUT, "proxy_public_key": SIGNER.public_key}
+    first = ton.verify_payment(data, contract=WORKER, **kw)
+    assert ton.verify_payment(data, contract=WORKER, **kw) is first
+    with pytest.raises(ton.StalePaymentError):
+        ton.verify_payment(data, contract=WORKER, known_tokens=101, **kw)
+    with pytest.raises(ton.WrongPaymentContractError):
+        ton.verify_payment(data, contract=CLIENT, **kw)
+    with pytest.raises(ton.BadPaymentSignatureError):
+        ton.verify_payment(
+            data,
+            kind=ton.PaymentKind.WORKER_PAYOUT,
+            proxy_public_key=ton.PaymentSigner(b"\x22" * 32).public_key,
+            contract=WORKER,
+        )
+
+
+def test_a_payment_is_serialised_once() -> None:
+    p = SIGNER.client_charge(CLIENT, 7, PROXY_WALLET)
+    assert p.to_boc() is p.to_boc()
+    assert p.to_boc() == ton.to_boc(p.body.to_cell())
+    assert p.repack(CLIENT).to_boc() != p.to_boc()
