@@ -5,17 +5,25 @@ proxy committed on-chain for it) and the proxy's `db_tokens` / `max_tokens`. A p
 reports less than it did before has lost data or is cheating: the connection is closed and
 a fresh handshake compares balances again. The reference keeps this in memory only; here it
 can also be saved to a file, so a restarted worker still holds its claims.
+
+Saving: a new signed payout (money the worker can claim on-chain) is written at once; the
+proxy's `db_tokens` / `max_tokens`, which move with every request, are written every
+SAVE_INTERVAL (a restarted worker that compares lower figures is only less strict). Writes
+happen in one task (`keep_saved`), off the event loop.
 """
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import attrs
+import trio
 from pytoniq_core import Address
 
 from cocoon import tl
@@ -23,6 +31,15 @@ from cocoon.errors import PaymentError
 from cocoon.ton.payments import PaymentKind, SignedPayment, verify_payment
 
 log = logging.getLogger("cocoon.worker.earnings")
+SAVE_INTERVAL = 5.0
+
+
+class Advance(enum.IntEnum):
+    """What a proxy message moved forward (false when nothing did)."""
+
+    NOTHING = 0
+    COUNTERS = 1  # db_tokens / max_tokens
+    PAYMENT = 2  # a higher signed payout
 
 
 class EarningsRegressed(PaymentError):
@@ -46,8 +63,8 @@ class ProxyEarnings:
 
     def accept(
         self, payment: tl.TLObject, db_tokens: int, max_tokens: int, *, required: bool = False
-    ) -> bool:
-        """Record what a proxy message says. Returns True if anything advanced.
+    ) -> Advance:
+        """Record what a proxy message says; returns what advanced.
 
         Raises `PaymentError` (and records nothing) for a bad or lower signed payment, lower
         counters, or, with `required` (the handshake), no signed payment at all."""
@@ -66,11 +83,13 @@ class ProxyEarnings:
             raise EarningsRegressed(f"db_tokens {db_tokens} < known {self.db_tokens}")
         if max_tokens < self.max_tokens:
             raise EarningsRegressed(f"max_tokens {max_tokens} < known {self.max_tokens}")
-        advanced = db_tokens > self.db_tokens or max_tokens > self.max_tokens
+        advanced = Advance.NOTHING
+        if db_tokens > self.db_tokens or max_tokens > self.max_tokens:
+            advanced = Advance.COUNTERS
         self.db_tokens, self.max_tokens = db_tokens, max_tokens
         if signed is not None and (self.signed is None or (signed.tokens or 0) > self.chain_tokens):
             self.signed, self.signed_data = signed, payment.data
-            advanced = True
+            advanced = Advance.PAYMENT
         return advanced
 
 
@@ -81,6 +100,8 @@ class Earnings:
         self.path = path
         self.by_proxy: dict[str, ProxyEarnings] = {}
         self._saved: dict[str, dict] = {}
+        self.dirty = False
+        self._urgent = trio.Event()
         if path is not None and path.exists():
             try:
                 self._saved = json.loads(path.read_text())
@@ -114,22 +135,52 @@ class Earnings:
         self.by_proxy[key] = entry
         return entry
 
+    def note(self, advance: Advance) -> None:
+        """Schedule a save for what advanced: at once for a payment, soon for counters."""
+        if advance:
+            self.dirty = True
+        if advance is Advance.PAYMENT:
+            self._urgent.set()
+
+    async def keep_saved(self, interval: float = SAVE_INTERVAL) -> None:
+        """Save what changed (see `note`) until cancelled, and once more then."""
+        try:
+            while True:
+                with trio.move_on_after(interval):
+                    await self._urgent.wait()
+                self._urgent = trio.Event()
+                if self.dirty:
+                    await trio.to_thread.run_sync(self._write, self._snapshot())
+        finally:
+            if self.dirty:
+                self._write(self._snapshot())
+
     def save(self) -> None:
+        """Save now (blocking)."""
+        self._write(self._snapshot())
+
+    def _snapshot(self) -> dict[str, Any]:
+        # Taken on the event loop, so a write in a thread never sees a half-made change.
+        self.dirty = False
+        self._saved.update(
+            {
+                key: {
+                    "proxy_public_key": e.proxy_public_key.hex(),
+                    "signed": e.signed_data.hex(),
+                    "db_tokens": e.db_tokens,
+                    "max_tokens": e.max_tokens,
+                }
+                for key, e in self.by_proxy.items()
+            }
+        )
+        return dict(self._saved)
+
+    def _write(self, data: dict[str, Any]) -> None:
         if self.path is None:
             return
-        data = {
-            key: {
-                "proxy_public_key": e.proxy_public_key.hex(),
-                "signed": e.signed_data.hex(),
-                "db_tokens": e.db_tokens,
-                "max_tokens": e.max_tokens,
-            }
-            for key, e in self.by_proxy.items()
-        }
-        self._saved.update(data)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".earnings-")
         with os.fdopen(fd, "w") as f:
-            json.dump(self._saved, f)
+            json.dump(data, f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.path)

@@ -183,10 +183,14 @@ class ProxyLink:
             expect=tl.WorkerCompareBalanceWithProxyResult,
         )
         # The proxy must not report less than it promised before (it lost data).
-        earnings.accept(
-            result.signed_payment, result.tokens_committed_to_db, earnings.max_tokens, required=True
+        node.earnings.note(
+            earnings.accept(
+                result.signed_payment,
+                result.tokens_committed_to_db,
+                earnings.max_tokens,
+                required=True,
+            )
         )
-        node.earnings.save()
         if result.error_code == 1:
             ext = await session.query(
                 tl.WorkerExtendedCompareBalanceWithProxy(
@@ -229,8 +233,7 @@ class ProxyLink:
     ) -> None:
         assert self.earnings is not None
         try:
-            if self.earnings.accept(payment, db_tokens, max_tokens):
-                self.node.earnings.save()
+            self.node.earnings.note(self.earnings.accept(payment, db_tokens, max_tokens))
         except PaymentError as e:
             log.error("proxy %s sent a bad or lower payment: %s; reconnecting", self.proxy_sc, e)
             session.close(f"payment check failed: {e}", error=e)

@@ -206,6 +206,7 @@ async def run_worker(
         if view.config is not None:
             node.apply_root(view.config)
         nursery.start_soon(_follow_root, node)
+        nursery.start_soon(node.earnings.keep_saved)
         if holder is not None:
             nursery.start_soon(holder.run)
         if config.inference_command:

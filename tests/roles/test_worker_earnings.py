@@ -1,0 +1,72 @@
+"""What each proxy owes the worker: accepting payouts and counters, and keeping them saved."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import pytest
+import trio
+from pytoniq_core import Address
+
+from cocoon import tl
+from cocoon.errors import PaymentError
+from cocoon.roles.worker.earnings import Advance, Earnings
+from cocoon.ton.payments import PaymentSigner
+
+SIGNER = PaymentSigner(b"\x31" * 32)
+PROXY_SC = Address((0, b"\x01" * 32))
+WORKER_SC = Address((0, b"\x02" * 32))
+EXCESS = Address((0, b"\x03" * 32))
+
+
+def payout(tokens: int) -> tl.ProxySignedPayment:
+    return tl.ProxySignedPayment(data=SIGNER.worker_payout(WORKER_SC, tokens, EXCESS).to_boc())
+
+
+def test_accept_says_what_advanced():
+    entry = Earnings().for_proxy(PROXY_SC, WORKER_SC, SIGNER.public_key)
+    assert entry.accept(payout(10), 10, 20) is Advance.PAYMENT
+    assert entry.accept(payout(10), 10, 25) is Advance.COUNTERS
+    assert entry.accept(tl.ProxySignedPaymentEmpty(), 10, 25) is Advance.NOTHING
+    assert not Advance.NOTHING
+    with pytest.raises(PaymentError):
+        entry.accept(payout(9), 10, 25)  # lower than the payout already held
+    assert entry.chain_tokens == 10
+
+
+def _file(path) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+async def test_a_payout_is_saved_at_once_counters_with_the_next_periodic_save(tmp_path):
+    path = tmp_path / "earnings.json"
+    earnings = Earnings(path)
+    entry = earnings.for_proxy(PROXY_SC, WORKER_SC, SIGNER.public_key)
+    key = PROXY_SC.to_str(is_user_friendly=False)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(earnings.keep_saved, 1.0)
+        earnings.note(entry.accept(payout(10), 10, 20))
+        await trio.sleep(0.3)  # the write runs in a worker thread, in real time
+        assert _file(path)[key]["max_tokens"] == 20
+        earnings.note(entry.accept(payout(10), 15, 30))
+        await trio.sleep(0.3)
+        assert _file(path)[key]["max_tokens"] == 20  # not yet
+        await trio.sleep(1.0)
+        assert _file(path)[key]["max_tokens"] == 30
+        earnings.note(entry.accept(payout(10), 15, 40))
+        nursery.cancel_scope.cancel()  # stopping saves what is left
+    assert _file(path)[key]["max_tokens"] == 40
+    restored = Earnings(path).for_proxy(PROXY_SC, WORKER_SC, SIGNER.public_key)
+    assert (restored.chain_tokens, restored.db_tokens, restored.max_tokens) == (10, 15, 40)
+
+
+async def test_saves_from_another_proxy_key_are_not_trusted(tmp_path):
+    path = tmp_path / "earnings.json"
+    earnings = Earnings(path)
+    entry = earnings.for_proxy(PROXY_SC, WORKER_SC, SIGNER.public_key)
+    entry.accept(payout(10), 10, 20)
+    earnings.save()
+    other = PaymentSigner(secrets.token_bytes(32)).public_key
+    fresh = Earnings(path).for_proxy(PROXY_SC, WORKER_SC, other)
+    assert (fresh.chain_tokens, fresh.max_tokens) == (0, 0)
