@@ -54,6 +54,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cocoon.proxy")
 SHUTDOWN_FLUSH_TIMEOUT = 5.0  # the last database write when the proxy stops
+# Requests finishing within this long of each other share one (fsync-ed) database write;
+# their payment receipts wait for it, so it bounds how late a receipt is, not an answer.
+FLUSH_GATHER = 0.05
 
 
 class ProxyDisabled(CocoonError):
@@ -105,6 +108,7 @@ class ProxyNode:
         self._flush_lock = trio.Lock()
         self._commit_in_flight = False
         self._next_commit_at = 0.0
+        self._contract_record: tuple[ProxyContract, dict[str, Any]] | None = None
         self._auth_waiters: dict[int, tuple[str, trio.Event]] = {}
         self._registered_nonces: dict[int, str] = {}
         self.withdrawing = False
@@ -174,12 +178,18 @@ class ProxyNode:
     # ------------------------------------------------------------------ durability
 
     def _config_record(self) -> dict[str, Any]:
-        assert self.contract is not None
+        contract = self.contract
+        assert contract is not None
+        if self._contract_record is None or self._contract_record[0] is not contract:
+            # What only changes with the contract is serialised once, not at every write.
+            self._contract_record = contract, {
+                "root": contract.root.to_str(is_user_friendly=False),
+                "params_version": contract.params.params_version,
+                "params": contract.params.to_cell().to_boc().hex(),
+                "proxy_sc": contract.address.to_str(is_user_friendly=False),
+            }
         return {
-            "root": self.root.address.to_str(is_user_friendly=False) if self.root.address else None,
-            "params_version": self.contract.params.params_version,
-            "params": self.contract.params.to_cell().to_boc().hex(),
-            "proxy_sc": self.sc_address.to_str(is_user_friendly=False),
+            **self._contract_record[1],
             "seqno": self.seqno,
             "pending": {str(k): v for k, v in self.pending.items()},
             "sc_last_lt": self.sc_last_lt,
@@ -244,7 +254,7 @@ class ProxyNode:
             while True:
                 with trio.move_on_after(self.config.db_write_interval):
                     await self._flush_requested.wait()
-                    await trio.sleep(0.01)  # let requests finishing together share one write
+                    await trio.sleep(FLUSH_GATHER)
                 self._flush_requested = trio.Event()
                 await self.flush()
         finally:
