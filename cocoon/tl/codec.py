@@ -11,6 +11,7 @@ allocates more than the input's size: lengths and counts are checked against wha
 
 from __future__ import annotations
 
+import functools
 import struct
 from typing import Any, ClassVar, TypeVar
 
@@ -326,18 +327,24 @@ def decode(
     if expect is None:
         allowed: dict[int, type[TLObject]] = BY_ID
         what = "a TL object"
-    elif isinstance(expect, str):
-        allowed = {cid: c for cid, c in BY_ID.items() if c.TL_TYPE == expect}
-        if not allowed:
-            raise ValueError(f"unknown TL type {expect!r}")
-        what = expect
     else:
-        classes = expect if isinstance(expect, tuple) else (expect,)
-        allowed = {c.TL_ID: c for c in classes}
-        what = " or ".join(c.TL_NAME for c in classes)
+        allowed, what = _allowed(expect)
     obj = r.boxed(allowed, what)
     r.finish()
     return obj
+
+
+@functools.lru_cache(maxsize=512)
+def _allowed(expect: type | tuple[type, ...] | str) -> tuple[dict[int, type[TLObject]], str]:
+    """The constructors `expect` admits, by id, and how to name them (made once per `expect`:
+    sessions decode every frame as "tcp.Packet")."""
+    if isinstance(expect, str):
+        allowed = {cid: c for cid, c in BY_ID.items() if c.TL_TYPE == expect}
+        if not allowed:
+            raise ValueError(f"unknown TL type {expect!r}")
+        return allowed, expect
+    classes = expect if isinstance(expect, tuple) else (expect,)
+    return {c.TL_ID: c for c in classes}, " or ".join(c.TL_NAME for c in classes)
 
 
 def decode_bare(cls: type[T], data: bytes | bytearray | memoryview) -> T:
