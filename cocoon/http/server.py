@@ -181,6 +181,11 @@ class HttpResponder:
                 finally:
                     nursery.cancel_scope.cancel()
 
+    async def wait_client_gone(self) -> None:
+        """Return once the client has closed the connection (`client_gone` is then true).
+        Bytes of its next request that arrive meanwhile are kept for their turn."""
+        await self._conn.wait_gone(self)
+
     def _check_unstarted(self) -> None:
         if self.started:
             raise HttpError("the response was already started")
@@ -326,6 +331,11 @@ class _Connection:
             # else: the caller answers 500
 
     async def watch(self, responder: HttpResponder, scope: trio.CancelScope) -> None:
+        """Cancel `scope` when the client leaves while a handler works."""
+        await self.wait_gone(responder)
+        scope.cancel()
+
+    async def wait_gone(self, responder: HttpResponder) -> None:
         """Read while a handler works: EOF or a reset means the client left."""
         while len(self.buf) <= self.limits.max_head_size:
             try:
@@ -334,7 +344,6 @@ class _Connection:
                 data = b""
             if not data:
                 responder.client_gone = True
-                scope.cancel()
                 return
             self.buf += data  # the next request, early: kept for its turn
         await trio.sleep_forever()

@@ -5,7 +5,7 @@ run_client(config, ledger=...)
   ├── one ProxyLink per `proxy_connections`: dial (RA-TLS or via a router), handshake,
   │   authorize, carry requests, redial
   ├── payment channels: deploy, secret, top-ups, charges (every `payments_interval`)
-  └── the OpenAI-compatible HTTP API and the stats pages (Quart-Trio on Hypercorn)
+  └── the OpenAI-compatible HTTP API and the stats pages (Quart-Trio on cocoon.http.asgi)
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import attrs
 import trio
 
 from cocoon.errors import ConfigError
+from cocoon.http.server import MAX_BODY_SIZE
 from cocoon.ratls.identity import Identity
 from cocoon.ratls.policy import Policy, builtin_policies
 from cocoon.ratls.refresh import IdentityHolder
@@ -96,8 +97,16 @@ async def run_client(
         if serve_http:
             from cocoon.roles.client.api import client_app
 
+            # Bodies up to the server's own bound reach the API, which answers a body above
+            # `max_body_bytes` with an OpenAI-shaped 413.
             web = await nursery.start(
-                serve_web, client_app(node), config.http_host, config.http_port
+                partial(
+                    serve_web,
+                    client_app(node),
+                    config.http_host,
+                    config.http_port,
+                    max_body=max(MAX_BODY_SIZE, config.max_body_bytes + 1),
+                )
             )
             log.info("client API at %s/v1 (wallet %s)", web.url, node.wallet_address_text)
         task_status.started(ClientHandle(node, web))

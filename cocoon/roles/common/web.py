@@ -1,17 +1,17 @@
-"""Serving a role's Quart-Trio app with Hypercorn inside the role's nursery."""
+"""Serving a role's Quart-Trio app inside the role's nursery (on `cocoon.http.asgi`)."""
 
 from __future__ import annotations
 
-import logging
 from functools import partial
 from typing import Any
 
 import attrs
 import trio
-from hypercorn.config import Config as HypercornConfig
-from hypercorn.trio import serve
 
-log = logging.getLogger("cocoon.web")
+from cocoon.http.asgi import serve_asgi
+from cocoon.http.server import MAX_BODY_SIZE, ServerLimits
+
+KEEP_ALIVE_TIMEOUT = 75.0
 
 
 @attrs.frozen
@@ -25,24 +25,17 @@ class WebHandle:
         return f"http://{host}:{self.port}"
 
 
-def _port_of(bind: str) -> int:
-    return int(bind.rsplit(":", 1)[1])
-
-
 async def serve_web(
     app: Any,
     host: str,
     port: int,
     *,
+    max_body: int = MAX_BODY_SIZE,
     task_status: trio.TaskStatus[WebHandle] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Serve `app` on `host:port` (0 = any free port) until cancelled."""
-    config = HypercornConfig()
-    config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
-    config.accesslog = None
-    config.errorlog = log
-    config.keep_alive_timeout = 75
-    config.graceful_timeout = 1
+    """Serve `app` on `host:port` (0 = any free port) until cancelled. Request bodies above
+    `max_body` are refused (413) before they are read."""
+    limits = ServerLimits(max_body_size=max_body, keepalive_timeout=KEEP_ALIVE_TIMEOUT)
     async with trio.open_nursery() as nursery:
-        binds = await nursery.start(partial(serve, app, config, mode="asgi"))
-        task_status.started(WebHandle(host, _port_of(binds[0])))
+        bound = await nursery.start(partial(serve_asgi, app, host, port, limits=limits))
+        task_status.started(WebHandle(host, bound))
