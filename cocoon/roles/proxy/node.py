@@ -182,12 +182,15 @@ class ProxyNode:
         assert contract is not None
         if self._contract_record is None or self._contract_record[0] is not contract:
             # What only changes with the contract is serialised once, not at every write.
-            self._contract_record = contract, {
-                "root": contract.root.to_str(is_user_friendly=False),
-                "params_version": contract.params.params_version,
-                "params": contract.params.to_cell().to_boc().hex(),
-                "proxy_sc": contract.address.to_str(is_user_friendly=False),
-            }
+            self._contract_record = (
+                contract,
+                {
+                    "root": contract.root.to_str(is_user_friendly=False),
+                    "params_version": contract.params.params_version,
+                    "params": contract.params.to_cell().to_boc().hex(),
+                    "proxy_sc": contract.address.to_str(is_user_friendly=False),
+                },
+            )
         return {
             **self._contract_record[1],
             "seqno": self.seqno,
