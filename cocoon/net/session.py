@@ -6,10 +6,11 @@
         await session.wait_closed()
 
 Lifetime: a session lives in the nursery that `open_session` opens. Its tasks are a reader
-(frames -> packets), a writer (the only task touching the stream's send side, so a cancelled
-sender can never leave half a frame behind, and frames queued together go out in one write),
-a watchdog (ping after silence, idle timeout), a dispatcher for one-way packets (in order) and
-one task per incoming query. Leaving the `async with` block closes the session.
+(frames -> packets, which it hands to the handler's `on_packet` itself, in order), a writer
+(the only task touching the stream's send side, so a cancelled sender can never leave half a
+frame behind, and frames queued together go out in one write), a watchdog (ping after
+silence, idle timeout) and one task per incoming query. Leaving the `async with` block closes
+the session.
 
 A session ends when the peer closes, on idle timeout, on any protocol violation by the peer
 (bad frame, bad seqno, undecodable `tcp.Packet`, answer to a query we never sent) or when
@@ -17,9 +18,10 @@ A session ends when the peer closes, on idle timeout, on any protocol violation 
 closed session raise `SessionClosed`, and `wait_closed()` returns. The reason is kept in
 `session.close_reason`.
 
-Backpressure: incoming one-way packets go through a bounded channel and incoming queries are
-limited in number, so a peer that sends faster than we handle stops being read (and TCP
-slows it down) instead of growing our memory.
+Backpressure: the reader reads the next frame only once `on_packet` has returned, and
+incoming queries are limited in number, so a peer that sends faster than we handle stops being
+read (and TCP slows it down) instead of growing our memory. (Handing packets to a dispatcher
+task instead cost a scheduler pass per packet, a good share of a request's CPU.)
 """
 
 from __future__ import annotations
@@ -102,7 +104,10 @@ class SessionHandler(Protocol):
         ...
 
     async def on_packet(self, session: Session, packet: tl.TLObject) -> None:
-        """Handle a one-way message. Packets are handled one at a time, in arrival order."""
+        """Handle a one-way message. Packets are handled one at a time, in arrival order, by
+        the session's reader: nothing more is read until this returns, so it must not wait
+        for this session (an answer to a query, say); longer work goes to a task
+        (`session.start_soon`)."""
         ...
 
 
@@ -124,7 +129,6 @@ class SessionConfig:
     ping_after: float | None = None  # only dialers ping
     connect_timeout: float = 20.0  # until the first frame (and the preamble) has arrived
     max_incoming_queries: int = 64
-    packet_backlog: int = 64
     outgoing_backlog: int = 256
     flush_timeout: float = 5.0  # how long a closing session tries to deliver queued frames
     read_size: int = 65536
@@ -188,9 +192,6 @@ class Session:
         self._pending: dict[int, _Pending] = {}
         self._abandoned: OrderedDict[int, None] = OrderedDict()
         self._out_send, self._out_recv = trio.open_memory_channel[bytes](config.outgoing_backlog)
-        self._packets_send, self._packets_recv = trio.open_memory_channel[tl.TLObject](
-            config.packet_backlog
-        )
         self._query_slots = trio.CapacityLimiter(config.max_incoming_queries)
         self._work_scope = trio.CancelScope()
         self._writer_scope = trio.CancelScope()
@@ -319,7 +320,10 @@ class Session:
         if not MIN_PAYLOAD <= len(payload) <= MAX_PAYLOAD:
             raise FrameEncodeError(f"a {len(payload)}-byte payload does not fit in one frame")
         try:
-            await self._out_send.send(payload)
+            try:
+                self._out_send.send_nowait(payload)  # no scheduler pass unless the queue is full
+            except trio.WouldBlock:
+                await self._out_send.send(payload)
         except (trio.ClosedResourceError, trio.BrokenResourceError):
             raise SessionClosed(self.close_reason or "closed") from None
 
@@ -371,7 +375,6 @@ class Session:
                 self._nursery = nursery
                 task_status.started()
                 nursery.start_soon(self._guarded, self._watchdog)
-                nursery.start_soon(self._guarded, self._dispatch_packets)
                 await self._guarded(self._read_loop)
                 self.close(self.close_reason or "closed by peer")
 
@@ -442,7 +445,7 @@ class Session:
             except tl.TLDecodeError as e:
                 log.warning("%s: dropping undecodable packet: %s", self.name, e)
                 return
-            await self._packets_send.send(obj)
+            await self._handle_packet(obj)
         elif kind is tl.TcpQueryAnswer or kind is tl.TcpQueryError:
             pending = self._pending.pop(packet.id, None)
             if pending is None:
@@ -507,17 +510,14 @@ class Session:
         finally:
             self._query_slots.release_on_behalf_of(qid)
 
-    async def _dispatch_packets(self) -> None:
-        async for packet in self._packets_recv:
-            try:
-                await self.handler.on_packet(self, packet)
-            except ProtocolError as e:
-                self._violation(f"{packet.TL_NAME}: {e}", e)
-                return
-            except Exception as e:
-                log.exception("%s: packet handler failed on %s", self.name, packet.TL_NAME)
-                self.close(f"internal error handling {packet.TL_NAME}: {e!r}", error=e)
-                return
+    async def _handle_packet(self, packet: tl.TLObject) -> None:
+        try:
+            await self.handler.on_packet(self, packet)
+        except ProtocolError as e:
+            self._violation(f"{packet.TL_NAME}: {e}", e)
+        except Exception as e:
+            log.exception("%s: packet handler failed on %s", self.name, packet.TL_NAME)
+            self.close(f"internal error handling {packet.TL_NAME}: {e!r}", error=e)
 
     async def _watchdog(self) -> None:
         """Set-up deadline, then idle timeout and (dialers) one ping after each silence."""

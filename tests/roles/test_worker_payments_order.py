@@ -41,8 +41,9 @@ async def test_a_payment_right_behind_a_request_does_not_drop_the_worker():
         proxy = net.proxies[0].node
         [worker] = proxy.worker_sessions.values()
         tokens = worker.account.tokens
-        with trio.fail_after(5):
-            while tokens.tokens_committed_to_db == 0:  # noqa: ASYNC110
+        [link] = net.workers[0].node.all_links
+        with trio.fail_after(5):  # the request's receipt has reached the worker
+            while tokens.tokens_committed_to_db == 0 or link.earnings.db_tokens == 0:  # noqa: ASYNC110
                 await trio.sleep(0.01)
         older = proxy.worker_payment(worker.account)
         tokens.tokens_committed_to_blockchain = tokens.tokens_committed_to_db  # a commit landed
@@ -62,7 +63,6 @@ async def test_a_payment_right_behind_a_request_does_not_drop_the_worker():
         )
         # Back to back, as the worker's packet loop may deliver them before the request's
         # task first runs.
-        [link] = net.workers[0].node.all_links
         session = link.session
         await link.on_packet(session, run)
         await link.on_packet(session, payment)
