@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import trio
 
-from cocoon.http import _io, _wire
+from cocoon.http import _wire
 from cocoon.http.errors import (
     HttpConnectError,
     HttpConnectionClosed,
@@ -35,6 +35,7 @@ from cocoon.http.errors import (
     HttpProtocolError,
     HttpRequestError,
 )
+from cocoon.net import tcp
 
 Connector = Callable[[str, int], Awaitable[trio.abc.Stream]]
 
@@ -46,7 +47,7 @@ _FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection
 async def open_tcp(host: str, port: int) -> trio.abc.Stream:
     """The default connector: TCP with Nagle off (small SSE events must not wait)."""
     try:
-        return await _io.connect_tcp(host, port)
+        return await tcp.connect_tcp(host, port)
     except OSError as exc:
         raise HttpConnectError(f"cannot connect to {host}:{port}: {exc}") from exc
 

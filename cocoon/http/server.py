@@ -33,8 +33,9 @@ from functools import partial
 import attrs
 import trio
 
-from cocoon.http import _io, _wire
+from cocoon.http import _wire
 from cocoon.http.errors import HttpBodyTooLarge, HttpError, HttpHeadTooLarge, HttpProtocolError
+from cocoon.net import tcp
 
 log = logging.getLogger("cocoon.http.server")
 
@@ -359,12 +360,12 @@ async def serve_http(
 ) -> None:
     """Serve `handler` on host:port until cancelled. `task_status.started(port)` once
     listening, with the bound port (port 0 picks a free one)."""
-    sock = _io.listen_tcp(host, port)
+    sock = tcp.listen_tcp(host, port)
     try:
         async with trio.open_nursery() as nursery:
             task_status.started(sock.getsockname()[1])
             while True:
-                stream = await _io.accept(sock)
+                stream = await tcp.accept(sock)
                 nursery.start_soon(
                     partial(serve_connection, stream, handler=handler, limits=limits)
                 )

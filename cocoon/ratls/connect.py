@@ -27,6 +27,7 @@ import attrs
 import trio
 
 from cocoon.errors import AttestationError, CocoonError, ProtocolError
+from cocoon.net.tcp import connect_tcp, from_trio
 from cocoon.ratls import pow as pow_
 from cocoon.ratls.cert import CertInfo, Purpose, inspect_cert
 from cocoon.ratls.identity import Identity
@@ -183,7 +184,7 @@ async def open_ratls_stream(
     the server is not acceptable, ProtocolError (PowError, TlsError) or OSError otherwise.
     """
     with trio.fail_after(handshake_timeout):
-        tcp = await trio.open_tcp_stream(host, port)
+        tcp = await connect_tcp(host, port)
         try:
             return await ratls_client(
                 tcp,
@@ -248,7 +249,8 @@ async def serve_ratls(
     A failing handler ends its connection only."""
     listeners = await trio.open_tcp_listeners(port, host=host)
 
-    async def one(tcp: trio.SocketStream) -> None:
+    async def one(accepted: trio.SocketStream) -> None:
+        tcp = from_trio(accepted)
         try:
             tls = await accept_ratls(
                 tcp,

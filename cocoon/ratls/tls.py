@@ -140,13 +140,16 @@ class TlsStream(trio.abc.Stream):
     async def _flush(self) -> None:
         # Drain only under the send lock, so TLS records leave in the order OpenSSL made them;
         # loop, because the receiving task may queue records (a KeyUpdate answer) meanwhile.
-        async with self._send_lock:
+        await _acquire(self._send_lock)
+        try:
             while data := self._drain():
                 try:
                     await self.transport.send_all(data)
                 except BaseException as e:
                     self._broken = f"transport failed while sending: {e!r}"
                     raise
+        finally:
+            self._send_lock.release()
 
     async def _read_transport(self) -> bool:
         """Feed the next chunk from the transport to OpenSSL; False on EOF."""
@@ -237,34 +240,40 @@ class TlsStream(trio.abc.Stream):
             max_bytes = RECEIVE_SIZE
         elif max_bytes < 1:
             raise ValueError("max_bytes must be >= 1")
-        async with self._receive_lock:
-            while True:
-                if self._eof:
-                    return b""
-                chunks, total = [], 0
-                try:
-                    while total < max_bytes:
-                        chunk = self._conn.recv(max_bytes - total)
-                        chunks.append(chunk)
-                        total += len(chunk)
-                except SSL.WantReadError:
-                    pass
-                except SSL.ZeroReturnError:
-                    self._eof = True  # close_notify
-                except SSL.Error as e:
-                    raise self._ssl_error(e, "receive") from None
-                if self._take_outgoing() and not self._send_lock.locked():
-                    # e.g. the answer to a KeyUpdate; a sender busy now sends it next, and
-                    # we must not wait for it (it may wait for the peer, who waits for us).
-                    await self._flush()
-                if chunks:
-                    return b"".join(chunks)
-                if self._eof:
-                    return b""
-                if not await self._read_transport():
-                    # EOF without close_notify: a normal end, as with the reference.
-                    self._eof = True
-                    return b""
+        await _acquire(self._receive_lock)
+        try:
+            return await self._receive_locked(max_bytes)
+        finally:
+            self._receive_lock.release()
+
+    async def _receive_locked(self, max_bytes: int) -> bytes:
+        while True:
+            if self._eof:
+                return b""
+            chunks, total = [], 0
+            try:
+                while total < max_bytes:
+                    chunk = self._conn.recv(max_bytes - total)
+                    chunks.append(chunk)
+                    total += len(chunk)
+            except SSL.WantReadError:
+                pass
+            except SSL.ZeroReturnError:
+                self._eof = True  # close_notify
+            except SSL.Error as e:
+                raise self._ssl_error(e, "receive") from None
+            if self._take_outgoing() and not self._send_lock.locked():
+                # e.g. the answer to a KeyUpdate; a sender busy now sends it next, and
+                # we must not wait for it (it may wait for the peer, who waits for us).
+                await self._flush()
+            if chunks:
+                return b"".join(chunks)
+            if self._eof:
+                return b""
+            if not await self._read_transport():
+                # EOF without close_notify: a normal end, as with the reference.
+                self._eof = True
+                return b""
 
     def _take_outgoing(self) -> bool:
         # pyOpenSSL cannot tell whether the write BIO holds bytes; take them, and let the
@@ -282,6 +291,15 @@ class TlsStream(trio.abc.Stream):
             return
         self._closed = True
         await self.transport.aclose()
+
+
+async def _acquire(lock: trio.Lock) -> None:
+    """Take `lock` without a scheduler pass when it is free (`Lock.acquire` always makes one,
+    and every message sent or received takes a lock)."""
+    try:
+        lock.acquire_nowait()
+    except trio.WouldBlock:
+        await lock.acquire()
 
 
 def _describe(e: SSL.Error) -> str:

@@ -1,12 +1,14 @@
-"""TCP for the HTTP hot paths: a `trio.abc.Stream` over a plain non-blocking socket.
+"""TCP for the hot paths (HTTP, and the RA-TLS connections between roles): a
+`trio.abc.Stream` over a plain non-blocking socket.
 
 `trio.SocketStream` yields to the scheduler on every send and receive, even when the kernel
 could complete it at once; on a request/response path that is several scheduler passes per
 request. This stream yields only when it must wait (and on every 16th operation that did
 not, so a busy connection cannot starve the other tasks); it still notices cancellation at
-the start of every call, before any byte moves, so a cancelled call never loses data. Everything else keeps trio's semantics: waiting uses trio's I/O manager,
-`aclose()` wakes a task blocked on the socket with `ClosedResourceError`, a reset peer gives
-`BrokenResourceError`.
+the start of every call, before any byte moves, so a cancelled call never loses data.
+Everything else keeps trio's semantics: waiting uses trio's I/O manager, `aclose()` wakes a
+task blocked on the socket with `ClosedResourceError`, a reset peer gives
+`BrokenResourceError`. `from_trio` takes over a connection trio accepted or opened.
 """
 
 from __future__ import annotations
@@ -110,6 +112,11 @@ class SocketStream(trio.abc.HalfCloseableStream):
             self._closed = True
             notify_closing(self.socket)
             self.socket.close()
+
+
+def from_trio(stream: trio.SocketStream) -> SocketStream:
+    """The same connection as a `SocketStream` (`stream` must not be used afterwards)."""
+    return SocketStream(socket.socket(fileno=stream.socket.detach()))
 
 
 async def connect_tcp(host: str, port: int) -> SocketStream:
