@@ -189,7 +189,7 @@ class FakeInferenceServer:
                 await responder.respond(200, _JSON, b"\x00<html>not json {{{")
                 return True
             if fail == "hang":
-                async with responder.cancel_on_disconnect():
+                with responder.cancel_on_disconnect():
                     await trio.sleep_forever()
                 return False
 
@@ -199,7 +199,7 @@ class FakeInferenceServer:
         delayed = c.token_delay > 0 or c.first_token_delay > 0
         if not stream:
             if delayed:
-                async with responder.cancel_on_disconnect():
+                with responder.cancel_on_disconnect():
                     await trio.sleep(c.first_token_delay + c.token_delay * max(0, n - 1))
                 if responder.client_gone:
                     return False
@@ -222,7 +222,7 @@ class FakeInferenceServer:
         if not delayed:
             await responder.write(b"".join(events[:cut]))
         else:
-            async with responder.cancel_on_disconnect():
+            with responder.cancel_on_disconnect():
                 await responder.write(events[0])  # the role delta goes out at once
                 for i, event in enumerate(events[1:cut], 1):
                     if i == 1:

@@ -7,7 +7,10 @@ names, values without control characters (tab allowed), no obsolete line folding
 
 from __future__ import annotations
 
+import email.utils
+import functools
 import re
+import time
 from http import HTTPStatus
 
 from cocoon.http.errors import (
@@ -36,6 +39,16 @@ _NAME_LIST = re.compile(r"(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+\n)*")
 _TARGET_STR = re.compile(r"[^\x00-\x20\x7f]+")
 
 REASONS = {s.value: s.phrase for s in HTTPStatus}
+
+
+def http_date() -> str:
+    """Now as an HTTP Date header value (made once a second)."""
+    return _http_date(int(time.time()))
+
+
+@functools.lru_cache(maxsize=1)
+def _http_date(second: int) -> str:
+    return email.utils.formatdate(second, usegmt=True)
 
 
 def parse_headers(block: bytes) -> Headers:

@@ -14,23 +14,21 @@ without `more_body`) goes out with its Content-Length; a streamed one goes out c
 its parts arrive. An app that returns (or fails) in the middle of a streamed body has the
 connection closed without the last chunk, so the client sees a truncated answer, never a
 complete-looking one. The app's lifespan runs for as long as the server: startup before the
-port opens, its tasks cancelled with the server.
+port opens, its tasks cancelled with the server. Native routes (a hot path) bypass ASGI.
 """
 
 from __future__ import annotations
 
-import email.utils
-import functools
 import logging
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import Any
 from urllib.parse import unquote
 
 import trio
 
-from cocoon.http.server import HttpRequest, HttpResponder, ServerLimits, serve_http
+from cocoon.http._wire import http_date
+from cocoon.http.server import Handler, HttpRequest, HttpResponder, ServerLimits, serve_http
 
 log = logging.getLogger("cocoon.http.asgi")
 
@@ -41,16 +39,6 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _ASGI = {"version": "3.0", "spec_version": "2.3"}
-
-
-def http_date() -> str:
-    """Now as an HTTP Date header value (made once a second)."""
-    return _http_date(int(time.time()))
-
-
-@functools.lru_cache(maxsize=1)
-def _http_date(second: int) -> str:
-    return email.utils.formatdate(second, usegmt=True)
 
 
 class LifespanError(Exception):
@@ -92,29 +80,20 @@ async def _lifespan(app: ASGIApp, *, task_status: trio.TaskStatus[None]) -> None
 class _Exchange:
     """One request: the app's messages mapped onto the responder."""
 
-    __slots__ = ("_body", "_gone", "_headers", "_responder", "_status", "_watching")
+    __slots__ = ("_body", "_headers", "_responder", "_status")
 
     def __init__(self, request: HttpRequest, responder: HttpResponder) -> None:
         self._responder = responder
         self._body: bytes | None = request.body
         self._status = 0
         self._headers: list[tuple[str, str]] = []
-        self._gone = trio.Event()
-        self._watching: trio.Nursery | None = None
 
     async def receive(self) -> Message:
         if self._body is not None:
             body, self._body = self._body, None
             return {"type": "http.request", "body": body, "more_body": False}
-        if self._watching is not None and not self._gone.is_set():
-            self._watching.start_soon(self._watch)
-            self._watching = None  # one watcher per request
-        await self._gone.wait()
-        return {"type": "http.disconnect"}
-
-    async def _watch(self) -> None:
         await self._responder.wait_client_gone()
-        self._gone.set()
+        return {"type": "http.disconnect"}
 
     async def send(self, message: Message) -> None:
         responder = self._responder
@@ -141,27 +120,26 @@ class _Exchange:
                 await responder.end(body)
 
     async def run(self, app: ASGIApp, scope: Scope) -> None:
-        async with trio.open_nursery() as nursery:
-            self._watching = nursery
-            try:
-                await app(scope, self.receive, self.send)
-            finally:
-                self._watching = None
-                nursery.cancel_scope.cancel()
+        await app(scope, self.receive, self.send)
         responder = self._responder
         if responder.started and not responder.finished:
             await responder.abort()  # an unfinished body must look unfinished
 
 
 class _Server:
-    """The `serve_http` handler for one app."""
+    """The `serve_http` handler for one app (and its native routes)."""
 
-    def __init__(self, app: ASGIApp, host: str) -> None:
+    def __init__(self, app: ASGIApp, host: str, routes: Mapping[tuple[str, str], Handler]) -> None:
         self.app = app
+        self.routes = routes
         self.address = (host, 0)  # the bound port once listening
 
     async def handle(self, request: HttpRequest, responder: HttpResponder) -> None:
         raw_path, _, query = request.target.partition("?")
+        native = self.routes.get((request.method, raw_path)) if self.routes else None
+        if native is not None:
+            await native(request, responder)
+            return
         scope: Scope = {
             "type": "http",
             "asgi": _ASGI,
@@ -188,11 +166,14 @@ async def serve_asgi(
     port: int,
     *,
     limits: ServerLimits = ServerLimits(),
+    routes: Mapping[tuple[str, str], Handler] | None = None,
     task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve `app` on host:port until cancelled; started with the bound port once the app's
-    lifespan startup completed. Bodies are bounded by `limits.max_body_size` (413 above)."""
-    server = _Server(app, host)
+    lifespan startup completed. Bodies are bounded by `limits.max_body_size` (413 above).
+    `routes` maps (method, path) to a `serve_http` handler that serves those requests
+    itself, without the app (a hot path)."""
+    server = _Server(app, host, routes or {})
     async with trio.open_nursery() as nursery:
         await nursery.start(_lifespan, app)
         bound = await nursery.start(

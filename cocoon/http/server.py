@@ -12,22 +12,25 @@
 
 Per connection: requests one after another (keep-alive; no pipelining, bytes that arrive early
 wait for their turn), bodies by `Content-Length` or chunked, bounded heads and bodies
-(431/413), bad requests answered with 400 and the connection closed. A handler that returns
+(431/413) and bodies that must arrive in time (408), bad requests answered with 400 and the
+connection closed. A handler that returns
 without answering gets a 500; one that fails after `start()` has its connection closed
 without the last chunk, so the client sees a truncated body rather than a complete one.
 
 A handler that works for a while (generating, sleeping) wraps that work in
-`async with responder.cancel_on_disconnect():` — the connection is then watched, and if the
+`with responder.cancel_on_disconnect():` — the connection is then watched, and if the
 client goes away the block is cancelled (as an inference server stops generating) and
-`responder.client_gone` is set. Watching costs a task, so quick answers go without.
+`responder.client_gone` is set (`wait_client_gone()` waits for that instead). The first such
+request of a connection starts a reader task that stays for the connection's life: from then
+on it reads for the requests, so watching costs no task (and no cancellation) per request.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 
 import attrs
@@ -170,22 +173,27 @@ class HttpResponder:
         self.keep_alive = False
         await trio.aclose_forcefully(self._stream)
 
-    @asynccontextmanager
-    async def cancel_on_disconnect(self) -> AsyncIterator[None]:
-        """Cancel the body of this `async with` if the client disconnects meanwhile (then
+    @contextmanager
+    def cancel_on_disconnect(self) -> Iterator[None]:
+        """Cancel the body of this `with` if the client disconnects meanwhile (then
         `client_gone` is true after it)."""
+        conn = self._conn
         with trio.CancelScope() as scope:
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(self._conn.watch, self, scope)
-                try:
-                    yield
-                finally:
-                    nursery.cancel_scope.cancel()
+            conn.watch(scope)
+            try:
+                yield
+            finally:
+                conn.watched = None
+        if conn.gone.is_set():
+            self.client_gone = True
 
     async def wait_client_gone(self) -> None:
         """Return once the client has closed the connection (`client_gone` is then true).
         Bytes of its next request that arrive meanwhile are kept for their turn."""
-        await self._conn.wait_gone(self)
+        conn = self._conn
+        conn.watch(None)
+        await conn.gone.wait()
+        self.client_gone = True
 
     def _check_unstarted(self) -> None:
         if self.started:
@@ -203,6 +211,7 @@ class ServerLimits:
     max_head_size: int = _wire.MAX_HEAD_SIZE
     max_body_size: int = MAX_BODY_SIZE
     keepalive_timeout: float = 75.0  # idle time between requests before we hang up
+    body_timeout: float = 60.0  # a request body must arrive within this long (else 408)
 
 
 async def _error(stream: trio.abc.Stream, status: int) -> None:
@@ -218,21 +227,53 @@ async def _error(stream: trio.abc.Stream, status: int) -> None:
 class _Connection:
     """One client connection: a loop of request, handler, response."""
 
-    __slots__ = ("buf", "handler", "idle_scope", "limits", "stream")
+    __slots__ = (
+        "_arrived",
+        "_consumed",
+        "_incoming",
+        "_nursery",
+        "_reading",
+        "buf",
+        "gone",
+        "handler",
+        "idle_scope",
+        "in_body",
+        "limits",
+        "stream",
+        "watched",
+    )
 
     def __init__(self, stream: trio.abc.Stream, handler: Handler, limits: ServerLimits) -> None:
         self.stream = stream
         self.handler = handler
         self.limits = limits
         self.buf = b""
+        self.in_body = False  # waiting for the rest of a request body
+        self.gone = trio.Event()  # the client closed (or reset) the connection
+        self.watched: trio.CancelScope | None = None
+        self._nursery: trio.Nursery | None = None
+        self._reading = False  # a reader task reads for us (see `watch`)
+        self._incoming: list[bytes] = []
+        self._arrived = trio.Event()
+        self._consumed = trio.Event()
 
     async def run(self) -> None:
+        try:
+            async with trio.open_nursery() as self._nursery:
+                await self._serve()
+                self._nursery.cancel_scope.cancel()  # the reader, if one was started
+        finally:
+            await trio.aclose_forcefully(self.stream)
+
+    async def _serve(self) -> None:
         try:
             # One scope for the connection's life; its deadline is armed only while we wait
             # for the next request (cheaper than a new scope per request).
             with trio.CancelScope() as self.idle_scope:
                 while await self._one_request():
                     pass
+            if self.idle_scope.cancelled_caught and self.in_body:
+                await _error(self.stream, 408)
         except HttpHeadTooLarge:
             await _error(self.stream, 431)
         except HttpBodyTooLarge:
@@ -244,11 +285,50 @@ class _Connection:
             pass  # the client went away
         except Exception:
             log.exception("HTTP connection failed")
-        finally:
-            await trio.aclose_forcefully(self.stream)
+
+    def watch(self, scope: trio.CancelScope | None) -> None:
+        """Notice the client leaving from now on (cancelling `scope` then, if given)."""
+        self.watched = scope
+        if self.gone.is_set():
+            if scope is not None:
+                scope.cancel()
+        elif not self._reading:
+            assert self._nursery is not None
+            self._reading = True
+            self._nursery.start_soon(self._reader)
+
+    async def _reader(self) -> None:
+        """Read for the connection from now on: EOF or a reset means the client left."""
+        limit = self.limits.max_head_size
+        while True:
+            try:
+                data = await self.stream.receive_some(RECEIVE_SIZE)
+            except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+                data = b""
+            if not data:
+                self.gone.set()
+                self._arrived.set()
+                if self.watched is not None:
+                    self.watched.cancel()
+                return
+            self._incoming.append(data)
+            self._arrived.set()
+            if sum(map(len, self._incoming)) > limit:  # the next request, early: enough
+                await self._consumed.wait()
+                self._consumed = trio.Event()
 
     async def _receive(self) -> bytes:
-        return await self.stream.receive_some(RECEIVE_SIZE)
+        if not self._reading:
+            return await self.stream.receive_some(RECEIVE_SIZE)
+        while not self._incoming:
+            if self.gone.is_set():
+                return b""
+            await self._arrived.wait()
+            self._arrived = trio.Event()
+        data = b"".join(self._incoming)
+        self._incoming.clear()
+        self._consumed.set()
+        return data
 
     async def _one_request(self) -> bool:
         """Serve one request; whether the connection stays open for another."""
@@ -275,6 +355,9 @@ class _Connection:
             raise HttpProtocolError("both Content-Length and Transfer-Encoding")
         if framing.chunked or framing.length:
             body, buf = await self._read_body(framing, headers, buf)
+            if self.in_body:
+                self.in_body = False
+                self.idle_scope.deadline = math.inf
         else:
             body = b""
         self.buf = buf
@@ -302,6 +385,8 @@ class _Connection:
             need = framing.length
             parts = [buf]
             have = len(buf)
+            if have < need:
+                self._arm_body_deadline()
             while have < need:
                 data = await self._receive()
                 if not data:
@@ -312,12 +397,19 @@ class _Connection:
             return data[:need], data[need:]
         decoder = _wire.ChunkedDecoder(max_size=max_body)
         parts = [decoder.feed(buf)] if buf else []
+        if not decoder.done:
+            self._arm_body_deadline()
         while not decoder.done:
             data = await self._receive()
             if not data:
                 raise HttpProtocolError("connection closed inside a chunked request body")
             parts.append(decoder.feed(data))
         return b"".join(parts), decoder.leftover
+
+    def _arm_body_deadline(self) -> None:
+        # The connection's idle scope bounds the wait; `_one_request` disarms it after.
+        self.in_body = True
+        self.idle_scope.deadline = trio.current_time() + self.limits.body_timeout
 
     async def _run_handler(self, request: HttpRequest, responder: HttpResponder) -> None:
         try:
@@ -330,24 +422,6 @@ class _Connection:
                 # Never end a failed body normally: the client must see it was cut short.
                 await responder.abort()
             # else: the caller answers 500
-
-    async def watch(self, responder: HttpResponder, scope: trio.CancelScope) -> None:
-        """Cancel `scope` when the client leaves while a handler works."""
-        await self.wait_gone(responder)
-        scope.cancel()
-
-    async def wait_gone(self, responder: HttpResponder) -> None:
-        """Read while a handler works: EOF or a reset means the client left."""
-        while len(self.buf) <= self.limits.max_head_size:
-            try:
-                data = await self._receive()
-            except (trio.BrokenResourceError, OSError):
-                data = b""
-            if not data:
-                responder.client_gone = True
-                return
-            self.buf += data  # the next request, early: kept for its turn
-        await trio.sleep_forever()
 
 
 async def serve_http(

@@ -198,7 +198,7 @@ async def test_cancel_on_disconnect_and_idle_timeout(autojump_clock):
     seen = {}
 
     async def slow(request, responder):
-        async with responder.cancel_on_disconnect():
+        with responder.cancel_on_disconnect():
             await trio.sleep(100)
             seen["finished"] = True
         seen["gone"] = responder.client_gone
@@ -220,3 +220,58 @@ async def test_cancel_on_disconnect_and_idle_timeout(autojump_clock):
         start = trio.current_time()
         assert await client.receive_some() == b""  # closed by the server when idle
         assert trio.current_time() - start == pytest.approx(30)
+
+
+async def test_watched_requests_keep_alive_and_keep_early_bytes(autojump_clock):
+    """Once a handler watches the connection, a reader task reads for it: the next request,
+    sent while the first is still being answered, is kept and served in turn."""
+    served = []
+
+    async def watched(request, responder):
+        with responder.cancel_on_disconnect():
+            await trio.sleep(5)
+        served.append(request.path)
+        await responder.respond(200, [], request.path.encode())
+
+    client, server = trio.testing.memory_stream_pair()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(lambda: serve_connection(server, handler=watched))
+        await client.send_all(b"GET /one HTTP/1.1\r\n\r\n")
+        await trio.sleep(1)
+        await client.send_all(b"GET /two HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc")
+        got = b""
+        while got.count(b"HTTP/1.1 200") < 2:
+            got += await client.receive_some()
+        assert got.index(b"/one") < got.index(b"/two")
+        await client.aclose()
+    assert served == ["/one", "/two"]
+
+
+async def test_wait_client_gone(autojump_clock):
+    seen = []
+
+    async def waiter(request, responder):
+        await responder.start(200)
+        await responder.write(b"x")
+        await responder.wait_client_gone()
+        seen.append((responder.client_gone, trio.current_time()))
+
+    client, server = trio.testing.memory_stream_pair()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(lambda: serve_connection(server, handler=waiter))
+        await client.send_all(b"GET / HTTP/1.1\r\n\r\n")
+        await trio.sleep(3)
+        await client.aclose()
+    assert seen == [(True, pytest.approx(3))]
+
+
+async def test_a_body_that_does_not_arrive_in_time_is_refused(autojump_clock):
+    client, server = trio.testing.memory_stream_pair()
+    limits = ServerLimits(body_timeout=10)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(lambda: serve_connection(server, handler=echo, limits=limits))
+        await client.send_all(b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")
+        start = trio.current_time()
+        answer = await client.receive_some()
+        assert answer.startswith(b"HTTP/1.1 408 ")
+        assert trio.current_time() - start == pytest.approx(10)

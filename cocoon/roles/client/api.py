@@ -21,9 +21,10 @@ cost is in its body (`usage.total_cost`, nano-TON; `usage.cocoon_adjusted_tokens
 headers leave before generation ends; `/jsonstats` keeps the last requests' records.
 
 `/v1/*` takes `Authorization: Bearer <key>` when `api_keys` is set (401 otherwise); the pages
-take the `http_access_hash` (`new_app`). The inference routes bypass Quart: they are a bare
-ASGI handler installed as Quart middleware, which streams without buffering, aborts a broken
-body, and spends nothing per request on routing objects.
+take the `http_access_hash` (`new_app`). The inference routes bypass Quart and ASGI: the lean
+HTTP server hands them to `InferenceApi.handle` (`serve_web` serves the app's native routes),
+which streams without buffering, aborts a broken body, and spends nothing per request on
+routing objects or tasks. Other `/v1/*` requests pass an ASGI middleware (auth, 404/405).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from cocoon.roles.client.inference import (
 from cocoon.roles.client.journal import Journal
 from cocoon.roles.client.pages import health_json, jsonstats, models_now, stats_page, wallet_view
 from cocoon.roles.common.pages import short_html
+from cocoon.roles.common.web import NATIVE_ROUTES
 from cocoon.roles.common.webapp import html_response, json_response, new_app
 
 if TYPE_CHECKING:
@@ -63,7 +65,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class _V1Router:
-    """ASGI middleware: `/v1/*` auth and the inference routes; the rest goes to Quart."""
+    """ASGI middleware: `/v1/*` auth and refusals; the rest goes to Quart. (POSTs to the
+    inference routes never get here: they are served natively.)"""
 
     def __init__(self, pages: ASGIApp, inference: InferenceApi) -> None:
         self.pages = pages
@@ -75,16 +78,13 @@ class _V1Router:
             method = scope["method"]
             if path.startswith("/v1/") and method != "OPTIONS":
                 api = self.inference
-                if not api.authorized(scope):
-                    await api.unauthorized(send)
+                if not api.authorized(_authorization(scope)):
+                    await send_error(send, api.unauthorized_answer(), cors=api.cors)
                     return
                 if path in INFERENCE_PATHS:
-                    if method == "POST":
-                        await api(scope, receive, send)
-                    else:
-                        await self._refuse(
-                            send, 405, f"{method} {path}: use POST", "method_not_allowed"
-                        )
+                    await self._refuse(
+                        send, 405, f"{method} {path}: use POST", "method_not_allowed"
+                    )
                     return
                 if path != "/v1/models" and not path.startswith("/v1/models/"):
                     await self._refuse(
@@ -99,6 +99,13 @@ class _V1Router:
 
     async def _refuse(self, send: Send, status: int, message: str, code: str) -> None:
         await send_error(send, error_answer(status, message, code=code), cors=self.inference.cors)
+
+
+def _authorization(scope: Scope) -> bytes | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return value
+    return None
 
 
 def _openai_error(code: int, message: str, *, local: bool = True) -> Response:
@@ -203,4 +210,5 @@ def client_app(node: ClientNode) -> QuartTrio:
 
     app.asgi_app = _V1Router(app.asgi_app, inference)  # type: ignore[method-assign]
     app.extensions["cocoon"] = {"journal": journal, "catalog": catalog, "inference": inference}
+    app.extensions[NATIVE_ROUTES] = {("POST", path): inference.handle for path in INFERENCE_PATHS}
     return app

@@ -1,5 +1,5 @@
-"""`POST /v1/chat/completions` and `POST /v1/completions`: the client's hot path, as a bare ASGI
-handler in front of the Quart app (spec 40 sections 2.3-2.6).
+"""`POST /v1/chat/completions` and `POST /v1/completions`: the client's hot path, served by the
+lean HTTP server directly, in front of the Quart app (spec 40 sections 2.3-2.6).
 
 body (bounded: 413) -> the client-only fields and the worker's checks, on one parse (400) ->
 `http.request` -> `node.request` -> the answer, passed through as it arrives:
@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 import trio
 
 from cocoon import tl
+from cocoon.http._wire import http_date
+from cocoon.http.server import HttpRequest, HttpResponder
 from cocoon.net import codes
 from cocoon.openai.errors import INVALID_REQUEST, ErrorResponse, error_body, error_response
 from cocoon.openai.validation import (
@@ -61,7 +63,6 @@ Send = Callable[[Message], Awaitable[None]]
 CHAT_PATH = "/v1/chat/completions"
 COMPLETIONS_PATH = "/v1/completions"
 INFERENCE_PATHS = frozenset({CHAT_PATH, COMPLETIONS_PATH})
-BODY_TIMEOUT = 60.0  # the reference's body download deadline
 SSE_END = b"data: [DONE]\n\n"
 
 
@@ -73,24 +74,47 @@ def error_answer(
     return ErrorResponse(status=status, body=body, headers=(("Content-Type", "application/json"),))
 
 
+def _error_headers(
+    answer: ErrorResponse, *, cors: bool, request_id: bytes | None = None
+) -> list[tuple[str, str]]:
+    headers = [*answer.headers, ("Date", http_date())]
+    if request_id is not None:
+        headers.append(("X-Request-Id", request_id.hex()))
+    if cors:
+        headers.extend(CORS)
+    return headers
+
+
 async def send_error(
     send: Send, answer: ErrorResponse, *, cors: bool, request_id: bytes | None = None
 ) -> int:
-    """Send a whole error answer; returns the bytes sent."""
-    headers = [(k.lower().encode(), v.encode()) for k, v in answer.headers]
+    """Send a whole error answer through ASGI; returns the bytes sent."""
+    headers = [
+        (k.lower().encode(), v.encode())
+        for k, v in _error_headers(answer, cors=cors, request_id=request_id)
+    ]
     headers.append((b"content-length", str(len(answer.body)).encode()))
-    if request_id is not None:
-        headers.append((b"x-request-id", request_id.hex().encode()))
-    if cors:
-        headers.extend(CORS)
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})
     await send({"type": "http.response.body", "body": answer.body, "more_body": False})
     return len(answer.body)
 
 
-def _header(scope: Scope, name: bytes) -> bytes | None:
-    for key, value in scope["headers"]:
-        if key == name:
+async def respond_error(
+    responder: HttpResponder,
+    answer: ErrorResponse,
+    *,
+    cors: bool,
+    request_id: bytes | None = None,
+) -> int:
+    """Send a whole error answer; returns the bytes sent."""
+    headers = _error_headers(answer, cors=cors, request_id=request_id)
+    await responder.respond(answer.status, headers, answer.body)
+    return len(answer.body)
+
+
+def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
             return value
     return None
 
@@ -117,12 +141,12 @@ class InferenceApi:
 
     # ------------------------------------------------------------------ auth
 
-    def authorized(self, scope: Scope) -> bool:
+    def authorized(self, authorization: bytes | None) -> bool:
         """`Authorization: Bearer <key>` against `api_keys` (none configured: open). Every key
         is compared, in constant time, so timing tells nothing about which matched."""
         if not self._keys:
             return True
-        scheme, _, token = (_header(scope, b"authorization") or b"").partition(b" ")
+        scheme, _, token = (authorization or b"").partition(b" ")
         if scheme.lower() != b"bearer":
             token = b""
         token = token.strip()
@@ -131,28 +155,34 @@ class InferenceApi:
             ok |= hmac.compare_digest(token, key)
         return ok
 
-    async def unauthorized(self, send: Send) -> None:
-        answer = error_answer(
+    def unauthorized_answer(self) -> ErrorResponse:
+        return error_answer(
             401,
             "Incorrect API key provided: send `Authorization: Bearer <key>` with one of the "
             "client's api_keys",
             code="invalid_api_key",
             error_code=codes.ERROR,
         )
-        await send_error(send, answer, cors=self.cors)
 
     # ------------------------------------------------------------------ the request
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, request: HttpRequest, responder: HttpResponder) -> None:
+        """Serve one inference request (the server read its body, up to its own bound)."""
         started_at = time.time()
         began = trio.current_time()
         stats = self.node.stats
-        body = await self._read_body(scope, receive, send)
-        if body is None:
+        if self._keys:
+            authorization = _header(request.headers, "authorization")
+            if not self.authorized(authorization.encode("latin-1") if authorization else None):
+                await respond_error(responder, self.unauthorized_answer(), cors=self.cors)
+                return
+        body = request.body
+        if len(body) > self.max_body:
+            await self._too_large(responder)
             return
         stats["queries"].add()
         stats["bytes_received"].add(len(body))
-        path = scope["path"]
+        path = request.path
         obj: dict[str, Any] = {}
         try:
             obj = parse_json_object(body)
@@ -167,26 +197,23 @@ class InferenceApi:
             record.status, record.bytes_sent = answer.status, len(answer.body)
             record.error = CLIENT_ERROR_PREFIX + e.message
             self._finish(record, began)
-            await send_error(send, answer, cors=self.cors)
+            await respond_error(responder, answer, cors=self.cors)
             return
         record = RequestRecord(
             "", parsed.options.model, path, obj.get("stream") is True, started_at
         )
-        raw_path = scope.get("raw_path") or path.encode()
-        query = scope.get("query_string") or b""
+        query = request.query
         http_request = tl.HttpRequest(
-            method=scope["method"],
-            url=(raw_path + b"?" + query if query else raw_path).decode("latin-1"),
-            http_version="HTTP/" + scope.get("http_version", "1.1"),
-            headers=forward_headers(scope["headers"], len(parsed.body)),
+            method=request.method,
+            url=f"{path}?{query}" if query else path,
+            http_version="HTTP/" + request.http_version,
+            headers=forward_headers(request.headers, len(parsed.body)),
             payload=parsed.body,
         )
-        exchange = _Exchange(self, send, record, parsed.options)
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(_watch_disconnect, receive, nursery.cancel_scope, exchange)
+        exchange = _Exchange(self, responder, record, parsed.options)
+        with responder.cancel_on_disconnect():
             await exchange.run(http_request)
-            nursery.cancel_scope.cancel()
-        if exchange.disconnected and record.error is None and not exchange.finished:
+        if responder.client_gone and record.error is None and not exchange.finished:
             record.error = "the caller disconnected"
         self._finish(record, began)
         key = parsed.options.debug_key
@@ -195,41 +222,13 @@ class InferenceApi:
             entry["request"] = record.as_json()
             self.journal.keep_debug(key, entry)
 
-    async def _read_body(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
-        """The whole request body, or None when it was refused (answered) or never came."""
-        declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
-            await self._too_large(send)
-            return None
-        parts: list[bytes] = []
-        size = 0
-        with trio.move_on_after(BODY_TIMEOUT):
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return None
-                chunk = message.get("body", b"")
-                size += len(chunk)
-                if size > self.max_body:
-                    await self._too_large(send)
-                    return None
-                parts.append(chunk)
-                if not message.get("more_body", False):
-                    return parts[0] if len(parts) == 1 else b"".join(parts)
-        answer = error_answer(
-            408, f"the request body did not arrive within {BODY_TIMEOUT:g} s", code="timeout",
-            error_code=codes.TIMEOUT,
-        )  # fmt: skip
-        await send_error(send, answer, cors=self.cors)
-        return None
-
-    async def _too_large(self, send: Send) -> None:
+    async def _too_large(self, responder: HttpResponder) -> None:
         answer = error_answer(
             413,
             f"request body larger than {self.max_body} bytes (max_body_bytes)",
             code="request_too_large",
         )
-        await send_error(send, answer, cors=self.cors)
+        await respond_error(responder, answer, cors=self.cors)
 
     def _finish(self, record: RequestRecord, began: float) -> None:
         stats = self.node.stats
@@ -248,23 +247,18 @@ class InferenceApi:
         self.journal.add(record)
 
 
-async def _watch_disconnect(receive: Receive, scope: trio.CancelScope, exchange: _Exchange) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            exchange.disconnected = True
-            scope.cancel()
-            return
-
-
 class _Exchange:
     """One request's answer: what went out so far decides how a failure is reported."""
 
     def __init__(
-        self, api: InferenceApi, send: Send, record: RequestRecord, options: ClientRequestOptions
+        self,
+        api: InferenceApi,
+        responder: HttpResponder,
+        record: RequestRecord,
+        options: ClientRequestOptions,
     ) -> None:
         self.api = api
-        self.send = send
+        self.responder = responder
         self.record = record
         self.options = options
         self.debug = options.enable_debug
@@ -272,9 +266,8 @@ class _Exchange:
         self.head_at: float | None = None
         self.started = False  # the head went to the user
         self.finished = False  # the answer was ended (normally or with an SSE error)
-        self.disconnected = False
         self.sse = False
-        self.deferred: list[tuple[bytes, bytes]] | None = None  # head held back, and why
+        self.deferred: list[tuple[str, str]] | None = None  # head held back
         self.parts: list[bytes] = []
         self.held: bytes | None = None  # SSE `[DONE]` held back for the debug event
         self.done_sent = False
@@ -297,7 +290,10 @@ class _Exchange:
 
     async def _body(self, data: bytes, more: bool = True) -> None:
         self.record.bytes_sent += len(data)
-        await self.send({"type": "http.response.body", "body": data, "more_body": more})
+        if more:
+            await self.responder.write(data)
+        else:
+            await self.responder.end(data)
 
     async def _head(self, head: Head) -> None:
         now = self.head_at = time.time()
@@ -321,7 +317,7 @@ class _Exchange:
             if response.payload:
                 self.parts.append(response.payload)
             return
-        await self.send({"type": "http.response.start", "status": status, "headers": headers})
+        await self.responder.start(status, headers)
         self.started = True
         if response.payload:
             await self._chunk(response.payload)
@@ -373,16 +369,9 @@ class _Exchange:
             body = b"".join(self.parts)
             if debug is not None and not self.sse:
                 body = merge_debug(body, debug)
-            self.deferred.append((b"content-length", str(len(body)).encode()))
-            await self.send(
-                {
-                    "type": "http.response.start",
-                    "status": self.record.status,
-                    "headers": self.deferred,
-                }
-            )
             self.started = True
-            await self._body(body, more=False)
+            self.record.bytes_sent += len(body)
+            await self.responder.respond(self.record.status, self.deferred, body)
             return
         tail = b""
         if debug is not None and self.sse:
@@ -408,16 +397,18 @@ class _Exchange:
         if not self.started:
             self.record.status = answer.status
             answer = ErrorResponse(answer.status, body, answer.headers)
-            self.record.bytes_sent += await send_error(
-                self.send, answer, cors=self.api.cors, request_id=self.request_id
+            self.record.bytes_sent += await respond_error(
+                self.responder, answer, cors=self.api.cors, request_id=self.request_id
             )
             self.finished = True
         elif self.sse:
             tail = b"" if self.done_sent else sse_event(body) + SSE_END
             await self._body(tail, more=False)
             self.finished = True
-        # Otherwise a JSON body is under way: leave without ending it, so the connection is
-        # closed mid-body and the caller sees a transport error.
+        else:
+            # A JSON body is under way: cut the connection mid-body, so the caller sees a
+            # transport error rather than a well-formed but truncated answer.
+            await self.responder.abort()
 
     async def _with_choices(self, message: str) -> str:
         """The proxy's "unknown model X" plus the models one can ask for (spec 40 section 8,

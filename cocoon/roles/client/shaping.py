@@ -18,23 +18,24 @@ from collections.abc import Iterable
 from typing import Any
 
 from cocoon import tl
+from cocoon.http._wire import http_date
 from cocoon.openai import _json
 
 # Never forwarded to the worker: framing of this hop, and the user's credentials.
 _DROP_FORWARD = frozenset(
     {
-        b"content-length",
-        b"transfer-encoding",
-        b"connection",
-        b"keep-alive",
-        b"te",
-        b"trailer",
-        b"upgrade",
-        b"authorization",
-        b"cookie",
-        b"x-access-hash",
-        b"x-api-key",
-        b"api-key",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "upgrade",
+        "authorization",
+        "cookie",
+        "x-access-hash",
+        "x-api-key",
+        "api-key",
     }
 )
 # Never passed back from the worker: framing (ours is recomputed) and what our server adds.
@@ -46,9 +47,9 @@ _BAD_VALUE = re.compile(r"[\r\n\x00]")
 
 SSE_DONE = b"data: [DONE]"
 CORS = (
-    (b"access-control-allow-origin", b"*"),
-    (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
-    (b"access-control-allow-headers", b"Content-Type, Authorization"),
+    ("access-control-allow-origin", "*"),
+    ("access-control-allow-methods", "GET, POST, OPTIONS"),
+    ("access-control-allow-headers", "Content-Type, Authorization"),
 )
 
 
@@ -57,16 +58,18 @@ def timestamp(t: float) -> str:
     return f"{t:.6f}"
 
 
-def forward_headers(
-    headers: Iterable[tuple[bytes, bytes]], body_length: int
-) -> list[tl.HttpHeader]:
-    """ASGI request headers (lowercase names) -> the `http.request` headers for the worker,
-    ending with the `Content-Length` of the forwarded body (none for an empty body)."""
-    out = [
-        tl.HttpHeader(name=name.decode("latin-1"), value=value.decode("utf-8", "replace"))
-        for name, value in headers
-        if name not in _DROP_FORWARD and not name.startswith(b"proxy-")
-    ]
+def forward_headers(headers: Iterable[tuple[str, str]], body_length: int) -> list[tl.HttpHeader]:
+    """The user's request headers (as received: names in any case, values as latin-1 text) ->
+    the `http.request` headers for the worker (lowercase names, UTF-8 values), ending with
+    the `Content-Length` of the forwarded body (none for an empty body)."""
+    out = []
+    for name, value in headers:
+        lower = name.lower()
+        if lower in _DROP_FORWARD or lower.startswith("proxy-"):
+            continue
+        if not value.isascii():
+            value = value.encode("latin-1").decode("utf-8", "replace")
+        out.append(tl.HttpHeader(name=lower, value=value))
     if body_length:
         out.append(tl.HttpHeader(name="Content-Length", value=str(body_length)))
     return out
@@ -80,23 +83,28 @@ def answer_headers(
     request_id: bytes,
     cors: bool,
     content_length: int | None = None,
-) -> tuple[list[tuple[bytes, bytes]], str]:
+) -> tuple[list[tuple[str, str]], str]:
     """The user's answer headers and the answer's content type (lowercase, '' if none).
+    Values are latin-1 text carrying the worker's UTF-8 bytes, as the server writes them.
     Headers that HTTP/1.1 could not carry (a broken or hostile peer) are dropped."""
-    out: list[tuple[bytes, bytes]] = []
+    out: list[tuple[str, str]] = []
     content_type = ""
     for h in headers:
-        lower = h.name.lower()
-        if lower in _DROP_ANSWER or not _TOKEN.fullmatch(h.name) or _BAD_VALUE.search(h.value):
+        name, value = h.name, h.value
+        lower = name.lower()
+        if lower in _DROP_ANSWER or not _TOKEN.fullmatch(name) or _BAD_VALUE.search(value):
             continue
         if lower == "content-type":
-            content_type = h.value.lower()
-        out.append((h.name.encode("latin-1"), h.value.encode("utf-8")))
-    out.append((b"X-Cocoon-Client-Start", timestamp(start).encode()))
-    out.append((b"X-Cocoon-Client-End", timestamp(end).encode()))
-    out.append((b"X-Request-Id", request_id.hex().encode()))
+            content_type = value.lower()
+        if not value.isascii():
+            value = value.encode("utf-8").decode("latin-1")
+        out.append((name, value))
+    out.append(("Date", http_date()))
+    out.append(("X-Cocoon-Client-Start", timestamp(start)))
+    out.append(("X-Cocoon-Client-End", timestamp(end)))
+    out.append(("X-Request-Id", request_id.hex()))
     if content_length is not None:
-        out.append((b"content-length", str(content_length).encode()))
+        out.append(("content-length", str(content_length)))
     if cors:
         out.extend(CORS)
     return out, content_type

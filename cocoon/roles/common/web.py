@@ -12,6 +12,7 @@ from cocoon.http.asgi import serve_asgi
 from cocoon.http.server import MAX_BODY_SIZE, ServerLimits
 
 KEEP_ALIVE_TIMEOUT = 75.0
+NATIVE_ROUTES = "cocoon.native_routes"
 
 
 @attrs.frozen
@@ -34,8 +35,12 @@ async def serve_web(
     task_status: trio.TaskStatus[WebHandle] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve `app` on `host:port` (0 = any free port) until cancelled. Request bodies above
-    `max_body` are refused (413) before they are read."""
+    `max_body` are refused (413) before they are read. An app may bring routes it serves
+    without ASGI, in `app.extensions[NATIVE_ROUTES]` ((method, path) -> handler)."""
     limits = ServerLimits(max_body_size=max_body, keepalive_timeout=KEEP_ALIVE_TIMEOUT)
+    routes = getattr(app, "extensions", {}).get(NATIVE_ROUTES)
     async with trio.open_nursery() as nursery:
-        bound = await nursery.start(partial(serve_asgi, app, host, port, limits=limits))
+        bound = await nursery.start(
+            partial(serve_asgi, app, host, port, limits=limits, routes=routes)
+        )
         task_status.started(WebHandle(host, bound))
