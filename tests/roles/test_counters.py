@@ -45,3 +45,16 @@ def test_ewma_uses_prior_until_first_sample():
     assert e.value == 1.0
     e.add(3.0)
     assert e.value == 2.0
+
+
+def test_values_added_close_together_decay_together():
+    clock = Clock()
+    c = AmortCounter(clock=clock)
+    c.add(1)
+    clock.now = 0.004  # within one quantum: counted as if added at 0
+    c.add(1)
+    assert c.rate(1.0) == pytest.approx(2 * math.exp(-0.004))
+    clock.now = 1.0
+    c.add(3)  # a new quantum
+    assert c.rate(1.0) == pytest.approx(2 * math.exp(-1.0) + 3)
+    assert c.total == 5

@@ -15,12 +15,16 @@ from collections.abc import Callable
 
 PERIODS: tuple[float, ...] = (1.0, 10.0, 60.0, 600.0, 3600.0, 86400.0)
 WINDOW_NAMES: tuple[str, ...] = ("total", "1s", "10s", "1m", "10m", "1h", "1d")
+# Values added within this long of each other are decayed together, as if added at the start
+# of that span (at most 1% off in the 1 s window): decaying six sums on every add cost a few
+# percent of a role's CPU, a dozen counters being bumped per request.
+QUANTUM = 0.01
 
 
 class AmortCounter:
     """One quantity (requests, bytes, seconds). `clock` is monotonic seconds."""
 
-    __slots__ = ("_clock", "_last", "_sums", "periods", "total")
+    __slots__ = ("_clock", "_last", "_pending", "_sums", "periods", "total")
 
     def __init__(
         self, periods: tuple[float, ...] = PERIODS, clock: Callable[[], float] = time.monotonic
@@ -28,21 +32,29 @@ class AmortCounter:
         self.periods = periods
         self.total: float = 0
         self._sums = [0.0] * len(periods)
+        self._pending: float = 0  # added since `_last`, not yet in `_sums`
         self._clock = clock
         self._last = clock()
 
     def _decay(self, now: float) -> None:
         dt = now - self._last
         if dt > 0:
+            pending, self._pending = self._pending, 0
             self._sums = [
-                s * math.exp(-dt / p) for s, p in zip(self._sums, self.periods, strict=True)
+                (s + pending) * math.exp(-dt / p)
+                for s, p in zip(self._sums, self.periods, strict=True)
             ]
             self._last = now
+        elif self._pending:
+            pending, self._pending = self._pending, 0
+            self._sums = [s + pending for s in self._sums]
 
     def add(self, value: float = 1) -> None:
-        self._decay(self._clock())
         self.total += value
-        self._sums = [s + value for s in self._sums]
+        now = self._clock()
+        if now - self._last >= QUANTUM:
+            self._decay(now)
+        self._pending += value
 
     def rates(self) -> list[float]:
         """Per-second rate over each window, newest decay applied."""
