@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cocoon import tl
 from cocoon.errors import ProtocolError
@@ -129,3 +132,40 @@ def test_debug_record_shape():
     assert json.loads(stats_json("proxy", 1.0, 2.0, 3.0)) == {
         "type": "proxy_stats", "start_time": 1.0, "answer_receive_start_at": 2.0, "answer_receive_end_at": 3.0,
     }  # fmt: skip
+
+
+_text = st.text(max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    version=_text,
+    status=st.integers(-(2**31), 2**31 - 1),
+    reason=_text,
+    headers=st.lists(st.tuples(_text, _text), max_size=5),
+    payload=st.binary(max_size=600),
+    extra=st.lists(st.tuples(_text, _text), max_size=3),
+)
+def test_appending_headers_equals_decoding_and_encoding_again(
+    version, status, reason, headers, payload, extra
+):
+    response = tl.HttpResponse(
+        http_version=version,
+        status_code=status,
+        reason=reason,
+        headers=[tl.HttpHeader(name=n, value=v) for n, v in headers],
+        payload=payload,
+    )
+    expected = attrs.evolve(
+        response, headers=[*response.headers, *(tl.HttpHeader(name=n, value=v) for n, v in extra)]
+    )
+    assert add_headers(tl.encode(response), extra) == tl.encode(expected)
+
+
+def test_appending_headers_to_something_else_fails_to_decode():
+    response = tl.encode(
+        tl.HttpResponse(http_version="1", status_code=200, reason="OK", headers=[], payload=b"x")
+    )
+    for bad in (tl.encode(tl.TcpPing(id=1)), response[:-1], response + b"\0\0\0\0", b""):
+        with pytest.raises(tl.TLDecodeError):
+            add_headers(bad, [("a", "b")])

@@ -94,10 +94,40 @@ def timestamp(t: float) -> str:
 
 
 def add_headers(http_response: bytes, headers: list[tuple[str, str]]) -> bytes:
-    """Append headers to a boxed `http.response`. Raises `TLDecodeError` if it is not one."""
-    response = tl.decode(http_response, tl.HttpResponse)
-    extra = [tl.HttpHeader(name=n, value=v) for n, v in headers]
-    return tl.encode(attrs.evolve(response, headers=(*response.headers, *extra)))
+    """Append headers to a boxed `http.response`. Raises `TLDecodeError` if it is not one.
+
+    Spliced in at the byte level: the answer's body (most of its bytes) is checked but
+    neither decoded into objects nor copied through an encoder."""
+    r = tl.Reader(http_response)
+    if r.uint() != tl.HttpResponse.TL_ID:
+        raise tl.TLWrongConstructorError("not an http.response", offset=0)
+    r.string()  # http_version
+    r.int()  # status_code
+    r.string()  # reason
+    count_at = r.pos
+    count = r.vector_count(8)
+    for _ in range(count):
+        r.string()
+        r.string()
+    headers_end = r.pos
+    r.bytes()  # payload
+    r.finish()
+    w = tl.Writer()
+    w.uint(count + len(headers))
+    count_bytes = bytes(w.buf)
+    w.buf.clear()
+    for name, value in headers:
+        w.string(name)
+        w.string(value)
+    return b"".join(
+        (
+            http_response[:count_at],
+            count_bytes,
+            http_response[count_at + 4 : headers_end],
+            w.buf,
+            http_response[headers_end:],
+        )
+    )
 
 
 def stats_json(kind: str, start: float, first_answer_at: float, end: float) -> str:

@@ -240,22 +240,22 @@ class RunningRequest:
         if self.cancel_reason is not None:  # cancelled before this attempt began
             await self._cancel_worker(session)
             deadline = min(deadline, trio.current_time() + CANCEL_GRACE)
-        while True:
-            item = None
-            with trio.move_on_at(deadline):
+        with trio.CancelScope(deadline=deadline) as scope:  # one scope, not one per message
+            while True:
                 item = await receive.receive()
-            if item is None:
-                await self._cancel_worker(session)
-                return await self._fail_relay(codes.TIMEOUT, "timeout in proxy")
-            if isinstance(item, _Cancelled):  # stop the worker; its final count is still billed
-                await self._cancel_worker(session)
-                deadline = min(deadline, trio.current_time() + CANCEL_GRACE)
-                continue
-            if isinstance(item, _WorkerGone):
-                return await self._fail_relay(codes.NOTREADY, "worker disconnected", retryable=True)
-            result = await self._forward(item)
-            if result is not None:
-                return result
+                if isinstance(item, _Cancelled):  # stop the worker; its final count is billed
+                    await self._cancel_worker(session)
+                    scope.deadline = min(scope.deadline, trio.current_time() + CANCEL_GRACE)
+                    continue
+                if isinstance(item, _WorkerGone):
+                    return await self._fail_relay(
+                        codes.NOTREADY, "worker disconnected", retryable=True
+                    )
+                result = await self._forward(item)
+                if result is not None:
+                    return result
+        await self._cancel_worker(session)
+        return await self._fail_relay(codes.TIMEOUT, "timeout in proxy")
 
     async def _cancel_worker(self, session: WorkerSession) -> None:
         if self.proxy_request_id is None:
