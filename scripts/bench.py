@@ -53,6 +53,7 @@ SLOW_TOKENS = 50
 IDLE_CONNECTIONS = 1000
 STREAMS = 128
 START_TIMEOUT = 60.0
+PARTS = ("wrk", "ttft", "memory")
 
 # The reference C++ network on this kind of machine (../shared/bench/README.md).
 REFERENCE: dict[str, Any] = {
@@ -610,7 +611,7 @@ def table(results: dict[str, Any]) -> str:
         "+p50 ms | CPU ms/req | ref CPU | errors |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for name, case in results["cases"].items():
+    for name, case in results.get("cases", {}).items():
         d, n = case["direct"], case["network"]
         kind = name.split()[0]
         errors = n["errors"] + n["non_2xx"]
@@ -621,7 +622,7 @@ def table(results: dict[str, Any]) -> str:
             f"{REFERENCE['cpu_ms_per_request'][kind]:.2f} | {errors} |"
         )
     lines += ["", "CPU ms per request by process, peak RSS MB by process:"]
-    for name, case in results["cases"].items():
+    for name, case in results.get("cases", {}).items():
         n = case["network"]
         cpu = " ".join(f"{k}={v:.2f}" for k, v in n["cpu_ms_per_request_by_process"].items())
         rss = " ".join(f"{k}={v:.0f}" for k, v in n["peak_rss_mb"].items())
@@ -659,6 +660,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cases", help='only these wrk cases, e.g. "plain c=1,stream c=64" (no TTFT, memory)'
     )
+    parser.add_argument("--parts", help=f"only these parts, of {','.join(PARTS)}")
     parser.add_argument("--idle-helper", nargs=3, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.idle_helper:
@@ -695,21 +697,26 @@ def main(argv: list[str] | None = None) -> int:
                 except KeyboardInterrupt:
                     pass
                 return 0
-            results["wrk_seconds"] = duration
-            results["cases"] = run_cases(net, duration, only)
+            parts = set(args.parts.split(",")) if args.parts else set(PARTS)
             if only is not None:
-                return report(results, args.out)
-            results["ttft"] = measure_ttft(net, 3 if args.quick else 5)
-            print("bench: restarting the proxy for the memory figures", flush=True)
-            net.restart_proxy()
-            run_wrk(net.client_url, MATERIAL / "chat.lua", 4, 1.0, [])  # warm
-            results["idle"], helper = measure_idle(net, idle_count)
-            try:
-                results["streams"] = measure_streams(net, STREAMS)
-            finally:
-                assert helper.stdin is not None
-                helper.stdin.close()
-                helper.wait(30)
+                parts = {"wrk"}
+            if "wrk" in parts:
+                results["wrk_seconds"] = duration
+                results["cases"] = run_cases(net, duration, only)
+            if "ttft" in parts:
+                results["ttft"] = measure_ttft(net, 3 if args.quick else 5)
+            if "memory" in parts:
+                if "wrk" in parts:
+                    print("bench: restarting the proxy for the memory figures", flush=True)
+                    net.restart_proxy()
+                run_wrk(net.client_url, MATERIAL / "chat.lua", 4, 1.0, [])  # warm
+                results["idle"], helper = measure_idle(net, idle_count)
+                try:
+                    results["streams"] = measure_streams(net, STREAMS)
+                finally:
+                    assert helper.stdin is not None
+                    helper.stdin.close()
+                    helper.wait(30)
         finally:
             net.stop()
     return report(results, args.out)

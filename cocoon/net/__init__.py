@@ -19,6 +19,7 @@ from cocoon.net.session import (
     SessionConfig,
     SessionHandler,
     open_session,
+    serve_session,
 )
 from cocoon.net.socks5 import Socks5Error, socks5_connect
 from cocoon.net.streams import PrefixedStream
@@ -41,5 +42,6 @@ __all__ = [
     "encode_frame",
     "encode_preamble",
     "open_session",
+    "serve_session",
     "socks5_connect",
 ]

@@ -13,10 +13,12 @@ from cocoon.net import (
     QueryError,
     QueryTimeout,
     Role,
+    Session,
     SessionClosed,
     SessionConfig,
     encode_preamble,
     open_session,
+    serve_session,
 )
 from cocoon.net.framing import FrameDecoder, FrameEncodeError, FrameEncoder, encode_frame
 from cocoon.net.preamble import AttestedPeerInfo
@@ -454,3 +456,33 @@ async def test_exceptions_from_the_block_are_not_wrapped():
 
 def test_protoviolation_code_is_the_reference_value():
     assert ERROR_PROTOVIOLATION == 621
+
+
+async def test_serve_session_serves_in_this_task_until_the_peer_leaves(autojump_clock):
+    a, b = trio.testing.memory_stream_pair()
+    peer = RawPeer(a)
+    handler = Recorder()
+    async with trio.open_nursery() as nursery:
+        done: list[Session] = []
+
+        async def serve() -> None:
+            done.append(await serve_session(b, role=Role.ACCEPTOR, handler=handler))
+
+        nursery.start_soon(serve)
+        await peer.connect()
+        await peer.send(tl.TcpPacket(data=tl.encode(tl.WorkerEnabledDisabled(disabled=1))))
+        await handler.got_packet.wait()
+        await peer.send(tl.TcpQuery(id=7, data=tl.encode(tl.ClientGetWorkerTypesV2())))
+        answer = await peer.receive()
+        assert isinstance(answer, tl.TcpQueryAnswer) and answer.id == 7
+        await a.aclose()
+    [session] = done
+    assert session.ready and session.close_reason == "closed by peer"
+    assert handler.packets == [tl.WorkerEnabledDisabled(disabled=1)]
+
+
+async def test_serve_session_returns_a_session_that_never_got_ready(autojump_clock):
+    a, b = trio.testing.memory_stream_pair()
+    session = await serve_session(b, role=Role.ACCEPTOR)
+    assert not session.ready and "set-up timeout" in (session.close_reason or "")
+    await a.aclose()

@@ -24,7 +24,7 @@ import attrs
 import trio
 
 from cocoon.errors import ConfigError
-from cocoon.net import Role, SessionClosed, open_session
+from cocoon.net import Role, serve_session
 from cocoon.ratls.connect import serve_ratls
 from cocoon.ratls.identity import Identity
 from cocoon.ratls.policy import Policy, builtin_policies
@@ -61,20 +61,21 @@ async def serve_connection(
     peer = peer_of_stream(stream)
     handler = WorkerSession(node, peer) if kind == "worker" else ClientSession(node, peer)
     try:
-        async with open_session(
+        # Served in this task (the handler attaches itself to the session on its first
+        # message): an idle connection costs as few tasks, and as little memory, as it can.
+        session = await serve_session(
             stream,
             role=Role.ACCEPTOR,
             handler=handler,
             read_preamble=preamble,
             name=f"proxy<-{kind}",
-        ) as session:
-            handler.session = session
-            await session.wait_closed()
-            log.debug("%s connection closed: %s", kind, session.close_reason)
-    except SessionClosed as e:
-        log.info("%s connection failed before it was ready: %s", kind, e.reason)
+        )
     finally:
         handler.closed()
+    if session.ready:
+        log.debug("%s connection closed: %s", kind, session.close_reason)
+    else:
+        log.info("%s connection failed before it was ready: %s", kind, session.close_reason)
 
 
 async def _listen(
