@@ -162,6 +162,40 @@ class HttpResponse:
         """The whole body has been read."""
         return self._conn is None
 
+    async def read_available(self) -> bytes:
+        """The body bytes that have already arrived (de-chunked), without waiting for more;
+        `complete` then tells whether that was the whole body."""
+        conn = self._conn
+        if conn is None:
+            return b""
+        if self._mode == _NONE:
+            await self._finish()
+            return b""
+        data, conn.buf = conn.buf, b""
+        if not data:
+            return b""
+        if self._mode == _LENGTH:
+            take = self._remaining
+            if len(data) > take:
+                data, conn.buf = data[:take], data[take:]
+            self._remaining -= len(data)
+            if not self._remaining:
+                await self._finish()
+            return data
+        if self._mode == _CHUNKED:
+            decoder = self._decoder
+            assert decoder is not None
+            try:
+                out = decoder.feed(data)
+            except BaseException:
+                await self._abort()
+                raise
+            if decoder.done:
+                conn.buf = decoder.leftover
+                await self._finish()
+            return out
+        return data  # until the server closes: more may follow
+
     def iter_body(self) -> _BodyIterator:
         """The body, de-chunked, in pieces as they arrive (never empty pieces)."""
         return _BodyIterator(self)

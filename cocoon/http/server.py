@@ -132,21 +132,36 @@ class HttpResponder:
             body = b""
         await self._stream.send_all(head + body if body else head)
 
-    async def start(self, status: int, headers: Sequence[tuple[str, str]] = ()) -> None:
-        """Send the head of a streamed response: chunked, or until close for HTTP/1.0."""
+    async def start(
+        self,
+        status: int,
+        headers: Sequence[tuple[str, str]] = (),
+        data: bytes = b"",
+        *,
+        last: bool = False,
+    ) -> None:
+        """Send the head of a streamed response: chunked, or until close for HTTP/1.0; with
+        the first body bytes (`data`) in the same write, and, with `last`, the end too."""
         self._check_unstarted()
         self.started = True
         if status < 200 or status in _NO_BODY_STATUS:
             self._no_body = True
         if self._no_body:
             head = self._head(status, headers, [])  # writes are dropped
+            data = b""
         elif self._version == "1.1":
             self._chunked = True
             head = self._head(status, headers, [("Transfer-Encoding", "chunked")])
+            if data:
+                data = _wire.encode_chunk(data)
+            if last:
+                data += _wire.LAST_CHUNK
         else:
             self.keep_alive = False
             head = self._head(status, headers, [])
-        await self._stream.send_all(head)
+        if last:
+            self.finished = True
+        await self._stream.send_all(head + data if data else head)
 
     async def write(self, data: bytes) -> None:
         if not self.started or self.finished:

@@ -401,3 +401,28 @@ async def test_any_answer_gives_a_response_or_an_http_error(answer):
         except HttpError:
             pass
         await client.aclose()
+
+
+async def test_read_available_takes_what_came_with_the_head(raw_server):
+    step = trio.Event()
+    whole = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n0\r\n\r\n"
+
+    async def script(stream, index):
+        await read_request(stream, bytearray())
+        if index == 0:
+            await stream.send_all(whole)
+            await read_request(stream, bytearray())  # the connection was kept: a second request
+            await stream.send_all(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nab")
+            await step.wait()
+            await stream.send_all(b"c")
+
+    server = await raw_server(script)
+    async with HttpClient("127.0.0.1", server.port) as client:
+        async with client.request("GET", "/") as resp:
+            assert await resp.read_available() == b"first" and resp.complete
+        async with client.request("GET", "/") as resp:
+            assert await resp.read_available() == b"ab" and not resp.complete
+            assert await resp.read_available() == b""  # nothing more yet, and no waiting
+            step.set()
+            assert await resp.read() == b"c" and resp.complete
+    assert server.connections == 1

@@ -23,6 +23,8 @@ async def echo(request, responder):
         await responder.start(200)
         await responder.write(b"partial")
         raise RuntimeError("handler bug")
+    elif request.path == "/at-once":
+        await responder.start(200, [], b"abc", last=True)
     elif request.path == "/silent":
         return
     elif request.path == "/unfinished":
@@ -275,3 +277,10 @@ async def test_a_body_that_does_not_arrive_in_time_is_refused(autojump_clock):
         answer = await client.receive_some()
         assert answer.startswith(b"HTTP/1.1 408 ")
         assert trio.current_time() - start == pytest.approx(10)
+
+
+async def test_a_streamed_answer_can_go_out_in_one_write(nursery):
+    port = await start(nursery)
+    out = await exchange(port, b"GET /at-once HTTP/1.1\r\nConnection: close\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 200 ") and b"Transfer-Encoding: chunked" in out
+    assert out.endswith(b"\r\n\r\n3\r\nabc\r\n0\r\n\r\n")

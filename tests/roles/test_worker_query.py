@@ -150,3 +150,36 @@ async def test_timeout_answers_652(ctx, backend):
     with trio.fail_after(5):
         (msg,) = await serve(ctx, query(chat_body(), timeout=0.5))
     assert (msg.error_code, msg.error) == (652, "worker: timeout")
+
+
+async def test_a_stream_already_whole_with_its_head_goes_as_one_message(nursery):
+    """A fast server writes the whole SSE answer at once: it goes on as one message (the
+    head with the body and the final info), not a head and parts."""
+    events = [
+        b'data: {"choices":[{"delta":{"content":"a"}}]}\n\n',
+        b'data: {"choices":[],"usage":{"prompt_tokens":2,"completion_tokens":1}}\n\n',
+        b"data: [DONE]\n\n",
+    ]
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(e), e) for e in events) + b"0\r\n\r\n"
+
+    async def whole(stream: trio.SocketStream) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += await stream.receive_some(65536)
+        await stream.send_all(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n" + chunked
+        )
+        await stream.receive_some(65536)  # until the worker leaves
+
+    listeners = await nursery.start(partial(trio.serve_tcp, whole, 0, host="127.0.0.1"))
+    port = listeners[0].socket.getsockname()[1]
+    async with HttpClient("127.0.0.1", port) as http:
+        ctx = QueryContext(http=http, model="Qwen/Qwen3-8B", max_active=4, pricing=Pricing(3))
+        (msg,) = await serve(ctx, query(chat_body(stream=True, max_tokens=5)))
+    assert isinstance(msg, tl.ProxyQueryAnswerEx) and msg.flags == 1
+    response = tl.decode(msg.answer, tl.HttpResponse)
+    assert {h.name: h.value for h in response.headers}["Transfer-Encoding"] == "chunked"
+    assert response.payload.startswith(events[0]) and response.payload.endswith(events[2])
+    assert b'"total_cost"' in response.payload
+    assert msg.final_info.tokens_used.completion_tokens_used == 2  # coefficient 2000

@@ -9,10 +9,12 @@ from cocoon import tl
 
 @attrs.frozen
 class Head:
-    """The answer's status line and headers (and the first body bytes, if any)."""
+    """The answer's status line and headers (and the first body bytes, if any). `complete`:
+    the whole answer came in one message, so `Done` follows at once."""
 
     response: tl.HttpResponse
     request_id: bytes
+    complete: bool = False
 
 
 @attrs.frozen

@@ -270,6 +270,7 @@ class _Exchange:
         self.deferred: list[tuple[str, str]] | None = None  # head held back
         self.parts: list[bytes] = []
         self.held: bytes | None = None  # SSE `[DONE]` held back for the debug event
+        self.unsent: tuple[int, list[tuple[str, str]], bytes] | None = None  # a whole answer
         self.done_sent = False
         self.debug_records: dict[str, Any] | None = None
 
@@ -317,25 +318,33 @@ class _Exchange:
             if response.payload:
                 self.parts.append(response.payload)
             return
-        await self.responder.start(status, headers)
-        self.started = True
-        if response.payload:
-            await self._chunk(response.payload)
-
-    async def _chunk(self, data: bytes) -> None:
-        if self.deferred is not None:
-            self.parts.append(data)
+        data = self._outgoing(response.payload) if response.payload else b""
+        if head.complete:  # the end follows at once: head, body and end go in one write
+            self.unsent = (status, headers, data)
             return
+        self.record.bytes_sent += len(data)
+        await self.responder.start(status, headers, data)
+        self.started = True
+
+    def _outgoing(self, data: bytes) -> bytes:
+        """What of `data` goes to the user now (an SSE `[DONE]` waits for the debug event)."""
         if self.sse:
             if self.held is not None:
                 self.held += data
-                return
+                return b""
             i = data.find(SSE_DONE)
             if i >= 0:
                 if self.debug:  # the debug event goes before `[DONE]`
                     self.held, data = data[i:], data[:i]
                 else:
                     self.done_sent = True
+        return data
+
+    async def _chunk(self, data: bytes) -> None:
+        if self.deferred is not None:
+            self.parts.append(data)
+            return
+        data = self._outgoing(data)
         if data:
             await self._body(data)
 
@@ -376,6 +385,12 @@ class _Exchange:
         tail = b""
         if debug is not None and self.sse:
             tail = sse_debug(debug) + (self.held or b"")
+        if self.unsent is not None:
+            status, headers, data = self.unsent
+            self.started = True
+            self.record.bytes_sent += len(data) + len(tail)
+            await self.responder.start(status, headers, data + tail, last=True)
+            return
         await self._body(tail, more=False)
 
     async def _failed(self, failed: Failed) -> None:

@@ -122,8 +122,8 @@ class ClientRequest:
                 self.done = True
                 return [Failed(codes.PROTOVIOLATION, f"bad answer from the proxy: {e}")]
             self.answered = True
-            events: list[Event] = [Head(response, self.request_id)]
-            return events + self._maybe_done(item)
+            done = self._maybe_done(item)
+            return [Head(response, self.request_id, complete=bool(done)), *done]
         if isinstance(item, tl.ClientQueryAnswerPartEx | tl.ClientQueryAnswerPart):
             if not self.answered:
                 return []  # parts before the first answer are ignored, as in the reference

@@ -238,11 +238,25 @@ async def _relay(replier: Replier, meter: _Meter, resp: HttpResponse, *, streame
         headers = response_headers(resp.headers, replier.start, length=len(body))
         await replier.answer(attrs.evolve(http, headers=headers, payload=body), tokens=meter.tokens)
         return True
+    # What already came with the head goes with it: the whole answer, when it is all here
+    # (one message through every hop instead of a head and parts), else the first events.
+    first = await resp.read_available()
+    body = counter.feed(first) if first else b""
+    headers = response_headers(resp.headers, replier.start, length=None)
+    if resp.complete:
+        body += counter.finish()
+        if len(body) <= SINGLE_MESSAGE_LIMIT:
+            await replier.answer(
+                attrs.evolve(http, headers=headers, payload=body), tokens=meter.tokens
+            )
+            return True
+    pieces = _pieces(body)
     await replier.answer(
-        attrs.evolve(http, headers=response_headers(resp.headers, replier.start, length=None)),
-        tokens=None,
+        attrs.evolve(http, headers=headers, payload=pieces[0] if pieces else b""), tokens=None
     )
     replier.first_answer_at = time.time()
+    for piece in pieces[1:]:
+        await replier.part(piece, running=meter.tokens, last=False)
     async for chunk in resp.iter_body():
         for piece in _pieces(counter.feed(chunk)):
             await replier.part(piece, running=meter.tokens, last=False)

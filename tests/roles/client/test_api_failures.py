@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import aclosing, asynccontextmanager
 
+import attrs
 import httpx
 import pytest
 import trio
@@ -153,6 +154,19 @@ async def test_a_whole_answer_is_sent_whole_and_a_failure_before_its_end_is_clea
         r = await http.post("/v1/chat/completions", json=BODY)
     assert r.status_code == 502  # the head was held back, so the error can still be honest
     assert r.headers["x-request-id"] == RID.hex()
+
+
+async def test_a_stream_that_came_whole_goes_out_chunked_with_the_debug_event(serve):
+    payload = b'data: {"n":1}\n\ndata: [DONE]\n\n'
+    complete = attrs.evolve(head("text/event-stream", payload=payload), complete=True)
+    async with await serve(ScriptedNode([complete, Done(None, 0)])) as http:
+        r = await http.post("/v1/chat/completions", json=BODY | {"stream": True})
+        assert r.headers["transfer-encoding"] == "chunked" and r.content == payload
+        r = await http.post(
+            "/v1/chat/completions", json=BODY | {"stream": True, "enable_debug": True}
+        )
+    events = [line[6:] for line in r.text.split("\n") if line.startswith("data: ")]
+    assert events[0] == '{"n":1}' and "debug" in json.loads(events[1]) and events[2] == "[DONE]"
 
 
 async def test_an_answer_that_stops_without_an_end_is_an_error(serve):
