@@ -3,6 +3,7 @@
 
     python3 dev.py run     # the main job: a whole local network answering one chat completion
     python3 dev.py test    # the test suite
+    python3 dev.py bench   # the benchmark (scripts/bench.py; table and bench/results.json)
 
 Both create `.venv/` with the project installed (editable, with its test extras) when it is
 missing or when `pyproject.toml` changed since it was made, then run inside it. Extra
@@ -58,6 +59,8 @@ def main(argv: list[str]) -> int:
         args = [str(PYTHON), "-m", "cocoon", "network", "--once", *rest]
     elif command == "test":
         args = [str(PYTHON), "-m", "pytest", *rest]
+    elif command == "bench":
+        args = [str(PYTHON), str(ROOT / "scripts" / "bench.py"), *rest]
     elif command == "lint":
         args = [str(PYTHON), "-m", "ruff", "check", ".", *rest]
     elif command == "cocoon":

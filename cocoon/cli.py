@@ -62,6 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(module.run(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BaseExceptionGroup as group:
+        # Ctrl-C (or SIGINT from a supervisor) inside nested nurseries arrives grouped.
+        if group.split(KeyboardInterrupt)[1] is None:
+            return 130
+        raise
     except BrokenPipeError:
         # `cocoon ... | head`: the reader left; that is not an error of ours.
         sys.stderr.close()

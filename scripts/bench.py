@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What the network costs on top of the inference server (issue 8): a table and a JSON file.
 
-    python scripts/bench.py                  # the whole run (about 2-3 minutes)
+    nox -s bench  (or: python3 dev.py bench) # the whole run, about 2 minutes
     python scripts/bench.py --quick          # shorter wrk runs, fewer idle connections
     python scripts/bench.py --hold           # start the network, print its pids, wait (profiling)
 
@@ -564,12 +564,20 @@ def machine() -> dict[str, Any]:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
     ).stdout.strip()
+    import timeit
+
+    # The interpreter matters: a build without PGO/LTO (pyenv's default) runs pure Python
+    # about twice as slowly as a distribution's, for us and the direct path alike; this
+    # loop's time (11 us with Debian's python3.11 here, 26 us with pyenv's) tells which ran.
+    loop = min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000 * 1e6
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
         "memory_gib": round(int(mem) / 2**20, 1),
         "kernel": platform.release(),
         "python": platform.python_version(),
+        "python_executable": sys.executable,
+        "python_sum_range_1000_us": round(loop, 1),
         "commit": commit,
         "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
     }
@@ -605,6 +613,8 @@ def table(results: dict[str, Any]) -> str:
     ref = REFERENCE["cases"]
     lines = [
         f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
+        f"Python {results['machine']['python']} "
+        f"(sum(range(1000)) {results['machine']['python_sum_range_1000_us']} us), "
         f"commit {results['machine']['commit']}",
         "",
         "| load | direct req/s | network req/s | ratio | ref ratio | p50 ms | p99 ms | "
