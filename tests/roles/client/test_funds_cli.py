@@ -36,7 +36,7 @@ async def test_close_refunds_the_balance_to_the_wallet():
         assert await _main(args(net.client_url, "close")) == 0
 
         with trio.fail_after(15):
-            while (state := await read_contract(net.ledger, channel.address, "client")).state != 2:
+            while (state := await read_contract(net.ledger, channel.address, "client")).state != 2:  # noqa: ASYNC110 - chain state
                 await trio.sleep(0.05)
         assert state.state == 2 and state.balance == 0  # closed by the proxy's granted refund
         refund = balance_before  # everything not charged comes back (the stake is not a deposit)
