@@ -86,6 +86,7 @@ class NetworkConfig:
     # What workers accept: "extended" lets tools / function calling through (the reference's
     # "compat" rejects them).
     worker_profile: str = "extended"
+    worker_options: dict[str, Any] = attrs.field(factory=dict)  # further WorkerConfig keys
     # Further ClientConfig keys for every client (api_keys, max_body_bytes, http_access_hash...).
     client_options: dict[str, Any] = attrs.field(factory=dict)
     # Deploy as the reference does: a reverse router in front of each proxy (plain listeners
@@ -340,7 +341,7 @@ async def _build(
 
     workers = []
     for i in range(config.workers):
-        _, owner = await funded(f"worker{i}")
+        worker_seed, owner = await funded(f"worker{i}")
         backend = config.inference_url or f"{host}:{backends[i].port}"
         coefficients = config.worker_coefficients
         worker_config = WorkerConfig(
@@ -353,6 +354,8 @@ async def _build(
             proxies=tuple(f"{host}:{w}" for w, _ in ports) if config.proxies else (),
             is_test=True,
             validation_profile=config.worker_profile,
+            node_wallet_key=worker_seed,
+            **config.worker_options,
             root_contract_address=root_text,
             connect_to_proxy_via=await socks_router(f"worker{i}") if config.routers else "",
             http_host=host,
