@@ -29,6 +29,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "proxy": ("cocoon.roles.proxy.cli", "run a proxy: routes requests, keeps the accounts"),
     "worker": ("cocoon.roles.worker.cli", "run a worker in front of an inference server"),
     "client": ("cocoon.roles.client.cli", "run a client: the OpenAI-compatible API that pays"),
+    "client-funds": (
+        "cocoon.roles.client.funds_cli",
+        "close, withdraw or top up a running client's channels",
+    ),
     "network": ("cocoon.network_cli", "a whole local network in one process (the demo)"),
     "chain": ("cocoon.roles.chain.cli", "serve an embedded ledger to roles in other processes"),
     "fake-inference": ("cocoon.backends.fake_cli", "run the fake inference server (TEST backend)"),

@@ -88,6 +88,7 @@ class NetworkConfig:
     # What workers accept: "extended" lets tools / function calling through (the reference's
     # "compat" rejects them).
     worker_profile: str = "extended"
+    worker_options: dict[str, Any] = attrs.field(factory=dict)  # further WorkerConfig keys
     # Further ClientConfig keys for every client (api_keys, max_body_bytes, http_access_hash...).
     client_options: dict[str, Any] = attrs.field(factory=dict)
     # Deploy as the reference does: a reverse router in front of each proxy (plain listeners
@@ -339,7 +340,7 @@ async def plan_network(
 
     workers = []
     for i in range(config.workers):
-        _, owner = await funded(f"worker{i}")
+        worker_seed, owner = await funded(f"worker{i}")
         coefficients = config.worker_coefficients
         workers.append(
             WorkerConfig(
@@ -352,6 +353,8 @@ async def plan_network(
                 proxies=tuple(f"{host}:{w}" for w, _ in ports) if config.proxies else (),
                 is_test=True,
                 validation_profile=config.worker_profile,
+                node_wallet_key=worker_seed,
+                **config.worker_options,
                 root_contract_address=root_text,
                 http_host=host,
                 http_port=0,

@@ -33,3 +33,11 @@ def test_an_interrupted_role_stops_quietly(tmp_path):
     _, err = proc.communicate(timeout=10)
     assert proc.returncode == 130
     assert "Traceback" not in err
+
+
+def test_roles_package_exports_every_role():
+    import cocoon.roles as roles
+
+    for name in roles.__all__:
+        assert getattr(roles, name) is not None
+    assert callable(roles.run_proxy) and callable(roles.run_worker) and callable(roles.run_client)

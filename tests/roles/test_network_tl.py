@@ -301,3 +301,23 @@ async def test_a_restored_database_is_detected_and_the_proxy_stops_signing(tmp_p
         assert handle.node.failure is not None and "did not write" in handle.node.failure
         assert handle.workers_port == handle.clients_port == 0  # nothing listens
         assert not handle.node.serving
+
+
+async def test_a_worker_cashes_out_itself_when_its_proxy_does_not_pay():
+    config = cfg(
+        min_client_charge=1,
+        min_worker_payout=10**15,  # this proxy never pays on its own
+        worker_options={"self_payout_interval": 0.3, "min_self_payout": 1},
+    )
+    async with open_network(config) as net:
+        total = (await run_request(net.clients[0].node, chat_body(max_tokens=10))).done.tokens
+        earnings = next(iter(net.workers[0].node.earnings.by_proxy.values()))
+        await eventually(lambda: earnings.chain_tokens == total, within=10)
+        await eventually(lambda: earnings.paid_out == total, within=10)
+        worker_sc = await read_contract(net.ledger, earnings.worker_sc, "worker")
+        assert worker_sc.tokens == total
+        owner = await net.ledger.get_account(net.workers[0].node.owner)
+        assert owner.balance == total  # worker fee 1 nano per token
+        proxy = net.proxies[0].node
+        wacc = next(iter(proxy.workers.values()))
+        await eventually(lambda: wacc.tokens.sc_tokens == total)  # the proxy saw it settle

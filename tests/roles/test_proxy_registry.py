@@ -134,3 +134,16 @@ def test_model_lists():
         coefficient_max=3000,
     )
     assert tl.decode(tl.encode(v2)) == v2
+
+
+def test_a_new_worker_gets_traffic_next_to_a_measured_one():
+    old, new = conn(1), conn(2)
+    reg = registry(old, new)
+    for _ in range(20):
+        old.record_result(True, 0.01, now=0, policy=reg.policy)
+    picks = []
+    for _ in range(4):
+        c = reg.choose("m", 4000, now=0)
+        c.running += 1
+        picks.append(c.conn_id)
+    assert sorted(picks) == [1, 1, 2, 2]

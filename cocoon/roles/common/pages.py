@@ -23,7 +23,7 @@ grid-template-columns:repeat(auto-fill,minmax(520px,1fr))}section{background:#ff
 box-shadow:0 1px 3px rgba(0,0,0,.08);padding:12px 16px;overflow-x:auto}section.wide{grid-column:1/-1}
 h2{font-size:13px;letter-spacing:.06em;text-transform:uppercase;color:#5a6272;margin:0 0 8px}
 table{border-collapse:collapse;width:100%}td,th{padding:4px 8px;border-bottom:1px solid #eef0f3;
-text-align:left;vertical-align:top;font-variant-numeric:tabular-nums}th{color:#5a6272;font-weight:600}
+text-align:left;vertical-align:top;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}th{color:#5a6272;font-weight:600}
 td.k{color:#5a6272;width:35%}.ok{color:#13795b;font-weight:600}.warn{color:#a15c00;font-weight:600}
 .bad{color:#b3261e;font-weight:600}code{font-size:12px;word-break:break-all}
 a{color:#2457c5}form{display:inline}button{font:inherit;cursor:pointer}

@@ -18,13 +18,14 @@ import secrets
 from typing import TYPE_CHECKING
 
 import trio
+from pytoniq_core import Address
 
 from cocoon import tl
 from cocoon.net import Session, SessionClosed, codes
 from cocoon.net.session import QueryError
 from cocoon.roles.common.transport import PeerInfo, peer_from_preamble
 from cocoon.roles.proxy.accounts import ClientAccount
-from cocoon.roles.proxy.node import ProxyDisabled
+from cocoon.roles.proxy.node import ProxyDisabled, owner_key
 from cocoon.roles.proxy.workers import negotiate, proxy_params
 from cocoon.ton.cells import friendly, parse_address
 
@@ -50,7 +51,8 @@ class ClientSession:
         self.node = node
         self.peer = peer
         self.state = State.NEW
-        self.account: ClientAccount | None = None
+        self.account: ClientAccount | None = None  # once authorized
+        self.owner: Address | None = None  # the wallet it claims, from connectToProxy
         self.session: Session | None = None
         self.proto = 0
         self.nonce = 0
@@ -122,30 +124,35 @@ class ClientSession:
             raise QueryError(
                 codes.NOTREADY, str(e).removeprefix("proxy is disabled: "), close=True
             ) from e
-        acc = self.account = node.client(owner)
-        if acc.known_on_chain and acc.sc_state != 0:
+        # No account is created before the client proves who it is (a stranger could
+        # otherwise fill the proxy's memory with accounts).
+        self.owner = owner
+        acc = node.clients.get(owner_key(owner, cfg.is_testnet))
+        if acc is not None and acc.known_on_chain and acc.sc_state != 0:
             raise QueryError(codes.ERROR, "client is closing", close=True)
         self.nonce = secrets.randbits(63)
-        if acc.known_on_chain:
+        if acc is not None and acc.known_on_chain:
             auth: tl.TLObject = tl.ClientProxyConnectionAuthShort(
                 secret_hash=acc.secret_hash, nonce=self.nonce
             )
         else:
             auth = tl.ClientProxyConnectionAuthLong(nonce=self.nonce)
         payment: tl.TLObject = tl.ProxySignedPaymentEmpty()
-        if acc.tokens.tokens_committed_to_blockchain > 0:
+        if acc is not None and acc.tokens.tokens_committed_to_blockchain > 0:
             payment = tl.ProxySignedPayment(data=node.client_payment(acc).to_boc())
+        assert node.contract is not None
+        sc_address = acc.sc_address if acc is not None else node.contract.client(owner).address
         self.state = State.CONNECTED
         return tl.ClientConnectedToProxy(
             params=proxy_params(node, self.proto),
-            client_sc_address=friendly(acc.sc_address, testnet=cfg.is_testnet),
+            client_sc_address=friendly(sc_address, testnet=cfg.is_testnet),
             auth=auth,
             signed_payment=payment,
         )
 
     def _success(self) -> tl.ClientAuthorizationWithProxySuccess:
-        assert self.account is not None
-        acc = self.account
+        assert self.owner is not None
+        acc = self.account = self.node.client(self.owner)
         self.state = State.READY
         self.node.stats["auth_long" if self.long_auth else "auth_short"].add()
         log.info(
@@ -161,21 +168,25 @@ class ClientSession:
         )
 
     def _authorize_short(self, secret: bytes) -> tl.ClientAuthorizationWithProxySuccess:
-        assert self.account is not None
+        assert self.owner is not None
+        acc = self.node.clients.get(owner_key(self.owner, self.node.config.is_testnet))
         if (
-            not self.account.known_on_chain
-            or hashlib.sha256(secret).digest() != self.account.secret_hash
+            acc is None
+            or not acc.known_on_chain
+            or hashlib.sha256(secret).digest() != acc.secret_hash
         ):
             self.state = State.FAILED
             raise QueryError(codes.PLAIN, "sha256 mismatch", close=True)
         return self._success()
 
     async def _authorize_long(self) -> tl.ClientAuthorizationWithProxySuccess:
-        assert self.account is not None
+        assert self.owner is not None
         self.state = State.AUTHORIZING
         self.long_auth = True
         with trio.move_on_after(LONG_AUTH_TIMEOUT) as scope:
-            await self.node.wait_registered(self.account.owner, self.nonce)
+            await self.node.wait_registered(
+                owner_key(self.owner, self.node.config.is_testnet), self.nonce
+            )
         if scope.cancelled_caught:
             self.state = State.FAILED
             raise QueryError(

@@ -8,7 +8,8 @@ handshake completes and the worker is not disabled. Each connection has a capaci
 Choice, better than the reference's (which does no balancing at low traffic, ignores failures
 and never retries): among eligible connections with a free slot and
 `coefficient <= max_coefficient`, the lowest `(running + 1) * latency * price_factor`, where
-`latency` is an EWMA of this proxy's measured request times (a prior until samples arrive)
+`latency` is an EWMA of this proxy's measured request times (until a connection has samples:
+the mean of its measured peers, or a prior)
 and `price_factor = 1 + price_weight * (coef - min_coef) / max(min_coef, 1000)`; ties are
 broken at random. A connection that failed `exclude_after_failures` times in a row is left out
 for `exclude_for` seconds. The caller may pass connections to avoid (a retry).
@@ -136,10 +137,16 @@ class WorkerRegistry:
             raise RequestError(codes.NOTREADY, f"no ready workers for model{base_model}")  # sic
         min_coef = min(c.coefficient for c in affordable)
         weight = self.policy.price_weight
+        # A connection without samples is assumed as fast as its measured peers (or the prior
+        # when none is measured), so a new worker gets traffic instead of waiting forever
+        # behind a measured one.
+        measured = [c.latency.value for c in affordable if c.latency.count]
+        unmeasured = sum(measured) / len(measured) if measured else self.policy.latency_prior
 
         def score(c: WorkerConnection) -> float:
             price = 1.0 + weight * (c.coefficient - min_coef) / max(min_coef, 1000)
-            return (c.running + 1) * c.latency.value * price
+            latency = c.latency.value if c.latency.count else unmeasured
+            return (c.running + 1) * latency * price
 
         best = min(score(c) for c in affordable)
         tied = [c for c in affordable if math.isclose(score(c), best, rel_tol=1e-9)]

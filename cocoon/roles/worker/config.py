@@ -81,6 +81,9 @@ class WorkerConfig(FromFile):
     # Our attestation (`none`, `fake`, `tdx`) and the policy proxies must pass.
     tdx: str = "fake"
     proxy_policy: str = "fake_tdx"
+    # Cashing signed payouts ourselves (needs a wallet and a ledger); 0 interval: never.
+    self_payout_interval: float = attrs.field(default=60.0, converter=to_float)
+    min_self_payout: int = attrs.field(default=10 * 10**9, converter=to_int)  # nano-TON
     # How often the payment status is asked for (the reference: uniformly 10-20 s).
     payment_poll_interval: float = attrs.field(default=15.0, converter=to_float)
     http_host: str = "127.0.0.1"

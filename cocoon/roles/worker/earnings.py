@@ -58,6 +58,10 @@ class ProxyEarnings:
     paid_out: int = 0  # tokens the worker contract has settled, as last seen
 
     @property
+    def proxy_address(self) -> Address:
+        return Address(self.proxy_sc)
+
+    @property
     def chain_tokens(self) -> int:
         return (self.signed.tokens or 0) if self.signed is not None else 0
 

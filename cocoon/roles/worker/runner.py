@@ -26,18 +26,21 @@ from cocoon.http.errors import HttpError
 from cocoon.ratls.identity import Identity
 from cocoon.ratls.policy import Policy, builtin_policies
 from cocoon.ratls.refresh import IdentityHolder
+from cocoon.roles.common.keys import resolve_key
 from cocoon.roles.common.root import RootView
 from cocoon.roles.common.transport import Dialer, parse_endpoint
 from cocoon.roles.common.web import WebHandle, serve_web
 from cocoon.roles.worker.config import WorkerConfig
 from cocoon.roles.worker.earnings import Earnings
 from cocoon.roles.worker.link import ProxyLink
+from cocoon.roles.worker.payouts import self_payout_loop
 from cocoon.roles.worker.query import Pricing, QueryContext
 from cocoon.roles.worker.supervisor import ChildSpec, ChildState, supervise
 from cocoon.ton.cells import parse_address
 from cocoon.ton.ledger import Ledger
 from cocoon.ton.pricing import Multipliers
 from cocoon.ton.root import RootConfig
+from cocoon.ton.wallet_client import Wallet
 
 log = logging.getLogger("cocoon.worker")
 
@@ -154,6 +157,13 @@ async def _follow_root(node: WorkerNode) -> None:
         node.apply_root(node.root.require())
 
 
+async def _wallet_key(config: WorkerConfig) -> bytes | None:
+    """The worker's wallet key, if it has one (only self-payouts need it)."""
+    if config.node_wallet_key is None and "wallet" not in config.keys:
+        return None
+    return await resolve_key(config.node_wallet_key, config.keys, "wallet", what="node_wallet_key")
+
+
 async def run_worker(
     config: WorkerConfig,
     *,
@@ -220,6 +230,10 @@ async def run_worker(
             )
             nursery.start_soon(supervise, spec, node.child)
         nursery.start_soon(_uplink_monitor, node, probe)
+        wallet_key = await _wallet_key(config)
+        if ledger is not None and wallet_key is not None and config.self_payout_interval > 0:
+            wallet = Wallet(ledger, wallet_key, owner)
+            nursery.start_soon(self_payout_loop, node, ledger, wallet)
         if config.http_port is not None:
             from cocoon.roles.worker.web import worker_app
 

@@ -1,0 +1,84 @@
+"""`cocoon client-funds URL ACTION`: manage a running client's money with its proxies.
+
+    cocoon client-funds http://127.0.0.1:10000 status
+    cocoon client-funds http://127.0.0.1:10000 close        # close every channel (refund)
+    cocoon client-funds http://127.0.0.1:10000 withdraw --proxy EQ...
+    cocoon client-funds http://127.0.0.1:10000 topup --amount 2000000000
+
+It talks to the client's HTTP pages (`/jsonstats`, `/request/<action>?proxy=`), so the running
+client, which holds the wallet key, signs and sends the messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import re
+import sys
+from urllib.parse import urlencode, urlsplit
+
+ACTIONS = ("status", "close", "withdraw", "topup", "charge")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "url", help="the running client's HTTP address, e.g. http://127.0.0.1:10000"
+    )
+    parser.add_argument("action", choices=ACTIONS)
+    parser.add_argument("--proxy", help="one proxy contract (default: every channel)")
+    parser.add_argument("--amount", type=int, help="topup: nano-TON (default: one stake)")
+    parser.add_argument("--access-hash", default="", help="the client's http_access_hash, if set")
+
+
+async def _get(http, path: str, params: dict[str, str]) -> tuple[int, bytes]:
+    query = f"?{urlencode(params)}" if params else ""
+    async with http.request("GET", path + query) as resp:
+        return resp.status, await resp.read()
+
+
+def _text(page: bytes) -> str:
+    """The message of a `/request/*` answer (a line of HTML and a back link)."""
+    body = page.decode(errors="replace")
+    match = re.search(r"<body>(.*?)<br", body, re.S)
+    return html.unescape(match.group(1).strip() if match else body.strip())
+
+
+async def _main(args: argparse.Namespace) -> int:
+    from cocoon.http.client import HttpClient
+
+    parts = urlsplit(args.url)
+    if not parts.hostname or not parts.port:
+        print(f"cocoon: expected http://host:port, got {args.url!r}", file=sys.stderr)
+        return 2
+    auth = {"access_hash": args.access_hash} if args.access_hash else {}
+    async with HttpClient(parts.hostname, parts.port) as http:
+        status, body = await _get(http, "/jsonstats", auth)
+        if status != 200:
+            print(f"cocoon: {args.url}/jsonstats answered {status}", file=sys.stderr)
+            return 1
+        proxies = json.loads(body).get("proxies", [])
+        if args.action == "status":
+            for p in proxies:
+                print(json.dumps(p, indent=2))
+            return 0
+        targets = [args.proxy] if args.proxy else [p["proxy_sc_address"] for p in proxies]
+        if not targets:
+            print("no payment channels yet")
+            return 1
+        failed = False
+        for proxy in targets:
+            params = auth | {"proxy": proxy}
+            if args.amount is not None:
+                params["amount"] = str(args.amount)
+            status, page = await _get(http, f"/request/{args.action}", params)
+            text = _text(page)
+            print(f"{proxy}: {text}")
+            failed |= status != 200 or text.startswith(("failed", "proxy not found"))
+        return 1 if failed else 0
+
+
+def run(args: argparse.Namespace) -> int:
+    import trio
+
+    return trio.run(_main, args)

@@ -1,0 +1,46 @@
+"""Closing a client's channel from the command line: the proxy grants the refund on-chain
+and the unused balance goes back to the client's wallet."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+import trio
+
+from cocoon.network import NetworkConfig, open_network
+from cocoon.roles.client.funds_cli import _main
+from cocoon.ton.ledger import read_contract
+
+from ..netutil import chat_body, eventually, run_request
+
+pytestmark = pytest.mark.e2e
+
+
+def args(url: str, action: str) -> argparse.Namespace:
+    return argparse.Namespace(url=url, action=action, proxy=None, amount=None, access_hash="")
+
+
+async def test_close_refunds_the_balance_to_the_wallet():
+    async with open_network(NetworkConfig(min_client_charge=1, min_worker_payout=1)) as net:
+        client = net.clients[0].node
+        out = await run_request(client, chat_body(max_tokens=10))
+        used = out.done.tokens
+        (channel,) = client.channels.values()
+        await eventually(
+            lambda: channel.storage is not None and channel.storage.tokens_used == used, within=15
+        )
+        balance_before = channel.storage.balance
+        wallet_before = await client.wallet.balance()
+        assert await _main(args(net.client_url, "status")) == 0
+        assert await _main(args(net.client_url, "close")) == 0
+
+        with trio.fail_after(15):
+            while (state := await read_contract(net.ledger, channel.address, "client")).state != 2:  # noqa: ASYNC110 - chain state
+                await trio.sleep(0.05)
+        assert state.state == 2 and state.balance == 0  # closed by the proxy's granted refund
+        refund = balance_before  # everything not charged comes back (the stake is not a deposit)
+        wallet_after = await client.wallet.balance()
+        assert wallet_after > wallet_before + refund - 10**9  # minus what the messages cost
+        out = await run_request(client, chat_body())
+        assert out.failed is not None  # a closed channel serves no more requests

@@ -1,0 +1,44 @@
+"""The worker probes its inference server and is disabled while it does not answer."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import trio
+
+from cocoon.backends.fake import FakeInferenceConfig, serve_fake_inference
+from cocoon.network import free_port
+from cocoon.roles.worker.config import WorkerConfig
+from cocoon.roles.worker.runner import run_worker
+
+from .netutil import eventually
+
+OWNER = "UQAuz15H1ZHrZ_psVrAra7HealMIVeFq0wguqlmFno1f3B-m"
+
+
+async def test_uplink_down_up_down():
+    port = free_port()
+    config = WorkerConfig(
+        model_name="Qwen/Qwen3-8B",
+        owner_address=OWNER,
+        forward_requests_to=f"127.0.0.1:{port}",
+        proxies=(f"127.0.0.1:{free_port()}",),  # nobody there: the worker keeps redialling
+        is_test=True,
+        uplink_interval=0.1,
+        uplink_failures=2,
+    )
+    async with trio.open_nursery() as nursery:
+        handle = await nursery.start(partial(run_worker, config))
+        node = handle.node
+        assert node.disabled and not node.uplink_ok  # a fresh worker starts disabled
+        with trio.CancelScope() as backend_scope:
+            async with trio.open_nursery() as backend_nursery:
+                await backend_nursery.start(
+                    partial(serve_fake_inference, FakeInferenceConfig(), port=port)
+                )
+                await eventually(lambda: node.uplink_ok, within=5)
+                assert not node.disabled
+                backend_scope.cancel()
+        await eventually(lambda: not node.uplink_ok, within=5)
+        assert node.disabled and node.uplink_error
+        nursery.cancel_scope.cancel()
