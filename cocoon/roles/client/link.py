@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING
 import trio
 
 from cocoon import tl
-from cocoon.errors import CocoonError, PaymentError, ProtocolError
+from cocoon.errors import PaymentError, ProtocolError
 from cocoon.net import Role, Session, SessionClosed, codes, open_session
 from cocoon.net.session import QueryError
+from cocoon.roles.common.redial import keep_connected
 from cocoon.roles.common.transport import PeerInfo, peer_from_preamble, peer_of_stream
 from cocoon.ton.cells import parse_address
 from cocoon.ton.contracts import ProxyContract
@@ -37,7 +38,6 @@ MIN_PROTO = 1
 MAX_PROTO = 2
 CONNECT_TIMEOUT = 30.0
 AUTH_TIMEOUT = 300.0
-RECONNECT_DELAY = (1.0, 10.0)
 ANSWER_TYPES = (
     tl.ClientQueryAnswerEx,
     tl.ClientQueryAnswerPartEx,
@@ -77,25 +77,13 @@ class ProxyLink:
         return (self.signed.tokens or 0) if self.signed is not None else 0
 
     async def run(self) -> None:
-        delay = RECONNECT_DELAY[0]
-        while True:
-            target = self.node.pick_proxy(self.slot)
-            if target is None:
-                self.last_error = "no proxy to connect to (the root contract lists none)"
-            else:
-                self.target = target
-                try:
-                    await self._connect(*target)
-                    delay = RECONNECT_DELAY[0]
-                except (CocoonError, OSError, trio.TooSlowError, trio.BrokenResourceError) as e:
-                    self.last_error = f"{type(e).__name__}: {e}"
-                    log.info("client link %d to %s:%d: %s", self.slot, *target, self.last_error)
-            self.ready = False
-            self.session = None
-            await trio.sleep(delay * random.uniform(0.8, 1.2))
-            delay = min(delay * 2, RECONNECT_DELAY[1])
+        await keep_connected(self, log, "client")
 
-    async def _connect(self, host: str, port: int) -> None:
+    def pick(self) -> tuple[str, int] | None:
+        return self.node.pick_proxy(self.slot)
+
+    async def connect(self, host: str, port: int) -> None:
+        """Dial, handshake and serve one connection; returns or raises when it ends."""
         stream, preamble = await self.node.dialer.dial(host, port)
         self.peer = peer_of_stream(stream)
         async with open_session(

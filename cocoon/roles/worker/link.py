@@ -22,6 +22,7 @@ from cocoon import tl
 from cocoon.errors import CocoonError, PaymentError, ProtocolError
 from cocoon.net import Role, Session, SessionClosed, open_session
 from cocoon.net.session import QueryError
+from cocoon.roles.common.redial import keep_connected
 from cocoon.roles.common.transport import PeerInfo, peer_from_preamble, peer_of_stream
 from cocoon.roles.worker.earnings import ProxyEarnings
 from cocoon.roles.worker.query import serve_query, upgrade
@@ -68,25 +69,13 @@ class ProxyLink:
         self.running: dict[bytes, trio.CancelScope] = {}
 
     async def run(self) -> None:
-        delay = RECONNECT_DELAY[0]
-        while True:
-            target = self.node.pick_proxy(self.slot)
-            if target is None:
-                self.last_error = "no proxy to connect to (root contract lists none)"
-            else:
-                self.target = target
-                try:
-                    await self._connect(*target)
-                    delay = RECONNECT_DELAY[0]
-                except (CocoonError, OSError, trio.TooSlowError, trio.BrokenResourceError) as e:
-                    self.last_error = f"{type(e).__name__}: {e}"
-                    log.info("worker link %d to %s:%d: %s", self.slot, *target, self.last_error)
-            self.ready = False
-            self.session = None
-            await trio.sleep(delay * random.uniform(0.8, 1.2))
-            delay = min(delay * 2, RECONNECT_DELAY[1])
+        await keep_connected(self, log, "worker")
 
-    async def _connect(self, host: str, port: int) -> None:
+    def pick(self) -> tuple[str, int] | None:
+        return self.node.pick_proxy(self.slot)
+
+    async def connect(self, host: str, port: int) -> None:
+        """Dial, handshake and serve one connection; returns or raises when it ends."""
         stream, preamble = await self.node.dialer.dial(host, port)
         self.peer = peer_of_stream(stream)
         async with open_session(
