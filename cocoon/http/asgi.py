@@ -92,10 +92,24 @@ class _Exchange:
         if self._body is not None:
             body, self._body = self._body, None
             return {"type": "http.request", "body": body, "more_body": False}
-        await self._responder.wait_client_gone()
+        if not self._responder.aborted:
+            await self._responder.wait_client_gone()
         return {"type": "http.disconnect"}
 
     async def send(self, message: Message) -> None:
+        responder = self._responder
+        if responder.aborted:
+            await trio.lowlevel.checkpoint()
+            return  # the client has gone: what the app still sends is dropped (ASGI 2.3)
+        try:
+            await self._send(message)
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            # The client went away while we answered: a normal end of a request, not an app
+            # failure (raised from here it would surface as the app's error, in a group).
+            responder.aborted = responder.finished = True
+            responder.keep_alive = False
+
+    async def _send(self, message: Message) -> None:
         responder = self._responder
         kind = message["type"]
         if kind == "http.response.start":

@@ -57,6 +57,15 @@ class App:
             await send({"type": "http.response.body", "body": b"x", "more_body": True})
             assert (await receive())["type"] == "http.disconnect"
             self.disconnected.set()
+        elif path == "/flood":
+            # Keeps writing after the client has gone: every send must return quietly.
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            for _ in range(300):
+                await send({"type": "http.response.body", "body": b"x" * 4096, "more_body": True})
+                await trio.sleep(0.001)
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            assert (await receive())["type"] == "http.disconnect"
+            self.disconnected.set()
 
 
 async def start(nursery, app) -> httpx.AsyncClient:
@@ -100,6 +109,20 @@ async def test_the_app_hears_the_client_leave(nursery):
                 break
     with trio.fail_after(5):
         await app.disconnected.wait()
+
+
+async def test_a_client_that_leaves_mid_answer_is_no_app_failure(nursery, caplog):
+    app = App()
+    port = await nursery.start(partial(serve_asgi, app, "127.0.0.1", 0))
+    stream = await trio.open_tcp_stream("127.0.0.1", port)
+    await stream.send_all(b"GET /flood HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert (await stream.receive_some(65536)).startswith(b"HTTP/1.1 200")
+    await trio.aclose_forcefully(stream)
+    with trio.fail_after(10):
+        await app.disconnected.wait()  # the app ran to its end, hearing the disconnect
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        assert (await http.get("/echo")).status_code == 201
 
 
 async def test_apps_without_lifespan_are_served(nursery):

@@ -95,6 +95,9 @@ class _V1Router:
                         "unknown_url",
                     )
                     return
+                if method not in ("GET", "HEAD"):
+                    await self._refuse(send, 405, f"{method} {path}: use GET", "method_not_allowed")
+                    return
         await self.pages(scope, receive, send)
 
     async def _refuse(self, send: Send, status: int, message: str, code: str) -> None:
