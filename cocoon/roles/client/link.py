@@ -19,13 +19,11 @@ from typing import TYPE_CHECKING
 import trio
 
 from cocoon import tl
-from cocoon.errors import PaymentError, ProtocolError
-from cocoon.net import Role, Session, SessionClosed, codes, open_session
+from cocoon.errors import PaymentError
+from cocoon.net import Session, SessionClosed, codes
 from cocoon.net.session import QueryError
-from cocoon.roles.common.redial import keep_connected
-from cocoon.roles.common.transport import PeerInfo, peer_from_preamble, peer_of_stream
+from cocoon.roles.common.proxy_link import HandshakeError, ProxyLinkBase
 from cocoon.ton.cells import parse_address
-from cocoon.ton.contracts import ProxyContract
 from cocoon.ton.payments import PaymentKind, SignedPayment, verify_payment
 
 if TYPE_CHECKING:
@@ -49,23 +47,15 @@ ANSWER_TYPES = (
 )
 
 
-class HandshakeError(ProtocolError):
-    """The proxy's answers are not acceptable; the connection is dropped."""
+class ProxyLink(ProxyLinkBase):
+    role = "client"
+    log = log
 
-
-class ProxyLink:
     def __init__(self, node: ClientNode, slot: int) -> None:
-        self.node = node
-        self.slot = slot
-        self.target: tuple[str, int] | None = None
-        self.session: Session | None = None
-        self.peer: PeerInfo | None = None
-        self.ready = False
-        self.proto = 0
-        self.proxy_sc: str | None = None
+        super().__init__(node, slot)
+        self.node: ClientNode = node
         self.proxy_public_key: bytes | None = None
         self.client_sc = None
-        self.last_error: str | None = None
         self.requests: dict[bytes, ClientRequest] = {}
         # Receipts: the highest valid signed charge, and the proxy's counters for us.
         self.signed: SignedPayment | None = None
@@ -76,63 +66,18 @@ class ProxyLink:
     def signed_tokens(self) -> int:
         return (self.signed.tokens or 0) if self.signed is not None else 0
 
-    async def run(self) -> None:
-        await keep_connected(self, log, "client")
+    def _on_connected(self) -> None:
+        pass
 
-    def pick(self) -> tuple[str, int] | None:
-        return self.node.pick_proxy(self.slot)
-
-    async def connect(self, host: str, port: int) -> None:
-        """Dial, handshake and serve one connection; returns or raises when it ends."""
-        stream, preamble = await self.node.dialer.dial(host, port)
-        self.peer = peer_of_stream(stream)
-        async with open_session(
-            stream,
-            role=Role.DIALER,
-            handler=self,
-            read_preamble=preamble,
-            name=f"client->{host}:{port}",
-        ) as session:
-            if session.peer_info is not None:
-                self.peer = peer_from_preamble(session.peer_info)
-            self.session = session
-            try:
-                await self._handshake(session)
-            except (QueryError, PaymentError, HandshakeError, tl.TLDecodeError) as e:
-                session.close(f"handshake failed: {e}")
-                raise HandshakeError(str(e)) from e
-            self.ready = True
-            self.last_error = None
-            log.info(
-                "client link %d: connected to proxy %s at %s:%d (proto %d)",
-                self.slot,
-                self.proxy_sc,
-                host,
-                port,
-                self.proto,
-            )
-            try:
-                async with trio.open_nursery() as nursery:
-                    nursery.start_soon(self._poll_payments, session)
-                    await session.wait_closed()
-                    nursery.cancel_scope.cancel()
-            finally:
-                self.ready = False
-                for request in list(self.requests.values()):
-                    request.fail(
-                        codes.NOTREADY, f"connection to the proxy lost: {session.close_reason}"
-                    )
-            raise ProtocolError(f"connection closed: {session.close_reason}")
+    def _on_disconnected(self, session: Session) -> None:
+        for request in list(self.requests.values()):
+            request.fail(codes.NOTREADY, f"connection to the proxy lost: {session.close_reason}")
 
     async def _handshake(self, session: Session) -> None:
         node = self.node
         cfg = node.config
         root = node.root.require()
-        if cfg.checks_proxy_hashes and (
-            self.peer is None or self.peer.image_hash not in root.proxy_hashes
-        ):
-            got = self.peer.image_hash.hex() if self.peer else "none"
-            raise HandshakeError(f"proxy image hash {got} is not in the root contract")
+        self._check_proxy_image()
         params = tl.ClientParams(
             client_owner_address=node.wallet_address_text,
             is_test=cfg.is_test,
@@ -145,26 +90,13 @@ class ProxyLink:
             expect=tl.ClientConnectedToProxy,
         )
         proxy = connected.params
-        if proxy.flags & 3 == 0:
-            raise HandshakeError("too old proxy")
-        self.proto = proxy.proto_version if proxy.flags & 2 else 0
-        if bool(proxy.is_test) != cfg.is_test:
-            raise HandshakeError("test mode mismatch")
-        proxy_sc = parse_address(proxy.proxy_sc_address)
+        proxy_sc = self._accept_proxy_params(proxy)
         client_sc = parse_address(connected.client_sc_address)
-        if node.root.address is not None:
-            contract = ProxyContract(
-                owner=parse_address(proxy.proxy_owner_address),
-                public_key=proxy.proxy_public_key,
-                root=node.root.address,
-                params=root.params,
-            )
-            if contract.address != proxy_sc:
-                raise HandshakeError("proxy sc address mismatch")
+        contract = self._derived_contract(proxy, proxy_sc)
+        if contract is not None:
             if contract.client(node.wallet.address).address != client_sc:
                 raise HandshakeError("client sc address mismatch")
             node.channel_for(self, contract)
-        self.proxy_sc = proxy_sc.to_str(is_user_friendly=False)
         self.proxy_public_key = proxy.proxy_public_key
         self.client_sc = client_sc
         self._receipt(connected.signed_payment, self.db_tokens, self.max_tokens)

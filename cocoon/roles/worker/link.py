@@ -19,15 +19,13 @@ from typing import TYPE_CHECKING
 import trio
 
 from cocoon import tl
-from cocoon.errors import CocoonError, PaymentError, ProtocolError
-from cocoon.net import Role, Session, SessionClosed, open_session
+from cocoon.errors import CocoonError, PaymentError
+from cocoon.net import Session, SessionClosed
 from cocoon.net.session import QueryError
-from cocoon.roles.common.redial import keep_connected
-from cocoon.roles.common.transport import PeerInfo, peer_from_preamble, peer_of_stream
+from cocoon.roles.common.proxy_link import HandshakeError, ProxyLinkBase
 from cocoon.roles.worker.earnings import ProxyEarnings
 from cocoon.roles.worker.query import serve_query, upgrade
 from cocoon.ton.cells import parse_address
-from cocoon.ton.contracts import ProxyContract
 
 if TYPE_CHECKING:
     from cocoon.roles.worker.runner import WorkerNode
@@ -38,11 +36,6 @@ MIN_PROTO = 1
 MAX_PROTO = 2
 HANDSHAKE_TIMEOUT = 30.0
 PAYMENT_POLL_TIMEOUT = 60.0
-RECONNECT_DELAY = (1.0, 10.0)  # first retry, cap (the reference waits 10 s every time)
-
-
-class HandshakeError(ProtocolError):
-    """The proxy's handshake answers are not acceptable; the connection is dropped."""
 
 
 def _same_address(a: str, b: object) -> bool:
@@ -52,77 +45,29 @@ def _same_address(a: str, b: object) -> bool:
         return False
 
 
-class ProxyLink:
+class ProxyLink(ProxyLinkBase):
     """A connection slot; `run()` keeps it connected to some proxy until cancelled."""
 
+    role = "worker"
+    log = log
+
     def __init__(self, node: WorkerNode, slot: int) -> None:
-        self.node = node
-        self.slot = slot
-        self.session: Session | None = None
-        self.target: tuple[str, int] | None = None
-        self.proxy_sc: str | None = None
-        self.proto = 0
-        self.ready = False
+        super().__init__(node, slot)
+        self.node: WorkerNode = node
         self.earnings: ProxyEarnings | None = None
-        self.peer: PeerInfo | None = None
-        self.last_error: str | None = None
         self.running: dict[bytes, trio.CancelScope] = {}
 
-    async def run(self) -> None:
-        await keep_connected(self, log, "worker")
+    def _on_connected(self) -> None:
+        self.node.links.add(self)
 
-    def pick(self) -> tuple[str, int] | None:
-        return self.node.pick_proxy(self.slot)
-
-    async def connect(self, host: str, port: int) -> None:
-        """Dial, handshake and serve one connection; returns or raises when it ends."""
-        stream, preamble = await self.node.dialer.dial(host, port)
-        self.peer = peer_of_stream(stream)
-        async with open_session(
-            stream,
-            role=Role.DIALER,
-            handler=self,
-            read_preamble=preamble,
-            name=f"worker->{host}:{port}",
-        ) as session:
-            if session.peer_info is not None:
-                self.peer = peer_from_preamble(session.peer_info)
-            self.session = session
-            try:
-                await self._handshake(session)
-            except (QueryError, PaymentError, HandshakeError, tl.TLDecodeError) as e:
-                session.close(f"handshake failed: {e}")
-                raise HandshakeError(str(e)) from e
-            self.ready = True
-            self.last_error = None
-            log.info(
-                "worker link %d: connected to proxy %s at %s:%d (proto %d)",
-                self.slot,
-                self.proxy_sc,
-                host,
-                port,
-                self.proto,
-            )
-            self.node.links.add(self)
-            try:
-                async with trio.open_nursery() as nursery:
-                    nursery.start_soon(self._poll_payments, session)
-                    await session.wait_closed()
-                    nursery.cancel_scope.cancel()
-            finally:
-                self.node.links.discard(self)
-                self.ready = False
-            raise ProtocolError(f"connection closed: {session.close_reason}")
+    def _on_disconnected(self, session: Session) -> None:
+        self.node.links.discard(self)
 
     # ------------------------------------------------------------------ handshake
 
     async def _handshake(self, session: Session) -> None:
         node = self.node
-        if node.config.checks_proxy_hashes:
-            allowed = node.root.require().proxy_hashes
-            if self.peer is None or self.peer.image_hash not in allowed:
-                got = self.peer.image_hash.hex() if self.peer else "none"
-                raise HandshakeError(f"proxy image hash {got} is not in the root contract")
+        self._check_proxy_image()
         params = tl.WorkerParams(
             worker_owner_address=node.config.owner_address,
             model=node.config.model_name,
@@ -139,26 +84,11 @@ class ProxyLink:
             expect=tl.WorkerConnectedToProxy,
         )
         proxy = connected.params
-        if proxy.flags & 3 == 0:
-            raise HandshakeError("too old proxy")
-        self.proto = proxy.proto_version if proxy.flags & 2 else 0
-        if bool(proxy.is_test) != node.config.is_test:
-            raise HandshakeError("test mode mismatch")
-        proxy_sc = parse_address(proxy.proxy_sc_address)
+        proxy_sc = self._accept_proxy_params(proxy)
         worker_sc = parse_address(connected.worker_sc_address)
-        root = node.root.config
-        if root is not None and node.root.address is not None:
-            contract = ProxyContract(
-                owner=parse_address(proxy.proxy_owner_address),
-                public_key=proxy.proxy_public_key,
-                root=node.root.address,
-                params=root.params,
-            )
-            if contract.address != proxy_sc:
-                raise HandshakeError("proxy sc address mismatch")
-            if contract.worker(node.owner).address != worker_sc:
-                raise HandshakeError("worker sc address mismatch")
-        self.proxy_sc = proxy_sc.to_str(is_user_friendly=False)
+        contract = self._derived_contract(proxy, proxy_sc)
+        if contract is not None and contract.worker(node.owner).address != worker_sc:
+            raise HandshakeError("worker sc address mismatch")
         earnings = self.earnings = node.earnings.for_proxy(
             proxy_sc, worker_sc, proxy.proxy_public_key
         )
