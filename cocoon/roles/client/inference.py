@@ -402,6 +402,9 @@ class _Exchange:
         if answer.status == 404 and "unknown model" in message:
             answer = error_response(failed.code, await self._with_choices(message))
         self.record.error = message
+        if self.request_id is None and failed.request_id is not None:  # failed before the head
+            self.request_id = failed.request_id
+            self.record.request_id = failed.request_id.hex()
         debug = self._debug(failed.final, now) if self.debug else None
         self.debug_records = debug
         body = answer.body
