@@ -185,6 +185,9 @@ async def test_other_paths_and_methods(http):
     assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
     r = await http.delete(f"/v1/models/{MODEL}")
     assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
+    for path in ("/v1/models/", "/v1/models//x"):  # no model id: JSON, not Quart's HTML 404
+        r = await http.get(path)
+        assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_url"
     r = await http.options("/v1/chat/completions")
     assert r.status_code == 204
     assert "POST" in r.headers["access-control-allow-methods"]
