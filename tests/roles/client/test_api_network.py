@@ -218,6 +218,20 @@ async def test_api_keys_and_body_limit():
             assert (await http.get("/stats")).status_code == 200  # pages: access hash only
 
 
+async def test_a_body_beyond_the_servers_own_bound_gets_the_same_413(net: Network):
+    url = httpx.URL(net.client_url)
+    stream = await trio.open_tcp_stream(url.host, url.port)
+    head = b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n"
+    await stream.send_all(head)  # refused before any of the body is read
+    data = b""
+    with trio.fail_after(5):
+        while chunk := await stream.receive_some():
+            data += chunk
+    status, _, body = data.partition(b"\r\n\r\n")
+    assert status.startswith(b"HTTP/1.1 413") and b"access-control-allow-origin" in status.lower()
+    assert json.loads(body)["error"]["code"] == "request_too_large"
+
+
 async def test_disconnect_mid_stream_cancels_and_bills_only_what_was_made():
     slow = NetworkConfig(inference=FakeInferenceConfig(token_delay=0.05))
     async with open_network(slow) as net, httpx.AsyncClient(base_url=net.client_url) as http:
