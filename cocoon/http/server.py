@@ -219,6 +219,9 @@ _FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
 _NO_BODY_STATUS = frozenset({204, 304})
 
 Handler = Callable[[HttpRequest, HttpResponder], Awaitable[None]]
+# The headers and body of the server's own refusal with this status (400, 408, 413, 431),
+# or None for an empty body.
+Refusal = Callable[[int], tuple[list[tuple[str, str]], bytes] | None]
 
 
 @attrs.frozen
@@ -227,14 +230,19 @@ class ServerLimits:
     max_body_size: int = MAX_BODY_SIZE
     keepalive_timeout: float = 75.0  # idle time between requests before we hang up
     body_timeout: float = 60.0  # a request body must arrive within this long (else 408)
+    refusal: Refusal | None = None  # what a request beyond these limits is answered
 
 
-async def _error(stream: trio.abc.Stream, status: int) -> None:
-    reason = _wire.REASONS[status]
-    data = f"HTTP/1.1 {status} {reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+async def _error(stream: trio.abc.Stream, status: int, refusal: Refusal | None = None) -> None:
+    answer = refusal(status) if refusal is not None else None
+    headers, body = answer if answer is not None else ([], b"")
+    lines = [f"HTTP/1.1 {status} {_wire.REASONS[status]}"]
+    lines += [f"{name}: {value}" for name, value in headers]
+    lines += [f"Content-Length: {len(body)}", "Connection: close", "", ""]
+    data = "\r\n".join(lines).encode("latin-1") + body
     with trio.move_on_after(1):
         try:
-            await stream.send_all(data.encode())
+            await stream.send_all(data)
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
             pass
 
@@ -288,14 +296,14 @@ class _Connection:
                 while await self._one_request():
                     pass
             if self.idle_scope.cancelled_caught and self.in_body:
-                await _error(self.stream, 408)
+                await _error(self.stream, 408, self.limits.refusal)
         except HttpHeadTooLarge:
-            await _error(self.stream, 431)
+            await _error(self.stream, 431, self.limits.refusal)
         except HttpBodyTooLarge:
-            await _error(self.stream, 413)
+            await _error(self.stream, 413, self.limits.refusal)
         except HttpProtocolError as exc:
             log.debug("bad request: %s", exc)
-            await _error(self.stream, 400)
+            await _error(self.stream, 400, self.limits.refusal)
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
             pass  # the client went away
         except Exception:

@@ -86,7 +86,7 @@ class _V1Router:
                         send, 405, f"{method} {path}: use POST", "method_not_allowed"
                     )
                     return
-                if path != "/v1/models" and not path.startswith("/v1/models/"):
+                if path != "/v1/models" and not _model_id(path):
                     await self._refuse(
                         send,
                         404,
@@ -102,6 +102,14 @@ class _V1Router:
 
     async def _refuse(self, send: Send, status: int, message: str, code: str) -> None:
         await send_error(send, error_answer(status, message, code=code), cors=self.inference.cors)
+
+
+def _model_id(path: str) -> str:
+    """The model id of `/v1/models/{id}` ("" for any other path, or no id: the route's
+    `<path:>` needs one that does not start with a slash)."""
+    prefix = "/v1/models/"
+    rest = path[len(prefix) :] if path.startswith(prefix) else ""
+    return "" if rest.startswith("/") else rest
 
 
 def _authorization(scope: Scope) -> bytes | None:

@@ -32,12 +32,14 @@ class Done:
 
 @attrs.frozen
 class Failed:
-    """The request failed (before or after the head): a TON error code and its text."""
+    """The request failed (before or after the head): a TON error code and its text.
+    `request_id`: the id the request went to the proxy with (None if it was never sent)."""
 
     code: int
     message: str
     final: tl.ClientQueryFinalInfo | None = None
     answered: bool = False
+    request_id: bytes | None = None
 
 
 Event = Head | Chunk | Done | Failed

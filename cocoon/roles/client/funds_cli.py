@@ -45,14 +45,24 @@ def _text(page: bytes) -> str:
 
 
 async def _main(args: argparse.Namespace) -> int:
-    from cocoon.http.client import HttpClient
+    from cocoon.http.errors import HttpError
 
     parts = urlsplit(args.url)
     if not parts.hostname or not parts.port:
         print(f"cocoon: expected http://host:port, got {args.url!r}", file=sys.stderr)
         return 2
+    try:
+        return await _act(args, parts.hostname, parts.port)
+    except HttpError as e:  # the client is not running there, or left mid-answer
+        print(f"cocoon: {args.url}: {e}", file=sys.stderr)
+        return 1
+
+
+async def _act(args: argparse.Namespace, host: str, port: int) -> int:
+    from cocoon.http.client import HttpClient
+
     auth = {"access_hash": args.access_hash} if args.access_hash else {}
-    async with HttpClient(parts.hostname, parts.port) as http:
+    async with HttpClient(host, port) as http:
         status, body = await _get(http, "/jsonstats", auth)
         if status != 200:
             print(f"cocoon: {args.url}/jsonstats answered {status}", file=sys.stderr)

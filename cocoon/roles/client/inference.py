@@ -222,13 +222,23 @@ class InferenceApi:
             entry["request"] = record.as_json()
             self.journal.keep_debug(key, entry)
 
-    async def _too_large(self, responder: HttpResponder) -> None:
-        answer = error_answer(
+    def _too_large_answer(self) -> ErrorResponse:
+        return error_answer(
             413,
             f"request body larger than {self.max_body} bytes (max_body_bytes)",
             code="request_too_large",
         )
-        await respond_error(responder, answer, cors=self.cors)
+
+    async def _too_large(self, responder: HttpResponder) -> None:
+        await respond_error(responder, self._too_large_answer(), cors=self.cors)
+
+    def refusal(self, status: int) -> tuple[list[tuple[str, str]], bytes] | None:
+        """The HTTP server's own 413, for a body beyond even its bound (never read): our
+        shape too (`cocoon.http.server.Refusal`)."""
+        if status != 413:
+            return None
+        answer = self._too_large_answer()
+        return _error_headers(answer, cors=self.cors), answer.body
 
     def _finish(self, record: RequestRecord, began: float) -> None:
         stats = self.node.stats
@@ -402,6 +412,9 @@ class _Exchange:
         if answer.status == 404 and "unknown model" in message:
             answer = error_response(failed.code, await self._with_choices(message))
         self.record.error = message
+        if self.request_id is None and failed.request_id is not None:  # failed before the head
+            self.request_id = failed.request_id
+            self.record.request_id = failed.request_id.hex()
         debug = self._debug(failed.final, now) if self.debug else None
         self.debug_records = debug
         body = answer.body

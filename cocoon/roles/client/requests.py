@@ -44,7 +44,9 @@ class ClientRequest:
         self._send.send_nowait(packet)
 
     def fail(self, code: int, message: str) -> None:
-        self._send.send_nowait(Failed(code, message, answered=self.answered))
+        self._send.send_nowait(
+            Failed(code, message, answered=self.answered, request_id=self.request_id)
+        )
 
     def receipt(self, tokens: int) -> None:
         self.billed_tokens = tokens
@@ -90,7 +92,12 @@ class ClientRequest:
                     item = await self._receive.receive()
                 if item is None:
                     self.done = True
-                    yield Failed(codes.TIMEOUT, "timeout in client", answered=self.answered)
+                    yield Failed(
+                        codes.TIMEOUT,
+                        "timeout in client",
+                        answered=self.answered,
+                        request_id=self.request_id,
+                    )
                     return
                 for event in self._translate(item):
                     yield event
@@ -109,10 +116,12 @@ class ClientRequest:
             return [item]
         if isinstance(item, tl.ClientQueryAnswerErrorEx):
             self.done = True
-            return [Failed(item.error_code, item.error, item.final_info, self.answered)]
+            return [
+                Failed(item.error_code, item.error, item.final_info, self.answered, self.request_id)
+            ]
         if isinstance(item, tl.ClientQueryAnswerError | tl.ClientQueryAnswerPartError):
             self.done = True
-            return [Failed(item.error_code, item.error, None, self.answered)]
+            return [Failed(item.error_code, item.error, None, self.answered, self.request_id)]
         if isinstance(item, tl.ClientQueryAnswerEx | tl.ClientQueryAnswer):
             if self.answered:
                 return []  # a duplicate first answer is ignored, as in the reference
@@ -120,7 +129,13 @@ class ClientRequest:
                 response = tl.decode(item.answer, tl.HttpResponse)
             except tl.TLDecodeError as e:
                 self.done = True
-                return [Failed(codes.PROTOVIOLATION, f"bad answer from the proxy: {e}")]
+                return [
+                    Failed(
+                        codes.PROTOVIOLATION,
+                        f"bad answer from the proxy: {e}",
+                        request_id=self.request_id,
+                    )
+                ]
             self.answered = True
             done = self._maybe_done(item)
             return [Head(response, self.request_id, complete=bool(done)), *done]

@@ -98,14 +98,16 @@ async def run_client(
             from cocoon.roles.client.api import client_app
 
             # Bodies up to the server's own bound reach the API, which answers a body above
-            # `max_body_bytes` with an OpenAI-shaped 413.
+            # `max_body_bytes` with an OpenAI-shaped 413; so does the server beyond its bound.
+            app = client_app(node)
             web = await nursery.start(
                 partial(
                     serve_web,
-                    client_app(node),
+                    app,
                     config.http_host,
                     config.http_port,
                     max_body=max(MAX_BODY_SIZE, config.max_body_bytes + 1),
+                    refusal=app.extensions["cocoon"]["inference"].refusal,
                 )
             )
             log.info("client API at %s/v1 (wallet %s)", web.url, node.wallet_address_text)

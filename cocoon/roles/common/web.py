@@ -9,7 +9,7 @@ import attrs
 import trio
 
 from cocoon.http.asgi import serve_asgi
-from cocoon.http.server import MAX_BODY_SIZE, ServerLimits
+from cocoon.http.server import MAX_BODY_SIZE, Refusal, ServerLimits
 
 KEEP_ALIVE_TIMEOUT = 75.0
 NATIVE_ROUTES = "cocoon.native_routes"
@@ -32,12 +32,16 @@ async def serve_web(
     port: int,
     *,
     max_body: int = MAX_BODY_SIZE,
+    refusal: Refusal | None = None,
     task_status: trio.TaskStatus[WebHandle] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve `app` on `host:port` (0 = any free port) until cancelled. Request bodies above
-    `max_body` are refused (413) before they are read. An app may bring routes it serves
-    without ASGI, in `app.extensions[NATIVE_ROUTES]` ((method, path) -> handler)."""
-    limits = ServerLimits(max_body_size=max_body, keepalive_timeout=KEEP_ALIVE_TIMEOUT)
+    `max_body` are refused (413, answered by `refusal` if given) before they are read. An app
+    may bring routes it serves without ASGI, in `app.extensions[NATIVE_ROUTES]` ((method,
+    path) -> handler)."""
+    limits = ServerLimits(
+        max_body_size=max_body, keepalive_timeout=KEEP_ALIVE_TIMEOUT, refusal=refusal
+    )
     routes = getattr(app, "extensions", {}).get(NATIVE_ROUTES)
     async with trio.open_nursery() as nursery:
         bound = await nursery.start(

@@ -123,6 +123,15 @@ async def test_failures_before_the_head(serve, code, message, status, slug):
     assert ("retry-after" in r.headers) == (status in (503, 429))
 
 
+async def test_a_failure_before_the_head_names_the_request_it_ended(serve):
+    node = ScriptedNode([Failed(652, "timeout in client", request_id=RID)])
+    async with await serve(node) as http:
+        r = await http.post("/v1/chat/completions", json=BODY | {"request_guid": "g"})
+        assert r.status_code == 504 and r.headers["x-request-id"] == RID.hex()
+        entry = (await http.get("/request/debuglogentry?request_guid=g")).json()
+    assert entry["request"]["request_id"] == RID.hex()  # the answer matches its record
+
+
 async def test_sse_failure_after_the_head_is_an_error_event_then_done(serve):
     script = [head("text/event-stream"), Chunk(b'data: {"n":1}\n\n'), Failed(652, "worker: timeout", answered=True)]  # fmt: skip
     async with await serve(ScriptedNode(script)) as http:

@@ -174,6 +174,8 @@ async def test_bad_requests_get_openai_errors(http, body, status, code, param):
     if status == 503:
         assert r.headers["retry-after"]
         assert "coefficient=1000" in error["message"]
+    # Refused by the network (not by our own checks): the request id went to the proxy.
+    assert ("x-request-id" in r.headers) == (status != 400)
 
 
 async def test_other_paths_and_methods(http):
@@ -183,6 +185,9 @@ async def test_other_paths_and_methods(http):
     assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
     r = await http.delete(f"/v1/models/{MODEL}")
     assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
+    for path in ("/v1/models/", "/v1/models//x"):  # no model id: JSON, not Quart's HTML 404
+        r = await http.get(path)
+        assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_url"
     r = await http.options("/v1/chat/completions")
     assert r.status_code == 204
     assert "POST" in r.headers["access-control-allow-methods"]
@@ -211,6 +216,20 @@ async def test_api_keys_and_body_limit():
             r = await http.post("/v1/chat/completions", content=chunks(), headers=HEADERS)
             assert r.status_code == 413
             assert (await http.get("/stats")).status_code == 200  # pages: access hash only
+
+
+async def test_a_body_beyond_the_servers_own_bound_gets_the_same_413(net: Network):
+    url = httpx.URL(net.client_url)
+    stream = await trio.open_tcp_stream(url.host, url.port)
+    head = b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n"
+    await stream.send_all(head)  # refused before any of the body is read
+    data = b""
+    with trio.fail_after(5):
+        while chunk := await stream.receive_some():
+            data += chunk
+    status, _, body = data.partition(b"\r\n\r\n")
+    assert status.startswith(b"HTTP/1.1 413") and b"access-control-allow-origin" in status.lower()
+    assert json.loads(body)["error"]["code"] == "request_too_large"
 
 
 async def test_disconnect_mid_stream_cancels_and_bills_only_what_was_made():

@@ -44,3 +44,13 @@ async def test_close_refunds_the_balance_to_the_wallet():
         assert wallet_after > wallet_before + refund - 10**9  # minus what the messages cost
         out = await run_request(client, chat_body())
         assert out.failed is not None  # a closed channel serves no more requests
+
+
+async def test_an_unreachable_client_is_one_line_not_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+):
+    listener = (await trio.open_tcp_listeners(0, host="127.0.0.1"))[0]
+    port = listener.socket.getsockname()[1]
+    await listener.aclose()  # nothing listens there now
+    assert await _main(args(f"http://127.0.0.1:{port}", "status")) == 1
+    assert "cannot connect" in capsys.readouterr().err
