@@ -47,12 +47,16 @@ def _text(page: bytes) -> str:
 async def _main(args: argparse.Namespace) -> int:
     from cocoon.http.errors import HttpError
 
-    parts = urlsplit(args.url)
-    if not parts.hostname or not parts.port:
-        print(f"cocoon: expected http://host:port, got {args.url!r}", file=sys.stderr)
+    try:
+        parts = urlsplit(args.url)
+        port = parts.port or 80
+    except ValueError:  # a port that is not a number
+        parts, port = None, 0
+    if parts is None or parts.scheme != "http" or not parts.hostname:
+        print(f"cocoon: expected http://host[:port], got {args.url!r}", file=sys.stderr)
         return 2
     try:
-        return await _act(args, parts.hostname, parts.port)
+        return await _act(args, parts.hostname, port)
     except HttpError as e:  # the client is not running there, or left mid-answer
         print(f"cocoon: {args.url}: {e}", file=sys.stderr)
         return 1

@@ -196,6 +196,7 @@ class InferenceApi:
             record = RequestRecord("", model if type(model) is str else "", path, False, started_at)
             record.status, record.bytes_sent = answer.status, len(answer.body)
             record.error = CLIENT_ERROR_PREFIX + e.message
+            record.caller_fault = True
             self._finish(record, began)
             await respond_error(responder, answer, cors=self.cors)
             return
@@ -215,6 +216,7 @@ class InferenceApi:
             await exchange.run(http_request)
         if responder.client_gone and record.error is None and not exchange.finished:
             record.error = "the caller disconnected"
+            record.caller_fault = True
         self._finish(record, began)
         key = parsed.options.debug_key
         if key is not None:  # what `/request/debuglogentry` shows for this request_guid

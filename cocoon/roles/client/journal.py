@@ -31,6 +31,9 @@ class RequestRecord:
     worker_time: float | None = None
     bytes_sent: int = 0
     error: str | None = None
+    # The caller's own doing (a refused request, a disconnect): it fails the request but says
+    # nothing about the network, so it is not the `last_error` that /health reports.
+    caller_fault: bool = False
 
     @property
     def ok(self) -> bool:
@@ -76,7 +79,8 @@ class Journal:
             totals.success += 1
         else:
             totals.failed += 1
-            self.last_error = record.error
+            if not record.caller_fault:
+                self.last_error = record.error
 
     def keep_debug(self, key: bytes, entry: dict[str, Any]) -> None:
         if self.debug_log_size <= 0:

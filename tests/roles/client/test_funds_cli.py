@@ -54,3 +54,23 @@ async def test_an_unreachable_client_is_one_line_not_a_traceback(
     await listener.aclose()  # nothing listens there now
     assert await _main(args(f"http://127.0.0.1:{port}", "status")) == 1
     assert "cannot connect" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "url", ["127.0.0.1:10000", "https://127.0.0.1:10000", "http://:80", "http://h:x"]
+)
+async def test_a_url_that_is_no_client_api_url_is_refused(url, capsys):
+    assert await _main(args(url, "status")) == 2
+    assert "expected http://host[:port]" in capsys.readouterr().err
+
+
+async def test_the_port_defaults_to_80(monkeypatch):
+    seen = []
+
+    async def act(_args, host, port):
+        seen.append((host, port))
+        return 0
+
+    monkeypatch.setattr("cocoon.roles.client.funds_cli._act", act)
+    assert await _main(args("http://localhost", "status")) == 0
+    assert seen == [("localhost", 80)]

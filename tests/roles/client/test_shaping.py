@@ -116,6 +116,13 @@ def test_journal_keeps_recent_records_totals_and_a_bounded_debug_log():
     assert journal.models["n"].requests == 3 and journal.models["n"].failed == 1
     assert journal.models["m"].tokens == 20 and journal.models["m"].cost == 40
     assert journal.last_error == "worker: timeout"
+    refused = RequestRecord(
+        "", "m", "/v1/completions", False, 11.0, error="failed to parse request: x"
+    )
+    refused.caller_fault = True
+    journal.add(refused)
+    assert journal.models["m"].failed == 1  # counted, as the reference does,
+    assert journal.last_error == "worker: timeout"  # but not the network's last error
     assert journal.debug_entry(bytes([2])) is None
     assert journal.debug_entry(bytes([4])) == {"i": 4}
     assert Journal(debug_log_size=0).debug_entry(b"") is None
