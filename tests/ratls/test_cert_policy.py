@@ -117,13 +117,13 @@ def test_our_cert_has_the_reference_shape():
     assert "2.5.29.35" not in exts  # no AKI
 
 
-def test_modes():
+def test_modes(tmp_path):
     assert Identity.generate(c.Mode.NONE).quote is None
     assert c.Mode.parse("fake") is c.Mode.FAKE_TDX is c.Mode.parse("fake_tdx")
     with pytest.raises(ValueError, match="unknown TDX mode"):
         c.Mode.parse("sgx")
     with pytest.raises(AttestationError, match="not supported"):
-        Identity.generate("tdx", tdx=TdxGuest(tsm_root="/nonexistent"))
+        Identity.generate("tdx", tdx=TdxGuest(tsm_root=str(tmp_path / "no-tsm")))
 
 
 # --- attacks on certificates ---
