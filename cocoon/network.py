@@ -40,12 +40,14 @@ from cocoon.roles.router.config import PortConfig, PortKind, RouterConfig
 from cocoon.roles.router.router import RouterHandle, run_router
 from cocoon.roles.worker.config import WorkerConfig
 from cocoon.roles.worker.runner import WorkerHandle, run_worker
+from cocoon.ton.bodies import Body
 from cocoon.ton.cells import friendly
 from cocoon.ton.constants import ONE_TON
 from cocoon.ton.contracts import WalletContract
 from cocoon.ton.embedded.chain import Chain
 from cocoon.ton.embedded.ledger import EmbeddedLedger
-from cocoon.ton.embedded.local import deploy_root, local_params
+from cocoon.ton.embedded.local import deploy_root, local_params, root_command
+from cocoon.ton.errors import LedgerError
 from cocoon.ton.keys import public_key
 
 READY_TIMEOUT = 60.0
@@ -75,6 +77,7 @@ class NetworkConfig:
     worker_coefficients: tuple[int, ...] = (1000,)
     price_per_token: int = 2
     worker_fee_per_token: int = 1
+    root_params: dict[str, Any] = attrs.field(factory=dict)  # other `Params` fields, e.g. delays
     pow_difficulty: int = 4  # the reference's 20 costs a Python dialer ~2 s per connection
     state_commit_interval: float = 1.0
     payments_interval: float = 0.5
@@ -167,6 +170,18 @@ class Network:
     @property
     def chain(self) -> Chain:
         return self.ledger.chain
+
+    def govern(self, body: Body) -> None:
+        """Send a governance message to the root contract as its owner: a price change
+        (`RootChangePrice`), a newly allowed image hash, ... Raises `LedgerError` if the root
+        refused it."""
+        owner = _owner(self.data_dir, "governance")
+        if self.chain.balance(owner) < ONE_TON:
+            self.chain.create_user(owner, 10 * ONE_TON)  # what its messages cost
+        txs = root_command(self.chain, owner, self.root, body)
+        tx = next(t for t in reversed(txs) if t.account == self.root)
+        if not tx.success:
+            raise LedgerError(f"the root contract refused {type(body).__name__} ({tx.exit_code})")
 
     def ready(self) -> bool:
         """Every client has a ready proxy connection and every worker serves some proxy."""
@@ -290,7 +305,9 @@ async def plan_network(
     else:
         ports = [(free_port(host), free_port(host)) for _ in range(config.proxies)]
         params = local_params(
-            price_per_token=config.price_per_token, worker_fee_per_token=config.worker_fee_per_token
+            price_per_token=config.price_per_token,
+            worker_fee_per_token=config.worker_fee_per_token,
+            **config.root_params,
         )
         root = deploy_root(
             ledger.chain,

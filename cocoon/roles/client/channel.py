@@ -42,6 +42,14 @@ class Channel:
     closing_requested: bool = False
     top_ups: int = 0
     charges: int = 0
+    retired_since: float | None = None  # when we saw the root's params move past ours
+
+    @property
+    def retired(self) -> bool:
+        """The root's params changed since this contract was made: the proxy has moved to a
+        new contract, and this one only waits to be closed (spec 30 section 10.5)."""
+        root = self.node.root.config
+        return root is not None and root.params_version != self.contract.params.params_version
 
     @property
     def proxy_sc(self) -> Address:
@@ -101,6 +109,9 @@ class Channel:
             return  # not deployed yet: the first handshake deploys it
         if s.state == 2:
             return
+        if self.retired:
+            await self._close_retired(s)
+            return
         if self.closing_requested or s.state == 1:
             return
         secret_hash = hashlib.sha256(self.node.config.secret_string.encode()).digest()
@@ -126,6 +137,22 @@ class Channel:
             if link.max_tokens > s.tokens_used + stake_tokens // 2 and signed > s.tokens_used:
                 if await self._send("charge", flows.client_charge(link.signed, wallet)):
                     self.charges += 1
+
+    async def _close_retired(self, s: ClientStorage) -> None:
+        """The proxy grants a retired contract its refund; if that has not happened after
+        half the time the proxy has over us, ask for the refund ourselves, and once the
+        contract's unlock time has passed, force it."""
+        now = trio.current_time()
+        if self.retired_since is None:
+            self.retired_since = now
+        params = self.contract.params
+        grace = max(params.proxy_delay_before_close - params.client_delay_before_close, 0) / 2
+        if now - self.retired_since < grace:
+            return
+        ledger = self.node.ledger
+        if s.state == 0 or (s.state == 1 and await ledger.now() > s.unlock_ts):
+            what = "refund request" if s.state == 0 else "forced refund"
+            await self._send(what, flows.client_close(self.address, self.node.wallet.address))
 
     async def close(self) -> str:
         s = await self.refresh()

@@ -89,6 +89,9 @@ class ClientNode:
         channel = self.channels.get(key)
         if channel is None:
             channel = self.channels[key] = Channel(self, contract)
+        for other in self.channels.values():
+            if other.link is link and other is not channel:
+                other.link = None  # the link now carries another contract's receipts
         channel.link = link
         return channel
 

@@ -90,9 +90,12 @@ class ProxyLink(ProxyLinkBase):
             expect=tl.ClientConnectedToProxy,
         )
         proxy = connected.params
+        before = self.proxy_sc
         proxy_sc = self._accept_proxy_params(proxy)
+        if self.proxy_sc != before:  # another contract (another proxy, or new root params)
+            self.signed, self.db_tokens, self.max_tokens = None, 0, 0
         client_sc = parse_address(connected.client_sc_address)
-        contract = self._derived_contract(proxy, proxy_sc)
+        contract = await self._derived_contract(proxy, proxy_sc)
         if contract is not None:
             if contract.client(node.wallet.address).address != client_sc:
                 raise HandshakeError("client sc address mismatch")

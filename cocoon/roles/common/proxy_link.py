@@ -126,18 +126,24 @@ class ProxyLinkBase(ABC):
         self.proxy_sc = proxy_sc.to_str(is_user_friendly=False)
         return proxy_sc
 
-    def _derived_contract(self, proxy: tl.ProxyParams, proxy_sc: Address) -> ProxyContract | None:
+    async def _derived_contract(
+        self, proxy: tl.ProxyParams, proxy_sc: Address
+    ) -> ProxyContract | None:
         """The proxy contract as we derive it from the root (None without a known root); the
-        proxy's address must be that one."""
+        proxy's address must be that one. On a mismatch the root is read again first: its
+        params may have changed since we last looked, and the proxy moved to a new contract."""
         root = self.node.root
-        if root.config is None or root.address is None:
-            return None
-        contract = ProxyContract(
-            owner=parse_address(proxy.proxy_owner_address),
-            public_key=proxy.proxy_public_key,
-            root=root.address,
-            params=root.config.params,
-        )
-        if contract.address != proxy_sc:
-            raise HandshakeError("proxy sc address mismatch")
-        return contract
+        for fresh in (False, True):
+            if root.config is None or root.address is None:
+                return None
+            contract = ProxyContract(
+                owner=parse_address(proxy.proxy_owner_address),
+                public_key=proxy.proxy_public_key,
+                root=root.address,
+                params=root.config.params,
+            )
+            if contract.address == proxy_sc:
+                return contract
+            if fresh or not await root.refresh_now():
+                break
+        raise HandshakeError("proxy sc address mismatch")

@@ -28,6 +28,7 @@ class RootView:
         self.synced_at: float | None = None  # wall time of the last successful read
         self.last_error: str | None = None
         self._changed = trio.Event()
+        self._ledger: Ledger | None = None  # the one `watch` reads
 
     @property
     def known(self) -> bool:
@@ -58,6 +59,18 @@ class RootView:
         self.update(config, time.time())  # wall time: pages show it as a date
         return config
 
+    async def refresh_now(self) -> bool:
+        """Read the root now, out of turn (a peer showed us a newer config); False if this
+        view is not watching a ledger or the read failed."""
+        if self._ledger is None or self.address is None:
+            return False
+        try:
+            await self.refresh(self._ledger)
+        except CocoonError as e:
+            self.last_error = str(e)
+            return False
+        return True
+
     async def watch(
         self,
         ledger: Ledger,
@@ -67,6 +80,7 @@ class RootView:
     ) -> None:
         """Read the root now (fail if it cannot be read), then again every `interval` seconds
         (uniformly random in the range), keeping the last good config on errors."""
+        self._ledger = ledger
         await self.refresh(ledger)
         task_status.started()
         while True:

@@ -233,6 +233,10 @@ class ClientSession:
         except SessionClosed:
             return False
 
+    def close(self, reason: str) -> None:
+        if self.session is not None:
+            self.session.close(reason)
+
     def closed(self) -> None:
         for request in list(self.requests.values()):
             request.cancel("client disconnected")

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 import trio
-from pytoniq_core import Address
+from pytoniq_core import Address, Cell
 
 from cocoon.errors import CocoonError, PaymentError
 from cocoon.roles.common.counters import CounterSet
@@ -31,6 +31,7 @@ from cocoon.roles.common.root import RootView
 from cocoon.roles.proxy.accounts import ClientAccount, WorkerAccount
 from cocoon.roles.proxy.config import ProxyConfig
 from cocoon.roles.proxy.registry import SelectionPolicy, WorkerRegistry
+from cocoon.roles.proxy.retired import RetiredInstance, close_instance, retire
 from cocoon.roles.proxy.store import CONFIG_KEY, ProxyStore, client_key, worker_key
 from cocoon.ton import flows
 from cocoon.ton.bodies import (
@@ -45,10 +46,12 @@ from cocoon.ton.contracts import ProxyContract
 from cocoon.ton.counters import CounterOrderError, PaymentCounters
 from cocoon.ton.errors import CellDecodeError, LedgerError
 from cocoon.ton.ledger import Ledger, Transaction, read_contract
+from cocoon.ton.params import Params
 from cocoon.ton.payments import PaymentKind, PaymentSigner, SignedPayment
 from cocoon.ton.wallet_client import Wallet
 
 if TYPE_CHECKING:
+    from cocoon.roles.proxy.clients import ClientSession
     from cocoon.roles.proxy.requests import RunningRequest
     from cocoon.roles.proxy.workers import WorkerSession
 
@@ -57,6 +60,7 @@ SHUTDOWN_FLUSH_TIMEOUT = 5.0  # the last database write when the proxy stops
 # Requests finishing within this long of each other share one (fsync-ed) database write;
 # their payment receipts wait for it, so it bounds how late a receipt is, not an answer.
 FLUSH_GATHER = 0.05
+REDEPLOY_DRAIN_TIMEOUT = 10.0  # running requests settle before their accounts are retired
 
 
 class ProxyDisabled(CocoonError):
@@ -112,6 +116,9 @@ class ProxyNode:
         self._auth_waiters: dict[int, tuple[str, trio.Event]] = {}
         self._registered_nonces: dict[int, str] = {}
         self.withdrawing = False
+        self.retired: dict[str, RetiredInstance] = {}  # old contracts being closed, by key
+        self.connections: set[ClientSession | WorkerSession] = set()  # every open connection
+        self._watch_scope = trio.CancelScope()
 
     # ------------------------------------------------------------------ views
 
@@ -249,6 +256,12 @@ class ProxyNode:
         finally:
             self._commit_in_flight = False
 
+    async def write_records(self, records: dict[str, Any]) -> None:
+        """Write these records (None deletes) in one durable transaction, between the
+        database loop's writes."""
+        async with self._flush_lock:
+            await trio.to_thread.run_sync(self.store.write, records)
+
     def mark_dirty(self, acc: ClientAccount | WorkerAccount) -> None:
         acc.dirty = True
 
@@ -269,8 +282,29 @@ class ProxyNode:
     # ------------------------------------------------------------------ the chain
 
     def load(self) -> None:
-        """Records from the database: their tokens count as committed (section 11.2)."""
+        """Records from the database: their tokens count as committed (section 11.2). Records
+        of an earlier proxy contract (the root's params changed while we were down) are
+        retired with it rather than carried over: the new contract owes nobody anything yet."""
         stored = self.store.load()
+        for key, record in stored.retired.items():
+            self.retired[key] = RetiredInstance.from_record(
+                record, self.owner, self.signer.public_key
+            )
+        old = self._stored_contract(stored.config)
+        if old is not None and old.address != self.sc_address:
+            log.info(
+                "the root's params changed since the last run: retiring proxy contract %s",
+                old.address.to_str(),
+            )
+            inst = retire(old, stored.clients, stored.workers)
+            records: dict[str, Any] = {client_key(c.owner_address): None for c in stored.clients}
+            records.update({worker_key(w.owner_address): None for w in stored.workers})
+            records[inst.key] = inst.record()
+            self.seqno = int(stored.config.get("seqno", 0))  # type: ignore[union-attr]
+            records[CONFIG_KEY] = self._config_record()
+            self.store.write(records)
+            self.retired[inst.key] = inst
+            return
         cfg = stored.config or {}
         self.seqno = int(cfg.get("seqno", 0))
         self.pending = {int(k): v for k, v in cfg.get("pending", {}).items()}
@@ -291,12 +325,67 @@ class ProxyNode:
             wacc = self.worker(parse_address(winfo.owner_address))
             wacc.tokens = PaymentCounters.restored(winfo.tokens, winfo.sc_tokens)
             wacc.last_request_at = winfo.last_request_at
-        if stored.config is not None and stored.config.get("proxy_sc") != self.sc_address.to_str(
-            is_user_friendly=False
-        ):
-            log.warning(
-                "the database belongs to another proxy contract; its records were carried over"
+
+    def _stored_contract(self, config: dict[str, Any] | None) -> ProxyContract | None:
+        """The proxy contract the database's records belong to (None for a new database)."""
+        if not config or "params" not in config:
+            return None
+        return ProxyContract(
+            owner=self.owner,
+            public_key=self.signer.public_key,
+            root=parse_address(config["root"]),
+            params=Params.from_cell(Cell.one_from_boc(bytes.fromhex(config["params"]))),
+        )
+
+    def close_retired(self) -> None:
+        """Go on closing every retired contract (in the node's nursery)."""
+        for inst in self.retired.values():
+            self.spawn(close_instance, self, inst)
+
+    async def redeploy(self, params: Params) -> None:
+        """The root's params changed (spec 30 section 10.5): stop serving, let running
+        requests settle, retire the current contract with every client and worker record (one
+        transaction), then deploy the contract for the new params and serve again once this
+        run's first commit on it is seen. Clients and workers reconnect, deriving the new
+        addresses themselves."""
+        old = self.contract
+        assert old is not None
+        new = ProxyContract(
+            owner=self.owner, public_key=old.public_key, root=old.root, params=params
+        )
+        log.info(
+            "root params version %d -> %d: moving from proxy contract %s to %s",
+            old.params.params_version, params.params_version,
+            old.address.to_str(), new.address.to_str(),
+        )  # fmt: skip
+        self.initialized, self.settled = trio.Event(), trio.Event()  # refuse new work
+        for conn in list(self.connections):
+            conn.close("the proxy moves to a new contract (root params changed)")
+        with trio.move_on_after(REDEPLOY_DRAIN_TIMEOUT):
+            while self.requests:  # noqa: ASYNC110 - they end in many places; a short poll
+                await trio.sleep(0.05)
+        async with self._flush_lock:
+            inst = retire(
+                old,
+                [acc.record() for acc in self.clients.values()],
+                [acc.record() for acc in self.workers.values()],
             )
+            records: dict[str, Any] = {client_key(k): None for k in self.clients}
+            records.update({worker_key(k): None for k in self.workers})
+            records[inst.key] = inst.record()
+            self.clients, self.workers = {}, {}
+            self._auth_waiters.clear()
+            self._registered_nonces.clear()
+            self.contract = new
+            self.pending, self.sc_last_lt = {}, 0
+            self.sc_balance = self.sc_state = 0
+            records[CONFIG_KEY] = self._config_record()
+            await trio.to_thread.run_sync(self.store.write, records)
+        self.retired[inst.key] = inst
+        self._watch_scope.cancel()  # the chain watcher moves to the new contract
+        self.spawn(close_instance, self, inst)
+        await self.deploy()
+        await self.flush()  # anchors this run on the new contract: then it serves again
 
     async def deploy(self) -> None:
         state = await self.ledger.get_account(self.sc_address)
@@ -305,17 +394,25 @@ class ProxyNode:
             await self.wallet.send(flows.deploy(self.contract))
 
     async def watch_chain(self) -> None:
-        """Process the proxy contract's transactions as they come (oldest first)."""
+        """Process the proxy contract's transactions as they come (oldest first); after a
+        redeploy, the new contract's."""
+        while True:
+            with trio.CancelScope() as self._watch_scope:
+                await self._watch_contract(self.contract)
+
+    async def _watch_contract(self, contract: ProxyContract | None) -> None:
+        assert contract is not None
+        address = contract.address
         while True:
             try:
-                state = await self.ledger.wait_for_change(self.sc_address, self.sc_last_lt)
-                for tx in await self.ledger.get_transactions(
-                    self.sc_address, after_lt=self.sc_last_lt
-                ):
+                state = await self.ledger.wait_for_change(address, self.sc_last_lt)
+                for tx in await self.ledger.get_transactions(address, after_lt=self.sc_last_lt):
+                    if self.contract is not contract:
+                        return  # redeployed meanwhile
                     self.on_transaction(tx)
                     self.sc_last_lt = max(self.sc_last_lt, tx.lt)
-                if state.data is not None:
-                    storage = await read_contract(self.ledger, self.sc_address, "proxy")
+                if state.data is not None and self.contract is contract:
+                    storage = await read_contract(self.ledger, address, "proxy")
                     self.sc_balance, self.sc_state = storage.balance, storage.state
                     if storage.state != 0 and self.failure is None:
                         self.fail("the proxy contract is closing or closed")

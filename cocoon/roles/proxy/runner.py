@@ -1,7 +1,9 @@
 """The proxy role: a nursery tree (spec 10, spec 30 sections 9-12, spec 40 section 4).
 
     run_proxy(config, ledger=...)
-      ├── root watcher (prices, allowed hashes, params version)
+      ├── root watcher (prices, allowed hashes, params version); a new params version
+      │   moves the proxy to a new contract (`ProxyNode.redeploy`)
+      ├── closers of retired contracts, one per old contract (`retired.py`)
       ├── chain watcher: the proxy contract's transactions (client and worker notifications,
       │   state commits -> committed_to_blockchain, rollback detection)
       ├── database loop: durable writes every `db_write_interval`, state commits after them
@@ -60,6 +62,7 @@ async def serve_connection(
     """One accepted connection, from its `tcp.connect` to its end."""
     peer = peer_of_stream(stream)
     handler = WorkerSession(node, peer) if kind == "worker" else ClientSession(node, peer)
+    node.connections.add(handler)
     try:
         # Served in this task (the handler attaches itself to the session on its first
         # message): an idle connection costs as few tasks, and as little memory, as it can.
@@ -71,6 +74,7 @@ async def serve_connection(
             name=f"proxy<-{kind}",
         )
     finally:
+        node.connections.discard(handler)
         handler.closed()
     if session.ready:
         log.debug("%s connection closed: %s", kind, session.close_reason)
@@ -111,6 +115,17 @@ async def _listen(
                 )
             )
         task_status.started(listeners[0].socket.getsockname()[1])
+
+
+async def _follow_root(node: ProxyNode) -> None:
+    """Move to a new proxy contract whenever the root's params version changes."""
+    while True:
+        await node.root.changed()
+        params = node.root.require().params
+        contract = node.contract
+        if contract is not None and params.params_version != contract.params.params_version:
+            if node.failure is None:
+                await node.redeploy(params)
 
 
 async def run_proxy(
@@ -176,6 +191,8 @@ async def run_proxy(
             nursery.start_soon(node.watch_chain)
             nursery.start_soon(node.db_loop)
             nursery.start_soon(node.payments_loop)
+            nursery.start_soon(_follow_root, node)
+            node.close_retired()
             if isinstance(holder, IdentityHolder):
                 nursery.start_soon(holder.run)
             await node.flush()  # anchors this run's session: the proxy serves once it is seen

@@ -26,6 +26,7 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, sig BLOB NOT NULL)"
 )
 CONFIG_KEY = "config"
+RETIRED_PREFIX = "oldproxy_"  # + the old proxy contract's raw address
 
 
 class StoreError(CocoonError):
@@ -37,6 +38,8 @@ class StoredState:
     config: dict[str, Any] | None
     clients: tuple[tl.ProxyDbClientInfoV2, ...]
     workers: tuple[tl.ProxyDbWorkerInfo, ...]
+    # Old proxy contracts still being closed (`cocoon.roles.proxy.retired`), by key.
+    retired: dict[str, dict[str, Any]] = attrs.field(factory=dict)
 
 
 def client_key(owner: str) -> str:
@@ -74,6 +77,7 @@ class ProxyStore:
         config = None
         clients: list[tl.ProxyDbClientInfoV2] = []
         workers: list[tl.ProxyDbWorkerInfo] = []
+        retired: dict[str, dict[str, Any]] = {}
         try:
             rows = self._db.execute("SELECT key, value, sig FROM kv").fetchall()
         except sqlite3.Error as e:
@@ -92,9 +96,11 @@ class ProxyStore:
                     clients.append(info)
                 elif key.startswith("worker_"):
                     workers.append(tl.decode(value, tl.ProxyDbWorkerInfo))
+                elif key.startswith(RETIRED_PREFIX):
+                    retired[key] = json.loads(value)
             except (tl.TLDecodeError, ValueError) as e:
                 raise StoreError(f"record {key!r} does not decode: {e}") from e
-        return StoredState(config, tuple(clients), tuple(workers))
+        return StoredState(config, tuple(clients), tuple(workers), retired)
 
     def write(self, records: Mapping[str, tl.TLObject | dict[str, Any] | None]) -> None:
         """Write (or delete, for None) records in one durable transaction."""

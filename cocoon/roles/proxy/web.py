@@ -99,6 +99,18 @@ def jsonstats(node: ProxyNode) -> dict[str, Any]:
             }
             for a in node.clients.values()
         ],
+        # Contracts of earlier root params, being closed (spec 30 section 10.6).
+        "retired_contracts": [
+            {
+                "address": r.contract.address.to_str(),
+                "params_version": r.contract.params.params_version,
+                "stage": r.stage.name.lower(),
+                "clients_to_refund": len(r.clients),
+                "workers_to_pay": len(r.workers),
+                "close_at": r.close_at or None,
+            }
+            for r in node.retired.values()
+        ],
     }
 
 
@@ -148,6 +160,19 @@ def stats_page(node: ProxyNode) -> str:
             wide=True,
         ),
     ]
+    if data["retired_contracts"]:
+        retired = [
+            [r["address"], r["params_version"], r["stage"], r["clients_to_refund"], r["workers_to_pay"]]
+            for r in data["retired_contracts"]
+        ]  # fmt: skip
+        sections.append(
+            Section(
+                "Old proxy contracts being closed",
+                columns=["contract", "params version", "stage", "refunds left", "payouts left"],
+                rows=retired,
+                wide=True,
+            )
+        )
     return render_page("cocoon proxy", data["smartcontract"]["address"] or "", sections)
 
 

@@ -240,6 +240,10 @@ class WorkerSession:
         assert self.session is not None
         await self.session.send_packet(obj)
 
+    def close(self, reason: str) -> None:
+        if self.session is not None:
+            self.session.close(reason)
+
     def closed(self) -> None:
         """The connection ended: forget it and fail (or retry) what was running on it."""
         if self.conn is None:

@@ -86,7 +86,7 @@ class ProxyLink(ProxyLinkBase):
         proxy = connected.params
         proxy_sc = self._accept_proxy_params(proxy)
         worker_sc = parse_address(connected.worker_sc_address)
-        contract = self._derived_contract(proxy, proxy_sc)
+        contract = await self._derived_contract(proxy, proxy_sc)
         if contract is not None and contract.worker(node.owner).address != worker_sc:
             raise HandshakeError("worker sc address mismatch")
         earnings = self.earnings = node.earnings.for_proxy(

@@ -1,0 +1,142 @@
+"""A change of the root's params (a new price) while the network runs, or while the proxy is
+down (spec 30 sections 10.5-10.6): the proxy moves to a new contract, clients and workers
+follow it, and the old contract is closed with every client refunded and every worker paid."""
+
+from __future__ import annotations
+
+import pytest
+import trio
+
+from cocoon.network import NetworkConfig, open_network
+from cocoon.roles.proxy.web import jsonstats, stats_page
+from cocoon.ton.bodies import RootChangePrice
+from cocoon.ton.ledger import read_contract
+
+from .netutil import chat_body, eventually, run_request
+
+pytestmark = pytest.mark.e2e
+
+CLOSED = 2
+
+
+def cfg() -> NetworkConfig:
+    # Short close delays: the old proxy contract may complete its close 3 s after the request.
+    return NetworkConfig(
+        client_http=False,
+        min_client_charge=1,
+        min_worker_payout=1,
+        root_params={"proxy_delay_before_close": 2, "client_delay_before_close": 0},
+    )
+
+
+async def _request_until_served(client, within: float = 30.0):
+    """Clients and workers reconnect after the move: retry until a request goes through."""
+    with trio.fail_after(within):
+        while True:
+            out = await run_request(client, chat_body(max_tokens=10))
+            if out.failed is None:
+                return out
+            await trio.sleep(0.2)
+
+
+async def _old_contracts_closed(net, old_proxy, old_client, old_worker, tokens: int) -> None:
+    ledger = net.ledger
+
+    async def state(address, kind):
+        return await read_contract(ledger, address, kind)
+
+    with trio.fail_after(30):
+        while (await state(old_proxy, "proxy")).state != CLOSED:  # noqa: ASYNC110 - chain state
+            await trio.sleep(0.1)
+    client_sc = await state(old_client, "client")
+    assert client_sc.state == CLOSED and client_sc.balance == 0  # refunded to the client
+    assert client_sc.tokens_used == tokens  # charged for exactly what it used
+    worker_sc = await state(old_worker, "worker")
+    assert worker_sc.state == CLOSED and worker_sc.tokens == tokens  # paid its last payout
+    proxy = net.proxies[0].node
+    await eventually(lambda: not proxy.retired)
+    assert not (await trio.to_thread.run_sync(proxy.store.load)).retired  # record deleted
+    chain = net.chain
+    assert chain.total() + chain.fees_collected == chain.minted  # nothing created or lost
+
+
+async def test_a_price_change_moves_the_proxy_to_a_new_contract_and_closes_the_old():
+    async with open_network(cfg()) as net:
+        client = net.clients[0].node
+        proxy = net.proxies[0].node
+        used = 0
+        for _ in range(2):
+            used += (await run_request(client, chat_body(max_tokens=10))).done.tokens
+        old_proxy = proxy.sc_address
+        old_client = next(iter(proxy.clients.values())).sc_address
+        old_worker = next(iter(proxy.workers.values())).sc_address
+        version = proxy.contract.params.params_version
+
+        net.govern(RootChangePrice(query_id=1, price_per_token=3, worker_fee_per_token=2))
+        await eventually(
+            lambda: proxy.contract.params.params_version == version + 1 and proxy.serving,
+            within=20,
+        )
+        assert proxy.sc_address != old_proxy
+        # The old contract is being closed (or is closed already); the pages say so.
+        retired = [inst.contract.address for inst in proxy.retired.values()]
+        assert retired in ([old_proxy], [])
+        listed = [r["address"] for r in jsonstats(proxy)["retired_contracts"]]
+        assert listed == [a.to_str() for a in retired]
+        assert "cocoon proxy" in stats_page(proxy)
+
+        out = await _request_until_served(client)
+        usage = out.usage()
+        assert usage["total_cost"] == usage["cocoon_adjusted_tokens"] * 3  # the new price
+        acc = next(iter(proxy.clients.values()))
+        assert acc.sc_address != old_client and acc.tokens.tokens_max == out.done.tokens
+        assert len(client.channels) == 2  # the old channel (being closed) and the new one
+        await _old_contracts_closed(net, old_proxy, old_client, old_worker, used)
+        # Receipts on the new contract started from zero, not from the old one's.
+        await eventually(lambda: client.links[0].max_tokens == out.done.tokens)
+
+
+async def test_a_price_change_while_the_proxy_is_down_retires_its_records_at_start():
+    async with open_network(cfg()) as net:
+        client = net.clients[0].node
+        used = (await run_request(client, chat_body(max_tokens=10))).done.tokens
+        proxy = net.proxies[0].node
+        old_proxy = proxy.sc_address
+        old_client = next(iter(proxy.clients.values())).sc_address
+        old_worker = next(iter(proxy.workers.values())).sc_address
+        await net.proxy_slots[0].stop()
+
+        net.govern(RootChangePrice(query_id=1, price_per_token=3, worker_fee_per_token=2))
+        await net.proxy_slots[0].start()
+        proxy = net.proxies[0].node
+        assert proxy.sc_address != old_proxy
+        # The old records were not carried over to the new contract (they would be charged
+        # again there): the new contract owes and is owed nothing yet.
+        assert not proxy.clients and not proxy.workers
+        out = await _request_until_served(client)
+        assert out.usage()["total_cost"] == out.usage()["cocoon_adjusted_tokens"] * 3
+        await _old_contracts_closed(net, old_proxy, old_client, old_worker, used)
+
+
+async def test_a_client_closes_its_old_channel_itself_when_the_proxy_does_not():
+    async with open_network(cfg()) as net:
+        client = net.clients[0].node
+        used = (await run_request(client, chat_body(max_tokens=10))).done.tokens
+        (channel,) = client.channels.values()
+        await eventually(
+            lambda: channel.storage is not None and channel.storage.tokens_used == used, within=15
+        )
+        paid_in = channel.storage.balance
+        await net.proxy_slots[0].stop()  # and it stays down: nobody grants the refund
+
+        net.govern(RootChangePrice(query_id=1, price_per_token=3, worker_fee_per_token=2))
+        assert await client.root.refresh_now()  # the client sees the new params
+        assert channel.retired
+        with trio.fail_after(30):
+            while channel.storage is None or channel.storage.state != CLOSED:  # noqa: ASYNC110 - chain state
+                await trio.sleep(0.1)
+        assert channel.storage.balance == 0
+        # The unused balance went back to the client's wallet.
+        txs = await net.ledger.get_transactions(channel.address, after_lt=0)
+        refunds = [m.value for t in txs for m in t.out_msgs if m.dest == client.wallet.address]
+        assert max(refunds) >= paid_in > 0
