@@ -68,3 +68,32 @@ def test_load_mapping_errors(tmp_path):
     arr.write_text(json.dumps([1]))
     with pytest.raises(ConfigError, match="JSON object"):
         load_mapping(arr)
+
+
+PROXY = {"owner_address": "UQA", "root_contract_address": "EQA"}
+WORKER = PROXY | {"model_name": "m", "forward_requests_to": "127.0.0.1:8000"}
+
+
+@pytest.mark.parametrize(
+    ("cls", "data", "needle"),
+    [
+        ("proxy", PROXY | {"workers_rpc_port": 70000}, "workers_rpc_port: expected a port"),
+        ("proxy", PROXY | {"client_rpc_port": -1}, "client_rpc_port: expected a port"),
+        ("proxy", PROXY | {"http_port": 65536}, "http_port: expected a port"),
+        ("client", {"owner_address": "UQA", "http_port": 99999}, "http_port: expected a port"),
+        ("worker", WORKER | {"http_port": 70000}, "http_port: expected a port"),
+        ("worker", WORKER | {"proxies": ["127.0.0.1:99999"]}, "proxies: expected <host>:<port>"),
+        ("worker", WORKER | {"forward_requests_to": "127.0.0.1:0"}, "forward_requests_to"),
+        ("client", {"owner_address": "UQA", "proxies": ["h:70000"]}, "proxies"),
+    ],
+)
+def test_ports_out_of_range_are_config_errors(cls, data, needle):
+    """A port past 65535 used to be accepted (the proxy then listened on another port, or
+    failed deep in trio with a socket error)."""
+    from cocoon.roles.client.config import ClientConfig
+    from cocoon.roles.proxy.config import ProxyConfig
+    from cocoon.roles.worker.config import WorkerConfig
+
+    config = {"proxy": ProxyConfig, "worker": WorkerConfig, "client": ClientConfig}[cls]
+    with pytest.raises(ConfigError, match=needle):
+        config.from_dict(data)

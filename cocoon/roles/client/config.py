@@ -13,6 +13,7 @@ from cocoon.roles.common.config import (
     to_float,
     to_int,
     to_optional_bytes32,
+    to_port,
 )
 from cocoon.roles.common.keys import key_sources
 from cocoon.roles.common.transport import parse_endpoint
@@ -59,7 +60,7 @@ class ClientConfig(FromFile):
     # How often the payment status is asked for (the reference: uniformly 10-20 s).
     payment_poll_interval: float = attrs.field(default=15.0, converter=to_float)
     http_host: str = "127.0.0.1"
-    http_port: int = attrs.field(default=10000, converter=to_int)
+    http_port: int = attrs.field(default=10000, converter=to_port)
     http_access_hash: str = ""
     api_keys: tuple[str, ...] = attrs.field(default=(), converter=_keys)
     cors: bool = attrs.field(default=True, converter=to_bool)

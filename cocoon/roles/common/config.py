@@ -38,6 +38,14 @@ def to_int(value: Any) -> int:
     raise ValueError(f"expected an integer, got {value!r}")
 
 
+def to_port(value: Any) -> int:
+    """A TCP port to listen on: 0 (any free one) to 65535."""
+    port = to_int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError(f"expected a port (0 to 65535), got {port}")
+    return port
+
+
 def to_float(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError(f"expected a number, got {value!r}")

@@ -14,6 +14,7 @@ from cocoon.roles.common.config import (
     to_float,
     to_int,
     to_optional_bytes32,
+    to_port,
 )
 from cocoon.roles.common.keys import key_sources
 from cocoon.roles.common.transport import parse_endpoint
@@ -87,7 +88,7 @@ class WorkerConfig(FromFile):
     # How often the payment status is asked for (the reference: uniformly 10-20 s).
     payment_poll_interval: float = attrs.field(default=15.0, converter=to_float)
     http_host: str = "127.0.0.1"
-    http_port: int | None = attrs.field(default=None, converter=attrs.converters.optional(to_int))
+    http_port: int | None = attrs.field(default=None, converter=attrs.converters.optional(to_port))
     http_access_hash: str = ""
     validation_profile: str = attrs.field(
         default=COMPAT, validator=attrs.validators.in_((COMPAT, EXTENDED))
