@@ -97,3 +97,14 @@ def test_ports_out_of_range_are_config_errors(cls, data, needle):
     config = {"proxy": ProxyConfig, "worker": WorkerConfig, "client": ClientConfig}[cls]
     with pytest.raises(ConfigError, match=needle):
         config.from_dict(data)
+
+
+def test_missing_keys_and_bad_choices_read_as_one_clear_line():
+    """They used to read `ProxyConfig.__init__() missing 1 required keyword-only argument`
+    and attrs' whole argument tuple (the Attribute's repr included)."""
+    from cocoon.roles.proxy.config import ProxyConfig
+
+    with pytest.raises(ConfigError, match=r"^p.json: missing required key 'owner_address'$"):
+        from_mapping(ProxyConfig, {"root_contract_address": "EQA"}, source="p.json")
+    with pytest.raises(ConfigError, match=r"^p.json: 'listen_mode' must be in .* \(got 'x'\)$"):
+        from_mapping(ProxyConfig, PROXY | {"listen_mode": "x"}, source="p.json")

@@ -105,6 +105,9 @@ def from_mapping(cls: type[C], data: Mapping[str, Any], *, source: str = "config
     unknown = sorted(set(data) - set(fields))
     for key in unknown:
         log.warning("%s: unknown key %r ignored", source, key)
+    missing = [key for key, f in fields.items() if f.default is attrs.NOTHING and key not in data]
+    if missing:
+        raise ConfigError(f"{source}: missing required key {', '.join(map(repr, missing))}")
     kwargs = {}
     for key, value in data.items():
         field = fields.get(key)
@@ -119,7 +122,9 @@ def from_mapping(cls: type[C], data: Mapping[str, Any], *, source: str = "config
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as e:
-        raise ConfigError(f"{source}: {e}") from e
+        # attrs' validators raise with (message, attribute, ...): the message alone.
+        message = e.args[0] if len(e.args) > 1 and isinstance(e.args[0], str) else e
+        raise ConfigError(f"{source}: {message}") from e
 
 
 class FromFile:
