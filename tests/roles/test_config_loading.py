@@ -99,6 +99,23 @@ def test_ports_out_of_range_are_config_errors(cls, data, needle):
         config.from_dict(data)
 
 
+@pytest.mark.parametrize("cls", ["proxy", "worker", "client"])
+def test_an_unknown_tdx_mode_is_a_config_error(cls):
+    """`tdx: "banana"` used to pass the config and fail at start-up with a traceback."""
+    from cocoon.roles.client.config import ClientConfig
+    from cocoon.roles.proxy.config import ProxyConfig
+    from cocoon.roles.worker.config import WorkerConfig
+
+    config, data = {
+        "proxy": (ProxyConfig, PROXY),
+        "worker": (WorkerConfig, WORKER),
+        "client": (ClientConfig, {"owner_address": "UQA"}),
+    }[cls]
+    with pytest.raises(ConfigError, match=r"^\w+: 'tdx' must be in .* \(got 'banana'\)$"):
+        config.from_dict(data | {"tdx": "banana"})
+    assert config.from_dict(data | {"tdx": "fake"}).tdx == "fake"
+
+
 def test_missing_keys_and_bad_choices_read_as_one_clear_line():
     """They used to read `ProxyConfig.__init__() missing 1 required keyword-only argument`
     and attrs' whole argument tuple (the Attribute's repr included)."""

@@ -8,6 +8,7 @@ import attrs
 
 from cocoon.openai.validation import EXTENDED, PROFILES
 from cocoon.roles.common.config import (
+    TDX_MODES,
     FromFile,
     to_bool,
     to_float,
@@ -53,7 +54,8 @@ class ClientConfig(FromFile):
     connect_to_proxy_via: str = ""  # a local router's SOCKS5 "ip:port"; empty: RA-TLS in-process
     check_proxy_hashes: bool = attrs.field(default=False, converter=to_bool)
     secret_string: str = ""
-    tdx: str = "none"  # our attestation (clients usually have none)
+    # Our attestation (clients usually have none).
+    tdx: str = attrs.field(default="none", validator=attrs.validators.in_(TDX_MODES))
     proxy_policy: str = "fake_tdx"
     max_pow_difficulty: int = attrs.field(default=28, converter=to_int)
     # HTTP API (OpenAI-compatible) and pages.

@@ -25,6 +25,9 @@ from cocoon.roles.seal.keys import KeySource
 log = logging.getLogger("cocoon.config")
 C = TypeVar("C")
 
+# A role's own attestation, the `tdx` key ("fake" is short for "fake_tdx").
+TDX_MODES = ("none", "fake", "fake_tdx", "tdx")
+
 
 def to_int(value: Any) -> int:
     if isinstance(value, bool):

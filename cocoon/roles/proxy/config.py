@@ -7,6 +7,7 @@ from pathlib import Path
 import attrs
 
 from cocoon.roles.common.config import (
+    TDX_MODES,
     FromFile,
     to_bool,
     to_float,
@@ -45,7 +46,8 @@ class ProxyConfig(FromFile):
     # "ratls": terminate RA-TLS here (PoW, TLS, policies); "router": plain listeners behind
     # a local router that writes the AttestedPeerInfo preamble (the reference's deployment).
     listen_mode: str = attrs.field(default="ratls", validator=attrs.validators.in_(LISTEN_MODES))
-    tdx: str = "fake"  # our attestation: none | fake | tdx
+    # Our attestation: none | fake | tdx.
+    tdx: str = attrs.field(default="fake", validator=attrs.validators.in_(TDX_MODES))
     worker_policy: str = "fake_tdx"
     client_policy: str = "any"
     pow_difficulty: int = attrs.field(default=20, converter=to_int)

@@ -9,6 +9,7 @@ import attrs
 
 from cocoon.openai.validation import COMPAT, EXTENDED
 from cocoon.roles.common.config import (
+    TDX_MODES,
     FromFile,
     to_bool,
     to_float,
@@ -80,7 +81,7 @@ class WorkerConfig(FromFile):
     check_proxy_hashes: bool = attrs.field(default=False, converter=to_bool)
     image_hash: bytes | None = attrs.field(default=None, converter=to_optional_bytes32)
     # Our attestation (`none`, `fake`, `tdx`) and the policy proxies must pass.
-    tdx: str = "fake"
+    tdx: str = attrs.field(default="fake", validator=attrs.validators.in_(TDX_MODES))
     proxy_policy: str = "fake_tdx"
     # Cashing signed payouts ourselves (needs a wallet and a ledger); 0 interval: never.
     self_payout_interval: float = attrs.field(default=60.0, converter=to_float)
