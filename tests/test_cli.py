@@ -97,7 +97,7 @@ def test_a_port_in_use_fails_in_one_line(tmp_path):
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
-    assert "Address already in use" in proc.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in proc.stderr
 
 
 def test_expected_errors_looks_through_exception_groups():
