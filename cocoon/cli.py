@@ -17,6 +17,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from cocoon.errors import CocoonError
+
 # name -> (module, one-line help). Add a line here to add a subcommand.
 COMMANDS: dict[str, tuple[str, str]] = {
     "tl": ("cocoon.tl.__main__", "TL schema tools: constructor ids, encode/decode"),
@@ -37,6 +39,26 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "chain": ("cocoon.roles.chain.cli", "serve an embedded ledger to roles in other processes"),
     "fake-inference": ("cocoon.backends.fake_cli", "run the fake inference server (TEST backend)"),
 }
+
+
+# What ends a command with one line on stderr instead of a traceback: cocoon's own errors (a bad
+# config, an unreachable ledger, a refused peer) and the system's (a port in use, a missing
+# file). Anything else is a bug and keeps its traceback; so does everything with -vv.
+EXPECTED_ERRORS = (CocoonError, OSError)
+
+
+def expected_errors(exc: BaseException) -> list[BaseException] | None:
+    """The errors `exc` stands for (the leaves of nested exception groups, as trio's nurseries
+    raise them) when every one is expected, else None."""
+    if isinstance(exc, BaseExceptionGroup):
+        leaves: list[BaseException] = []
+        for inner in exc.exceptions:
+            found = expected_errors(inner)
+            if found is None:
+                return None
+            leaves += found
+        return leaves
+    return [exc] if isinstance(exc, EXPECTED_ERRORS) else None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,12 +88,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(module.run(args) or 0)
     except KeyboardInterrupt:
         return 130
-    except BaseExceptionGroup as group:
-        # Ctrl-C (or SIGINT from a supervisor) inside nested nurseries arrives grouped.
-        if group.split(KeyboardInterrupt)[1] is None:
-            return 130
-        raise
     except BrokenPipeError:
         # `cocoon ... | head`: the reader left; that is not an error of ours.
         sys.stderr.close()
         return 0
+    except (*EXPECTED_ERRORS, BaseExceptionGroup) as exc:
+        # Ctrl-C (or SIGINT from a supervisor) inside nested nurseries arrives grouped.
+        if isinstance(exc, BaseExceptionGroup) and exc.split(KeyboardInterrupt)[1] is None:
+            return 130
+        errors = expected_errors(exc)
+        if errors is None or top.verbose >= 2:
+            raise
+        for message in dict.fromkeys(str(e) or type(e).__name__ for e in errors):
+            print(f"cocoon {top.command}: {message}", file=sys.stderr)
+        return 1

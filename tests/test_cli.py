@@ -41,3 +41,71 @@ def test_roles_package_exports_every_role():
     for name in roles.__all__:
         assert getattr(roles, name) is not None
     assert callable(roles.run_proxy) and callable(roles.run_worker) and callable(roles.run_client)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_role_whose_ledger_is_down_fails_in_one_line(tmp_path):
+    """An unreachable chain service at start-up ends the role with one line on stderr and
+    status 1 (it used to print the LedgerError in its nurseries' exception groups)."""
+    import json
+
+    config = tmp_path / "client.json"
+    config.write_text(
+        json.dumps(
+            {
+                "owner_address": "UQArc1nAWLasnWgVuEZE33FoCk3UY56-reny86qsUFv4g2iZ",
+                "root_contract_address": "EQA9wzd17NjCo1aywvHNP7Erlf7yhTlMvaHhj47zXGK2mBtb",
+                "node_wallet_key": "4E5qYXfgnqzwQ9HSlSMCQZFZ0H9W9dtOfn5Y97DkyN8=",
+                "ledger": f"http://127.0.0.1:{_free_port()}",
+                "http_port": 0,
+            }
+        )
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "cocoon", "client", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cocoon client: ledger service http://")
+
+
+def test_a_port_in_use_fails_in_one_line(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "cocoon", "chain", "serve", "--path", str(tmp_path / "l"),
+             "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )  # fmt: skip
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in proc.stderr
+
+
+def test_expected_errors_looks_through_exception_groups():
+    from cocoon.cli import expected_errors
+    from cocoon.errors import ConfigError
+
+    bad, refused = ConfigError("bad"), ConnectionRefusedError(111, "refused")
+    group = ExceptionGroup("outer", [ExceptionGroup("inner", [bad]), refused])
+    assert expected_errors(group) == [bad, refused]
+    assert expected_errors(ExceptionGroup("g", [bad, TypeError("bug")])) is None
+    assert expected_errors(KeyError("bug")) is None

@@ -144,21 +144,44 @@ async def connect_tcp(host: str, port: int) -> SocketStream:
     raise last
 
 
+def listen_error(host: str | None, port: int, error: OSError) -> OSError:
+    """`error` (a port in use, a host that does not resolve) naming the address it is about."""
+    named = type(error)(f"cannot listen on {host or '*'}:{port}: {error.strerror or error}")
+    named.errno = error.errno
+    return named
+
+
 def listen_tcp(host: str, port: int, backlog: int = 1024) -> socket.socket:
     """A listening, non-blocking socket on host:port (port 0: any free one)."""
-    family, type_, proto, _name, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-    )[0]
+    try:
+        family, type_, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except OSError as e:
+        raise listen_error(host, port, e) from e
     sock = socket.socket(family, type_, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
         sock.listen(backlog)
         sock.setblocking(False)
+    except OSError as e:
+        sock.close()
+        raise listen_error(host, port, e) from e
     except BaseException:
         sock.close()
         raise
     return sock
+
+
+async def open_tcp_listeners(
+    port: int, *, host: str | None = None, backlog: int | None = None
+) -> list[trio.SocketListener]:
+    """`trio.open_tcp_listeners`, its errors naming the address."""
+    try:
+        return await trio.open_tcp_listeners(port, host=host, backlog=backlog)
+    except OSError as e:
+        raise listen_error(host, port, e) from e
 
 
 # Resource shortages that pass: wait and accept again rather than crash the server.

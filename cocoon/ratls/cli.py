@@ -1,7 +1,7 @@
 """`cocoon ratls`: certificate and quote tools.
 
     cocoon ratls gen-cert --name NAME --tdx none|fake|tdx [--force] [--current-time UNIX]
-    cocoon ratls quote-info FILE
+    cocoon ratls quote-info FILE       # a quote, a TD report or an RA-TLS certificate (PEM)
 
 `gen-cert` behaves like the reference's tool: it writes NAME_cert.pem and NAME_key.pem (and,
 with a quote, NAME.tdx_report and NAME_image_hash.b64) and refuses to overwrite existing
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from cocoon.errors import CocoonError
-from cocoon.ratls.cert import Mode
+from cocoon.ratls.cert import Mode, inspect_cert
 from cocoon.ratls.identity import Identity, atomic_write, cert_paths
 from cocoon.ratls.quote import (
     FAKE_QUOTE_SIZE,
@@ -40,8 +40,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     gen.add_argument("-n", "--name", default="test", help="base name of the files (test)")
     gen.add_argument("-f", "--force", action="store_true", help="overwrite existing files")
     gen.add_argument("-c", "--current-time", type=int, help="notBefore as a unix time")
-    info = sub.add_parser("quote-info", help="print a quote's or TD report's measurements")
-    info.add_argument("file", type=Path)
+    info = sub.add_parser(
+        "quote-info", help="print the measurements of a quote, a TD report or an RA-TLS certificate"
+    )
+    info.add_argument("file", type=Path, help="quote, TD report, or certificate (PEM)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         if args.tool == "gen-cert":
             return gen_cert(args)
         return quote_info(args.file)
+    except BrokenPipeError:
+        raise  # `| head`: the command line's to handle
     except (CocoonError, ValueError, OSError) as e:
         print(f"cocoon ratls {args.tool}: {e}", file=sys.stderr)
         return 1
@@ -100,8 +104,26 @@ def describe(data: bytes) -> tuple[str, AttestationData]:
 
 
 def quote_info(path: Path) -> int:
-    kind, att = describe(path.read_bytes())
-    print(f"{path}: {kind}")
+    data = path.read_bytes()
+    if data.lstrip().startswith(b"-----BEGIN CERTIFICATE-----"):
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+
+        der = x509.load_pem_x509_certificate(data).public_bytes(serialization.Encoding.DER)
+        cert = inspect_cert(der)
+        print(
+            f"{path}: RA-TLS certificate (X.509 v{cert.version}), Ed25519 key "
+            f"{cert.public_key.hex()}, valid {cert.not_before:%Y-%m-%d %H:%M:%S} to "
+            f"{cert.not_after:%Y-%m-%d %H:%M:%S} UTC"
+        )
+        if cert.quote is None:
+            print("  no quote (attestation none)")
+            return 0
+        kind, att = describe(cert.quote)
+        print(f"  quote: {kind}")
+    else:
+        kind, att = describe(data)
+        print(f"{path}: {kind}")
     m = att.measurements
     if isinstance(m, TdxMeasurements):
         rows = [

@@ -27,7 +27,7 @@ import attrs
 import trio
 
 from cocoon.errors import AttestationError, CocoonError, ProtocolError
-from cocoon.net.tcp import connect_tcp, from_trio
+from cocoon.net.tcp import connect_tcp, from_trio, open_tcp_listeners
 from cocoon.ratls import pow as pow_
 from cocoon.ratls.cert import CertInfo, Purpose, inspect_cert
 from cocoon.ratls.identity import Identity
@@ -247,7 +247,7 @@ async def serve_ratls(
     (its stream is closed when it returns). `task_status.started(listeners)` once bound
     (port 0 picks a free port: read it from `listeners[0].socket.getsockname()`).
     A failing handler ends its connection only."""
-    listeners = await trio.open_tcp_listeners(port, host=host)
+    listeners = await open_tcp_listeners(port, host=host)
 
     async def one(accepted: trio.SocketStream) -> None:
         tcp = from_trio(accepted)

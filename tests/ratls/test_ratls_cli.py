@@ -78,3 +78,15 @@ def test_gen_cert_none_and_time(tmp_path, monkeypatch, capsys):
     assert main(["ratls", "gen-cert", "-n", "late", "-c", "4000000000"]) == 1
     assert "in the future" in capsys.readouterr().err
     assert main(["ratls", "gen-cert", "-n", "x", "-t", "sgx"]) == 1
+
+
+def test_quote_info_on_the_reference_certificates(shared_data, capsys):
+    """A certificate used to be read as a quote ("quote version 11565 is not supported")."""
+    certs = shared_data / "ref-certs"
+    assert main(["ratls", "quote-info", str(certs / "ref-fake_cert.pem")]) == 0
+    out = capsys.readouterr().out
+    assert "RA-TLS certificate (X.509 v1)" in out and "quote: fake TDX quote" in out
+    image_hash = base64.b64decode((certs / "ref-fake_image_hash.b64").read_bytes())
+    assert image_hash.hex() in out
+    assert main(["ratls", "quote-info", str(certs / "ref-none_cert.pem")]) == 0
+    assert "no quote" in capsys.readouterr().out

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from functools import partial
 
+import pytest
 import trio
 from pytoniq_core import Address
 
@@ -55,3 +56,21 @@ def test_the_command_prints_where_it_serves(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.mark.parametrize(
+    ("spec", "needle"),
+    [
+        ("ftp://127.0.0.1:1", "http://host:port"),
+        ("http://127.0.0.1:99999", "http://host:port"),
+        ("http://127.0.0.1:port", "http://host:port"),
+        ("/nonexistent/dir/ledger.sqlite", "cannot open the ledger file /nonexistent"),
+    ],
+)
+def test_a_bad_ledger_spec_is_a_config_error(spec, needle):
+    """These used to escape as a ValueError from urllib or sqlite3's OperationalError."""
+    from cocoon.errors import ConfigError
+    from cocoon.roles.chain.remote import open_ledger
+
+    with pytest.raises(ConfigError, match=needle):
+        open_ledger(spec)

@@ -68,3 +68,60 @@ def test_load_mapping_errors(tmp_path):
     arr.write_text(json.dumps([1]))
     with pytest.raises(ConfigError, match="JSON object"):
         load_mapping(arr)
+
+
+PROXY = {"owner_address": "UQA", "root_contract_address": "EQA"}
+WORKER = PROXY | {"model_name": "m", "forward_requests_to": "127.0.0.1:8000"}
+
+
+@pytest.mark.parametrize(
+    ("cls", "data", "needle"),
+    [
+        ("proxy", PROXY | {"workers_rpc_port": 70000}, "workers_rpc_port: expected a port"),
+        ("proxy", PROXY | {"client_rpc_port": -1}, "client_rpc_port: expected a port"),
+        ("proxy", PROXY | {"http_port": 65536}, "http_port: expected a port"),
+        ("client", {"owner_address": "UQA", "http_port": 99999}, "http_port: expected a port"),
+        ("worker", WORKER | {"http_port": 70000}, "http_port: expected a port"),
+        ("worker", WORKER | {"proxies": ["127.0.0.1:99999"]}, "proxies: expected <host>:<port>"),
+        ("worker", WORKER | {"forward_requests_to": "127.0.0.1:0"}, "forward_requests_to"),
+        ("client", {"owner_address": "UQA", "proxies": ["h:70000"]}, "proxies"),
+    ],
+)
+def test_ports_out_of_range_are_config_errors(cls, data, needle):
+    """A port past 65535 used to be accepted (the proxy then listened on another port, or
+    failed deep in trio with a socket error)."""
+    from cocoon.roles.client.config import ClientConfig
+    from cocoon.roles.proxy.config import ProxyConfig
+    from cocoon.roles.worker.config import WorkerConfig
+
+    config = {"proxy": ProxyConfig, "worker": WorkerConfig, "client": ClientConfig}[cls]
+    with pytest.raises(ConfigError, match=needle):
+        config.from_dict(data)
+
+
+@pytest.mark.parametrize("cls", ["proxy", "worker", "client"])
+def test_an_unknown_tdx_mode_is_a_config_error(cls):
+    """`tdx: "banana"` used to pass the config and fail at start-up with a traceback."""
+    from cocoon.roles.client.config import ClientConfig
+    from cocoon.roles.proxy.config import ProxyConfig
+    from cocoon.roles.worker.config import WorkerConfig
+
+    config, data = {
+        "proxy": (ProxyConfig, PROXY),
+        "worker": (WorkerConfig, WORKER),
+        "client": (ClientConfig, {"owner_address": "UQA"}),
+    }[cls]
+    with pytest.raises(ConfigError, match=r"^\w+: 'tdx' must be in .* \(got 'banana'\)$"):
+        config.from_dict(data | {"tdx": "banana"})
+    assert config.from_dict(data | {"tdx": "fake"}).tdx == "fake"
+
+
+def test_missing_keys_and_bad_choices_read_as_one_clear_line():
+    """They used to read `ProxyConfig.__init__() missing 1 required keyword-only argument`
+    and attrs' whole argument tuple (the Attribute's repr included)."""
+    from cocoon.roles.proxy.config import ProxyConfig
+
+    with pytest.raises(ConfigError, match=r"^p.json: missing required key 'owner_address'$"):
+        from_mapping(ProxyConfig, {"root_contract_address": "EQA"}, source="p.json")
+    with pytest.raises(ConfigError, match=r"^p.json: 'listen_mode' must be in .* \(got 'x'\)$"):
+        from_mapping(ProxyConfig, PROXY | {"listen_mode": "x"}, source="p.json")

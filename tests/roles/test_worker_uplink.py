@@ -42,3 +42,19 @@ async def test_uplink_down_up_down():
         await eventually(lambda: not node.uplink_ok, within=5)
         assert node.disabled and node.uplink_error
         nursery.cancel_scope.cancel()
+
+
+async def test_an_unknown_proxy_policy_is_a_config_error():
+    """It used to end the worker with a KeyError from the policy table."""
+    import pytest
+
+    from cocoon.errors import ConfigError
+
+    config = WorkerConfig(
+        model_name="Qwen/Qwen3-8B",
+        owner_address=OWNER,
+        forward_requests_to=f"127.0.0.1:{free_port()}",
+        proxy_policy="bogus",
+    )
+    with pytest.raises(ConfigError, match="unknown attestation policy 'bogus'"):
+        await run_worker(config)

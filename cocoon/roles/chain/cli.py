@@ -19,11 +19,11 @@ def run(args: argparse.Namespace) -> int:
 
     import trio
 
+    from cocoon.roles.chain.remote import open_embedded_ledger
     from cocoon.roles.chain.service import serve_ledger
-    from cocoon.ton.embedded.ledger import EmbeddedLedger
 
     async def main() -> None:
-        ledger = EmbeddedLedger(path=args.path)
+        ledger = open_embedded_ledger(args.path)
         try:
             async with trio.open_nursery() as nursery:
                 port = await nursery.start(partial(serve_ledger, ledger, args.port, host=args.host))

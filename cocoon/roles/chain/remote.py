@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pytoniq_core import Address
@@ -17,14 +17,21 @@ from cocoon.roles.chain.codec import account_from_json, address_text, value_from
 from cocoon.ton.errors import ExternalRejectedError, LedgerError
 from cocoon.ton.ledger import AccountState, Ledger, Transaction, transaction_from_json
 
+if TYPE_CHECKING:
+    from cocoon.ton.embedded.ledger import EmbeddedLedger
+
 
 class RemoteLedger(Ledger):
     def __init__(self, url: str) -> None:
         parts = urlsplit(url)
-        if parts.scheme != "http" or not parts.hostname or not parts.port:
+        try:
+            port = parts.port
+        except ValueError:  # out of range or not a number
+            port = None
+        if parts.scheme != "http" or not parts.hostname or not port:
             raise ConfigError(f"a ledger service URL is http://host:port, got {url!r}")
         self.url = url
-        self._http = HttpClient(parts.hostname, parts.port, max_connections=32)
+        self._http = HttpClient(parts.hostname, port, max_connections=32)
 
     async def _call(self, method: str, **args: Any) -> Any:
         body = json.dumps(args).encode()
@@ -88,10 +95,20 @@ class RemoteLedger(Ledger):
 def open_ledger(spec: str) -> Ledger:
     """A ledger from a role config's `ledger` value: `http://host:port` (a chain service) or
     a path to an embedded ledger's sqlite file (only one process may use it)."""
-    if spec.startswith("http://"):
+    if "://" in spec:
         return RemoteLedger(spec)
     if not spec:
         raise ConfigError("no ledger configured (`ledger`: http://host:port or a file path)")
+    return open_embedded_ledger(Path(spec.removeprefix("embedded:")))
+
+
+def open_embedded_ledger(path: Path) -> EmbeddedLedger:
+    """The embedded ledger kept in the sqlite file `path`, or `ConfigError`."""
+    import sqlite3
+
     from cocoon.ton.embedded.ledger import EmbeddedLedger
 
-    return EmbeddedLedger(path=Path(spec.removeprefix("embedded:")))
+    try:
+        return EmbeddedLedger(path=path)
+    except sqlite3.Error as e:
+        raise ConfigError(f"cannot open the ledger file {path}: {e}") from e

@@ -8,11 +8,13 @@ import attrs
 
 from cocoon.openai.validation import EXTENDED, PROFILES
 from cocoon.roles.common.config import (
+    TDX_MODES,
     FromFile,
     to_bool,
     to_float,
     to_int,
     to_optional_bytes32,
+    to_port,
 )
 from cocoon.roles.common.keys import key_sources
 from cocoon.roles.common.transport import parse_endpoint
@@ -52,14 +54,15 @@ class ClientConfig(FromFile):
     connect_to_proxy_via: str = ""  # a local router's SOCKS5 "ip:port"; empty: RA-TLS in-process
     check_proxy_hashes: bool = attrs.field(default=False, converter=to_bool)
     secret_string: str = ""
-    tdx: str = "none"  # our attestation (clients usually have none)
+    # Our attestation (clients usually have none).
+    tdx: str = attrs.field(default="none", validator=attrs.validators.in_(TDX_MODES))
     proxy_policy: str = "fake_tdx"
     max_pow_difficulty: int = attrs.field(default=28, converter=to_int)
     # HTTP API (OpenAI-compatible) and pages.
     # How often the payment status is asked for (the reference: uniformly 10-20 s).
     payment_poll_interval: float = attrs.field(default=15.0, converter=to_float)
     http_host: str = "127.0.0.1"
-    http_port: int = attrs.field(default=10000, converter=to_int)
+    http_port: int = attrs.field(default=10000, converter=to_port)
     http_access_hash: str = ""
     api_keys: tuple[str, ...] = attrs.field(default=(), converter=_keys)
     cors: bool = attrs.field(default=True, converter=to_bool)

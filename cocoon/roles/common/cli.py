@@ -4,15 +4,13 @@ opening the ledger it names, running the role until Ctrl-C."""
 from __future__ import annotations
 
 import argparse
-import logging
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import trio
 
 from cocoon.errors import CocoonError
-
-log = logging.getLogger("cocoon")
 
 
 def add_config_argument(parser: argparse.ArgumentParser, role: str) -> None:
@@ -34,7 +32,7 @@ def run_role(
         spec = args.ledger or config.ledger
         ledger = open_ledger(spec) if spec else None
     except CocoonError as e:
-        print(f"cocoon: {e}")
+        print(f"cocoon: {e}", file=sys.stderr)
         return 2
 
     async def main() -> None:
@@ -45,11 +43,7 @@ def run_role(
                 with trio.CancelScope(shield=True):
                     await ledger.aclose()
 
-    try:
-        trio.run(main)
-    except KeyboardInterrupt:
-        return 130
-    except CocoonError as e:
-        log.error("%s", e)
-        return 1
+    # Ctrl-C and errors that end the role (an unreachable ledger, a port in use) are left to
+    # `cocoon.cli.main`, which ends with one line for those.
+    trio.run(main)
     return 0

@@ -25,6 +25,9 @@ from cocoon.roles.seal.keys import KeySource
 log = logging.getLogger("cocoon.config")
 C = TypeVar("C")
 
+# A role's own attestation, the `tdx` key ("fake" is short for "fake_tdx").
+TDX_MODES = ("none", "fake", "fake_tdx", "tdx")
+
 
 def to_int(value: Any) -> int:
     if isinstance(value, bool):
@@ -36,6 +39,14 @@ def to_int(value: Any) -> int:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     raise ValueError(f"expected an integer, got {value!r}")
+
+
+def to_port(value: Any) -> int:
+    """A TCP port to listen on: 0 (any free one) to 65535."""
+    port = to_int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError(f"expected a port (0 to 65535), got {port}")
+    return port
 
 
 def to_float(value: Any) -> float:
@@ -97,6 +108,9 @@ def from_mapping(cls: type[C], data: Mapping[str, Any], *, source: str = "config
     unknown = sorted(set(data) - set(fields))
     for key in unknown:
         log.warning("%s: unknown key %r ignored", source, key)
+    missing = [key for key, f in fields.items() if f.default is attrs.NOTHING and key not in data]
+    if missing:
+        raise ConfigError(f"{source}: missing required key {', '.join(map(repr, missing))}")
     kwargs = {}
     for key, value in data.items():
         field = fields.get(key)
@@ -111,7 +125,9 @@ def from_mapping(cls: type[C], data: Mapping[str, Any], *, source: str = "config
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as e:
-        raise ConfigError(f"{source}: {e}") from e
+        # attrs' validators raise with (message, attribute, ...): the message alone.
+        message = e.args[0] if len(e.args) > 1 and isinstance(e.args[0], str) else e
+        raise ConfigError(f"{source}: {message}") from e
 
 
 class FromFile:

@@ -24,8 +24,8 @@ from cocoon.ratls.quote import image_hash
 def parse_endpoint(text: str) -> tuple[str, int]:
     """`host:port` (or `[v6]:port`) -> (host, port)."""
     host, sep, port = text.strip().rpartition(":")
-    if not sep or not port.isdigit() or not host:
-        raise ConfigError(f"expected <host>:<port>, got {text!r}")
+    if not sep or not port.isdigit() or not host or not 0 < int(port) <= 65535:
+        raise ConfigError(f"expected <host>:<port> (port 1 to 65535), got {text!r}")
     return host.strip("[]"), int(port)
 
 

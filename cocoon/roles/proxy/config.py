@@ -7,11 +7,13 @@ from pathlib import Path
 import attrs
 
 from cocoon.roles.common.config import (
+    TDX_MODES,
     FromFile,
     to_bool,
     to_float,
     to_int,
     to_optional_bytes32,
+    to_port,
 )
 from cocoon.roles.common.keys import key_sources
 from cocoon.roles.seal.keys import KeySource
@@ -39,18 +41,19 @@ class ProxyConfig(FromFile):
     is_test: bool = attrs.field(default=False, converter=to_bool)
     is_testnet: bool = attrs.field(default=False, converter=to_bool)
     rpc_host: str = "127.0.0.1"
-    workers_rpc_port: int = attrs.field(default=11101, converter=to_int)
-    client_rpc_port: int = attrs.field(default=11102, converter=to_int)
+    workers_rpc_port: int = attrs.field(default=11101, converter=to_port)
+    client_rpc_port: int = attrs.field(default=11102, converter=to_port)
     # "ratls": terminate RA-TLS here (PoW, TLS, policies); "router": plain listeners behind
     # a local router that writes the AttestedPeerInfo preamble (the reference's deployment).
     listen_mode: str = attrs.field(default="ratls", validator=attrs.validators.in_(LISTEN_MODES))
-    tdx: str = "fake"  # our attestation: none | fake | tdx
+    # Our attestation: none | fake | tdx.
+    tdx: str = attrs.field(default="fake", validator=attrs.validators.in_(TDX_MODES))
     worker_policy: str = "fake_tdx"
     client_policy: str = "any"
     pow_difficulty: int = attrs.field(default=20, converter=to_int)
     check_worker_hashes: bool = attrs.field(default=False, converter=to_bool)
     http_host: str = "127.0.0.1"
-    http_port: int | None = attrs.field(default=None, converter=attrs.converters.optional(to_int))
+    http_port: int | None = attrs.field(default=None, converter=attrs.converters.optional(to_port))
     http_access_hash: str = ""
     db_path: Path = attrs.field(default=Path("proxy-db.sqlite"), converter=Path)
     # Timings (the reference's: DB write every 1-2 s, state commit every 30-60 s, checks 1-2 s).

@@ -27,6 +27,7 @@ import trio
 
 from cocoon.errors import ConfigError
 from cocoon.net import Role, serve_session
+from cocoon.net.tcp import open_tcp_listeners
 from cocoon.ratls.connect import serve_ratls
 from cocoon.ratls.identity import Identity
 from cocoon.ratls.policy import Policy, builtin_policies
@@ -100,7 +101,7 @@ async def _listen(
 
     async with trio.open_nursery() as nursery:
         if behind_router:
-            listeners = await trio.open_tcp_listeners(port, host=cfg.rpc_host)
+            listeners = await open_tcp_listeners(port, host=cfg.rpc_host)
             nursery.start_soon(trio.serve_listeners, handle, listeners)
         else:
             listeners = await nursery.start(

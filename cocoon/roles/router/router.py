@@ -29,6 +29,7 @@ from cocoon.net import socks5
 from cocoon.net.preamble import AttestedPeerInfo, encode_preamble
 from cocoon.net.preamble import SgxMeasurements as PreambleSgx
 from cocoon.net.preamble import TdxMeasurements as PreambleTdx
+from cocoon.net.tcp import open_tcp_listeners
 from cocoon.ratls.connect import RatlsPeer, accept_ratls, ratls_client
 from cocoon.ratls.policy import Policy
 from cocoon.ratls.quote import SgxMeasurements, TdxMeasurements
@@ -273,7 +274,7 @@ class _Router:
     async def serve_port(
         self, port: PortConfig, *, task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED
     ) -> None:
-        listeners = await trio.open_tcp_listeners(port.port, host=port.listen_host)
+        listeners = await open_tcp_listeners(port.port, host=port.listen_host)
         bound = listeners[0].socket.getsockname()[1]
         stats = self.stats.setdefault(bound, PortStats())
         work = self.reverse if port.kind is PortKind.REVERSE else self.forward

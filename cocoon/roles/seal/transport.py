@@ -10,6 +10,7 @@ import socket
 
 import trio
 
+from cocoon.net.tcp import open_tcp_listeners
 from cocoon.roles.seal.config import SealAddress
 from cocoon.roles.seal.errors import SealUnavailable
 from cocoon.roles.seal.framing import FrameDecoder, encode_frame
@@ -21,9 +22,7 @@ LISTEN_BACKLOG = 8192  # as the reference's seal-server
 async def open_seal_listeners(address: SealAddress) -> list[trio.SocketListener]:
     """Bound, listening sockets for `address` (TCP port 0 picks a free port)."""
     if address.transport == "tcp":
-        return await trio.open_tcp_listeners(
-            address.port, host=address.host, backlog=LISTEN_BACKLOG
-        )
+        return await open_tcp_listeners(address.port, host=address.host, backlog=LISTEN_BACKLOG)
     sock = trio.socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)
     try:
         await sock.bind((address.cid, address.port))

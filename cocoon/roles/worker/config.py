@@ -9,11 +9,13 @@ import attrs
 
 from cocoon.openai.validation import COMPAT, EXTENDED
 from cocoon.roles.common.config import (
+    TDX_MODES,
     FromFile,
     to_bool,
     to_float,
     to_int,
     to_optional_bytes32,
+    to_port,
 )
 from cocoon.roles.common.keys import key_sources
 from cocoon.roles.common.transport import parse_endpoint
@@ -79,7 +81,7 @@ class WorkerConfig(FromFile):
     check_proxy_hashes: bool = attrs.field(default=False, converter=to_bool)
     image_hash: bytes | None = attrs.field(default=None, converter=to_optional_bytes32)
     # Our attestation (`none`, `fake`, `tdx`) and the policy proxies must pass.
-    tdx: str = "fake"
+    tdx: str = attrs.field(default="fake", validator=attrs.validators.in_(TDX_MODES))
     proxy_policy: str = "fake_tdx"
     # Cashing signed payouts ourselves (needs a wallet and a ledger); 0 interval: never.
     self_payout_interval: float = attrs.field(default=60.0, converter=to_float)
@@ -87,7 +89,7 @@ class WorkerConfig(FromFile):
     # How often the payment status is asked for (the reference: uniformly 10-20 s).
     payment_poll_interval: float = attrs.field(default=15.0, converter=to_float)
     http_host: str = "127.0.0.1"
-    http_port: int | None = attrs.field(default=None, converter=attrs.converters.optional(to_int))
+    http_port: int | None = attrs.field(default=None, converter=attrs.converters.optional(to_port))
     http_access_hash: str = ""
     validation_profile: str = attrs.field(
         default=COMPAT, validator=attrs.validators.in_((COMPAT, EXTENDED))

@@ -190,7 +190,13 @@ async def run_worker(
         holder = IdentityHolder.generated(
             {"none": "none", "fake": "fake_tdx"}.get(config.tdx, config.tdx)
         )
-    policy = policy or builtin_policies()[config.proxy_policy]
+    policies = builtin_policies()
+    if policy is None and config.proxy_policy not in policies:
+        raise ConfigError(
+            f"unknown attestation policy {config.proxy_policy!r} "
+            f"(known: {', '.join(sorted(policies))})"
+        )
+    policy = policy or policies[config.proxy_policy]
     via = parse_endpoint(config.connect_to_proxy_via) if config.connect_to_proxy_via else None
     async with (
         HttpClient(host, port, max_connections=config.max_active_requests + 2) as http,
