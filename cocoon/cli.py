@@ -41,6 +41,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+# Long-running services log their life cycle (INFO: listening, connected, initialized; no
+# line per request) unless told otherwise; the tools only warnings. Each -v goes one level down.
+SERVICES = frozenset({"proxy", "worker", "client", "router", "chain", "seal-server"})
+
+
 # What ends a command with one line on stderr instead of a traceback: cocoon's own errors (a bad
 # config, an unreachable ledger, a refused peer) and the system's (a port in use, a missing
 # file). Anything else is a bug and keeps its traceback; so does everything with -vv.
@@ -64,7 +69,11 @@ def expected_errors(exc: BaseException) -> list[BaseException] | None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cocoon", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)"
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="more logging: services (proxy, worker, client, router, chain, seal-server) log INFO by default and DEBUG with -v; other commands WARNING, INFO with -v, DEBUG with -vv",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (_module, help_text) in COMMANDS.items():
@@ -82,7 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = argparse.ArgumentParser(prog=f"cocoon {top.command}", description=help_text)
     module.add_arguments(sub)
     args = sub.parse_args(rest)
-    level = {0: logging.WARNING, 1: logging.INFO}.get(top.verbose, logging.DEBUG)
+    base = logging.INFO if top.command in SERVICES else logging.WARNING
+    level = max(logging.DEBUG, base - 10 * top.verbose)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return int(module.run(args) or 0)

@@ -103,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
 
     from cocoon.backends.fake import FakeInferenceConfig
     from cocoon.network import NetworkConfig, open_network
+    from cocoon.service import run_service
 
     port = args.port if args.port is not None else (0 if args.once else 10000)
     config = NetworkConfig(
@@ -144,6 +145,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     try:
-        return trio.run(main)
+        return run_service(main) or 0
     except KeyboardInterrupt:
         return 130

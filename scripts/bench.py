@@ -211,8 +211,8 @@ class Network:
                  list(self.procs.values()))  # fmt: skip
         self.start_proxy()
         for i, path in enumerate(self.configs["worker"]):
-            self._role(f"worker{i}", [py, "-m", "cocoon", "-v", "worker", str(path)])
-        self._role("client", [py, "-m", "cocoon", "-v", "client", str(self.configs["client"][0])])
+            self._role(f"worker{i}", [py, "-m", "cocoon", "worker", str(path)])
+        self._role("client", [py, "-m", "cocoon", "client", str(self.configs["client"][0])])
         self.wait_ready()
 
     def _plan(self) -> None:
@@ -255,7 +255,7 @@ class Network:
 
     def start_proxy(self) -> None:
         proxy = self._role(
-            "proxy", [sys.executable, "-m", "cocoon", "-v", "proxy", str(self.configs["proxy"][0])]
+            "proxy", [sys.executable, "-m", "cocoon", "proxy", str(self.configs["proxy"][0])]
         )
         port = self.proxy_config.client_rpc_port
         wait_for("the proxy to listen", lambda: port_open(port), START_TIMEOUT, [proxy])

@@ -35,6 +35,26 @@ def test_an_interrupted_role_stops_quietly(tmp_path):
     assert "Traceback" not in err
 
 
+def test_sigterm_stops_a_service_cleanly(tmp_path):
+    """SIGTERM (what systemd and docker send) cancels the service, whose cleanup runs: it logs
+    that it stops and exits 0, with no traceback. Without a handler the process just died."""
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cocoon", "chain", "serve", "--path", str(tmp_path / "l.sqlite")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().startswith("ledger service:")
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    assert "SIGTERM: stopping" in err and "Traceback" not in err
+
+
 def test_roles_package_exports_every_role():
     import cocoon.roles as roles
 

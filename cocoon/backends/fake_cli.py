@@ -6,14 +6,13 @@ from __future__ import annotations
 import argparse
 from functools import partial
 
-import trio
-
 from cocoon.backends.fake import (
     FAIL_MODES,
     STREAM_FORMATS,
     FakeInferenceConfig,
     serve_fake_inference,
 )
+from cocoon.service import run_service
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,5 +67,5 @@ def config_from_args(args: argparse.Namespace) -> FakeInferenceConfig:
 
 def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
-    trio.run(partial(serve_fake_inference, config, host=args.host, port=args.port))
+    run_service(partial(serve_fake_inference, config, host=args.host, port=args.port))
     return 0

@@ -21,6 +21,7 @@ def run(args: argparse.Namespace) -> int:
 
     from cocoon.roles.chain.remote import open_embedded_ledger
     from cocoon.roles.chain.service import serve_ledger
+    from cocoon.service import run_service
 
     async def main() -> None:
         ledger = open_embedded_ledger(args.path)
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
             ledger.close()
 
     try:
-        trio.run(main)
+        run_service(main)
     except KeyboardInterrupt:
         return 130
     return 0

@@ -11,6 +11,7 @@ from typing import Any
 import trio
 
 from cocoon.errors import CocoonError
+from cocoon.service import run_service
 
 
 def add_config_argument(parser: argparse.ArgumentParser, role: str) -> None:
@@ -45,5 +46,5 @@ def run_role(
 
     # Ctrl-C and errors that end the role (an unreachable ledger, a port in use) are left to
     # `cocoon.cli.main`, which ends with one line for those.
-    trio.run(main)
+    run_service(main)
     return 0

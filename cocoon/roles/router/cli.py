@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
 async def _main(config: RouterConfig) -> None:
     async with trio.open_nursery() as nursery:
         handle = await nursery.start(run_router, config)
-        log.warning("router listening on %s", handle.bound)
+        log.info("router listening on %s", handle.bound)
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             async for _ in signals:
                 nursery.cancel_scope.cancel()

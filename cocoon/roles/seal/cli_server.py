@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-
-import trio
+from functools import partial
 
 from cocoon.errors import CocoonError
 from cocoon.roles.seal.config import (
@@ -19,6 +18,7 @@ from cocoon.roles.seal.config import (
     SealServerConfig,
 )
 from cocoon.roles.seal.server import serve_seal
+from cocoon.service import run_service
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
             address = SealAddress.tcp(args.tcp, args.port)
         else:
             address = SealAddress.vsock(VSOCK_CID_ANY, args.port)
-        trio.run(serve_seal, SealServerConfig(address=address, timeout=args.timeout))
+        config = SealServerConfig(address=address, timeout=args.timeout)
+        run_service(partial(serve_seal, config))
     except (CocoonError, OSError) as e:
         print(f"cocoon seal-server: error: {e}", file=sys.stderr)
         return 1
