@@ -70,3 +70,43 @@ async def test_saves_from_another_proxy_key_are_not_trusted(tmp_path):
     other = PaymentSigner(secrets.token_bytes(32)).public_key
     fresh = Earnings(path).for_proxy(PROXY_SC, WORKER_SC, other)
     assert (fresh.chain_tokens, fresh.max_tokens) == (0, 0)
+
+
+async def test_a_self_payout_never_deploys_a_contract_of_other_params():
+    """A worker contract under earlier root params (its proxy has moved since) cannot be
+    derived from the current root: the worker does not deploy one at the wrong address."""
+    from types import SimpleNamespace
+
+    from cocoon.roles.worker.earnings import ProxyEarnings
+    from cocoon.roles.worker.payouts import cash_out
+    from cocoon.ton.contracts import WorkerContract
+    from cocoon.ton.embedded.local import local_params
+    from cocoon.ton.errors import LedgerError
+
+    owner, proxy = Address("0:" + "11" * 32), Address("0:" + "22" * 32)
+    signer = PaymentSigner(secrets.token_bytes(32))
+    old = WorkerContract(owner=owner, proxy=proxy, proxy_public_key=signer.public_key,
+                         params=local_params(price_per_token=2))  # fmt: skip
+    earnings = ProxyEarnings(proxy.to_str(is_user_friendly=False), old.address, signer.public_key)
+    earnings.signed = signer.worker_payout(old.address, 100, owner)
+    sent = []
+
+    class Ledger:  # the old worker contract was never deployed
+        async def get_account(self, address):
+            raise LedgerError("no such account")
+
+    class Wallet:
+        address = owner
+
+        async def send(self, *transfers):
+            sent.extend(transfers)
+
+    root = SimpleNamespace(worker_fee_per_token=1, params=local_params(price_per_token=3))
+    node = SimpleNamespace(
+        root=SimpleNamespace(config=root), owner=owner, config=SimpleNamespace(min_self_payout=1)
+    )
+    assert not await cash_out(node, Ledger(), Wallet(), earnings)
+    assert sent == []
+    root.params = local_params(price_per_token=2)  # the params it was made under: deployed
+    assert await cash_out(node, Ledger(), Wallet(), earnings)
+    assert sent and sent[0].state_init is not None

@@ -60,6 +60,10 @@ async def cash_out(
             proxy_public_key=earnings.proxy_public_key,
             params=root.params,
         )
+        # Under the root's current params, that is: a contract made under earlier params
+        # (its proxy has moved since) is not ours to deploy; the proxy's last payout does.
+        if contract.address != earnings.worker_sc:
+            return False
         transfer = attrs.evolve(transfer, state_init=contract.state_init())
     try:
         await wallet.send(transfer)
