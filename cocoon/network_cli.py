@@ -2,6 +2,8 @@
 
     cocoon network                  # serve: prints the client's URL and an example request
     cocoon network --once           # send one chat completion, print answer, tokens and cost
+    cocoon network --plan DIR       # the same network as separate processes: write their
+                                    # configs and chain into DIR, print the commands to run
 
 Everything runs on 127.0.0.1: the embedded ledger with a root contract, proxies, workers in
 front of the in-package fake inference server (a TEST backend; `--inference-url` puts a real
@@ -16,6 +18,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 MODEL = "Qwen/Qwen3-8B"
 
@@ -41,6 +44,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--data-dir", type=Path, help="keep the chain and databases here (restartable)"
+    )
+    parser.add_argument(
+        "--plan",
+        type=Path,
+        metavar="DIR",
+        help="write the network as separate processes (a chain service, each role with its "
+        "JSON config, fake inference servers) into DIR, print the commands, and exit",
+    )
+    parser.add_argument(
+        "--chain-port", type=int, default=10090, help="with --plan: the chain service's port"
     )
 
 
@@ -98,7 +111,63 @@ async def _once(url: str, model: str, prompt: str, stream: bool) -> int:
     return 0 if usage.get("total_cost") is not None else 1
 
 
+def plan(args: argparse.Namespace) -> int:
+    """`--plan DIR`: deploy the root and fund the wallets on a chain file in DIR, write
+    every role's config, and print how to start the processes."""
+    import shlex
+
+    import trio
+
+    from cocoon.network import NetworkConfig, free_port, plan_network
+    from cocoon.ton.embedded.ledger import EmbeddedLedger
+
+    directory: Path = args.plan
+    if (directory / "root.address").exists():
+        print(f"cocoon network: {directory} already holds a network", file=sys.stderr)
+        return 2
+    directory.mkdir(parents=True, exist_ok=True)
+    host = "127.0.0.1"
+    fake_ports = [] if args.inference_url else [free_port(host) for _ in range(args.workers)]
+    backends = [args.inference_url] * args.workers if args.inference_url else [
+        f"{host}:{port}" for port in fake_ports
+    ]  # fmt: skip
+    config = NetworkConfig(
+        proxies=args.proxies,
+        workers=args.workers,
+        clients=args.clients,
+        model=args.model,
+        client_http_port=args.port if args.port is not None else 10000,
+    )
+    chain_file = directory / "ledger.sqlite"
+
+    async def deploy() -> Any:
+        ledger = EmbeddedLedger(path=chain_file)
+        try:
+            return await plan_network(config, ledger, directory, backends=backends)
+        finally:
+            ledger.close()
+
+    planned = trio.run(deploy)
+    paths = planned.write_configs(directory, ledger=f"http://{host}:{args.chain_port}")
+    cocoon = f"{shlex.quote(sys.executable)} -m cocoon"
+    lines = [f"{cocoon} chain serve --path {shlex.quote(str(chain_file))} --port {args.chain_port}"]
+    lines += [
+        f"{cocoon} fake-inference --port {port} --model {shlex.quote(args.model)} "
+        f"--token-delay {args.token_delay}"
+        for port in fake_ports
+    ]
+    for role in ("proxy", "worker", "client"):
+        lines += [f"{cocoon} {role} {shlex.quote(str(path))}" for path in paths[role]]
+    print(f"a network of {args.proxies} proxy, {args.workers} worker, {args.clients} client "
+          f"in {directory}; run each in its own terminal (or under a supervisor), in this order:")  # fmt: skip
+    print("\n".join("  " + line for line in lines))
+    print(f"then the OpenAI-compatible API is http://{host}:{config.client_http_port}/v1")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.plan is not None:
+        return plan(args)
     import trio
 
     from cocoon.backends.fake import FakeInferenceConfig

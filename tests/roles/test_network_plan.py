@@ -76,3 +76,23 @@ def test_to_mapping_skips_absent_values():
     data = to_mapping(cfg)
     assert "node_wallet_key" not in data and "state_path" not in data
     assert data["forward_requests_to"] == "127.0.0.1:1"
+
+
+def test_the_network_command_plans_separate_processes(tmp_path, capsys):
+    """`cocoon network --plan DIR`: the chain and every role's config in DIR, and the commands
+    that run them, each naming its file; a second plan into the same DIR is refused."""
+    from cocoon.cli import main
+
+    argv = ["network", "--plan", str(tmp_path), "--workers", "2", "--chain-port", "18123"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    for name in ("proxy0.json", "worker0.json", "worker1.json", "client0.json"):
+        assert f"{tmp_path / name}" in out
+    assert f"chain serve --path {tmp_path / 'ledger.sqlite'} --port 18123" in out
+    assert out.count("fake-inference --port") == 2
+    worker = WorkerConfig.load(tmp_path / "worker1.json")
+    assert worker.ledger == "http://127.0.0.1:18123"
+    assert f"--port {worker.backend[1]} " in out  # each worker's fake server is listed
+    assert ProxyConfig.load(tmp_path / "proxy0.json").db_path.parent == tmp_path
+    assert main(argv) == 2
+    assert "already holds a network" in capsys.readouterr().err
