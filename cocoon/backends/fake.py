@@ -44,6 +44,7 @@ OWNED_BY = "cocoon-fake"
 
 _JSON = [("Content-Type", "application/json")]
 _SSE = [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")]
+MAX_CHOICES = 16  # `n` per prompt
 
 
 def _non_negative(_inst: Any, attribute: attrs.Attribute, value: float) -> None:
@@ -169,14 +170,19 @@ class FakeInferenceServer:
             message = f"The model `{body.get('model')}` does not exist."
             await _error(responder, 404, message, "NotFoundError")
             return True
-        words = _prompt_words(body, chat)
-        if words is None:
+        prompts = _prompts(body, chat)
+        if prompts is None:
             what = "messages" if chat else "prompt"
             await _error(responder, 400, f"invalid or missing '{what}'", "BadRequestError")
             return True
+        choices = body.get("n", 1)
+        if type(choices) is not int or not 1 <= choices <= MAX_CHOICES:
+            message = f"n must be an integer from 1 to {MAX_CHOICES}"
+            await _error(responder, 400, message, "BadRequestError")
+            return True
         limit = body.get("max_completion_tokens", body.get("max_tokens"))
         n = limit if type(limit) is int and limit >= 0 else c.default_max_tokens
-        answer = _Answer(c, chat, number, words, n, limited=limit is not None)
+        answer = _Answer(c, chat, number, prompts, n, choices, limited=limit is not None)
         answer.tool = _first_tool(body) if chat else None
 
         fail = c.fail_mode if c.fail_mode != "none" and number % c.fail_every == 0 else None
@@ -249,6 +255,20 @@ def _dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def _prompts(body: dict[str, Any], chat: bool) -> list[list[str]] | None:
+    """The words of each prompt (a chat has one; a completion one per string or per token
+    list of a batch), or None when the prompt is missing or malformed."""
+    if chat:
+        words = _prompt_words(body, chat)
+        return None if words is None else [words]
+    prompt = body.get("prompt")
+    if type(prompt) is list and prompt and all(type(p) in (str, list) for p in prompt):
+        batch = [_prompt_words({"prompt": p}, chat) for p in prompt]  # several prompts
+        return None if None in batch else batch  # type: ignore[return-value]
+    words = _prompt_words(body, chat)
+    return None if words is None else [words]
+
+
 def _prompt_words(body: dict[str, Any], chat: bool) -> list[str] | None:
     """The prompt's words, plus "<role>" placeholders so chat overhead is counted; None when
     the prompt is missing or malformed."""
@@ -296,117 +316,136 @@ def _first_tool(body: dict[str, Any]) -> str | None:
 
 
 class _Answer:
-    """The deterministic answer to one request, as a JSON document or SSE events."""
+    """The deterministic answer to one request, as a JSON document or SSE events: one choice
+    per prompt and `n` (`choices`) per prompt, each `n_tokens` long (index = prompt * n + k)."""
 
     def __init__(
         self,
         config: FakeInferenceConfig,
         chat: bool,
         number: int,
-        prompt_words: list[str],
-        n: int,
+        prompts: list[list[str]],
+        n_tokens: int,
+        choices: int = 1,
         *,
         limited: bool,
     ) -> None:
         self.config = config
         self.chat = chat
         self.id = f"chatcmpl-{number}" if chat else f"cmpl-{number}"
-        source = [w for w in prompt_words if w not in ("<role>", "<end>")]
-        self.tokens = [source[i % len(source)] if source else f"tok{i}" for i in range(n)]
+        self.choices: list[list[str]] = []
+        for words in prompts:
+            source = [w for w in words if w not in ("<role>", "<end>")]
+            for k in range(choices):  # choice k starts k words further into its prompt
+                self.choices.append(
+                    [
+                        source[(i + k) % len(source)] if source else f"tok{i}"
+                        for i in range(n_tokens)
+                    ]
+                )
+        self.n_tokens = n_tokens
         self.finish_reason = "length" if limited else "stop"
-        prompt = max(1, len(prompt_words))
+        prompt = sum(max(1, len(words)) for words in prompts)
+        completion = n_tokens * len(self.choices)
         usage: dict[str, Any] = {
             "prompt_tokens": prompt,
-            "total_tokens": prompt + n,
-            "completion_tokens": n,
+            "total_tokens": prompt + completion,
+            "completion_tokens": completion,
         }
         if config.cached_tokens:
             usage["prompt_tokens_details"] = {"cached_tokens": min(config.cached_tokens, prompt)}
         if config.reasoning_tokens:
             usage["completion_tokens_details"] = {
-                "reasoning_tokens": min(config.reasoning_tokens, n)
+                "reasoning_tokens": min(config.reasoning_tokens, completion)
             }
         self.usage = usage
         self.tool: str | None = None  # the tool a chat answer calls (non-streamed answers)
+
+    @property
+    def tokens(self) -> list[str]:
+        """The first choice's tokens."""
+        return self.choices[0]
 
     def _envelope(self, obj: str) -> dict[str, Any]:
         c = self.config
         return {"id": self.id, "object": obj, "created": c.created, "model": c.model}
 
-    def whole(self) -> bytes:
-        text = " ".join(self.tokens)
+    def _choice(self, index: int, tokens: list[str]) -> dict[str, Any]:
+        text = " ".join(tokens)
         if self.chat and self.tool is not None:
             # Function calling: the answer calls the first tool offered, with no arguments.
             call = {
-                "id": f"call_{self.id}",
+                "id": f"call_{self.id}_{index}",
                 "type": "function",
                 "function": {"name": self.tool, "arguments": "{}"},
             }
-            choice = {
-                "index": 0,
-                "message": {"role": "assistant", "content": None, "tool_calls": [call]},
-                "logprobs": None,
-                "finish_reason": "tool_calls",
-            }
-            doc = self._envelope("chat.completion")
-        elif self.chat:
-            choice = {
-                "index": 0,
-                "message": {"role": "assistant", "content": text},
-                "logprobs": None,
-                "finish_reason": self.finish_reason,
-            }
-            doc = self._envelope("chat.completion")
-        else:
-            choice = {
-                "index": 0,
-                "text": text,
-                "logprobs": None,
-                "finish_reason": self.finish_reason,
-            }
-            doc = self._envelope("text_completion")
-        doc["choices"] = [choice]
+            message = {"role": "assistant", "content": None, "tool_calls": [call]}
+            return {"index": index, "message": message, "logprobs": None,
+                    "finish_reason": "tool_calls"}  # fmt: skip
+        if self.chat:
+            message = {"role": "assistant", "content": text}
+            return {"index": index, "message": message, "logprobs": None,
+                    "finish_reason": self.finish_reason}  # fmt: skip
+        return {"index": index, "text": text, "logprobs": None,
+                "finish_reason": self.finish_reason}  # fmt: skip
+
+    def whole(self) -> bytes:
+        doc = self._envelope("chat.completion" if self.chat else "text_completion")
+        doc["choices"] = [self._choice(i, tokens) for i, tokens in enumerate(self.choices)]
         doc["usage"] = self.usage
         return _dumps(doc)
 
     def ndjson_lines(self) -> list[bytes]:
-        """NDJSON: an empty first line slot (so indices match `events`), one line per token,
-        then the usage line."""
+        """NDJSON: an empty first line slot (so indices match `events`), one line per token
+        position (a line per choice), then the usage line."""
         lines = [b""]
-        lines += [b'{"delta":%b,"i":%d}\n' % (_dumps(t), i) for i, t in enumerate(self.tokens)]
+        several = len(self.choices) > 1  # one choice: the reference server's exact lines
+        for i in range(self.n_tokens):
+            line = b""
+            for k, tokens in enumerate(self.choices):
+                index = b',"index":%d' % k if several else b""
+                line += b'{"delta":%b,"i":%d%b}\n' % (_dumps(tokens[i]), i, index)
+            lines.append(line)
         lines.append(b'{"usage":%b}\n' % _dumps(self.usage))
         return lines
 
     def events(self, include_usage: bool) -> list[bytes]:
-        """SSE events: a role delta (chat) or an empty text, one per token (the last carries
+        """SSE, as a list whose items go out together: the role deltas (chat) or empty texts,
+        then one item per token position holding each choice's chunk (the last ones carry
         finish_reason), the usage event if asked for, and `[DONE]`."""
         obj = "chat.completion.chunk" if self.chat else "text_completion"
         envelope = _dumps(self._envelope(obj))[:-1]  # open, to append "choices"
-        if self.chat:
-            head = b'data: %b,"choices":[{"index":0,"delta":{"content":' % envelope
-            first = b'data: %b,"choices":[{"index":0,"delta":{"role":"assistant","content":""},' % (
-                envelope
-            )
-        else:
-            head = b'data: %b,"choices":[{"index":0,"text":' % envelope
-            first = b'data: %b,"choices":[{"index":0,"text":"",' % envelope
-        first += b'"logprobs":null,"finish_reason":null}]}\n\n'
+        heads, firsts = [], []
+        for k in range(len(self.choices)):
+            if self.chat:
+                heads.append(b'data: %b,"choices":[{"index":%d,"delta":{"content":' % (envelope, k))
+                first = (
+                    b'data: %b,"choices":[{"index":%d,"delta":{"role":"assistant","content":""},'
+                    % (envelope, k)
+                )
+            else:
+                heads.append(b'data: %b,"choices":[{"index":%d,"text":' % (envelope, k))
+                first = b'data: %b,"choices":[{"index":%d,"text":"",' % (envelope, k)
+            firsts.append(first + b'"logprobs":null,"finish_reason":null}]}\n\n')
         close = b'"logprobs":null,"finish_reason":%b}]}\n\n'
-        if self.chat:
-            close = b"}," + close
-        else:
-            close = b"," + close
+        close = (b"}," if self.chat else b",") + close
         more = close % b"null"
         done = close % _dumps(self.finish_reason)
-        events = [first]
-        last = len(self.tokens) - 1
-        for i, token in enumerate(self.tokens):
-            text = _dumps(token if i == 0 else " " + token)
-            events.append(head + text + (done if i == last else more))
-        if not self.tokens:
-            finish = {"index": 0, "logprobs": None, "finish_reason": self.finish_reason}
-            finish.update({"delta": {}} if self.chat else {"text": ""})
-            events.append(b'data: %b,"choices":[%b]}\n\n' % (envelope, _dumps(finish)))
+        events = [b"".join(firsts)]
+        last = self.n_tokens - 1
+        for i in range(self.n_tokens):
+            events.append(b"".join(
+                heads[k] + _dumps(tokens[i] if i == 0 else " " + tokens[i])
+                + (done if i == last else more)
+                for k, tokens in enumerate(self.choices)
+            ))  # fmt: skip
+        if not self.n_tokens:
+            finishes = []
+            for k in range(len(self.choices)):
+                finish = {"index": k, "logprobs": None, "finish_reason": self.finish_reason}
+                finish.update({"delta": {}} if self.chat else {"text": ""})
+                finishes.append(b'data: %b,"choices":[%b]}\n\n' % (envelope, _dumps(finish)))
+            events.append(b"".join(finishes))
         if include_usage:
             events.append(b'data: %b,"choices":[],"usage":%b}\n\n' % (envelope, _dumps(self.usage)))
         events.append(b"data: [DONE]\n\n")

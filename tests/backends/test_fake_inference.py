@@ -103,8 +103,34 @@ async def test_completions(fake):
     body = json.dumps({"model": MODEL, "prompt": ["a b", [7, 8]], "max_tokens": 3}).encode()
     doc = json.loads((await post(client, "/v1/completions", body))[2])
     assert doc["object"] == "text_completion"
-    assert doc["choices"][0]["text"] == "a b 7"
-    assert doc["usage"]["prompt_tokens"] == 4
+    # A batch of two prompts: a choice each, answered from its own prompt.
+    assert [c["text"] for c in doc["choices"]] == ["a b a", "7 8 7"]
+    assert [c["index"] for c in doc["choices"]] == [0, 1]
+    assert doc["usage"]["prompt_tokens"] == 4 and doc["usage"]["completion_tokens"] == 6
+
+
+async def test_n_choices_whole_and_streamed(fake):
+    _server, client = await fake()
+    body = chat_body(n=3, max_tokens=2)
+    doc = json.loads((await post(client, CHAT, body))[2])
+    assert [c["index"] for c in doc["choices"]] == [0, 1, 2]
+    assert doc["usage"]["completion_tokens"] == 6
+    body = chat_body(n=2, max_tokens=2, stream=True, stream_options={"include_usage": True})
+    events = [
+        json.loads(line[6:])
+        for line in (await post(client, CHAT, body))[2].decode().splitlines()
+        if line.startswith("data: {")
+    ]
+    texts: dict[int, str] = {}
+    for event in events:
+        for choice in event["choices"]:
+            texts[choice["index"]] = texts.get(choice["index"], "") + choice["delta"].get(
+                "content", ""
+            )
+    assert sorted(texts) == [0, 1] and all(len(t.split()) == 2 for t in texts.values())
+    assert events[-1]["usage"]["completion_tokens"] == 4
+    for bad in (0, 17, "2"):
+        assert (await post(client, CHAT, chat_body(n=bad)))[0] == 400
 
 
 @pytest.mark.parametrize("chat", [True, False])
