@@ -125,3 +125,19 @@ def test_missing_keys_and_bad_choices_read_as_one_clear_line():
         from_mapping(ProxyConfig, {"root_contract_address": "EQA"}, source="p.json")
     with pytest.raises(ConfigError, match=r"^p.json: 'listen_mode' must be in .* \(got 'x'\)$"):
         from_mapping(ProxyConfig, PROXY | {"listen_mode": "x"}, source="p.json")
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        ({"secret_string": 5}, r"^c.json: secret_string: expected a string, got int$"),
+        ({"owner_address": ["UQA"]}, r"^c.json: owner_address: expected a string, got list$"),
+        ({"ledger": None}, r"^c.json: ledger: expected a string, got NoneType$"),
+    ],
+)
+def test_a_string_key_given_another_type_is_a_config_error(data, needle):
+    """`secret_string: 5` used to be accepted as the number 5."""
+    from cocoon.roles.client.config import ClientConfig
+
+    with pytest.raises(ConfigError, match=needle):
+        from_mapping(ClientConfig, {"owner_address": "UQA"} | data, source="c.json")

@@ -121,6 +121,9 @@ def from_mapping(cls: type[C], data: Mapping[str, Any], *, source: str = "config
                 value = field.converter(value)  # type: ignore[call-arg]
             except (TypeError, ValueError) as e:
                 raise ConfigError(f"{source}: {key}: {e}") from e
+        elif field.type in (str, "str") and not isinstance(value, str):
+            # The type name only: the value may be a secret (`secret_string`).
+            raise ConfigError(f"{source}: {key}: expected a string, got {type(value).__name__}")
         kwargs[field.alias or field.name] = value
     try:
         return cls(**kwargs)
