@@ -141,3 +141,34 @@ def test_a_string_key_given_another_type_is_a_config_error(data, needle):
 
     with pytest.raises(ConfigError, match=needle):
         from_mapping(ClientConfig, {"owner_address": "UQA"} | data, source="c.json")
+
+
+@pytest.mark.parametrize(
+    ("cls", "key", "value", "needle"),
+    [
+        ("client", "max_body_bytes", -5, "max_body_bytes: expected an integer >= 0, got -5"),
+        ("client", "request_timeout", "-1", "request_timeout: expected a number >= 0"),
+        ("client", "payment_poll_interval", "nan", "payment_poll_interval: expected a number"),
+        ("client", "max_tokens", -1, "max_tokens: expected an integer >= 0"),
+        ("client", "proxy_connections", 0, "proxy_connections must be at least 1"),
+        ("worker", "uplink_interval", -0.5, "uplink_interval: expected a number >= 0"),
+        ("worker", "min_self_payout", -1, "min_self_payout: expected an integer >= 0"),
+        ("proxy", "db_write_interval", -1, "db_write_interval: expected a number >= 0"),
+        ("proxy", "min_withdraw", -1, "min_withdraw: expected an integer >= 0"),
+        ("proxy", "retries", -2, "retries: expected an integer >= 0"),
+    ],
+)
+def test_negative_sizes_counts_and_intervals_are_config_errors(cls, key, value, needle):
+    """`max_body_bytes: -5` and the like used to be accepted."""
+    from cocoon.roles.client.config import ClientConfig
+    from cocoon.roles.proxy.config import ProxyConfig
+    from cocoon.roles.worker.config import WorkerConfig
+
+    config, data = {
+        "proxy": (ProxyConfig, PROXY),
+        "worker": (WorkerConfig, WORKER),
+        "client": (ClientConfig, {"owner_address": "UQA"}),
+    }[cls]
+    with pytest.raises(ConfigError, match=needle):
+        config.from_dict(data | {key: value})
+    assert getattr(config.from_dict(data | {key: 1}), key) == 1

@@ -49,6 +49,14 @@ def to_port(value: Any) -> int:
     return port
 
 
+def to_nonneg_int(value: Any) -> int:
+    """A size, count or amount: an integer >= 0."""
+    n = to_int(value)
+    if n < 0:
+        raise ValueError(f"expected an integer >= 0, got {n}")
+    return n
+
+
 def to_float(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError(f"expected a number, got {value!r}")
@@ -57,6 +65,14 @@ def to_float(value: Any) -> float:
     if isinstance(value, str):
         return float(value)
     raise ValueError(f"expected a number, got {value!r}")
+
+
+def to_nonneg_float(value: Any) -> float:
+    """An interval, timeout or weight: a number >= 0."""
+    x = to_float(value)
+    if not x >= 0:  # NaN fails too
+        raise ValueError(f"expected a number >= 0, got {x}")
+    return x
 
 
 def to_bool(value: Any) -> bool:
