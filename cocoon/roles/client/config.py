@@ -17,7 +17,7 @@ from cocoon.roles.common.config import (
     to_optional_bytes32,
     to_port,
 )
-from cocoon.roles.common.keys import key_sources
+from cocoon.roles.common.keys import key_sources, known_key_names
 from cocoon.roles.common.transport import parse_endpoint
 from cocoon.roles.seal.keys import KeySource
 
@@ -44,7 +44,9 @@ class ClientConfig(FromFile):
     owner_address: str = attrs.field(validator=attrs.validators.min_len(1))
     root_contract_address: str = ""
     node_wallet_key: bytes | None = attrs.field(default=None, converter=to_optional_bytes32)
-    keys: dict[str, KeySource] = attrs.field(factory=dict, converter=key_sources)  # "wallet": ...
+    keys: dict[str, KeySource] = attrs.field(
+        factory=dict, converter=key_sources, validator=known_key_names("wallet")
+    )
     # The chain: a ledger service URL (`http://host:port`, from `cocoon chain serve`) or an
     # embedded ledger's file (then this process alone uses it).
     ledger: str = ""

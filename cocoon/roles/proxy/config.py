@@ -15,7 +15,7 @@ from cocoon.roles.common.config import (
     to_optional_bytes32,
     to_port,
 )
-from cocoon.roles.common.keys import key_sources
+from cocoon.roles.common.keys import key_sources, known_key_names
 from cocoon.roles.seal.keys import KeySource
 from cocoon.ton.constants import ONE_TON
 
@@ -34,7 +34,9 @@ class ProxyConfig(FromFile):
         default=None, converter=to_optional_bytes32
     )
     node_wallet_key: bytes | None = attrs.field(default=None, converter=to_optional_bytes32)
-    keys: dict[str, KeySource] = attrs.field(factory=dict, converter=key_sources)
+    keys: dict[str, KeySource] = attrs.field(
+        factory=dict, converter=key_sources, validator=known_key_names("payment", "wallet")
+    )
     # The chain: a ledger service URL (`http://host:port`, from `cocoon chain serve`) or an
     # embedded ledger's file (then this process alone uses it).
     ledger: str = ""

@@ -18,7 +18,7 @@ from cocoon.roles.common.config import (
     to_optional_bytes32,
     to_port,
 )
-from cocoon.roles.common.keys import key_sources
+from cocoon.roles.common.keys import key_sources, known_key_names
 from cocoon.roles.common.transport import parse_endpoint
 from cocoon.roles.seal.keys import KeySource
 
@@ -78,7 +78,9 @@ class WorkerConfig(FromFile):
     is_testnet: bool = attrs.field(default=False, converter=to_bool)
     root_contract_address: str = ""
     node_wallet_key: bytes | None = attrs.field(default=None, converter=to_optional_bytes32)
-    keys: dict[str, KeySource] = attrs.field(factory=dict, converter=key_sources)  # "wallet": ...
+    keys: dict[str, KeySource] = attrs.field(
+        factory=dict, converter=key_sources, validator=known_key_names("wallet")
+    )
     check_proxy_hashes: bool = attrs.field(default=False, converter=to_bool)
     image_hash: bytes | None = attrs.field(default=None, converter=to_optional_bytes32)
     # Our attestation (`none`, `fake`, `tdx`) and the policy proxies must pass.
