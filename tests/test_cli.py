@@ -133,3 +133,14 @@ def test_help_texts(argv, needle, capsys, monkeypatch):
         main(argv)
     assert exit_.value.code == 0
     assert needle in " ".join(capsys.readouterr().out.split())
+
+
+def test_wire_decode_fails_when_a_stream_does_not_decode(tmp_path, capsys):
+    """An operator audit saw exit status 0 after "DOES NOT DECODE"; any such stream is 1."""
+    from cocoon.cli import main
+
+    (tmp_path / "a.bin").write_bytes(b"")  # an empty stream decodes (no frames)
+    assert main(["wire", "decode", str(tmp_path / "a.bin")]) == 0
+    (tmp_path / "b.bin").write_bytes(b"garbage bytes")
+    assert main(["wire", "decode", "-q", str(tmp_path)]) == 1
+    assert "b.bin: DOES NOT DECODE" in capsys.readouterr().out
