@@ -33,7 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "client": ("cocoon.roles.client.cli", "run a client: the OpenAI-compatible API that pays"),
     "client-funds": (
         "cocoon.roles.client.funds_cli",
-        "close, withdraw or top up a running client's channels",
+        "a running client's channels: status, charge, top up, withdraw or close",
     ),
     "network": ("cocoon.network_cli", "a whole local network in one process (the demo)"),
     "chain": ("cocoon.roles.chain.cli", "serve an embedded ledger to roles in other processes"),

@@ -1,6 +1,8 @@
 import subprocess
 import sys
 
+import pytest
+
 
 def test_cli_lists_its_commands():
     out = subprocess.run(
@@ -129,3 +131,36 @@ def test_expected_errors_looks_through_exception_groups():
     assert expected_errors(group) == [bad, refused]
     assert expected_errors(ExceptionGroup("g", [bad, TypeError("bug")])) is None
     assert expected_errors(KeyError("bug")) is None
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["--help"], "a running client's channels: status, charge, top up, withdraw or close"),
+        (["chain", "serve", "--help"], "--host HOST address to listen on"),
+        (["proxy", "--help"], "ProxyConfig in cocoon/roles/proxy/config.py"),
+        (["worker", "--help"], "WorkerConfig in cocoon/roles/worker/config.py"),
+        (["client", "--help"], "ClientConfig in cocoon/roles/client/config.py"),
+    ],
+)
+def test_help_texts(argv, needle, capsys, monkeypatch):
+    """client-funds was "close, withdraw or top up" (it also has status and charge), --host had
+    no help, and the roles' --help did not say where their config keys are described."""
+    from cocoon.cli import main
+
+    monkeypatch.setenv("COLUMNS", "200")
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 0
+    assert needle in " ".join(capsys.readouterr().out.split())
+
+
+def test_wire_decode_fails_when_a_stream_does_not_decode(tmp_path, capsys):
+    """An operator audit saw exit status 0 after "DOES NOT DECODE"; any such stream is 1."""
+    from cocoon.cli import main
+
+    (tmp_path / "a.bin").write_bytes(b"")  # an empty stream decodes (no frames)
+    assert main(["wire", "decode", str(tmp_path / "a.bin")]) == 0
+    (tmp_path / "b.bin").write_bytes(b"garbage bytes")
+    assert main(["wire", "decode", "-q", str(tmp_path)]) == 1
+    assert "b.bin: DOES NOT DECODE" in capsys.readouterr().out

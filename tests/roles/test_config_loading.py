@@ -125,3 +125,50 @@ def test_missing_keys_and_bad_choices_read_as_one_clear_line():
         from_mapping(ProxyConfig, {"root_contract_address": "EQA"}, source="p.json")
     with pytest.raises(ConfigError, match=r"^p.json: 'listen_mode' must be in .* \(got 'x'\)$"):
         from_mapping(ProxyConfig, PROXY | {"listen_mode": "x"}, source="p.json")
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        ({"secret_string": 5}, r"^c.json: secret_string: expected a string, got int$"),
+        ({"owner_address": ["UQA"]}, r"^c.json: owner_address: expected a string, got list$"),
+        ({"ledger": None}, r"^c.json: ledger: expected a string, got NoneType$"),
+    ],
+)
+def test_a_string_key_given_another_type_is_a_config_error(data, needle):
+    """`secret_string: 5` used to be accepted as the number 5."""
+    from cocoon.roles.client.config import ClientConfig
+
+    with pytest.raises(ConfigError, match=needle):
+        from_mapping(ClientConfig, {"owner_address": "UQA"} | data, source="c.json")
+
+
+@pytest.mark.parametrize(
+    ("cls", "key", "value", "needle"),
+    [
+        ("client", "max_body_bytes", -5, "max_body_bytes: expected an integer >= 0, got -5"),
+        ("client", "request_timeout", "-1", "request_timeout: expected a number >= 0"),
+        ("client", "payment_poll_interval", "nan", "payment_poll_interval: expected a number"),
+        ("client", "max_tokens", -1, "max_tokens: expected an integer >= 0"),
+        ("client", "proxy_connections", 0, "proxy_connections must be at least 1"),
+        ("worker", "uplink_interval", -0.5, "uplink_interval: expected a number >= 0"),
+        ("worker", "min_self_payout", -1, "min_self_payout: expected an integer >= 0"),
+        ("proxy", "db_write_interval", -1, "db_write_interval: expected a number >= 0"),
+        ("proxy", "min_withdraw", -1, "min_withdraw: expected an integer >= 0"),
+        ("proxy", "retries", -2, "retries: expected an integer >= 0"),
+    ],
+)
+def test_negative_sizes_counts_and_intervals_are_config_errors(cls, key, value, needle):
+    """`max_body_bytes: -5` and the like used to be accepted."""
+    from cocoon.roles.client.config import ClientConfig
+    from cocoon.roles.proxy.config import ProxyConfig
+    from cocoon.roles.worker.config import WorkerConfig
+
+    config, data = {
+        "proxy": (ProxyConfig, PROXY),
+        "worker": (WorkerConfig, WORKER),
+        "client": (ClientConfig, {"owner_address": "UQA"}),
+    }[cls]
+    with pytest.raises(ConfigError, match=needle):
+        config.from_dict(data | {key: value})
+    assert getattr(config.from_dict(data | {key: 1}), key) == 1

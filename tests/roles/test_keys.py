@@ -66,3 +66,26 @@ async def test_keys_from_the_seal_server_are_persistent_per_name():
         c = await resolve_key(None, source("wallet"), "payment", what="payment key")
         assert a == b != c and len(a) == 32
         nursery.cancel_scope.cancel()
+
+
+@pytest.mark.parametrize(
+    ("cls", "known"),
+    [("proxy", "payment, wallet"), ("worker", "wallet"), ("client", "wallet")],
+)
+def test_an_unknown_key_name_is_a_config_error(cls, known, tmp_path):
+    """A misspelt name (`{"keys": {"walet": ...}}`) used to be ignored without a word."""
+    from cocoon.roles.client.config import ClientConfig
+    from cocoon.roles.worker.config import WorkerConfig
+
+    owner = {"owner_address": "UQA", "root_contract_address": "EQA"}
+    config, data = {
+        "proxy": (ProxyConfig, owner),
+        "worker": (WorkerConfig, owner | {"model_name": "m", "forward_requests_to": "h:8000"}),
+        "client": (ClientConfig, owner),
+    }[cls]
+    source = {"file": str(tmp_path / "k")}
+    with pytest.raises(
+        ConfigError, match=rf"^\w+: keys: unknown key name 'nope' \(known: {known}\)$"
+    ):
+        config.from_dict(data | {"keys": {"nope": source, "wallet": source}})
+    assert set(config.from_dict(data | {"keys": {"wallet": source}}).keys) == {"wallet"}

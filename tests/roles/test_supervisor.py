@@ -62,3 +62,17 @@ async def test_a_child_that_never_answers_is_restarted():
             state,
         )
     assert state.starts >= 2 and not state.ready
+
+
+async def test_a_missing_executable_names_inference_command(tmp_path):
+    """It used to end the worker with a bare "[Errno 2] No such file or directory: 'vllm'"."""
+    import pytest
+
+    from cocoon.errors import ConfigError
+
+    missing = str(tmp_path / "vllm")
+    with pytest.raises(
+        ConfigError,
+        match=rf"^inference_command: cannot run '{missing}': No such file or directory$",
+    ):
+        await supervise(ChildSpec((missing, "serve"), "127.0.0.1", free_port()))

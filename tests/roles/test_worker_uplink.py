@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+import attrs
 import trio
 
 from cocoon.backends.fake import FakeInferenceConfig, serve_fake_inference
@@ -58,3 +59,22 @@ async def test_an_unknown_proxy_policy_is_a_config_error():
     )
     with pytest.raises(ConfigError, match="unknown attestation policy 'bogus'"):
         await run_worker(config)
+
+
+async def test_a_state_path_in_a_missing_folder_is_a_config_error(tmp_path):
+    """It used to start and fail only when the first payout was saved."""
+    import pytest
+
+    from cocoon.errors import ConfigError
+
+    config = WorkerConfig(
+        model_name="Qwen/Qwen3-8B",
+        owner_address=OWNER,
+        forward_requests_to=f"127.0.0.1:{free_port()}",
+        state_path=tmp_path / "missing" / "earnings.json",
+    )
+    with trio.fail_after(5):  # without the check the worker runs on
+        with pytest.raises(ConfigError, match=f"^state_path: folder {tmp_path}/missing does not"):
+            await run_worker(config)
+        with pytest.raises(ConfigError, match="is a folder"):
+            await run_worker(attrs.evolve(config, state_path=tmp_path))

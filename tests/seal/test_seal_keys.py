@@ -22,13 +22,24 @@ from cocoon.roles.seal.insecure import INSECURE_FAKE_MR_ENCLAVE
 from cocoon.roles.seal.keys import read_key_file, write_key_file
 
 
-async def test_key_file_is_created_once_with_mode_0600(tmp_path):
+async def test_key_file_is_created_once_with_mode_0600(tmp_path, caplog):
     path = tmp_path / "state" / "wallet.key"
+    path.parent.mkdir()
     key = await load_key(KeySource(file=path))
+    assert [r.levelname for r in caplog.records] == ["WARNING"] and str(path) in caplog.text
     assert len(key) == 32 and path.read_bytes() == key
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert await load_key(KeySource(file=path)) == key
     assert os.listdir(path.parent) == ["wallet.key"]  # no temporary files left
+    assert len(caplog.records) == 1  # only a new key is announced
+
+
+async def test_a_key_file_in_a_missing_folder_is_a_config_error(tmp_path):
+    """A typo in the folder used to create it and a new, empty wallet in it."""
+    path = tmp_path / "sate" / "wallet.key"
+    with pytest.raises(ConfigError, match=f"^key file {path}: folder {path.parent} does not"):
+        await load_key(KeySource(file=path))
+    assert not path.parent.exists()
 
 
 async def test_racing_first_uses_agree_on_one_key(tmp_path):

@@ -8,10 +8,12 @@ from pathlib import Path
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True)
-    serve = sub.add_parser("serve", help="serve an embedded ledger over HTTP on 127.0.0.1")
+    serve = sub.add_parser("serve", help="serve an embedded ledger over HTTP (on --host)")
     serve.add_argument("--path", type=Path, required=True, help="the ledger's sqlite file")
     serve.add_argument("--port", type=int, default=0, help="port (0: any free one, printed)")
-    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,12 +11,13 @@ from cocoon.roles.common.config import (
     TDX_MODES,
     FromFile,
     to_bool,
-    to_float,
     to_int,
+    to_nonneg_float,
+    to_nonneg_int,
     to_optional_bytes32,
     to_port,
 )
-from cocoon.roles.common.keys import key_sources
+from cocoon.roles.common.keys import key_sources, known_key_names
 from cocoon.roles.common.transport import parse_endpoint
 from cocoon.roles.seal.keys import KeySource
 
@@ -43,7 +44,9 @@ class ClientConfig(FromFile):
     owner_address: str = attrs.field(validator=attrs.validators.min_len(1))
     root_contract_address: str = ""
     node_wallet_key: bytes | None = attrs.field(default=None, converter=to_optional_bytes32)
-    keys: dict[str, KeySource] = attrs.field(factory=dict, converter=key_sources)  # "wallet": ...
+    keys: dict[str, KeySource] = attrs.field(
+        factory=dict, converter=key_sources, validator=known_key_names("wallet")
+    )
     # The chain: a ledger service URL (`http://host:port`, from `cocoon chain serve`) or an
     # embedded ledger's file (then this process alone uses it).
     ledger: str = ""
@@ -57,29 +60,34 @@ class ClientConfig(FromFile):
     # Our attestation (clients usually have none).
     tdx: str = attrs.field(default="none", validator=attrs.validators.in_(TDX_MODES))
     proxy_policy: str = "fake_tdx"
-    max_pow_difficulty: int = attrs.field(default=28, converter=to_int)
+    max_pow_difficulty: int = attrs.field(default=28, converter=to_nonneg_int)
     # HTTP API (OpenAI-compatible) and pages.
     # How often the payment status is asked for (the reference: uniformly 10-20 s).
-    payment_poll_interval: float = attrs.field(default=15.0, converter=to_float)
+    payment_poll_interval: float = attrs.field(default=15.0, converter=to_nonneg_float)
     http_host: str = "127.0.0.1"
     http_port: int = attrs.field(default=10000, converter=to_port)
     http_access_hash: str = ""
     api_keys: tuple[str, ...] = attrs.field(default=(), converter=_keys)
     cors: bool = attrs.field(default=True, converter=to_bool)
-    max_body_bytes: int = attrs.field(default=16 * 1024 * 1024, converter=to_int)
-    debug_log_size: int = attrs.field(default=1000, converter=to_int)
+    max_body_bytes: int = attrs.field(default=16 * 1024 * 1024, converter=to_nonneg_int)
+    debug_log_size: int = attrs.field(default=1000, converter=to_nonneg_int)
     # Request defaults (the reference: 1000 tokens, coefficient 4000 = x4, 120 s).
-    max_tokens: int = attrs.field(default=1000, converter=to_int)
-    max_coefficient: int = attrs.field(default=4000, converter=to_int)
-    request_timeout: float = attrs.field(default=120.0, converter=to_float)
+    max_tokens: int = attrs.field(default=1000, converter=to_nonneg_int)
+    max_coefficient: int = attrs.field(default=4000, converter=to_nonneg_int)
+    request_timeout: float = attrs.field(default=120.0, converter=to_nonneg_float)
     inject_default_max_tokens: bool = attrs.field(default=False, converter=to_bool)
     validation_profile: str = attrs.field(
         default=EXTENDED, validator=attrs.validators.in_(PROFILES)
     )  # what the client checks before sending (the workers' tables, spec 40 section 2.4)
     # Payments: the client contract's stake and automatic top-ups (spec 30 section 10.2).
     pay: bool = attrs.field(default=True, converter=to_bool)
-    top_up_amount: int = attrs.field(default=0, converter=to_int)  # 0: one stake
-    payments_interval: float = attrs.field(default=1.5, converter=to_float)
+    top_up_amount: int = attrs.field(default=0, converter=to_nonneg_int)  # 0: one stake
+    payments_interval: float = attrs.field(default=1.5, converter=to_nonneg_float)
+
+    @proxy_connections.validator
+    def _check_connections(self, _attr: attrs.Attribute, value: int) -> None:
+        if value < 1:
+            raise ValueError("proxy_connections must be at least 1")
 
     @property
     def checks_proxy_hashes(self) -> bool:

@@ -25,7 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "url", help="the running client's HTTP address, e.g. http://127.0.0.1:10000"
     )
-    parser.add_argument("action", choices=ACTIONS)
+    parser.add_argument(
+        "action",
+        choices=ACTIONS,
+        help="status: show the channels; the others: the running client sends that message "
+        "to each channel's contract (or --proxy's)",
+    )
     parser.add_argument("--proxy", help="one proxy contract (default: every channel)")
     parser.add_argument("--amount", type=int, help="topup: nano-TON (default: one stake)")
     parser.add_argument("--access-hash", default="", help="the client's http_access_hash, if set")

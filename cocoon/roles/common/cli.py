@@ -16,6 +16,11 @@ from cocoon.service import run_service
 
 def add_config_argument(parser: argparse.ArgumentParser, role: str) -> None:
     parser.add_argument("config", help=f"the {role}'s JSON config file (the reference's keys)")
+    # The config class is where the keys are documented (defaults and a comment each).
+    parser.epilog = (
+        f"The config keys, their defaults and meaning: {role.capitalize()}Config in "
+        f"cocoon/roles/{role}/config.py."
+    )
     parser.add_argument(
         "--ledger", help="override the config's `ledger` (http://host:port or a file)"
     )

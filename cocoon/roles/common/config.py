@@ -49,6 +49,14 @@ def to_port(value: Any) -> int:
     return port
 
 
+def to_nonneg_int(value: Any) -> int:
+    """A size, count or amount: an integer >= 0."""
+    n = to_int(value)
+    if n < 0:
+        raise ValueError(f"expected an integer >= 0, got {n}")
+    return n
+
+
 def to_float(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError(f"expected a number, got {value!r}")
@@ -57,6 +65,14 @@ def to_float(value: Any) -> float:
     if isinstance(value, str):
         return float(value)
     raise ValueError(f"expected a number, got {value!r}")
+
+
+def to_nonneg_float(value: Any) -> float:
+    """An interval, timeout or weight: a number >= 0."""
+    x = to_float(value)
+    if not x >= 0:  # NaN fails too
+        raise ValueError(f"expected a number >= 0, got {x}")
+    return x
 
 
 def to_bool(value: Any) -> bool:
@@ -121,6 +137,9 @@ def from_mapping(cls: type[C], data: Mapping[str, Any], *, source: str = "config
                 value = field.converter(value)  # type: ignore[call-arg]
             except (TypeError, ValueError) as e:
                 raise ConfigError(f"{source}: {key}: {e}") from e
+        elif field.type in (str, "str") and not isinstance(value, str):
+            # The type name only: the value may be a secret (`secret_string`).
+            raise ConfigError(f"{source}: {key}: expected a string, got {type(value).__name__}")
         kwargs[field.alias or field.name] = value
     try:
         return cls(**kwargs)

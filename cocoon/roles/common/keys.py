@@ -7,8 +7,10 @@ a local key file, or the seal server (persistent keys bound to the TDX image, sp
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+
+import attrs
 
 from cocoon.errors import ConfigError
 from cocoon.roles.seal.keys import KeySource, load_key
@@ -24,6 +26,21 @@ def key_sources(value: Any) -> dict[str, KeySource]:
         str(name): s if isinstance(s, KeySource) else KeySource.from_dict(s)
         for name, s in value.items()
     }
+
+
+def known_key_names(*names: str) -> Callable[[Any, attrs.Attribute, Mapping[str, Any]], None]:
+    """attrs validator for a role's `keys`: only the names the role resolves (a misspelt one
+    would be ignored, and its key generated or asked for elsewhere)."""
+
+    def check(_instance: Any, _attr: attrs.Attribute, value: Mapping[str, Any]) -> None:
+        unknown = sorted(set(value) - set(names))
+        if unknown:
+            raise ValueError(
+                f"keys: unknown key name {', '.join(map(repr, unknown))} "
+                f"(known: {', '.join(names)})"
+            )
+
+    return check
 
 
 async def resolve_key(

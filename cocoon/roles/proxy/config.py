@@ -10,12 +10,12 @@ from cocoon.roles.common.config import (
     TDX_MODES,
     FromFile,
     to_bool,
-    to_float,
-    to_int,
+    to_nonneg_float,
+    to_nonneg_int,
     to_optional_bytes32,
     to_port,
 )
-from cocoon.roles.common.keys import key_sources
+from cocoon.roles.common.keys import key_sources, known_key_names
 from cocoon.roles.seal.keys import KeySource
 from cocoon.ton.constants import ONE_TON
 
@@ -34,7 +34,9 @@ class ProxyConfig(FromFile):
         default=None, converter=to_optional_bytes32
     )
     node_wallet_key: bytes | None = attrs.field(default=None, converter=to_optional_bytes32)
-    keys: dict[str, KeySource] = attrs.field(factory=dict, converter=key_sources)
+    keys: dict[str, KeySource] = attrs.field(
+        factory=dict, converter=key_sources, validator=known_key_names("payment", "wallet")
+    )
     # The chain: a ledger service URL (`http://host:port`, from `cocoon chain serve`) or an
     # embedded ledger's file (then this process alone uses it).
     ledger: str = ""
@@ -50,27 +52,27 @@ class ProxyConfig(FromFile):
     tdx: str = attrs.field(default="fake", validator=attrs.validators.in_(TDX_MODES))
     worker_policy: str = "fake_tdx"
     client_policy: str = "any"
-    pow_difficulty: int = attrs.field(default=20, converter=to_int)
+    pow_difficulty: int = attrs.field(default=20, converter=to_nonneg_int)
     check_worker_hashes: bool = attrs.field(default=False, converter=to_bool)
     http_host: str = "127.0.0.1"
     http_port: int | None = attrs.field(default=None, converter=attrs.converters.optional(to_port))
     http_access_hash: str = ""
     db_path: Path = attrs.field(default=Path("proxy-db.sqlite"), converter=Path)
     # Timings (the reference's: DB write every 1-2 s, state commit every 30-60 s, checks 1-2 s).
-    db_write_interval: float = attrs.field(default=1.0, converter=to_float)
-    state_commit_interval: float = attrs.field(default=45.0, converter=to_float)
-    payments_interval: float = attrs.field(default=1.5, converter=to_float)
-    chain_poll_interval: float = attrs.field(default=5.0, converter=to_float)
-    root_poll_interval: float = attrs.field(default=45.0, converter=to_float)
+    db_write_interval: float = attrs.field(default=1.0, converter=to_nonneg_float)
+    state_commit_interval: float = attrs.field(default=45.0, converter=to_nonneg_float)
+    payments_interval: float = attrs.field(default=1.5, converter=to_nonneg_float)
+    chain_poll_interval: float = attrs.field(default=5.0, converter=to_nonneg_float)
+    root_poll_interval: float = attrs.field(default=45.0, converter=to_nonneg_float)
     # Thresholds in nano-TON (the reference's constants).
-    min_client_charge: int = attrs.field(default=ONE_TON, converter=to_int)
-    min_worker_payout: int = attrs.field(default=10 * ONE_TON, converter=to_int)
-    min_withdraw: int = attrs.field(default=10 * ONE_TON, converter=to_int)
+    min_client_charge: int = attrs.field(default=ONE_TON, converter=to_nonneg_int)
+    min_worker_payout: int = attrs.field(default=10 * ONE_TON, converter=to_nonneg_int)
+    min_withdraw: int = attrs.field(default=10 * ONE_TON, converter=to_nonneg_int)
     # Worker choice and retries (spec 40 section 4.3 [OURS]).
-    latency_prior: float = attrs.field(default=2.0, converter=to_float)
-    price_weight: float = attrs.field(default=0.0, converter=to_float)
-    retries: int = attrs.field(default=1, converter=to_int)
-    max_requests_per_client: int = attrs.field(default=0, converter=to_int)  # 0 = no cap
+    latency_prior: float = attrs.field(default=2.0, converter=to_nonneg_float)
+    price_weight: float = attrs.field(default=0.0, converter=to_nonneg_float)
+    retries: int = attrs.field(default=1, converter=to_nonneg_int)
+    max_requests_per_client: int = attrs.field(default=0, converter=to_nonneg_int)  # 0 = no cap
 
     @property
     def checks_worker_hashes(self) -> bool:

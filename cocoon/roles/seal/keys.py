@@ -6,13 +6,15 @@
     key = await load_key(source)      # at start-up, before anything uses the key
 
 A key file holds the raw 32 bytes (the format `cocoon seal-client -o` writes). On first use it
-is created with a fresh random key: written to a temporary file with mode 0600, synced, then
-linked into place, so a crash never leaves a partial key and two processes racing on first
-use end up with the same key. A key file readable by group or others is refused.
+is created with a fresh random key (with a WARNING naming it): written to a temporary file with
+mode 0600, synced, then linked into place, so a crash never leaves a partial key and two
+processes racing on first use end up with the same key. Its folder must exist: a typo in the
+path is an error, not a new, empty wallet. A key file readable by group or others is refused.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import stat
@@ -27,6 +29,8 @@ from cocoon.errors import ConfigError
 from cocoon.roles.seal.client import get_persistent_key
 from cocoon.roles.seal.config import SealClientConfig
 from cocoon.roles.seal.crypto import SECRET_SIZE
+
+log = logging.getLogger("cocoon.keys")
 
 KEY_SIZE = SECRET_SIZE  # 32 bytes, whichever the source
 
@@ -72,6 +76,9 @@ def load_or_create_key_file(path: Path) -> bytes:
         write_key_file(path, secrets.token_bytes(KEY_SIZE), replace=False)
     except FileExistsError:
         pass  # another process created it first: use theirs
+    else:
+        # A new identity (a new, empty wallet): an operator should see it happen.
+        log.warning("key file %s did not exist: created it with a new random key", path)
     return read_key_file(path)
 
 
@@ -105,7 +112,9 @@ def write_key_file(path: Path, key: bytes, *, replace: bool) -> None:
         raise ValueError(f"a key is {KEY_SIZE} bytes")
     path = Path(path)
     parent = path.parent
-    parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not parent.is_dir():
+        # Not created: a mistyped path must not silently become a fresh key somewhere else.
+        raise ConfigError(f"key file {path}: folder {parent} does not exist")
     tmp = parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:

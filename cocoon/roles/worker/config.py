@@ -12,12 +12,13 @@ from cocoon.roles.common.config import (
     TDX_MODES,
     FromFile,
     to_bool,
-    to_float,
     to_int,
+    to_nonneg_float,
+    to_nonneg_int,
     to_optional_bytes32,
     to_port,
 )
-from cocoon.roles.common.keys import key_sources
+from cocoon.roles.common.keys import key_sources, known_key_names
 from cocoon.roles.common.transport import parse_endpoint
 from cocoon.roles.seal.keys import KeySource
 
@@ -77,17 +78,19 @@ class WorkerConfig(FromFile):
     is_testnet: bool = attrs.field(default=False, converter=to_bool)
     root_contract_address: str = ""
     node_wallet_key: bytes | None = attrs.field(default=None, converter=to_optional_bytes32)
-    keys: dict[str, KeySource] = attrs.field(factory=dict, converter=key_sources)  # "wallet": ...
+    keys: dict[str, KeySource] = attrs.field(
+        factory=dict, converter=key_sources, validator=known_key_names("wallet")
+    )
     check_proxy_hashes: bool = attrs.field(default=False, converter=to_bool)
     image_hash: bytes | None = attrs.field(default=None, converter=to_optional_bytes32)
     # Our attestation (`none`, `fake`, `tdx`) and the policy proxies must pass.
     tdx: str = attrs.field(default="fake", validator=attrs.validators.in_(TDX_MODES))
     proxy_policy: str = "fake_tdx"
     # Cashing signed payouts ourselves (needs a wallet and a ledger); 0 interval: never.
-    self_payout_interval: float = attrs.field(default=60.0, converter=to_float)
-    min_self_payout: int = attrs.field(default=10 * 10**9, converter=to_int)  # nano-TON
+    self_payout_interval: float = attrs.field(default=60.0, converter=to_nonneg_float)
+    min_self_payout: int = attrs.field(default=10 * 10**9, converter=to_nonneg_int)  # nano-TON
     # How often the payment status is asked for (the reference: uniformly 10-20 s).
-    payment_poll_interval: float = attrs.field(default=15.0, converter=to_float)
+    payment_poll_interval: float = attrs.field(default=15.0, converter=to_nonneg_float)
     http_host: str = "127.0.0.1"
     http_port: int | None = attrs.field(default=None, converter=attrs.converters.optional(to_port))
     http_access_hash: str = ""
@@ -95,12 +98,14 @@ class WorkerConfig(FromFile):
         default=COMPAT, validator=attrs.validators.in_((COMPAT, EXTENDED))
     )
     uplink_path: str = "/v1/models"
-    uplink_interval: float = attrs.field(default=1.5, converter=to_float)
-    uplink_failures: int = attrs.field(default=2, converter=to_int)  # consecutive, before "down"
+    uplink_interval: float = attrs.field(default=1.5, converter=to_nonneg_float)
+    uplink_failures: int = attrs.field(
+        default=2, converter=to_nonneg_int
+    )  # consecutive, before "down"
     state_path: Path | None = attrs.field(default=None, converter=attrs.converters.optional(Path))
     # Run the inference server as a child (e.g. ["vllm", "serve", MODEL, "--port", "8000"]).
     inference_command: tuple[str, ...] = attrs.field(default=(), converter=_command)
-    inference_start_timeout: float = attrs.field(default=7200.0, converter=to_float)
+    inference_start_timeout: float = attrs.field(default=7200.0, converter=to_nonneg_float)
 
     @coefficient.validator
     def _check_coefficient(self, _attr: attrs.Attribute, value: int) -> None:

@@ -197,6 +197,12 @@ async def run_worker(
             f"(known: {', '.join(sorted(policies))})"
         )
     policy = policy or policies[config.proxy_policy]
+    # Earnings are first written after the first payout: a bad path would fail only then.
+    state = config.state_path
+    if state is not None and not state.parent.is_dir():
+        raise ConfigError(f"state_path: folder {state.parent} does not exist")
+    if state is not None and state.is_dir():
+        raise ConfigError(f"state_path: {state} is a folder, not a file")
     via = parse_endpoint(config.connect_to_proxy_via) if config.connect_to_proxy_via else None
     async with (
         HttpClient(host, port, max_connections=config.max_active_requests + 2) as http,

@@ -13,6 +13,7 @@ import subprocess
 import attrs
 import trio
 
+from cocoon.errors import ConfigError
 from cocoon.http.client import HttpClient
 from cocoon.http.errors import HttpError
 
@@ -82,9 +83,15 @@ async def supervise(
     async with HttpClient(spec.host, spec.port, max_connections=2) as client:
         while True:
             state.starts += 1
-            proc = await trio.lowlevel.open_process(
-                list(spec.command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-            )
+            try:
+                proc = await trio.lowlevel.open_process(
+                    list(spec.command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+                )
+            except OSError as e:
+                # The bare "[Errno 2] No such file or directory: 'vllm'" does not say whence.
+                raise ConfigError(
+                    f"inference_command: cannot run {spec.command[0]!r}: {e.strerror or e}"
+                ) from e
             state.running = True
             state.pid = proc.pid
             name = spec.command[0].rsplit("/", 1)[-1]
