@@ -151,15 +151,19 @@ def test_a_string_key_given_another_type_is_a_config_error(data, needle):
         ("client", "payment_poll_interval", "nan", "payment_poll_interval: expected a number"),
         ("client", "max_tokens", -1, "max_tokens: expected an integer >= 0"),
         ("client", "proxy_connections", 0, "proxy_connections must be at least 1"),
-        ("worker", "uplink_interval", -0.5, "uplink_interval: expected a number >= 0"),
+        ("worker", "uplink_interval", -0.5, "uplink_interval: expected a number of seconds > 0"),
+        ("worker", "payment_poll_interval", 0, "payment_poll_interval: expected a number of sec"),
+        ("client", "payments_interval", 0, "payments_interval: expected a number of seconds > 0"),
+        ("proxy", "chain_poll_interval", 0, "chain_poll_interval: expected a number of seconds"),
         ("worker", "min_self_payout", -1, "min_self_payout: expected an integer >= 0"),
-        ("proxy", "db_write_interval", -1, "db_write_interval: expected a number >= 0"),
+        ("proxy", "db_write_interval", -1, "db_write_interval: expected a number of seconds"),
         ("proxy", "min_withdraw", -1, "min_withdraw: expected an integer >= 0"),
         ("proxy", "retries", -2, "retries: expected an integer >= 0"),
     ],
 )
 def test_negative_sizes_counts_and_intervals_are_config_errors(cls, key, value, needle):
-    """`max_body_bytes: -5` and the like used to be accepted."""
+    """`max_body_bytes: -5` and the like used to be accepted (and a polling interval of 0
+    would make its loop spin)."""
     from cocoon.roles.client.config import ClientConfig
     from cocoon.roles.proxy.config import ProxyConfig
     from cocoon.roles.worker.config import WorkerConfig

@@ -12,6 +12,7 @@ from cocoon.roles.common.config import (
     FromFile,
     to_bool,
     to_int,
+    to_interval,
     to_nonneg_float,
     to_nonneg_int,
     to_optional_bytes32,
@@ -63,7 +64,7 @@ class ClientConfig(FromFile):
     max_pow_difficulty: int = attrs.field(default=28, converter=to_nonneg_int)
     # HTTP API (OpenAI-compatible) and pages.
     # How often the payment status is asked for (the reference: uniformly 10-20 s).
-    payment_poll_interval: float = attrs.field(default=15.0, converter=to_nonneg_float)
+    payment_poll_interval: float = attrs.field(default=15.0, converter=to_interval)
     http_host: str = "127.0.0.1"
     http_port: int = attrs.field(default=10000, converter=to_port)
     http_access_hash: str = ""
@@ -82,7 +83,7 @@ class ClientConfig(FromFile):
     # Payments: the client contract's stake and automatic top-ups (spec 30 section 10.2).
     pay: bool = attrs.field(default=True, converter=to_bool)
     top_up_amount: int = attrs.field(default=0, converter=to_nonneg_int)  # 0: one stake
-    payments_interval: float = attrs.field(default=1.5, converter=to_nonneg_float)
+    payments_interval: float = attrs.field(default=1.5, converter=to_interval)
 
     @proxy_connections.validator
     def _check_connections(self, _attr: attrs.Attribute, value: int) -> None:

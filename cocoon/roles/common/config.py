@@ -75,6 +75,14 @@ def to_nonneg_float(value: Any) -> float:
     return x
 
 
+def to_interval(value: Any) -> float:
+    """How often a loop runs: a number of seconds > 0 (0 would make it spin)."""
+    x = to_float(value)
+    if not x > 0:  # NaN fails too
+        raise ValueError(f"expected a number of seconds > 0, got {x}")
+    return x
+
+
 def to_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value

@@ -10,6 +10,7 @@ from cocoon.roles.common.config import (
     TDX_MODES,
     FromFile,
     to_bool,
+    to_interval,
     to_nonneg_float,
     to_nonneg_int,
     to_optional_bytes32,
@@ -59,11 +60,11 @@ class ProxyConfig(FromFile):
     http_access_hash: str = ""
     db_path: Path = attrs.field(default=Path("proxy-db.sqlite"), converter=Path)
     # Timings (the reference's: DB write every 1-2 s, state commit every 30-60 s, checks 1-2 s).
-    db_write_interval: float = attrs.field(default=1.0, converter=to_nonneg_float)
+    db_write_interval: float = attrs.field(default=1.0, converter=to_interval)
     state_commit_interval: float = attrs.field(default=45.0, converter=to_nonneg_float)
-    payments_interval: float = attrs.field(default=1.5, converter=to_nonneg_float)
-    chain_poll_interval: float = attrs.field(default=5.0, converter=to_nonneg_float)
-    root_poll_interval: float = attrs.field(default=45.0, converter=to_nonneg_float)
+    payments_interval: float = attrs.field(default=1.5, converter=to_interval)
+    chain_poll_interval: float = attrs.field(default=5.0, converter=to_interval)
+    root_poll_interval: float = attrs.field(default=45.0, converter=to_interval)
     # Thresholds in nano-TON (the reference's constants).
     min_client_charge: int = attrs.field(default=ONE_TON, converter=to_nonneg_int)
     min_worker_payout: int = attrs.field(default=10 * ONE_TON, converter=to_nonneg_int)

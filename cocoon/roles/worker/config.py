@@ -13,6 +13,7 @@ from cocoon.roles.common.config import (
     FromFile,
     to_bool,
     to_int,
+    to_interval,
     to_nonneg_float,
     to_nonneg_int,
     to_optional_bytes32,
@@ -90,7 +91,7 @@ class WorkerConfig(FromFile):
     self_payout_interval: float = attrs.field(default=60.0, converter=to_nonneg_float)
     min_self_payout: int = attrs.field(default=10 * 10**9, converter=to_nonneg_int)  # nano-TON
     # How often the payment status is asked for (the reference: uniformly 10-20 s).
-    payment_poll_interval: float = attrs.field(default=15.0, converter=to_nonneg_float)
+    payment_poll_interval: float = attrs.field(default=15.0, converter=to_interval)
     http_host: str = "127.0.0.1"
     http_port: int | None = attrs.field(default=None, converter=attrs.converters.optional(to_port))
     http_access_hash: str = ""
@@ -98,7 +99,7 @@ class WorkerConfig(FromFile):
         default=COMPAT, validator=attrs.validators.in_((COMPAT, EXTENDED))
     )
     uplink_path: str = "/v1/models"
-    uplink_interval: float = attrs.field(default=1.5, converter=to_nonneg_float)
+    uplink_interval: float = attrs.field(default=1.5, converter=to_interval)
     uplink_failures: int = attrs.field(
         default=2, converter=to_nonneg_int
     )  # consecutive, before "down"
