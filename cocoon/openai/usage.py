@@ -57,6 +57,15 @@ OnUsage = Callable[[UsageCounts], Mapping[str, Any]]
 _SSE_FIELDS = (b"data:", b"event:", b"id:", b"retry:", b":")
 _WHITESPACE = b" \t\r\n"
 _COUNT_LIMIT = 1 << 63  # larger "unsigned" values wrap negative in the reference
+
+
+def _count_of(obj: Any, key: str) -> int:
+    """A token count `obj[key]` (-1 when `obj` is no dict, or the count is missing or no
+    plausible count)."""
+    v = obj.get(key) if type(obj) is dict else None
+    return v if type(v) is int and 0 <= v < _COUNT_LIMIT else -1
+
+
 _NO_COUNTS = UsageCounts()
 
 # Structural bytes of JSON outside strings; the body of a string up to its closing quote,
@@ -348,43 +357,26 @@ class UsageCounter:
         usage = obj.get("usage")
         if type(usage) is not dict:
             return False
-        c = self.counts
-        prompt, cached, completion, reasoning = c.prompt, c.cached, c.completion, c.reasoning
-        found = False
-        v = usage.get("prompt_tokens")
-        if type(v) is int and 0 <= v < _COUNT_LIMIT:
-            found = True
-            prompt = max(prompt, v)
-        details = usage.get("prompt_tokens_details")
-        if type(details) is dict:
-            v = details.get("cached_tokens")
-            if type(v) is int and 0 <= v < _COUNT_LIMIT:
-                found = True
-                cached = max(cached, v)
-        v = usage.get("completion_tokens")
-        if type(v) is int and 0 <= v < _COUNT_LIMIT:
-            found = True
-            completion = max(completion, v)
-        details = usage.get("completion_tokens_details")
-        if type(details) is dict:
-            v = details.get("reasoning_tokens")
-            if type(v) is int and 0 <= v < _COUNT_LIMIT:
-                found = True
-                reasoning = max(reasoning, v)
-        v = usage.get("reasoning_tokens")
-        if type(v) is int and 0 <= v < _COUNT_LIMIT:
-            found = True
-            reasoning = max(reasoning, v)
-        if not found:
+        prompt_details = usage.get("prompt_tokens_details")
+        completion_details = usage.get("completion_tokens_details")
+        seen = (
+            _count_of(usage, "prompt_tokens"),
+            _count_of(prompt_details, "cached_tokens"),
+            _count_of(usage, "completion_tokens"),
+            # vLLM's place for reasoning tokens, and OpenAI's
+            max(
+                _count_of(usage, "reasoning_tokens"),
+                _count_of(completion_details, "reasoning_tokens"),
+            ),
+        )
+        if all(v < 0 for v in seen):
             return False
         self.usage_seen = True
-        if (prompt, cached, completion, reasoning) != (
-            c.prompt,
-            c.cached,
-            c.completion,
-            c.reasoning,
-        ):
-            self.counts = UsageCounts(prompt, cached, completion, reasoning)
+        c = self.counts
+        before = (c.prompt, c.cached, c.completion, c.reasoning)
+        after = tuple(max(old, new) for old, new in zip(before, seen, strict=True))
+        if after != before:
+            self.counts = UsageCounts(*after)
         if self._on_usage is None:
             return False
         usage.update(self._on_usage(self.counts))
