@@ -140,3 +140,31 @@ async def test_a_client_closes_its_old_channel_itself_when_the_proxy_does_not():
         txs = await net.ledger.get_transactions(channel.address, after_lt=0)
         refunds = [m.value for t in txs for m in t.out_msgs if m.dest == client.wallet.address]
         assert max(refunds) >= paid_in > 0
+
+
+async def test_a_second_params_change_during_the_move_is_followed_too():
+    """The root changes again while the proxy is still moving to the first new contract:
+    the proxy must end on the contract of the newest params, not stay on the one between."""
+    async with open_network(cfg()) as net:
+        client = net.clients[0].node
+        proxy = net.proxies[0].node
+        await run_request(client, chat_body(max_tokens=10))
+        version = proxy.contract.params.params_version
+        deploy = proxy.deploy
+
+        async def deploy_after_a_second_change():
+            if proxy.contract.params.params_version == version + 1:
+                net.govern(RootChangePrice(query_id=2, price_per_token=4, worker_fee_per_token=2))
+                assert await proxy.root.refresh_now()  # the proxy sees it mid-move
+            await deploy()
+
+        proxy.deploy = deploy_after_a_second_change
+        net.govern(RootChangePrice(query_id=1, price_per_token=3, worker_fee_per_token=2))
+        await eventually(
+            lambda: proxy.contract.params.params_version == version + 2 and proxy.serving,
+            within=20,
+        )
+        out = await _request_until_served(client)
+        assert out.usage()["total_cost"] == out.usage()["cocoon_adjusted_tokens"] * 4
+        # Both old contracts are closed.
+        await eventually(lambda: not proxy.retired, within=30)
