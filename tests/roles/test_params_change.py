@@ -10,6 +10,7 @@ import trio
 from cocoon.network import NetworkConfig, open_network
 from cocoon.roles.proxy.web import jsonstats, stats_page
 from cocoon.ton.bodies import RootChangePrice
+from cocoon.ton.errors import LedgerError
 from cocoon.ton.ledger import read_contract
 
 from .netutil import chat_body, eventually, run_request
@@ -168,3 +169,31 @@ async def test_a_second_params_change_during_the_move_is_followed_too():
         assert out.usage()["total_cost"] == out.usage()["cocoon_adjusted_tokens"] * 4
         # Both old contracts are closed.
         await eventually(lambda: not proxy.retired, within=30)
+
+
+async def test_a_chain_error_while_deploying_the_new_contract_is_retried():
+    """The ledger fails the new contract's deployment once: the proxy tries again instead of
+    stopping (its records are already retired, the old contract is being closed)."""
+    async with open_network(cfg()) as net:
+        client = net.clients[0].node
+        proxy = net.proxies[0].node
+        await run_request(client, chat_body(max_tokens=10))
+        version = proxy.contract.params.params_version
+        send = proxy.wallet.send
+        failed = []
+
+        async def send_failing_the_deploy_once(*transfers):
+            new = proxy.contract.address
+            if not failed and any(t.dest == new and t.state_init is not None for t in transfers):
+                failed.append(new)
+                raise LedgerError("the ledger is unreachable")
+            return await send(*transfers)
+
+        proxy.wallet.send = send_failing_the_deploy_once
+        net.govern(RootChangePrice(query_id=1, price_per_token=3, worker_fee_per_token=2))
+        await eventually(
+            lambda: proxy.contract.params.params_version == version + 1 and proxy.serving,
+            within=30,
+        )
+        assert failed
+        await _request_until_served(client)
