@@ -8,6 +8,7 @@ import pytest
 import trio
 
 from cocoon.network import NetworkConfig, open_network
+from cocoon.roles.proxy.node import ProxyNode
 from cocoon.roles.proxy.web import jsonstats, stats_page
 from cocoon.ton.bodies import RootChangePrice
 from cocoon.ton.errors import LedgerError
@@ -196,4 +197,37 @@ async def test_a_chain_error_while_deploying_the_new_contract_is_retried():
             within=30,
         )
         assert failed
+        await _request_until_served(client)
+
+
+async def test_a_params_change_before_the_first_commit_is_seen_does_not_hang_the_start(
+    monkeypatch,
+):
+    """The root's params change while a starting proxy still waits for its first state
+    commit: it moves to the new contract and starts serving once a commit on it is seen."""
+    async with open_network(cfg()) as net:
+        client = net.clients[0].node
+        await run_request(client, chat_body(max_tokens=10))
+        version = net.proxies[0].node.contract.params.params_version
+        slot = net.proxy_slots[0]
+        await slot.stop()
+        starting = []
+        on_commit = ProxyNode._on_commit
+
+        def on_commit_once_moved(node, seqno, session_hash):
+            starting.append(node)
+            if node.contract.params.params_version > version:  # a slow chain until then
+                on_commit(node, seqno, session_hash)
+
+        monkeypatch.setattr(ProxyNode, "_on_commit", on_commit_once_moved)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(slot.start)
+            await eventually(lambda: starting)
+            proxy = starting[0]
+            net.govern(RootChangePrice(query_id=1, price_per_token=3, worker_fee_per_token=2))
+            assert await proxy.root.refresh_now()
+            with trio.fail_after(20):
+                while slot.handle is None:  # noqa: ASYNC110 - the slot starts in the nursery
+                    await trio.sleep(0.05)
+        assert proxy.contract.params.params_version == version + 1 and proxy.serving
         await _request_until_served(client)

@@ -358,7 +358,8 @@ class ProxyNode:
             old.params.params_version, params.params_version,
             old.address.to_str(), new.address.to_str(),
         )  # fmt: skip
-        self.initialized, self.settled = trio.Event(), trio.Event()  # refuse new work
+        if self.initialized.is_set():  # refuse new work (a start still waits on unset ones)
+            self.initialized, self.settled = trio.Event(), trio.Event()
         for conn in list(self.connections):
             conn.close("the proxy moves to a new contract (root params changed)")
         with trio.move_on_after(REDEPLOY_DRAIN_TIMEOUT):
