@@ -9,6 +9,7 @@ import trio
 
 from cocoon.network import NetworkConfig, open_network
 from cocoon.roles.proxy.node import ProxyNode
+from cocoon.roles.proxy.store import RETIRED_PREFIX
 from cocoon.roles.proxy.web import jsonstats, stats_page
 from cocoon.ton.bodies import RootChangePrice
 from cocoon.ton.errors import LedgerError
@@ -231,3 +232,45 @@ async def test_a_params_change_before_the_first_commit_is_seen_does_not_hang_the
                     await trio.sleep(0.05)
         assert proxy.contract.params.params_version == version + 1 and proxy.serving
         await _request_until_served(client)
+
+
+@pytest.mark.parametrize(
+    "stopped_after",
+    [
+        pytest.param({"stage": 2, "clients": 1}, id="close-request"),
+        pytest.param({"stage": 2, "clients": 0}, id="client-refund"),
+        pytest.param({"stage": 3, "workers": 0}, id="worker-payout"),
+    ],
+)
+async def test_a_proxy_stopped_between_a_closing_step_and_its_record_repeats_it_safely(
+    monkeypatch, stopped_after
+):
+    """The proxy stops after a step of an old contract's close was sent and before its record
+    was written: after the restart it sends that step again, and nobody is paid twice."""
+    async with open_network(cfg()) as net:
+        client = net.clients[0].node
+        proxy = net.proxies[0].node
+        used = (await run_request(client, chat_body(max_tokens=10))).done.tokens
+        old_proxy = proxy.sc_address
+        old_client = next(iter(proxy.clients.values())).sc_address
+        old_worker = next(iter(proxy.workers.values())).sc_address
+        write_records = ProxyNode.write_records
+        blocked = trio.Event()
+
+        async def write_records_until_the_step(node, records):
+            for key, record in records.items():
+                if key.startswith(RETIRED_PREFIX) and record is not None and not blocked.is_set():
+                    progress = {k: len(v) if isinstance(v, list) else v for k, v in record.items()}
+                    if stopped_after.items() <= progress.items():
+                        blocked.set()
+                        await trio.sleep_forever()  # the process dies before this write
+            await write_records(node, records)
+
+        monkeypatch.setattr(ProxyNode, "write_records", write_records_until_the_step)
+        net.govern(RootChangePrice(query_id=1, price_per_token=3, worker_fee_per_token=2))
+        assert await proxy.root.refresh_now()
+        with trio.fail_after(20):
+            await blocked.wait()
+        await net.proxy_slots[0].restart()
+        assert [i.contract.address for i in net.proxies[0].node.retired.values()] == [old_proxy]
+        await _old_contracts_closed(net, old_proxy, old_client, old_worker, used)
