@@ -8,8 +8,11 @@ import pytest
 import trio
 
 from cocoon.network import NetworkConfig, open_network
+from cocoon.roles.proxy.node import ProxyNode
+from cocoon.roles.proxy.store import RETIRED_PREFIX
 from cocoon.roles.proxy.web import jsonstats, stats_page
 from cocoon.ton.bodies import RootChangePrice
+from cocoon.ton.errors import LedgerError
 from cocoon.ton.ledger import read_contract
 
 from .netutil import chat_body, eventually, run_request
@@ -140,3 +143,134 @@ async def test_a_client_closes_its_old_channel_itself_when_the_proxy_does_not():
         txs = await net.ledger.get_transactions(channel.address, after_lt=0)
         refunds = [m.value for t in txs for m in t.out_msgs if m.dest == client.wallet.address]
         assert max(refunds) >= paid_in > 0
+
+
+async def test_a_second_params_change_during_the_move_is_followed_too():
+    """The root changes again while the proxy is still moving to the first new contract:
+    the proxy must end on the contract of the newest params, not stay on the one between."""
+    async with open_network(cfg()) as net:
+        client = net.clients[0].node
+        proxy = net.proxies[0].node
+        await run_request(client, chat_body(max_tokens=10))
+        version = proxy.contract.params.params_version
+        deploy = proxy.deploy
+
+        async def deploy_after_a_second_change():
+            if proxy.contract.params.params_version == version + 1:
+                net.govern(RootChangePrice(query_id=2, price_per_token=4, worker_fee_per_token=2))
+                assert await proxy.root.refresh_now()  # the proxy sees it mid-move
+            await deploy()
+
+        proxy.deploy = deploy_after_a_second_change
+        net.govern(RootChangePrice(query_id=1, price_per_token=3, worker_fee_per_token=2))
+        await eventually(
+            lambda: proxy.contract.params.params_version == version + 2 and proxy.serving,
+            within=20,
+        )
+        out = await _request_until_served(client)
+        assert out.usage()["total_cost"] == out.usage()["cocoon_adjusted_tokens"] * 4
+        # Both old contracts are closed.
+        await eventually(lambda: not proxy.retired, within=30)
+
+
+async def test_a_chain_error_while_deploying_the_new_contract_is_retried():
+    """The ledger fails the new contract's deployment once: the proxy tries again instead of
+    stopping (its records are already retired, the old contract is being closed)."""
+    async with open_network(cfg()) as net:
+        client = net.clients[0].node
+        proxy = net.proxies[0].node
+        await run_request(client, chat_body(max_tokens=10))
+        version = proxy.contract.params.params_version
+        send = proxy.wallet.send
+        failed = []
+
+        async def send_failing_the_deploy_once(*transfers):
+            new = proxy.contract.address
+            if not failed and any(t.dest == new and t.state_init is not None for t in transfers):
+                failed.append(new)
+                raise LedgerError("the ledger is unreachable")
+            return await send(*transfers)
+
+        proxy.wallet.send = send_failing_the_deploy_once
+        net.govern(RootChangePrice(query_id=1, price_per_token=3, worker_fee_per_token=2))
+        await eventually(
+            lambda: proxy.contract.params.params_version == version + 1 and proxy.serving,
+            within=30,
+        )
+        assert failed
+        await _request_until_served(client)
+
+
+async def test_a_params_change_before_the_first_commit_is_seen_does_not_hang_the_start(
+    monkeypatch,
+):
+    """The root's params change while a starting proxy still waits for its first state
+    commit: it moves to the new contract and starts serving once a commit on it is seen."""
+    async with open_network(cfg()) as net:
+        client = net.clients[0].node
+        await run_request(client, chat_body(max_tokens=10))
+        version = net.proxies[0].node.contract.params.params_version
+        slot = net.proxy_slots[0]
+        await slot.stop()
+        starting = []
+        on_commit = ProxyNode._on_commit
+
+        def on_commit_once_moved(node, seqno, session_hash):
+            starting.append(node)
+            if node.contract.params.params_version > version:  # a slow chain until then
+                on_commit(node, seqno, session_hash)
+
+        monkeypatch.setattr(ProxyNode, "_on_commit", on_commit_once_moved)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(slot.start)
+            await eventually(lambda: starting)
+            proxy = starting[0]
+            net.govern(RootChangePrice(query_id=1, price_per_token=3, worker_fee_per_token=2))
+            assert await proxy.root.refresh_now()
+            with trio.fail_after(20):
+                while slot.handle is None:  # noqa: ASYNC110 - the slot starts in the nursery
+                    await trio.sleep(0.05)
+        assert proxy.contract.params.params_version == version + 1 and proxy.serving
+        await _request_until_served(client)
+
+
+@pytest.mark.parametrize(
+    "stopped_after",
+    [
+        pytest.param({"stage": 2, "clients": 1}, id="close-request"),
+        pytest.param({"stage": 2, "clients": 0}, id="client-refund"),
+        pytest.param({"stage": 3, "workers": 0}, id="worker-payout"),
+    ],
+)
+async def test_a_proxy_stopped_between_a_closing_step_and_its_record_repeats_it_safely(
+    monkeypatch, stopped_after
+):
+    """The proxy stops after a step of an old contract's close was sent and before its record
+    was written: after the restart it sends that step again, and nobody is paid twice."""
+    async with open_network(cfg()) as net:
+        client = net.clients[0].node
+        proxy = net.proxies[0].node
+        used = (await run_request(client, chat_body(max_tokens=10))).done.tokens
+        old_proxy = proxy.sc_address
+        old_client = next(iter(proxy.clients.values())).sc_address
+        old_worker = next(iter(proxy.workers.values())).sc_address
+        write_records = ProxyNode.write_records
+        blocked = trio.Event()
+
+        async def write_records_until_the_step(node, records):
+            for key, record in records.items():
+                if key.startswith(RETIRED_PREFIX) and record is not None and not blocked.is_set():
+                    progress = {k: len(v) if isinstance(v, list) else v for k, v in record.items()}
+                    if stopped_after.items() <= progress.items():
+                        blocked.set()
+                        await trio.sleep_forever()  # the process dies before this write
+            await write_records(node, records)
+
+        monkeypatch.setattr(ProxyNode, "write_records", write_records_until_the_step)
+        net.govern(RootChangePrice(query_id=1, price_per_token=3, worker_fee_per_token=2))
+        assert await proxy.root.refresh_now()
+        with trio.fail_after(20):
+            await blocked.wait()
+        await net.proxy_slots[0].restart()
+        assert [i.contract.address for i in net.proxies[0].node.retired.values()] == [old_proxy]
+        await _old_contracts_closed(net, old_proxy, old_client, old_worker, used)

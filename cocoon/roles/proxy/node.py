@@ -31,7 +31,7 @@ from cocoon.roles.common.root import RootView
 from cocoon.roles.proxy.accounts import ClientAccount, WorkerAccount
 from cocoon.roles.proxy.config import ProxyConfig
 from cocoon.roles.proxy.registry import SelectionPolicy, WorkerRegistry
-from cocoon.roles.proxy.retired import RetiredInstance, close_instance, retire
+from cocoon.roles.proxy.retired import RETRY_DELAY, RetiredInstance, close_instance, retire
 from cocoon.roles.proxy.store import CONFIG_KEY, ProxyStore, client_key, worker_key
 from cocoon.ton import flows
 from cocoon.ton.bodies import (
@@ -358,7 +358,8 @@ class ProxyNode:
             old.params.params_version, params.params_version,
             old.address.to_str(), new.address.to_str(),
         )  # fmt: skip
-        self.initialized, self.settled = trio.Event(), trio.Event()  # refuse new work
+        if self.initialized.is_set():  # refuse new work (a start still waits on unset ones)
+            self.initialized, self.settled = trio.Event(), trio.Event()
         for conn in list(self.connections):
             conn.close("the proxy moves to a new contract (root params changed)")
         with trio.move_on_after(REDEPLOY_DRAIN_TIMEOUT):
@@ -384,7 +385,15 @@ class ProxyNode:
         self.retired[inst.key] = inst
         self._watch_scope.cancel()  # the chain watcher moves to the new contract
         self.spawn(close_instance, self, inst)
-        await self.deploy()
+        delay = RETRY_DELAY[0]
+        while True:  # the records are retired already: only the new contract can serve now
+            try:
+                await self.deploy()
+                break
+            except (LedgerError, PaymentError) as e:
+                log.warning("cannot deploy the proxy contract %s: %s", new.address.to_str(), e)
+                await trio.sleep(delay)
+                delay = min(delay * 2, RETRY_DELAY[1])
         await self.flush()  # anchors this run on the new contract: then it serves again
 
     async def deploy(self) -> None:

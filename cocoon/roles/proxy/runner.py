@@ -119,14 +119,19 @@ async def _listen(
 
 
 async def _follow_root(node: ProxyNode) -> None:
-    """Move to a new proxy contract whenever the root's params version changes."""
+    """Move to a new proxy contract whenever the root's params version increases, also when
+    it did again while a move was under way (the version is compared before each wait)."""
     while True:
-        await node.root.changed()
         params = node.root.require().params
         contract = node.contract
-        if contract is not None and params.params_version != contract.params.params_version:
-            if node.failure is None:
-                await node.redeploy(params)
+        if (
+            contract is not None
+            and params.params_version > contract.params.params_version
+            and node.failure is None
+        ):
+            await node.redeploy(params)
+            continue
+        await node.root.changed()
 
 
 async def run_proxy(
