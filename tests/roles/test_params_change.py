@@ -173,6 +173,23 @@ async def test_a_second_params_change_during_the_move_is_followed_too():
         await eventually(lambda: not proxy.retired, within=30)
 
 
+async def test_the_proxy_does_not_serve_again_on_the_contract_it_is_leaving():
+    """While running requests drain, no state commit may go to the old contract and turn
+    serving back on there (before: the database loop committed, as the proxy looked
+    uninitialised, and the commit's sighting set it initialised on the old contract)."""
+    async with open_network(cfg()) as net:
+        proxy = net.proxies[0].node
+        old = proxy.contract
+        proxy.requests[b"held"] = object()  # a request that does not end: the drain waits
+        net.govern(RootChangePrice(query_id=1, price_per_token=3, worker_fee_per_token=2))
+        await eventually(lambda: proxy.moving, within=20)
+        with trio.move_on_after(3):  # several database writes and chain polls meanwhile
+            await eventually(lambda: proxy.serving, within=10)
+        assert proxy.contract is old and not proxy.serving
+        del proxy.requests[b"held"]
+        await eventually(lambda: proxy.contract is not old and proxy.serving, within=20)
+
+
 async def test_a_chain_error_while_deploying_the_new_contract_is_retried():
     """The ledger fails the new contract's deployment once: the proxy tries again instead of
     stopping (its records are already retired, the old contract is being closed)."""

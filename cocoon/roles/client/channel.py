@@ -49,7 +49,7 @@ class Channel:
         """The root's params changed since this contract was made: the proxy has moved to a
         new contract, and this one only waits to be closed (spec 30 section 10.5)."""
         root = self.node.root.config
-        return root is not None and root.params_version != self.contract.params.params_version
+        return root is not None and root.params_version > self.contract.params.params_version
 
     @property
     def proxy_sc(self) -> Address:
@@ -112,6 +112,7 @@ class Channel:
         if self.retired:
             await self._close_retired(s)
             return
+        self.retired_since = None  # a stale read of the root may have said so for a moment
         if self.closing_requested or s.state == 1:
             return
         secret_hash = hashlib.sha256(self.node.config.secret_string.encode()).digest()

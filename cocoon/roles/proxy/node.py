@@ -116,6 +116,7 @@ class ProxyNode:
         self._auth_waiters: dict[int, tuple[str, trio.Event]] = {}
         self._registered_nonces: dict[int, str] = {}
         self.withdrawing = False
+        self.moving = False  # between a params change and the switch to the new contract
         self.retired: dict[str, RetiredInstance] = {}  # old contracts being closed, by key
         self.connections: set[ClientSession | WorkerSession] = set()  # every open connection
         self._watch_scope = trio.CancelScope()
@@ -232,6 +233,7 @@ class ProxyNode:
                     wacc.dirty = False
             commit = (
                 not self._commit_in_flight
+                and not self.moving  # no commit anchors the contract being left
                 and self.failure is None
                 and (trio.current_time() >= self._next_commit_at or not self.initialized.is_set())
             )
@@ -360,6 +362,7 @@ class ProxyNode:
         )  # fmt: skip
         if self.initialized.is_set():  # refuse new work (a start still waits on unset ones)
             self.initialized, self.settled = trio.Event(), trio.Event()
+        self.moving = True
         for conn in list(self.connections):
             conn.close("the proxy moves to a new contract (root params changed)")
         with trio.move_on_after(REDEPLOY_DRAIN_TIMEOUT):
@@ -378,6 +381,7 @@ class ProxyNode:
             self._auth_waiters.clear()
             self._registered_nonces.clear()
             self.contract = new
+            self.moving = False
             self.pending, self.sc_last_lt = {}, 0
             self.sc_balance = self.sc_state = 0
             records[CONFIG_KEY] = self._config_record()
@@ -460,7 +464,7 @@ class ProxyNode:
             acc.tokens.committed_to_blockchain(seqno)
         for wacc in self.workers.values():
             wacc.tokens.committed_to_blockchain(seqno)
-        if not self.initialized.is_set():
+        if not self.initialized.is_set() and not self.moving:
             log.info(
                 "proxy %s initialized (state commit %d on chain)", self.sc_address.to_str(), seqno
             )
