@@ -72,9 +72,26 @@ async def test_saves_from_another_proxy_key_are_not_trusted(tmp_path):
     assert (fresh.chain_tokens, fresh.max_tokens) == (0, 0)
 
 
-async def test_a_self_payout_never_deploys_a_contract_of_other_params():
+async def test_every_saved_claim_is_back_at_start_with_its_params(tmp_path):
+    """A restarted worker holds the claims of proxies it will not see again (one that moved
+    to a new contract, or never came back), and the params their contracts were made under."""
+    from cocoon.ton.embedded.local import local_params
+
+    path = tmp_path / "earnings.json"
+    earnings = Earnings(path)
+    params = local_params(price_per_token=5)
+    entry = earnings.for_proxy(PROXY_SC, WORKER_SC, SIGNER.public_key, params=params)
+    entry.accept(payout(10), 10, 20)
+    earnings.save()
+    back = Earnings(path).by_proxy[PROXY_SC.to_str(is_user_friendly=False)]
+    assert back.worker_sc == WORKER_SC and back.chain_tokens == 10 and back.max_tokens == 20
+    assert back.params is not None and back.params.price_per_token == 5
+
+
+async def test_a_self_payout_deploys_a_contract_only_under_the_params_it_was_made_under():
     """A worker contract under earlier root params (its proxy has moved since) cannot be
-    derived from the current root: the worker does not deploy one at the wrong address."""
+    derived from the current root: without those params the worker does not deploy one at
+    the wrong address; with them (kept since its handshake) it does."""
     from types import SimpleNamespace
 
     from cocoon.roles.worker.earnings import ProxyEarnings
@@ -107,6 +124,6 @@ async def test_a_self_payout_never_deploys_a_contract_of_other_params():
     )
     assert not await cash_out(node, Ledger(), Wallet(), earnings)
     assert sent == []
-    root.params = local_params(price_per_token=2)  # the params it was made under: deployed
+    earnings.params = local_params(price_per_token=2)  # the params it was made under
     assert await cash_out(node, Ledger(), Wallet(), earnings)
-    assert sent and sent[0].state_init is not None
+    assert sent and sent[0].state_init == old.state_init()

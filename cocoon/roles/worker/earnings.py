@@ -24,11 +24,12 @@ from typing import Any
 
 import attrs
 import trio
-from pytoniq_core import Address
+from pytoniq_core import Address, Cell
 
 from cocoon import tl
-from cocoon.errors import PaymentError
-from cocoon.ton.payments import PaymentKind, SignedPayment, verify_payment
+from cocoon.errors import CocoonError, PaymentError
+from cocoon.ton.params import Params
+from cocoon.ton.payments import PaymentKind, SignedPayment, parse_payment, verify_payment
 
 log = logging.getLogger("cocoon.worker.earnings")
 SAVE_INTERVAL = 5.0
@@ -56,6 +57,9 @@ class ProxyEarnings:
     db_tokens: int = 0
     max_tokens: int = 0
     paid_out: int = 0  # tokens the worker contract has settled, as last seen
+    # The root params the worker contract was made under (None: not known): what a worker
+    # needs to deploy that contract itself once the root has moved on (spec 30 section 10.5).
+    params: Params | None = None
 
     @property
     def proxy_address(self) -> Address:
@@ -111,32 +115,69 @@ class Earnings:
                 self._saved = json.loads(path.read_text())
             except (OSError, ValueError) as e:
                 log.warning("ignoring unreadable earnings file %s: %s", path, e)
+        # Every saved claim is back at once, not only when its proxy is seen again: a proxy
+        # that never returns (or moved to a new contract) still owes what it signed.
+        for key, saved in self._saved.items():
+            entry = self._restored(key, saved)
+            if entry is not None:
+                self.by_proxy[key] = entry
+
+    def _restored(
+        self, key: str, saved: dict[str, Any], worker_sc: Address | None = None
+    ) -> ProxyEarnings | None:
+        """The saved entry (checked again); None if it names no worker contract or does not
+        verify."""
+        try:
+            signed = bytes.fromhex(saved["signed"])
+            if worker_sc is None:  # the signed payout names it
+                if not signed:
+                    return None
+                worker_sc = parse_payment(signed).address
+            params = saved.get("params")
+            entry = ProxyEarnings(
+                key,
+                worker_sc,
+                bytes.fromhex(saved["proxy_public_key"]),
+                params=Params.from_cell(Cell.one_from_boc(bytes.fromhex(params)))
+                if params
+                else None,
+            )
+            entry.accept(
+                tl.ProxySignedPayment(data=signed) if signed else tl.ProxySignedPaymentEmpty(),
+                saved["db_tokens"],
+                saved["max_tokens"],
+            )
+        except (PaymentError, CocoonError, KeyError, ValueError) as e:
+            log.warning("ignoring saved earnings for %s: %s", key, e)
+            return None
+        return entry
 
     def for_proxy(
-        self, proxy_sc: Address, worker_sc: Address, proxy_public_key: bytes
+        self,
+        proxy_sc: Address,
+        worker_sc: Address,
+        proxy_public_key: bytes,
+        params: Params | None = None,
     ) -> ProxyEarnings:
+        """The entry of this proxy contract (with what was saved for it), for a worker
+        contract made under `params` when they are known."""
         key = proxy_sc.to_str(is_user_friendly=False)
         entry = self.by_proxy.get(key)
         if (
-            entry is not None
-            and entry.proxy_public_key == proxy_public_key
-            and entry.worker_sc == worker_sc
+            entry is None
+            or entry.proxy_public_key != proxy_public_key
+            or entry.worker_sc != worker_sc
         ):
-            return entry
-        entry = ProxyEarnings(key, worker_sc, proxy_public_key)
-        saved = self._saved.get(key)
-        if saved is not None and bytes.fromhex(saved["proxy_public_key"]) == proxy_public_key:
-            try:
-                entry.accept(
-                    tl.ProxySignedPayment(data=bytes.fromhex(saved["signed"]))
-                    if saved["signed"]
-                    else tl.ProxySignedPaymentEmpty(),
-                    saved["db_tokens"],
-                    saved["max_tokens"],
-                )
-            except (PaymentError, KeyError, ValueError) as e:
-                log.warning("ignoring saved earnings for %s: %s", key, e)
-        self.by_proxy[key] = entry
+            saved = self._saved.get(key)
+            entry = None
+            if saved is not None and saved.get("proxy_public_key") == proxy_public_key.hex():
+                entry = self._restored(key, saved, worker_sc)
+            if entry is None:
+                entry = ProxyEarnings(key, worker_sc, proxy_public_key)
+            self.by_proxy[key] = entry
+        if params is not None and entry.params is None:
+            entry.params = params
+            self.dirty = True
         return entry
 
     def note(self, advance: Advance) -> None:
@@ -173,6 +214,7 @@ class Earnings:
                     "signed": e.signed_data.hex(),
                     "db_tokens": e.db_tokens,
                     "max_tokens": e.max_tokens,
+                    "params": e.params.to_cell().to_boc().hex() if e.params else None,
                 }
                 for key, e in self.by_proxy.items()
             }

@@ -90,7 +90,10 @@ class ProxyLink(ProxyLinkBase):
         if contract is not None and contract.worker(node.owner).address != worker_sc:
             raise HandshakeError("worker sc address mismatch")
         earnings = self.earnings = node.earnings.for_proxy(
-            proxy_sc, worker_sc, proxy.proxy_public_key
+            proxy_sc,
+            worker_sc,
+            proxy.proxy_public_key,
+            params=contract.params if contract is not None else None,
         )
         result = await session.query(
             tl.WorkerCompareBalanceWithProxy(

@@ -58,11 +58,9 @@ async def cash_out(
             owner=node.owner,
             proxy=earnings.proxy_address,
             proxy_public_key=earnings.proxy_public_key,
-            params=root.params,
+            params=earnings.params or root.params,  # the params it was made under
         )
-        # Under the root's current params, that is: a contract made under earlier params
-        # (its proxy has moved since) is not ours to deploy; the proxy's last payout does.
-        if contract.address != earnings.worker_sc:
+        if contract.address != earnings.worker_sc:  # made under params we do not know
             return False
         transfer = attrs.evolve(transfer, state_init=contract.state_init())
     try:
