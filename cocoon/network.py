@@ -349,7 +349,7 @@ async def plan_network(
                 state_commit_interval=config.state_commit_interval,
                 payments_interval=config.payments_interval,
                 chain_poll_interval=1.0,
-                root_poll_interval=5.0,
+                root_poll_interval=1.0,  # a governance change is seen within a second
                 min_client_charge=config.min_client_charge,
                 min_worker_payout=config.min_worker_payout,
             )
