@@ -26,6 +26,13 @@ from cocoon.ratls.cert import CertConfig, CertInfo, Mode, build_cert, inspect_ce
 from cocoon.ratls.quote import make_fake_quote, report_data_for_key
 from cocoon.ratls.tdx_guest import TdxGuest
 
+# notBefore of a certificate generated "now" lies this far in the past. Verifiers (OpenSSL
+# included) allow no skew, and OpenSSL reads the coarse kernel clock, which can still show the
+# previous second for a few milliseconds after Python's clock has moved on: a certificate
+# dated to the current second is then "not yet valid" for a peer on the same machine.
+# Spec 20 section 9.1 calls this backdating harmless for interoperability.
+NOT_BEFORE_BACKDATE_SECONDS = 60
+
 
 @attrs.frozen(eq=False)
 class Identity:
@@ -49,7 +56,8 @@ class Identity:
         config: CertConfig = CertConfig(),
         tdx: TdxGuest | None = None,
     ) -> Identity:
-        """A fresh key and certificate (spec 20 section 2.6); `now` is notBefore."""
+        """A fresh key and certificate (spec 20 section 2.6). `now` is notBefore when given;
+        otherwise notBefore is the current time less NOT_BEFORE_BACKDATE_SECONDS."""
         mode = Mode.parse(mode) if isinstance(mode, str) else mode
         key = ed25519.Ed25519PrivateKey.generate()
         rd = report_data_for_key(raw_public_key(key))
@@ -59,7 +67,7 @@ class Identity:
             quote = make_fake_quote(rd)
         else:
             quote = (tdx or TdxGuest()).make_quote(rd)
-        start = int(time.time()) if now is None else int(now)
+        start = int(time.time()) - NOT_BEFORE_BACKDATE_SECONDS if now is None else int(now)
         return cls.from_der(key, build_cert(key, quote, not_before=start, config=config))
 
     @property

@@ -22,7 +22,7 @@ import trio
 
 from cocoon.errors import CocoonError
 from cocoon.ratls.cert import Mode
-from cocoon.ratls.identity import Identity, cert_paths
+from cocoon.ratls.identity import NOT_BEFORE_BACKDATE_SECONDS, Identity, cert_paths
 
 log = logging.getLogger("cocoon.ratls.refresh")
 
@@ -88,7 +88,8 @@ class IdentityHolder:
         if left > refresh_margin:
             return False
         mode = self.mode
-        identity = await trio.to_thread.run_sync(lambda: Identity.generate(mode, now=int(clock())))
+        start = int(clock()) - NOT_BEFORE_BACKDATE_SECONDS
+        identity = await trio.to_thread.run_sync(lambda: Identity.generate(mode, now=start))
         self.replace(identity)
         log.info("made a new %s certificate (valid until %s)", mode.value, identity.not_after)
         return True

@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import time
 
 import pytest
 from cryptography import x509
@@ -16,7 +17,7 @@ from cryptography.x509.oid import NameOID
 from cocoon.errors import AttestationError, ConfigError
 from cocoon.ratls import cert as c
 from cocoon.ratls.dcap import DcapUnavailable
-from cocoon.ratls.identity import Identity
+from cocoon.ratls.identity import NOT_BEFORE_BACKDATE_SECONDS, Identity
 from cocoon.ratls.policy import (
     AttestationCache,
     Policy,
@@ -124,6 +125,18 @@ def test_modes(tmp_path):
         c.Mode.parse("sgx")
     with pytest.raises(AttestationError, match="not supported"):
         Identity.generate("tdx", tdx=TdxGuest(tsm_root=str(tmp_path / "no-tsm")))
+
+
+def test_a_fresh_certificate_is_valid_for_a_verifier_whose_clock_lags():
+    """OpenSSL reads the coarse kernel clock, which may still show the previous second: a
+    certificate dated to the current second was then refused as "not yet valid" by a peer
+    on the same machine (about 1 handshake in 300 in CI)."""
+    before = time.time()
+    ident = Identity.generate("fake")
+    start = ident.info.not_before.timestamp()
+    assert before - NOT_BEFORE_BACKDATE_SECONDS - 1 <= start <= before - NOT_BEFORE_BACKDATE_SECONDS
+    assert ident.not_after.timestamp() - start == c.CertConfig().validity_seconds
+    c.inspect_cert(ident.cert_der, now=before - 1)  # a verifier one second behind accepts it
 
 
 # --- attacks on certificates ---

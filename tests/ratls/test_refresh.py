@@ -8,7 +8,7 @@ import time
 import trio
 
 from cocoon.ratls.connect import open_ratls_stream, serve_ratls
-from cocoon.ratls.identity import Identity
+from cocoon.ratls.identity import NOT_BEFORE_BACKDATE_SECONDS, Identity
 from cocoon.ratls.policy import builtin_policies
 from cocoon.ratls.refresh import IdentityHolder
 
@@ -45,7 +45,7 @@ async def test_regenerates_before_expiry():
     later = now + 86400 - 1800
     assert await holder.regenerate_if_expiring(refresh_margin=3600, clock=lambda: later)
     assert holder.identity.public_key != old.public_key
-    assert holder.identity.not_after.timestamp() == int(later) + 86400
+    assert holder.identity.not_after.timestamp() == int(later) - NOT_BEFORE_BACKDATE_SECONDS + 86400
 
 
 async def test_run_reloads_files(tmp_path, autojump_clock):
