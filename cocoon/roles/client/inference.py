@@ -212,17 +212,24 @@ class InferenceApi:
             payload=parsed.body,
         )
         exchange = _Exchange(self, responder, record, parsed.options)
-        with responder.cancel_on_disconnect():
-            await exchange.run(http_request)
-        if responder.client_gone and record.error is None and not exchange.finished:
-            record.error = "the caller disconnected"
-            record.caller_fault = True
-        self._finish(record, began)
-        key = parsed.options.debug_key
-        if key is not None:  # what `/request/debuglogentry` shows for this request_guid
-            entry = dict(exchange.debug_records or {})
-            entry["request"] = record.as_json()
-            self.journal.keep_debug(key, entry)
+        try:
+            with responder.cancel_on_disconnect():
+                await exchange.run(http_request)
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            # A write found the caller's connection broken before its reader saw it go.
+            responder.client_gone = True
+            raise  # the server drops the connection
+        finally:
+            # Counted and recorded however the request ended (a send that raised included).
+            if responder.client_gone and record.error is None and not exchange.finished:
+                record.error = "the caller disconnected"
+                record.caller_fault = True
+            self._finish(record, began)
+            key = parsed.options.debug_key
+            if key is not None:  # what `/request/debuglogentry` shows for this request_guid
+                entry = dict(exchange.debug_records or {})
+                entry["request"] = record.as_json()
+                self.journal.keep_debug(key, entry)
 
     def _too_large_answer(self) -> ErrorResponse:
         return error_answer(

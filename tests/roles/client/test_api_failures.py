@@ -5,9 +5,10 @@ what is forwarded to the network."""
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import AsyncIterator
-from contextlib import aclosing, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import aclosing, asynccontextmanager, contextmanager
 
 import attrs
 import httpx
@@ -16,10 +17,13 @@ import trio
 from pytoniq_core import Address
 
 from cocoon import tl
+from cocoon.http.server import HttpRequest
 from cocoon.roles.client.api import client_app
 from cocoon.roles.client.config import ClientConfig
 from cocoon.roles.client.core import ModelInfo
 from cocoon.roles.client.events import Chunk, Done, Event, Failed, Head
+from cocoon.roles.client.inference import InferenceApi
+from cocoon.roles.client.journal import Journal
 from cocoon.roles.common.counters import CounterSet
 from cocoon.roles.common.root import RootView
 from cocoon.roles.common.web import serve_web
@@ -246,3 +250,46 @@ async def test_debug_records_on_an_error(serve):
     body = r.json()
     assert body["client"]["type"] == "client_stats"
     assert {"proxy", "worker"} <= set(body)
+
+
+class BrokenResponder:
+    """A caller whose connection broke before the reader noticed: every write fails, as a send
+    on a reset socket does (`trio.BrokenResourceError`), instead of the scope being cancelled."""
+
+    client_gone = False
+
+    @contextmanager
+    def cancel_on_disconnect(self) -> Iterator[None]:
+        yield
+
+    async def _broken(self, *args: object, **kwargs: object) -> None:
+        raise trio.BrokenResourceError("connection reset by peer")
+
+    start = write = end = respond = _broken
+
+
+@pytest.mark.parametrize("stream", [True, False])
+async def test_a_caller_whose_connection_broke_is_counted_and_recorded(stream):
+    """Found by scripts/soak.py: a write to a reset connection raised out of the handler before
+    `_finish`, so /jsonstats counted the query but neither a success nor a failure, and the
+    request never reached the journal."""
+    if stream:
+        script = [head("text/event-stream"), Chunk(b'data: {"n":1}\n\n'), Done(None, 7)]
+    else:
+        script = [Failed(651, "no workers for model Qwen/Qwen3-8B")]
+    node = ScriptedNode(script)
+    journal = Journal()
+    api = InferenceApi(node, journal)  # type: ignore[arg-type]
+    body = json.dumps(BODY | {"stream": stream, "request_guid": "g"}).encode()
+    request = HttpRequest("POST", "/v1/chat/completions", "1.1", [], body)
+    with pytest.raises(trio.BrokenResourceError):  # the server then drops the connection
+        await api.handle(request, BrokenResponder())  # type: ignore[arg-type]
+    assert node.stats["queries"].total == 1
+    assert node.stats["success"].total + node.stats["failed"].total == 1
+    assert node.stats["failed"].total == 1
+    (record,) = journal.recent
+    if stream:
+        assert record.error == "the caller disconnected" and record.caller_fault
+    else:  # the failure it was being told about
+        assert record.error == "no workers for model Qwen/Qwen3-8B"
+    assert journal.debug_entry(hashlib.sha256(b"g").digest()) is not None
