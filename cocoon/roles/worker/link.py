@@ -23,7 +23,7 @@ from cocoon.errors import CocoonError, PaymentError
 from cocoon.net import Session, SessionClosed
 from cocoon.net.session import QueryError
 from cocoon.roles.common.proxy_link import HandshakeError, ProxyLinkBase
-from cocoon.roles.worker.earnings import ProxyEarnings
+from cocoon.roles.worker.earnings import Advance, ProxyEarnings
 from cocoon.roles.worker.query import serve_query, upgrade
 from cocoon.ton.cells import parse_address
 
@@ -123,6 +123,11 @@ class ProxyLink(ProxyLinkBase):
             )
             if ext.error_code != 0:
                 raise HandshakeError(f"extended balance compare failed with {ext.error_code}")
+            # The proxy counts fewer tokens than it told us (it lost what it had not written
+            # yet: a crash), and its durable figures held. Its count is the one to compare
+            # receipts with from now on; with ours, each of them would drop the link again.
+            earnings.max_tokens = result.max_tokens
+            node.earnings.note(Advance.COUNTERS)
         elif result.error_code != 0:
             raise HandshakeError(f"balance compare failed with {result.error_code}")
         await session.query(
