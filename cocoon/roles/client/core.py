@@ -142,18 +142,33 @@ class ClientNode:
         if not links:
             yield _single(Failed(codes.NOTREADY, "no working proxy connections"))
             return
-        link = min(links, key=lambda lk: len(lk.requests))
-        request = ClientRequest(link)
-        events = request.run(
-            model=options.model,
-            query=tl.encode(http_request),
-            max_coefficient=options.max_coefficient,
-            max_tokens=options.max_tokens,
-            timeout=options.timeout,
-            min_config_version=self.root.config.version if self.root.config else 0,
-            debug=options.enable_debug,
-        )
-        async with aclosing(events) as stream:
+        links.sort(key=lambda lk: len(lk.requests))
+        query = tl.encode(http_request)
+
+        async def attempts() -> AsyncIterator[Event]:
+            # The least busy proxy first; the next one only when a proxy refused the request
+            # for want of a worker for its model (a proxy that has just started, or that
+            # this model's workers do not serve) before anything was produced or billed.
+            for i, link in enumerate(links):
+                events = ClientRequest(link).run(
+                    model=options.model,
+                    query=query,
+                    max_coefficient=options.max_coefficient,
+                    max_tokens=options.max_tokens,
+                    timeout=options.timeout,
+                    min_config_version=self.root.config.version if self.root.config else 0,
+                    debug=options.enable_debug,
+                )
+                async with aclosing(events) as stream:
+                    async for event in stream:
+                        if i + 1 < len(links) and _served_elsewhere(event):
+                            log.info("%s; trying another proxy", event.message)  # type: ignore[union-attr]
+                            break
+                        yield event
+                    else:
+                        return
+
+        async with aclosing(attempts()) as stream:
             yield stream
 
     async def models(self) -> list[ModelInfo]:
@@ -189,6 +204,20 @@ class ClientNode:
             "proxies_ready": len(self.ready_links()),
             "proxies": len(self.links),
         }
+
+
+NO_WORKER_REFUSALS = ("unknown model ", "no workers for model ", "no ready workers for model")
+
+
+def _served_elsewhere(event: Event) -> bool:
+    """A proxy's refusal, before any answer, of a request it has no worker for (another
+    proxy may have one), with nothing billed."""
+    return (
+        type(event) is Failed
+        and not event.answered
+        and (event.final is None or event.final.tokens_used.total_tokens_used == 0)
+        and event.message.startswith(NO_WORKER_REFUSALS)
+    )
 
 
 async def _single(event: Event) -> AsyncIterator[Event]:

@@ -1,0 +1,41 @@
+"""A client with two proxies, one of which has no worker for the model (it has just restarted,
+or the model's workers do not connect to it): a request the least busy proxy refuses for want
+of a worker ("unknown model", "no workers for model") goes to the next proxy instead of
+failing. It used to fail with 404 "unknown model X (available: X)"; found by scripts/soak.py,
+where a restarted proxy refused every request until its workers were back."""
+
+from __future__ import annotations
+
+import attrs
+import pytest
+import trio
+
+from cocoon.network import NetworkConfig, open_network
+from cocoon.roles.client.events import Done, Failed
+from tests.roles.netutil import chat_body, run_request
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_a_proxy_without_workers_for_the_model_hands_the_request_on():
+    async with open_network(NetworkConfig(proxies=2, client_http=False)) as net:
+        # The worker serves only through proxy 1; proxy 0 restarts and knows no worker.
+        slot = net.worker_slots[0]
+        slot.config = attrs.evolve(
+            slot.config, proxies=slot.config.proxies[1:], proxy_connections=1
+        )
+        await slot.restart()
+        await net.proxy_slots[0].restart()
+        with trio.fail_after(30):
+            await net.wait_ready()
+            while len(net.clients[0].node.ready_links()) < 2:  # noqa: ASYNC110
+                await trio.sleep(0.01)
+        assert not net.proxies[0].node.registry.connections
+        node = net.clients[0].node
+        for _ in range(4):  # both links idle: the first (proxy 0) is asked first every time
+            out = await run_request(node, chat_body(max_tokens=3))
+            assert out.failed is None, out.failed
+            assert isinstance(out.done, Done)
+        # A model no proxy serves is still refused, by the last proxy asked.
+        out = await run_request(node, chat_body(model="no/such-model"))
+        assert isinstance(out.failed, Failed) and out.failed.message.startswith("unknown model")
