@@ -35,6 +35,27 @@ def test_accept_says_what_advanced():
     assert entry.chain_tokens == 10
 
 
+def test_an_answer_to_a_poll_may_be_older_than_the_receipts_already_handled():
+    """The answer to `worker.updatePaymentStatus` is read by the polling task after the
+    receipts that arrived behind it were handled: lower figures in it are old news. Taken
+    as a regression, they closed the link and failed its requests (found by scripts/soak.py)."""
+    entry = Earnings().for_proxy(PROXY_SC, WORKER_SC, SIGNER.public_key)
+    assert entry.accept(payout(30), 40, 50) is Advance.PAYMENT
+    with pytest.raises(PaymentError):
+        entry.accept(payout(20), 35, 45)  # from a receipt: a regression
+    assert entry.accept(payout(20), 35, 45, may_be_stale=True) is Advance.NOTHING
+    assert (entry.chain_tokens, entry.db_tokens, entry.max_tokens) == (30, 40, 50)
+    # What is newer in it is still taken.
+    assert entry.accept(payout(20), 35, 60, may_be_stale=True) is Advance.COUNTERS
+    assert entry.accept(payout(45), 45, 60, may_be_stale=True) is Advance.PAYMENT
+    assert (entry.chain_tokens, entry.db_tokens, entry.max_tokens) == (45, 45, 60)
+    # A payment that is not the proxy's is refused, stale or not.
+    forged = PaymentSigner(b"\x32" * 32).worker_payout(WORKER_SC, 90, EXCESS).to_boc()
+    with pytest.raises(PaymentError):
+        entry.accept(tl.ProxySignedPayment(data=forged), 45, 60, may_be_stale=True)
+    assert entry.chain_tokens == 45
+
+
 def _file(path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 

@@ -121,9 +121,12 @@ class ProxyLink(ProxyLinkBase):
             raise HandshakeError(f"unexpected answer {answer.TL_NAME} to the authorization")
         self._receipt(answer.signed_payment, answer.tokens_committed_to_db, answer.max_tokens)
 
-    def _receipt(self, payment: tl.TLObject, db_tokens: int, max_tokens: int) -> None:
+    def _receipt(
+        self, payment: tl.TLObject, db_tokens: int, max_tokens: int, *, may_be_stale: bool = False
+    ) -> None:
         """Keep the highest valid signed charge and the proxy's counters (invalid ones are
-        ignored, as in the reference)."""
+        ignored, as in the reference). `may_be_stale`: an answer to our poll, read after
+        newer receipts may have been handled; a lower charge in it is old news, not bad."""
         self.db_tokens = max(self.db_tokens, db_tokens)
         self.max_tokens = max(self.max_tokens, max_tokens)
         if (
@@ -138,7 +141,7 @@ class ProxyLink(ProxyLinkBase):
                 kind=PaymentKind.CLIENT_CHARGE,
                 proxy_public_key=self.proxy_public_key,
                 contract=self.client_sc,
-                known_tokens=self.signed_tokens,
+                known_tokens=0 if may_be_stale else self.signed_tokens,
             )
         except PaymentError as e:
             log.warning("ignoring a bad signed payment from proxy %s: %s", self.proxy_sc, e)
@@ -159,7 +162,9 @@ class ProxyLink(ProxyLinkBase):
                 continue
             except SessionClosed:
                 return
-            self._receipt(status.signed_payment, status.db_tokens, status.max_tokens)
+            self._receipt(
+                status.signed_payment, status.db_tokens, status.max_tokens, may_be_stale=True
+            )
 
     # ------------------------------------------------------------------ SessionHandler
 

@@ -70,12 +70,22 @@ class ProxyEarnings:
         return (self.signed.tokens or 0) if self.signed is not None else 0
 
     def accept(
-        self, payment: tl.TLObject, db_tokens: int, max_tokens: int, *, required: bool = False
+        self,
+        payment: tl.TLObject,
+        db_tokens: int,
+        max_tokens: int,
+        *,
+        required: bool = False,
+        may_be_stale: bool = False,
     ) -> Advance:
         """Record what a proxy message says; returns what advanced.
 
         Raises `PaymentError` (and records nothing) for a bad or lower signed payment, lower
-        counters, or, with `required` (the handshake), no signed payment at all."""
+        counters, or, with `required` (the handshake), no signed payment at all.
+
+        `may_be_stale`: the figures are an answer to our query, read after newer messages of
+        the same proxy may have been handled. Lower figures are then old news, not a
+        regression: they are ignored (a bad signature still raises)."""
         signed = None
         if isinstance(payment, tl.ProxySignedPayment):
             signed = verify_payment(
@@ -83,10 +93,12 @@ class ProxyEarnings:
                 kind=PaymentKind.WORKER_PAYOUT,
                 proxy_public_key=self.proxy_public_key,
                 contract=self.worker_sc,
-                known_tokens=self.chain_tokens,
+                known_tokens=0 if may_be_stale else self.chain_tokens,
             )
         elif required:
             raise PaymentError("the proxy sent no signed payment")
+        if may_be_stale:
+            db_tokens, max_tokens = max(db_tokens, self.db_tokens), max(max_tokens, self.max_tokens)
         if db_tokens < self.db_tokens:
             raise EarningsRegressed(f"db_tokens {db_tokens} < known {self.db_tokens}")
         if max_tokens < self.max_tokens:

@@ -151,16 +151,31 @@ class ProxyLink(ProxyLinkBase):
                 continue
             except SessionClosed:
                 return
+            # The answer is read here, after the packets that came behind it were handled
+            # (receipts go in arrival order, in the session's reader): it may be older news.
             self._record_payment(
-                session, status.signed_payment, status.db_tokens, status.max_tokens
+                session,
+                status.signed_payment,
+                status.db_tokens,
+                status.max_tokens,
+                may_be_stale=True,
             )
 
     def _record_payment(
-        self, session: Session, payment: tl.TLObject, db_tokens: int, max_tokens: int
+        self,
+        session: Session,
+        payment: tl.TLObject,
+        db_tokens: int,
+        max_tokens: int,
+        *,
+        may_be_stale: bool = False,
     ) -> None:
         assert self.earnings is not None
         try:
-            self.node.earnings.note(self.earnings.accept(payment, db_tokens, max_tokens))
+            accepted = self.earnings.accept(
+                payment, db_tokens, max_tokens, may_be_stale=may_be_stale
+            )
+            self.node.earnings.note(accepted)
         except PaymentError as e:
             log.error("proxy %s sent a bad or lower payment: %s; reconnecting", self.proxy_sc, e)
             session.close(f"payment check failed: {e}", error=e)
