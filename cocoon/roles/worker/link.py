@@ -199,9 +199,15 @@ class ProxyLink(ProxyLinkBase):
                 self._record_payment(
                     session, query.signed_payment, self.earnings.db_tokens, self.earnings.max_tokens
                 )
+            if session.closed:  # the payment it carried was refused
+                return
             # Registered before the task starts, so a cancel right behind it is not lost.
             scope = self.running[query.request_id] = trio.CancelScope()
-            session.start_soon(self._serve, session, query, scope, name="worker-query")
+            try:
+                session.start_soon(self._serve, session, query, scope, name="worker-query")
+            except SessionClosed:
+                del self.running[query.request_id]
+                raise
         elif isinstance(packet, tl.ProxyWorkerRequestPayment):
             self._record_payment(
                 session, packet.signed_payment, packet.db_tokens, packet.max_tokens
