@@ -149,6 +149,10 @@ class ClientNode:
             # The least busy proxy first; the next one only when a proxy refused the request
             # for want of a worker for its model (a proxy that has just started, or that
             # this model's workers do not serve) before anything was produced or billed.
+            # When every proxy refused, the caller hears the most telling refusal: "no
+            # ready workers" from a proxy that serves the model, rather than "unknown
+            # model" from one that has just started.
+            refused: Failed | None = None
             for i, link in enumerate(links):
                 events = ClientRequest(link).run(
                     model=options.model,
@@ -161,12 +165,18 @@ class ClientNode:
                 )
                 async with aclosing(events) as stream:
                     async for event in stream:
-                        if i + 1 < len(links) and _served_elsewhere(event):
-                            log.info("%s; trying another proxy", event.message)  # type: ignore[union-attr]
+                        if _served_elsewhere(event):
+                            assert isinstance(event, Failed)
+                            if refused is None or _refusal_rank(event) > _refusal_rank(refused):
+                                refused = event
+                            if i + 1 < len(links):
+                                log.info("%s; trying another proxy", event.message)
                             break
                         yield event
                     else:
                         return
+            assert refused is not None
+            yield refused
 
         async with aclosing(attempts()) as stream:
             yield stream
@@ -207,6 +217,12 @@ class ClientNode:
 
 
 NO_WORKER_REFUSALS = ("unknown model ", "no workers for model ", "no ready workers for model")
+
+
+def _refusal_rank(event: Failed) -> int:
+    """How much a refusal tells the caller: a proxy that knows the model (its workers are
+    busy or away) says more than one that has never seen it."""
+    return 0 if event.message.startswith("unknown model ") else 1
 
 
 def _served_elsewhere(event: Event) -> bool:

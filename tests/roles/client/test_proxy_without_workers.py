@@ -39,3 +39,31 @@ async def test_a_proxy_without_workers_for_the_model_hands_the_request_on():
         # A model no proxy serves is still refused, by the last proxy asked.
         out = await run_request(node, chat_body(model="no/such-model"))
         assert isinstance(out.failed, Failed) and out.failed.message.startswith("unknown model")
+
+
+async def test_when_every_proxy_refuses_the_caller_hears_the_most_telling_refusal():
+    """Proxy 0 serves the model but its only worker is disabled ("no ready workers", 503);
+    proxy 1 has just started and knows no worker ("unknown model", 404). The caller must not
+    be told the model does not exist (seen in scripts/soak.py: 404 "unknown model X
+    (available: X)" while a proxy restarted and the other's workers were busy)."""
+    async with open_network(NetworkConfig(proxies=2, client_http=False)) as net:
+        slot = net.worker_slots[0]
+        slot.config = attrs.evolve(
+            slot.config, proxies=slot.config.proxies[:1], proxy_connections=1
+        )
+        await slot.restart()
+        await net.proxy_slots[1].restart()
+        node = net.clients[0].node
+        with trio.fail_after(30):
+            await net.wait_ready()
+            while len(node.ready_links()) < 2:  # noqa: ASYNC110
+                await trio.sleep(0.01)
+        await net.workers[0].node.set_manual_disabled(True)
+        [conn] = net.proxies[0].node.registry.connections.values()
+        with trio.fail_after(10):
+            while conn.enabled:  # noqa: ASYNC110
+                await trio.sleep(0.01)
+        assert not net.proxies[1].node.registry.connections
+        out = await run_request(node, chat_body(max_tokens=3))
+        assert isinstance(out.failed, Failed)
+        assert out.failed.message.startswith("no ready workers for model"), out.failed.message
