@@ -109,6 +109,16 @@ async def test_a_restarted_network_keeps_its_money(tmp_path) -> None:
     assert [(t.lt, t.hash, t.in_msg.body_hash) for t in replayed] == [
         (t.lt, t.hash, t.in_msg.body_hash) for t in history
     ]
+    # What is newer than a logical time, oldest first, optionally the first `limit` of it.
+    lts = [t.lt for t in history]
+    assert len(lts) >= 2 and lts == sorted(set(lts))
+    for after in (0, lts[0] - 1, lts[0], lts[1], lts[-1] - 1, lts[-1]):
+        expected = [lt for lt in lts if lt > after]
+        assert [t.lt for t in await again.get_transactions(proxy.address, after_lt=after)] == (
+            expected
+        )
+        got = await again.get_transactions(proxy.address, after_lt=after, limit=2)
+        assert [t.lt for t in got] == expected[:2]
     # It keeps working: seqnos, codes and contracts survived.
     wallet2 = ton.Wallet(again, b"\x0a" * 32, owner)
     assert await wallet2.seqno() == 1

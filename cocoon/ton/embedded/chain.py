@@ -16,6 +16,7 @@ message and send through `send_from_user`. Nothing else can move their money.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import heapq
 import time
@@ -569,8 +570,11 @@ class Chain:
         acc = self.accounts.get(key(address))
         if acc is None:
             return []
-        txs = [t for t in acc.transactions if t.lt > after_lt]
-        return txs if limit is None else txs[:limit]
+        # An account's transactions are in lt order: pollers asking for what is new cost
+        # a search, not a scan of the whole history.
+        start = bisect.bisect_right(acc.transactions, after_lt, key=lambda t: t.lt)
+        end = len(acc.transactions) if limit is None else start + limit
+        return acc.transactions[start:end]
 
     def get_method(self, address: Address, name: str, args: Sequence[Any] = ()) -> list[Any]:
         acc = self.accounts.get(key(address))
