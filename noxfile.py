@@ -1,4 +1,4 @@
-"""nox sessions: `nox -s tests lint` (the default), `network`, `e2e`, `bench`."""
+"""nox sessions: `nox -s tests lint` (the default), `network`, `e2e`, `bench`, `soak`."""
 
 from __future__ import annotations
 
@@ -43,3 +43,12 @@ def bench(session: nox.Session) -> None:
     scripts/bench.py): prints a table and writes bench/results.json."""
     session.install("-e", ".")
     session.run("python", "scripts/bench.py", *session.posargs)
+
+
+@nox.session(python="3.11")
+def soak(session: nox.Session) -> None:
+    """A chaos run of a whole network in one process (scripts/soak.py): random load, failing
+    backends, restarted workers and proxies; checks the books and counters, exits 1 on a
+    violated invariant (`-- --duration 60` for a shorter run)."""
+    session.install("-e", ".")
+    session.run("python", "scripts/soak.py", *session.posargs)
