@@ -332,7 +332,10 @@ class _Exchange:
         )
         self.sse = content_type.startswith("text/event-stream")
         whole = any(h.name.lower() == "content-length" for h in response.headers)
-        if whole or (self.debug and not self.sse):
+        # A JSON answer to a request that did not ask to stream goes out whole, even when
+        # it comes in parts: half a JSON document is of no use to the caller, and a failure
+        # before its end is then an error answer instead of a connection cut mid-body.
+        if whole or (not self.sse and (self.debug or not self.record.stream)):
             self.deferred = headers
             if response.payload:
                 self.parts.append(response.payload)

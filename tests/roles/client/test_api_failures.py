@@ -148,11 +148,18 @@ async def test_sse_failure_after_the_head_is_an_error_event_then_done(serve):
     assert len(events) == 3
 
 
-async def test_json_failure_after_the_head_aborts_the_body(serve):
+async def test_json_failure_after_the_head(serve):
     script = [head("application/json"), Chunk(b'{"choices": ['), Failed(602, "worker: failed to get payload: eof", answered=True)]  # fmt: skip
+    # Not asked to stream: the answer was held back until its end, so the error is clean.
+    async with await serve(ScriptedNode(script)) as http:
+        r = await http.post("/v1/chat/completions", json=BODY)
+    assert r.status_code == 502 and "failed to get payload" in r.json()["error"]["message"]
+    # Asked to stream, answered with JSON in parts (NDJSON, say): the parts went out as
+    # they came, so the body is cut, and the caller sees a transport error, not a
+    # well-formed but truncated answer.
     async with await serve(ScriptedNode(script)) as http:
         with pytest.raises(httpx.RemoteProtocolError):
-            await http.post("/v1/chat/completions", json=BODY)
+            await http.post("/v1/chat/completions", json=BODY | {"stream": True})
 
 
 async def test_a_whole_answer_is_sent_whole_and_a_failure_before_its_end_is_clean(serve):

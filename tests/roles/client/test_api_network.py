@@ -287,3 +287,22 @@ async def test_tools_pass_through_to_the_inference_server(net: Network):
         assert answer.usage.model_extra["total_cost"] > 0
     finally:
         await client.close()
+
+
+async def test_a_json_answer_that_breaks_off_is_an_error_answer_not_a_cut_connection():
+    """The inference server sends half a chunked JSON answer and closes. The caller, who did
+    not ask to stream, gets an OpenAI error (the answer goes out whole or not at all), not
+    a 200 cut mid-body (seen in scripts/soak.py as httpx RemoteProtocolError)."""
+    broken = NetworkConfig(inference=FakeInferenceConfig(fail_mode="close"))
+    async with open_network(broken) as net, httpx.AsyncClient(base_url=net.client_url) as http:
+        r = await http.post("/v1/chat/completions", json=chat(max_tokens=20))
+        assert r.status_code == 502, r.text
+        assert "failed to get payload" in r.json()["error"]["message"]
+        assert r.headers["x-request-id"]
+        r = await http.post("/v1/chat/completions", json=chat(max_tokens=20, stream=True))
+        assert r.status_code == 200  # a stream has begun: its end says what happened
+        events = sse_events(r.text)
+        assert "failed to get payload" in json.loads(events[-2])["error"]["message"]
+        assert events[-1] == "[DONE]"
+        stats = (await http.get("/jsonstats")).json()
+        assert [q["error"] is not None for q in stats["requests"][-2:]] == [True, True]
