@@ -52,10 +52,13 @@ class PaymentCounters:
             raise ValueError("token counts only grow")
         self.tokens_max += tokens
 
-    def committed_to_db(self, seqno: int) -> None:
-        """The DB write numbered `seqno` has been flushed."""
-        if self.tokens_max > self.tokens_committed_to_db:
-            self._db[seqno] = self.tokens_max
+    def committed_to_db(self, seqno: int, tokens: int | None = None) -> None:
+        """The DB write numbered `seqno`, which holds `tokens` (default: `tokens_max`), has
+        been flushed. Call it only once the write is on disk: `tokens_committed_to_db` is
+        told to workers and clients, who hold the proxy to it after a crash."""
+        tokens = self.tokens_max if tokens is None else tokens
+        if tokens > self.tokens_committed_to_db:
+            self._db[seqno] = tokens
 
     def committed_to_blockchain(self, seqno: int) -> None:
         """The state commit numbered `seqno` is on chain: values written up to it are final."""

@@ -219,17 +219,18 @@ class ProxyNode:
             self.seqno += 1
             seqno = self.seqno
             records: dict[str, Any] = {}
+            # What this write holds; it counts as committed to the database (and is told to
+            # workers and clients as `db_tokens`) only once the write is on disk.
+            written: list[tuple[PaymentCounters, int]] = []
             for acc in self.clients.values():
-                before = acc.tokens.tokens_committed_to_db
-                acc.tokens.committed_to_db(seqno)
-                if acc.tokens.tokens_committed_to_db != before or acc.dirty:
+                if acc.tokens.tokens_max > acc.tokens.tokens_committed_to_db or acc.dirty:
                     records[client_key(acc.owner)] = acc.record()
+                    written.append((acc.tokens, acc.tokens.tokens_max))
                     acc.dirty = False
             for wacc in self.workers.values():
-                before = wacc.tokens.tokens_committed_to_db
-                wacc.tokens.committed_to_db(seqno)
-                if wacc.tokens.tokens_committed_to_db != before or wacc.dirty:
+                if wacc.tokens.tokens_max > wacc.tokens.tokens_committed_to_db or wacc.dirty:
                     records[worker_key(wacc.owner)] = wacc.record()
+                    written.append((wacc.tokens, wacc.tokens.tokens_max))
                     wacc.dirty = False
             commit = (
                 not self._commit_in_flight
@@ -241,6 +242,8 @@ class ProxyNode:
                 self.pending[seqno] = self.session_hash.hex()
             records[CONFIG_KEY] = self._config_record()
             await trio.to_thread.run_sync(self.store.write, records)
+            for counters, tokens in written:
+                counters.committed_to_db(seqno, tokens)
             done.set()
         if commit:
             self._commit_in_flight = True
