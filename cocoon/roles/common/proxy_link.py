@@ -45,6 +45,7 @@ class ProxyLinkBase(ABC):
         self.session: Session | None = None
         self.peer: PeerInfo | None = None
         self.ready = False
+        self.connections = 0  # handshakes completed (resets the redial backoff)
         self.proto = 0
         self.proxy_sc: str | None = None
         self.last_error: str | None = None
@@ -75,6 +76,7 @@ class ProxyLinkBase(ABC):
                 session.close(f"handshake failed: {e}")
                 raise HandshakeError(str(e)) from e
             self.ready = True
+            self.connections += 1
             self.last_error = None
             self.log.info(
                 "%s link %d: connected to proxy %s at %s:%d (proto %d)",

@@ -22,6 +22,7 @@ class Link(Protocol):
     last_error: str | None
     ready: bool
     session: object
+    connections: int  # connections made (handshake done) so far
 
     def pick(self) -> tuple[str, int] | None: ...
 
@@ -38,12 +39,17 @@ async def keep_connected(link: Link, log: logging.Logger, what: str) -> None:
             link.last_error = "no proxy to connect to (the root contract lists none)"
         else:
             link.target = target
+            made = link.connections
             try:
                 await link.connect(*target)
-                delay = RECONNECT_DELAY[0]
             except CONNECTION_ERRORS as e:
                 link.last_error = f"{type(e).__name__}: {e}"
                 log.info("%s link %d to %s:%d: %s", what, link.slot, *target, link.last_error)
+            # A connection that was made (its end is an error too: `connect` raises when it
+            # closes) starts the backoff afresh: a proxy that restarts is back in a second,
+            # not after the cap earned by failures long ago.
+            if link.connections != made:
+                delay = RECONNECT_DELAY[0]
         link.ready = False
         link.session = None
         await trio.sleep(delay * random.uniform(0.8, 1.2))
