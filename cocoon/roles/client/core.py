@@ -25,7 +25,7 @@ from cocoon.net import QueryError, SessionClosed, codes
 from cocoon.openai.validation import ClientRequestOptions
 from cocoon.roles.client.channel import Channel
 from cocoon.roles.client.config import ClientConfig
-from cocoon.roles.client.events import Event, Failed
+from cocoon.roles.client.events import Event, Failed, Head
 from cocoon.roles.client.link import ProxyLink
 from cocoon.roles.client.requests import ClientRequest
 from cocoon.roles.common.counters import CounterSet
@@ -172,10 +172,21 @@ class ClientNode:
                             if i + 1 < len(links):
                                 log.info("%s; trying another proxy", event.message)
                             break
+                        if type(event) is Head:
+                            self.models_seen.setdefault(options.model, int(time.time()))
                         yield event
                     else:
                         return
             assert refused is not None
+            if refused.message.startswith("unknown model ") and options.model in self.models_seen:
+                # Served before, by a proxy that has since restarted and has not seen its
+                # workers again yet: "not found" would tell the caller to stop asking.
+                refused = attrs.evolve(
+                    refused,
+                    code=codes.NOTREADY,
+                    message=f"no workers for model {options.model} at the moment (it was "
+                    "served before; its workers may be reconnecting to a restarted proxy)",
+                )
             yield refused
 
         async with aclosing(attempts()) as stream:

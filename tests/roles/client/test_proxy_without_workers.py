@@ -67,3 +67,24 @@ async def test_when_every_proxy_refuses_the_caller_hears_the_most_telling_refusa
         out = await run_request(node, chat_body(max_tokens=3))
         assert isinstance(out.failed, Failed)
         assert out.failed.message.startswith("no ready workers for model"), out.failed.message
+
+
+async def test_a_model_served_before_is_unavailable_not_unknown_after_a_proxy_restart():
+    """One proxy, restarted: until its workers are back it has never seen the model and
+    says "unknown model" (404, which the OpenAI SDKs do not retry). The client has been
+    served that model, so the caller hears 503 "no workers" with Retry-After instead
+    (found by a kill -9 test of the proxy: 223 calls got 404 for a model that exists)."""
+    async with open_network(NetworkConfig(client_http=False)) as net:
+        node = net.clients[0].node
+        assert (await run_request(node, chat_body(max_tokens=3))).done is not None
+        await net.worker_slots[0].stop()  # its worker does not come back for a while
+        await net.proxy_slots[0].restart()
+        with trio.fail_after(30):
+            while not node.ready_links():  # noqa: ASYNC110
+                await trio.sleep(0.01)
+        out = await run_request(node, chat_body(max_tokens=3))
+        assert isinstance(out.failed, Failed)
+        assert out.failed.message.startswith("no workers for model Qwen/Qwen3-8B"), out.failed
+        out = await run_request(node, chat_body(model="never/served"))  # still not found
+        assert isinstance(out.failed, Failed)
+        assert out.failed.message.startswith("unknown model never/served")
