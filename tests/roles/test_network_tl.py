@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 import trio
 
@@ -321,3 +322,22 @@ async def test_a_worker_cashes_out_itself_when_its_proxy_does_not_pay():
         proxy = net.proxies[0].node
         wacc = next(iter(proxy.workers.values()))
         await eventually(lambda: wacc.tokens.sc_tokens == total)  # the proxy saw it settle
+
+
+async def test_a_restarted_worker_shows_what_its_contract_was_paid_at_once():
+    """`paid_out` (`cached_out_tokens` in /jsonstats) was read only at the first self-payout
+    tick, an interval after start: a restarted worker showed 0 for a paid contract."""
+    config = cfg(
+        min_client_charge=1,
+        min_worker_payout=10**15,
+        worker_options={"self_payout_interval": 0.3, "min_self_payout": 1},
+    )
+    async with open_network(config) as net:
+        total = (await run_request(net.clients[0].node, chat_body(max_tokens=10))).done.tokens
+        earnings = next(iter(net.workers[0].node.earnings.by_proxy.values()))
+        await eventually(lambda: earnings.paid_out == total, within=10)
+        slot = net.worker_slots[0]
+        slot.config = attrs.evolve(slot.config, self_payout_interval=3600.0)
+        await slot.restart()
+        again = net.workers[0].node.earnings.by_proxy[earnings.proxy_sc]
+        await eventually(lambda: again.paid_out == total, within=5)

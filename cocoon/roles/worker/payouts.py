@@ -44,11 +44,13 @@ async def cash_out(
 ) -> bool:
     """Submit the signed payout of one proxy if it is worth it; True if sent."""
     signed = earnings.signed
-    root = node.root.config
-    if signed is None or root is None:
+    if signed is None:
         return False
     paid = await settled_tokens(ledger, earnings)
     earnings.paid_out = paid or 0
+    root = node.root.config
+    if root is None:
+        return False
     unpaid = (signed.tokens or 0) - (paid or 0)
     if unpaid <= 0 or unpaid * root.worker_fee_per_token < node.config.min_self_payout:
         return False
@@ -74,7 +76,9 @@ async def cash_out(
 
 
 async def self_payout_loop(node: WorkerNode, ledger: Ledger, wallet: Wallet) -> None:
+    # A first pass at start: a restarted worker shows what its contracts were paid (and
+    # cashes out what is due) at once, not an interval later.
     while True:
-        await trio.sleep(node.config.self_payout_interval)
         for earnings in list(node.earnings.by_proxy.values()):
             await cash_out(node, ledger, wallet, earnings)
+        await trio.sleep(node.config.self_payout_interval)
