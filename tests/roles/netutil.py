@@ -8,7 +8,7 @@ import attrs
 import trio
 
 from cocoon import tl
-from cocoon.openai.validation import parse_client_request
+from cocoon.openai.validation import ClientRequestOptions, parse_client_request
 from cocoon.roles.client.events import Chunk, Done, Failed, Head
 
 MODEL = "Qwen/Qwen3-8B"
@@ -64,14 +64,22 @@ def http_request(payload: bytes, url: str = "/v1/chat/completions") -> tl.HttpRe
     )
 
 
+def parsed_request(
+    body: bytes, *, request_timeout: float | None = None
+) -> tuple[ClientRequestOptions, tl.HttpRequest]:
+    """What the client's API makes of `body`: the options and the request it forwards."""
+    req = parse_client_request(body, default_timeout=request_timeout or 30.0)
+    return req.options, http_request(req.body)
+
+
 async def run_request(
     node, body: bytes, *, stop_after_chunks: int | None = None, request_timeout: float | None = None
 ) -> Outcome:
     """Send one request through the client's core and collect what comes back."""
-    req = parse_client_request(body, default_timeout=request_timeout or 30.0)
+    options, request = parsed_request(body, request_timeout=request_timeout)
     out = Outcome()
     start = trio.current_time()
-    async with node.request(req.options, http_request(req.body)) as events:
+    async with node.request(options, request) as events:
         async for event in events:
             now = trio.current_time() - start
             if isinstance(event, Head):
@@ -95,3 +103,10 @@ async def eventually(predicate, within: float = 10.0, step: float = 0.05) -> Non
     with trio.fail_after(within):
         while not predicate():  # noqa: ASYNC110 - the state spans tasks and the chain
             await trio.sleep(step)
+
+
+async def answered(node, max_tokens: int = 4) -> Outcome:
+    """One short chat completion that must succeed."""
+    out = await run_request(node, chat_body(max_tokens=max_tokens))
+    assert out.failed is None and out.done is not None, out.failed
+    return out

@@ -8,37 +8,20 @@ processes (the proxy killed with SIGKILL under load)."""
 
 from __future__ import annotations
 
-import json
 import threading
 
 import pytest
 import trio
 
-from cocoon import tl
 from cocoon.network import NetworkConfig, open_network
-from cocoon.openai.validation import parse_client_request
-from cocoon.roles.client.events import Done
+from tests.roles.netutil import answered
 
 pytestmark = pytest.mark.e2e
 
 
-async def _one(net) -> None:
-    body = {"model": "Qwen/Qwen3-8B", "messages": [{"role": "user", "content": "a b"}]}
-    parsed = parse_client_request(json.dumps(body | {"max_tokens": 4}).encode())
-    request = tl.HttpRequest(
-        method="POST",
-        url="/v1/chat/completions",
-        http_version="HTTP/1.1",
-        headers=[tl.HttpHeader(name="Content-Length", value=str(len(parsed.body)))],
-        payload=parsed.body,
-    )
-    async with net.clients[0].node.request(parsed.options, request) as events:
-        assert isinstance([e async for e in events][-1], Done)
-
-
 async def test_db_tokens_told_during_a_write_are_already_on_disk():
     async with open_network(NetworkConfig(client_http=False)) as net:
-        await _one(net)
+        await answered(net.clients[0].node)
         node = net.proxies[0].node
         [session] = node.worker_sessions.values()
         [wacc] = node.workers.values()
@@ -57,7 +40,7 @@ async def test_db_tokens_told_during_a_write_are_already_on_disk():
 
         node.store.write = slow_write
         try:
-            await _one(net)  # more tokens, not yet written
+            await answered(net.clients[0].node)  # more tokens, not yet written
             assert wacc.tokens.tokens_max > durable[1]
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(node.flush)

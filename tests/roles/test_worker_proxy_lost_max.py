@@ -7,43 +7,20 @@ restarted under load)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import trio
 
-from cocoon import tl
 from cocoon.network import NetworkConfig, open_network
-from cocoon.openai.validation import parse_client_request
-from cocoon.roles.client.events import Done
+from tests.roles.netutil import answered
 
 pytestmark = pytest.mark.e2e
 
 LOST = 100  # tokens the proxy had reported to the worker, then lost
 
 
-def _request() -> tuple[object, tl.HttpRequest]:
-    body = {"model": "Qwen/Qwen3-8B", "messages": [{"role": "user", "content": "a b"}]}
-    parsed = parse_client_request(json.dumps(body | {"max_tokens": 4}).encode())
-    request = tl.HttpRequest(
-        method="POST",
-        url="/v1/chat/completions",
-        http_version="HTTP/1.1",
-        headers=[tl.HttpHeader(name="Content-Length", value=str(len(parsed.body)))],
-        payload=parsed.body,
-    )
-    return parsed.options, request
-
-
-async def _one(net) -> None:
-    options, request = _request()
-    async with net.clients[0].node.request(options, request) as events:
-        assert isinstance([e async for e in events][-1], Done)
-
-
 async def test_after_a_proxy_lost_unwritten_tokens_the_worker_link_stays_up():
     async with open_network(NetworkConfig(client_http=False)) as net:
-        await _one(net)
+        await answered(net.clients[0].node)
         [link] = net.workers[0].node.all_links
         proxy_tokens = next(iter(net.proxies[0].node.workers.values())).tokens
         with trio.fail_after(10):  # the request's receipt reached the worker
@@ -59,7 +36,7 @@ async def test_after_a_proxy_lost_unwritten_tokens_the_worker_link_stays_up():
                 await trio.sleep(0.01)
         session = link.session
         for _ in range(3):
-            await _one(net)
+            await answered(net.clients[0].node)
         with trio.fail_after(10):  # their receipts reached the worker (or it dropped the link)
             while not session.closed and link.earnings.db_tokens < proxy_tokens.tokens_max:  # noqa: ASYNC110
                 await trio.sleep(0.01)
