@@ -172,7 +172,7 @@ class ClientNode:
                             if i + 1 < len(links):
                                 log.info("%s; trying another proxy", event.message)
                             break
-                        if type(event) is Head:
+                        if type(event) is Head and event.response.status_code < 400:
                             self.models_seen.setdefault(options.model, int(time.time()))
                         yield event
                     else:
