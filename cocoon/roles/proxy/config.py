@@ -17,6 +17,7 @@ from cocoon.roles.common.config import (
     to_port,
 )
 from cocoon.roles.common.keys import key_sources, known_key_names
+from cocoon.roles.common.webguard import to_allowed_hosts
 from cocoon.roles.seal.keys import KeySource
 from cocoon.ton.constants import ONE_TON
 
@@ -57,7 +58,8 @@ class ProxyConfig(FromFile):
     check_worker_hashes: bool = attrs.field(default=False, converter=to_bool)
     http_host: str = "127.0.0.1"
     http_port: int | None = attrs.field(default=None, converter=attrs.converters.optional(to_port))
-    http_access_hash: str = ""
+    http_access_hash: str = ""  # the pages' token; empty: a random one, printed at start
+    http_allowed_hosts: tuple[str, ...] = attrs.field(default=(), converter=to_allowed_hosts)
     db_path: Path = attrs.field(default=Path("proxy-db.sqlite"), converter=Path)
     # Timings (the reference's: DB write every 1-2 s, state commit every 30-60 s, checks 1-2 s).
     db_write_interval: float = attrs.field(default=1.0, converter=to_interval)
