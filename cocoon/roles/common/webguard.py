@@ -5,8 +5,9 @@ A web page the operator opens must not reach these servers: a cross-origin reque
 the client's funds (`/request/*`), read `/jsonstats`, or spend the operator's money on
 `/v1/chat/completions` (a `text/plain` POST needs no preflight). So:
 
-- `Host` must name this server (the bind address, `localhost`, `127.0.0.1`, `[::1]`, or
-  `http_allowed_hosts`): a DNS-rebinding page sends its own name and is refused (403).
+- `Host` must name this server: an IP address (a page can only have that origin if this server
+  served it), `localhost`, the bind address, or a name in `http_allowed_hosts`. A
+  DNS-rebinding page sends its own domain name and is refused (403).
 - An `Origin` header must be this server's own origin, or, on `/v1/*` only, one of the
   client's `cors_origins` (those alone get CORS headers and a preflight answer); any other
   Origin is refused (403). Requests without Origin (SDKs, curl) go through.
@@ -208,6 +209,8 @@ class WebAccess:
             return False
         if name in LOCAL_HOSTS or (name == self.bind_host and name not in _WILDCARD_BINDS):
             return True
+        if _is_ip(name):  # rebinding needs a name of the attacker's; probes use addresses
+            return True
         for entry in self.allowed_hosts:
             allowed_name, allowed_port = split_host(entry)
             if allowed_name == name and allowed_port in (None, port):
@@ -271,6 +274,14 @@ class WebAccess:
                 ]
             return Verdict(Refusal(204, b"", tuple(headers)))
         return Verdict(None, cors) if cors else SERVE
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _same_origin(origin: str, host: str | None) -> bool:

@@ -187,7 +187,8 @@ async def test_a_dns_rebinding_host_is_refused(serve, path):
         r = await (http.post(path, json=BODY, headers=rebound) if path.endswith("completions")
                    else http.get(path, headers=rebound))  # fmt: skip
         assert r.status_code == 403 and r.json()["error"]["code"] == "host_not_allowed"
-        for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}"):
+        # Our names, and any IP address (a probe's, a LAN user's): no page can rebind those.
+        for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}", "10.1.2.3:80"):
             r = await http.get("/health", headers={"Host": host})
             assert r.status_code != 403, host
     assert node.seen == []
