@@ -15,11 +15,12 @@ from cocoon.roles.common.webguard import OPEN_PATHS, GuardedApp, WebAccess, refu
 WEB_ACCESS = "cocoon.web_access"  # app.extensions key: the app's WebAccess
 _SAFE_METHODS = ("GET", "HEAD")
 # The pages may not be framed (a click on a framed button is a forged click), leak the
-# token in the URL by Referer, or be kept in caches.
+# token in the URL by Referer to other sites, or be kept in caches. ("same-origin", not
+# "no-referrer": under that a browser sends `Origin: null` with our own forms' POSTs.)
 PAGE_HEADERS = {
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": "frame-ancestors 'none'",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
 }
