@@ -167,7 +167,7 @@ class Verdict:
 SERVE = Verdict()
 
 
-@attrs.define
+@attrs.frozen
 class WebAccess:
     """A role server's access rules (built from its config by `WebAccess.create`)."""
 
