@@ -23,6 +23,7 @@ from pytoniq_core import Address
 from cocoon import tl
 from cocoon.net import Session, SessionClosed, codes
 from cocoon.net.session import QueryError
+from cocoon.roles.common import bounds
 from cocoon.roles.common.transport import PeerInfo, peer_from_preamble
 from cocoon.roles.proxy.accounts import ClientAccount
 from cocoon.roles.proxy.node import ProxyDisabled, owner_key
@@ -68,6 +69,7 @@ class ClientSession:
 
     async def on_query(self, session: Session, query: tl.TLObject) -> tl.TLObject:
         self._attach(session)
+        bounds.check(query)  # out of range: 621 and the connection closed
         if isinstance(
             query,
             tl.ClientUpdatePaymentStatus | tl.ClientGetWorkerTypesV2 | tl.ClientGetWorkerTypes,
