@@ -254,3 +254,40 @@ async def test_workers_and_clients_refuse_out_of_range_figures_from_the_proxy():
             )
         assert (earnings.db_tokens, earnings.max_tokens) == before
         assert not wlink.running  # the query was not started
+
+
+# ---------------------------------------------------------------- before authorization
+
+
+@asynccontextmanager
+async def raw_client(net):
+    dialer = Dialer(identity=IdentityHolder.generated("none"), policy=builtin_policies()["any"])
+    stream, _ = await dialer.dial("127.0.0.1", net.proxies[0].clients_port)
+    async with open_session(stream, role=Role.DIALER) as session:
+        yield session
+
+
+async def test_a_stranger_claiming_a_clients_owner_gets_no_signed_payment():
+    async with open_network(NetworkConfig(client_http=False)) as net:
+        client = net.clients[0].node
+        await answered(client)
+        _, acc = client_account(net)
+        await eventually(lambda: acc.tokens.tokens_committed_to_blockchain > 0, within=15)
+        async with raw_client(net) as session:
+            params = tl.ClientParams(
+                client_owner_address=client.wallet_address_text, is_test=True,
+                min_proto_version=1, max_proto_version=2,
+            )  # fmt: skip
+            connected = await session.query(
+                tl.ClientConnectToProxy(params=params, min_config_version=0), timeout=5
+            )
+            # Only what the authorization needs, all of it public on-chain.
+            assert isinstance(connected.signed_payment, tl.ProxySignedPaymentEmpty)
+            assert connected.client_sc_address  # the client checks it against its own
+        # The client itself gets its payment with the authorization's success.
+        link = client.links[0]
+        link.session.close("test: reconnect")
+        await eventually(lambda: not link.ready)
+        link.signed = None
+        await eventually(lambda: link.ready, within=15)
+        assert link.signed_tokens == acc.tokens.tokens_committed_to_blockchain > 0
