@@ -160,6 +160,36 @@ async def test_quote_reused_with_another_key(nursery):
         await open_ratls_stream("127.0.0.1", port, Identity.generate("none"), FAKE)
 
 
+async def test_policy_any_refuses_a_quote_bound_to_another_key(nursery):
+    """`any` checks no attestation, but a certificate carrying another machine's quote is a
+    forgery: refused both ways (the proxy's client port runs `any`)."""
+    victim = Identity.generate("fake")
+    thief = ed25519.Ed25519PrivateKey.generate()
+    forged = _identity_from(
+        thief, build_cert(thief, victim.quote, not_before=int(time.time()) - 60)
+    )
+    _, port = await start(nursery, forged, ANY)
+    with pytest.raises(PolicyError, match="report data mismatch"):
+        await open_ratls_stream("127.0.0.1", port, Identity.generate("none"), ANY)
+    server, port = await start(nursery, Identity.generate("none"), ANY)
+    try:
+        stream = await open_ratls_stream("127.0.0.1", port, forged, ANY)
+        await stream.send_all(b"ping")
+        echoed = await stream.receive_some()  # TLS 1.3: the server refuses after its finish
+    except (trio.BrokenResourceError, TlsError, OSError):
+        echoed = b""
+    assert echoed == b""
+    assert server.peers == []
+    # Without a quote, or with one bound to the key, `any` still accepts.
+    for identity in (Identity.generate("none"), Identity.generate("fake")):
+        server, port = await start(nursery, identity, ANY)
+        stream = await open_ratls_stream("127.0.0.1", port, Identity.generate("fake"), ANY)
+        await stream.send_all(b"ok")
+        assert await stream.receive_some() == b"ok"
+        assert server.peers and server.peers[0].attestation.measurements is None
+        await stream.aclose()
+
+
 async def test_wrong_image_hash(nursery):
     _, port = await start(nursery, Identity.generate("fake"), ANY)
     strict = Policy("prod", PolicyKind.FAKE_TDX, PolicyConfig(allowed_image_hashes=[b"\x01" * 32]))
