@@ -17,6 +17,8 @@ from cocoon.ratls.policy import builtin_policies
 from cocoon.ratls.refresh import IdentityHolder
 from cocoon.roles.common.errors import OutOfRangeError
 from cocoon.roles.common.transport import Dialer
+from cocoon.roles.proxy.clients import ClientSession
+from cocoon.roles.proxy.workers import WorkerSession
 
 from .netutil import answered, chat_body, eventually, parsed_request
 
@@ -291,3 +293,42 @@ async def test_a_stranger_claiming_a_clients_owner_gets_no_signed_payment():
         link.signed = None
         await eventually(lambda: link.ready, within=15)
         assert link.signed_tokens == acc.tokens.tokens_committed_to_blockchain > 0
+
+
+async def test_handshake_and_status_answers_out_of_range_drop_the_link(monkeypatch):
+    async with open_network(NetworkConfig(client_http=False, payment_poll_interval=0.2)) as net:
+        client = net.clients[0].node
+        await answered(client)
+        link = client.links[0]
+        wlink = net.workers[0].node.all_links[0]
+
+        def negative(method, **fields):
+            def answer(self, *args):
+                return attrs.evolve(method(self, *args), **fields)
+
+            return answer
+
+        monkeypatch.setattr(
+            ClientSession, "_success", negative(ClientSession._success, max_tokens=-1)
+        )
+        monkeypatch.setattr(
+            WorkerSession, "_compare", negative(WorkerSession._compare, tokens_committed_to_db=-1)
+        )
+        for one in (link, wlink):
+            one.session.close("test: reconnect")
+        await eventually(
+            lambda: all("out of range" in (one.last_error or "") for one in (link, wlink)),
+            within=15,
+        )
+        assert link.max_tokens >= 0 and wlink.earnings.db_tokens >= 0
+
+        monkeypatch.undo()  # the handshakes pass again; now the payment status is bad
+        monkeypatch.setattr(
+            ClientSession,
+            "_payment_status",
+            negative(ClientSession._payment_status, db_tokens=-(2**40)),
+        )
+        link.last_error = None
+        await eventually(lambda: "out of range" in (link.last_error or ""), within=15)
+        assert "client.paymentStatus.db_tokens" in link.last_error
+        assert link.db_tokens >= 0
