@@ -6,10 +6,11 @@
 
 `any` accepts every peer without attestation, but refuses a quote that is present and not
 bound to the peer's key (the reference's `any` does not look at it): a certificate carrying
-another machine's quote is a forgery, whatever the policy; `fake_tdx` requires a 64-byte fake quote;
-`tdx` requires a DCAP-valid quote (through a `QuoteVerifier`, cached by quote hash). After the
-quote, in the reference's order: REPORTDATA == SHA-512(public key), MRTD, RTMR tuple, image
-hash and collateral root key id against the allow-lists (an empty list allows all).
+another machine's quote is a forgery, whatever the policy. `fake_tdx` requires a 64-byte
+fake quote; `tdx` requires a DCAP-valid quote (through a `QuoteVerifier`, cached by quote
+hash). After the quote, in the reference's order: REPORTDATA == SHA-512(public key), MRTD,
+RTMR tuple, image hash and collateral root key id against the allow-lists (an empty list
+allows all).
 `validate` of a `tdx` policy may block (DCAP collateral I/O): call it from a thread.
 """
 
