@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 
 from cocoon.openai.validation import EXTENDED, PROFILES
+from cocoon.ratls.pow import DEFAULT_MAX_DIFFICULTY
 from cocoon.roles.common.config import (
     TDX_MODES,
     FromFile,
@@ -62,7 +63,7 @@ class ClientConfig(FromFile):
     # Our attestation (clients usually have none).
     tdx: str = attrs.field(default="none", validator=attrs.validators.in_(TDX_MODES))
     proxy_policy: str = "fake_tdx"
-    max_pow_difficulty: int = attrs.field(default=28, converter=to_nonneg_int)
+    max_pow_difficulty: int = attrs.field(default=DEFAULT_MAX_DIFFICULTY, converter=to_nonneg_int)
     # HTTP API (OpenAI-compatible) and pages.
     # How often the payment status is asked for (the reference: uniformly 10-20 s).
     payment_poll_interval: float = attrs.field(default=15.0, converter=to_interval)
