@@ -215,3 +215,16 @@ async def test_a_worker_may_send_large_frames_once_its_handshake_completed():
             await session.send_packet(large)
             status = await session.query(tl.WorkerUpdatePaymentStatus(), timeout=5)
             assert isinstance(status, tl.WorkerPaymentStatus) and not session.closed
+
+
+@pytest.mark.e2e
+async def test_a_client_request_larger_than_the_preauth_limit_is_served():
+    """An authorized client's frames may be large: its 100 KiB request goes through."""
+    from cocoon.network import NetworkConfig, open_network
+
+    from .netutil import chat_body, run_request
+
+    async with open_network(NetworkConfig()) as net:
+        body = chat_body(messages=[{"role": "user", "content": "x" * 100_000}])
+        out = await run_request(net.clients[0].node, body)
+        assert out.failed is None and out.done is not None, out.failed
