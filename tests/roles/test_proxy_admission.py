@@ -228,3 +228,17 @@ async def test_a_client_request_larger_than_the_preauth_limit_is_served():
         body = chat_body(messages=[{"role": "user", "content": "x" * 100_000}])
         out = await run_request(net.clients[0].node, body)
         assert out.failed is None and out.done is not None, out.failed
+
+
+def test_remote_address_looks_through_tls():
+    import socket
+
+    from cocoon.net.admission import remote_address
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        client = socket.create_connection(server.getsockname())
+        accepted, _ = server.accept()
+        with client, accepted:
+            tls_like = types.SimpleNamespace(transport=types.SimpleNamespace(socket=accepted))
+            assert remote_address(tls_like) == "127.0.0.1"
+    assert remote_address(types.SimpleNamespace()) is None
