@@ -15,16 +15,17 @@ the session.
 A session ends when the peer closes, on idle timeout, on any protocol violation by the peer
 (bad frame, bad seqno, undecodable `tcp.Packet`, a one-way message of a known kind that does
 not decode, answer to a query we never sent) or when `close()` is called. A one-way message of
-an unknown kind is dropped, as the reference does (spec 10 section 9.2). The body of the `async with` is not cancelled by that: operations on a
-closed session raise `SessionClosed`, and `wait_closed()` returns. The reason is kept in
-`session.close_reason`.
+an unknown kind is dropped, as the reference does (spec 10 section 9.2). The body of the
+`async with` is not cancelled by that: operations on a closed session raise `SessionClosed`,
+and `wait_closed()` returns. The reason is kept in `session.close_reason`.
 
 Backpressure: the reader reads the next frame only once `on_packet` has returned, and
 incoming queries are limited in number, so a peer that sends faster than we handle stops being
-read (and TCP slows it down) instead of growing our memory. With `max_frame_before_auth`, a
-peer's frames are held to that size until the owner calls `authorize()` (the proxy does, once a
-client or worker has proved who it is): a stranger cannot make us buffer 16 MiB frames. (Handing packets to a dispatcher
-task instead cost a scheduler pass per packet, a good share of a request's CPU.)
+read (and TCP slows it down) instead of growing our memory. (Handing packets to a dispatcher
+task instead cost a scheduler pass per packet, a good share of a request's CPU.) With
+`max_frame_before_auth`, a peer's frames are held to that size until the owner calls
+`authorize()` (the proxy does once a client or worker has proved who it is): a stranger cannot
+make us buffer 16 MiB frames.
 """
 
 from __future__ import annotations

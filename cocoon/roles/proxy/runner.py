@@ -49,6 +49,7 @@ from cocoon.ton.ledger import Ledger
 
 log = logging.getLogger("cocoon.proxy")
 conn_log = RateLimitedLog(log)  # lines any stranger's connection can cause
+SESSION_CONFIG = SessionConfig.for_acceptor_of_strangers()
 
 
 @attrs.frozen
@@ -99,7 +100,7 @@ async def serve_connection(
             stream,
             role=Role.ACCEPTOR,
             handler=handler,
-            config=SessionConfig.for_acceptor_of_strangers(),
+            config=SESSION_CONFIG,
             read_preamble=preamble,
             name=f"proxy<-{kind}",
             on_authorized=ticket.leave if ticket is not None else None,
@@ -132,7 +133,6 @@ async def _listen(
     """Accept `kind` connections on `port` until cancelled; started with the bound port."""
     cfg = node.config
     behind_router = cfg.listen_mode == "router"
-
     gate = auth_gate(cfg)
 
     async def handle(stream: trio.abc.Stream) -> None:
