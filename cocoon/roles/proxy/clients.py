@@ -159,6 +159,8 @@ class ClientSession:
         assert self.owner is not None
         acc = self.account = self.node.client(self.owner)
         self.state = State.READY
+        if self.session is not None:
+            self.session.authorize()  # lifts the 64 KiB frame limit of strangers
         self.node.stats["auth_long" if self.long_auth else "auth_short"].add()
         log.info(
             "client %s authorized (%s auth, proto %d)",

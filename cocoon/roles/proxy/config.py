@@ -76,6 +76,12 @@ class ProxyConfig(FromFile):
     price_weight: float = attrs.field(default=0.0, converter=to_nonneg_float)
     retries: int = attrs.field(default=1, converter=to_nonneg_int)
     max_requests_per_client: int = attrs.field(default=0, converter=to_nonneg_int)  # 0 = no cap
+    # Connections whose peer has not authorized yet (a client until its authorization
+    # succeeds, a worker until its handshake completes), per port: in all, and per remote
+    # address (behind a router every connection comes from the router: only the total
+    # applies). A connection past either is closed at once. 0 = no cap.
+    max_connections_in_auth: int = attrs.field(default=512, converter=to_nonneg_int)
+    max_connections_in_auth_per_address: int = attrs.field(default=32, converter=to_nonneg_int)
 
     @property
     def checks_worker_hashes(self) -> bool:

@@ -194,6 +194,8 @@ class WorkerSession:
     def _complete(self, is_disabled: bool) -> tl.WorkerProxyHandshakeCompleted:
         assert self.conn is not None
         self.state = State.READY
+        if self.session is not None:
+            self.session.authorize()  # lifts the 64 KiB frame limit of strangers
         self.conn.enabled = not is_disabled
         log.info(
             "worker %s ready: model %s, coefficient %d, capacity %d, proto %d%s",
