@@ -29,6 +29,7 @@ import trio
 from pytoniq_core import Address
 
 from cocoon.backends.fake import FakeInferenceConfig, FakeInferenceServer, serve_fake_inference
+from cocoon.errors import ConfigError
 from cocoon.ratls.identity import Identity
 from cocoon.ratls.quote import FAKE_IMAGE_HASH
 from cocoon.roles.client.config import ClientConfig
@@ -53,6 +54,7 @@ from cocoon.ton.faketon import (
     LOCAL_ALL_OWNER,
     LOCAL_ALL_PROXY_KEY,
     LOCAL_ALL_ROOT,
+    load_fake_ton_config,
     open_fake_ton,
 )
 from cocoon.ton.keys import public_key
@@ -435,7 +437,26 @@ async def plan_network(
         if config.client_options:
             client_config = attrs.evolve(client_config, **config.client_options)
         clients.append(client_config)
+    if fake:
+        # As the reference's `--local-all`, whose routers accept any peer (`@any`): its nodes
+        # and ours then meet without attestation checks in either direction.
+        proxies = [attrs.evolve(c, worker_policy="any", client_policy="any") for c in proxies]
+        workers = [attrs.evolve(c, proxy_policy="any") for c in workers]
+        clients = [attrs.evolve(c, proxy_policy="any") for c in clients]
     return NetworkPlan(root, tuple(proxies), tuple(workers), tuple(clients))
+
+
+def fake_ton_proxy_ports(path: Path, count: int) -> tuple[tuple[int, int], ...]:
+    """The (workers, clients) ports of the first `count` proxies a fake-TON config registers:
+    where its other nodes (the reference's too) look for them."""
+    registered = load_fake_ton_config(path).proxies
+    if len(registered) < count:
+        raise ConfigError(f"{path} registers {len(registered)} proxies, {count} asked for")
+    ports = []
+    for proxy in registered[:count]:
+        assert proxy.workers_endpoint is not None and proxy.clients_endpoint is not None
+        ports.append((proxy.workers_endpoint[1], proxy.clients_endpoint[1]))
+    return tuple(ports)
 
 
 async def _build(
