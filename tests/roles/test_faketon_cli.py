@@ -49,7 +49,8 @@ def test_each_role_runs_on_the_fake_ton_config(tmp_path, monkeypatch, role) -> N
 
     module, name = RUNNERS[role]
     monkeypatch.setattr(importlib.import_module(module), name, fake_run)
-    assert main([role, write_config(tmp_path, role), "--disable-ton", str(FIXTURE)]) == 0
+    flag = "-C" if role == "worker" else "--disable-ton"  # the reference's two spellings
+    assert main([role, write_config(tmp_path, role), flag, str(FIXTURE)]) == 0
     assert isinstance(seen["ledger"], FakeTonLedger) and seen["ledger"].fake_ton
     assert seen["root"].price_per_token == 2 and seen["root"].version == 3
 

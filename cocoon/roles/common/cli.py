@@ -26,6 +26,7 @@ def add_config_argument(parser: argparse.ArgumentParser, role: str) -> None:
         "--ledger", help="override the config's `ledger` (http://host:port or a file)"
     )
     chain.add_argument(
+        "-C",  # the reference runners' short form
         "--disable-ton",
         metavar="FAKE_TON_CONFIG",
         help="no chain: the reference's fake-TON mode, root params and proxies from this "
