@@ -191,6 +191,8 @@ class Network:
         """Send a governance message to the root contract as its owner: a price change
         (`RootChangePrice`), a newly allowed image hash, ... Raises `LedgerError` if the root
         refused it."""
+        if self.ledger.fake_ton:
+            raise LedgerError("fake-TON mode: the root is the config file, not a contract")
         owner = _owner(self.data_dir, "governance")
         if self.chain.balance(owner) < ONE_TON:
             self.chain.create_user(owner, 10 * ONE_TON)  # what its messages cost

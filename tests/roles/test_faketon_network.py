@@ -13,7 +13,9 @@ import pytest
 import trio
 
 from cocoon.network import Network, NetworkConfig, open_network
+from cocoon.ton.bodies import RootChangePrice
 from cocoon.ton.cells import raw
+from cocoon.ton.errors import LedgerError
 from cocoon.ton.faketon import FakeTonLedger
 from cocoon.ton.ledger import AccountStatus
 
@@ -97,6 +99,8 @@ async def test_a_fake_ton_network_answers_with_signed_unsettled_payments() -> No
             assert all(not a.transactions for a in chain.accounts.values())
         state = await ledgers["ClientConfig"].get_account(acc.sc_address)
         assert state.status is not AccountStatus.ACTIVE
+        with pytest.raises(LedgerError, match="fake-TON"):
+            net.govern(RootChangePrice(query_id=0, price_per_token=3, worker_fee_per_token=1))
 
 
 async def test_the_client_authorizes_without_a_register_message() -> None:

@@ -5,7 +5,8 @@ No client contract can be seen there, so the proxy does what the reference's doe
 does not know is registered on the spot with pseudo funds (balance 10^6 TON, a stake of 1 TON,
 so at most 1 TON / price tokens in all) and the secret hash sha256(""), and it is offered short
 authorization with that hash and nonce 0; long authorization succeeds at once. Nothing is ever
-charged or paid out; the database is written and payments are signed as usual.
+charged or paid out; the database is written and payments are signed as usual. (So any peer
+that connects gets an account, before it proves anything: a test mode, as in the reference.)
 """
 
 from __future__ import annotations
