@@ -29,6 +29,7 @@ import trio
 from pytoniq_core import Address
 
 from cocoon.backends.fake import FakeInferenceConfig, FakeInferenceServer, serve_fake_inference
+from cocoon.errors import ConfigError
 from cocoon.ratls.identity import Identity
 from cocoon.ratls.pow import DEFAULT_MAX_DIFFICULTY
 from cocoon.ratls.quote import FAKE_IMAGE_HASH
@@ -42,13 +43,21 @@ from cocoon.roles.router.router import RouterHandle, run_router
 from cocoon.roles.worker.config import WorkerConfig
 from cocoon.roles.worker.runner import WorkerHandle, run_worker
 from cocoon.ton.bodies import Body
-from cocoon.ton.cells import friendly
+from cocoon.ton.cells import friendly, parse_address
 from cocoon.ton.constants import ONE_TON
 from cocoon.ton.contracts import WalletContract
 from cocoon.ton.embedded.chain import Chain
 from cocoon.ton.embedded.ledger import EmbeddedLedger
 from cocoon.ton.embedded.local import deploy_root, local_params, root_command
 from cocoon.ton.errors import LedgerError
+from cocoon.ton.faketon import (
+    LOCAL_ALL_CLIENT_WALLET_KEY,
+    LOCAL_ALL_OWNER,
+    LOCAL_ALL_PROXY_KEY,
+    LOCAL_ALL_ROOT,
+    load_fake_ton_config,
+    open_fake_ton,
+)
 from cocoon.ton.keys import public_key
 
 READY_TIMEOUT = 60.0
@@ -99,6 +108,13 @@ class NetworkConfig:
     # behind it, the router writing the AttestedPeerInfo preamble) and a SOCKS5 router for
     # each worker and client, instead of RA-TLS inside the roles.
     routers: bool = False
+    # The reference's fake-TON mode (`--disable-ton`): no shared chain; every role reads the
+    # root from this file and runs on a pseudo chain of its own (`cocoon.ton.faketon`), as
+    # separate processes would. The first proxy, worker and client take the identities of the
+    # reference's `cocoon-launch --local-all`, so their contract addresses are the reference's.
+    fake_ton: Path | None = None
+    # Each proxy's (workers, clients) ports; empty: free ones.
+    proxy_ports: tuple[tuple[int, int], ...] = ()
 
 
 class RoleSlot:
@@ -176,6 +192,8 @@ class Network:
         """Send a governance message to the root contract as its owner: a price change
         (`RootChangePrice`), a newly allowed image hash, ... Raises `LedgerError` if the root
         refused it."""
+        if self.ledger.fake_ton:
+            raise LedgerError("fake-TON mode: the root is the config file, not a contract")
         owner = _owner(self.data_dir, "governance")
         if self.chain.balance(owner) < ONE_TON:
             self.chain.create_user(owner, 10 * ONE_TON)  # what its messages cost
@@ -213,7 +231,10 @@ async def open_network(
     with tempfile.TemporaryDirectory(prefix="cocoon-net-") as tmp:
         data_dir = config.data_dir or Path(tmp)
         data_dir.mkdir(parents=True, exist_ok=True)
-        ledger = EmbeddedLedger(path=data_dir / "ledger.sqlite")
+        if config.fake_ton is not None:  # the network's own view of the root
+            ledger: EmbeddedLedger = open_fake_ton(config.fake_ton, LOCAL_ALL_ROOT)
+        else:
+            ledger = EmbeddedLedger(path=data_dir / "ledger.sqlite")
         try:
             async with trio.open_nursery() as nursery:
                 net = await _build(config, ledger, data_dir, nursery)
@@ -293,10 +314,18 @@ async def plan_network(
     if len(backends) < config.workers:
         raise ValueError(f"{config.workers} workers need as many backends, got {len(backends)}")
     host = config.host
+    fake = config.fake_ton is not None
+    if config.proxy_ports and len(config.proxy_ports) != config.proxies:
+        raise ValueError(f"{config.proxies} proxies need as many port pairs")
     governance = _owner(data_dir, "governance")
     root_file = data_dir / "root.address"
     proxy_ports_file = data_dir / "proxy.ports"
-    if root_file.exists():
+    if fake:  # the root is the file's; its address is the reference's (no chain derives it)
+        root = parse_address(LOCAL_ALL_ROOT)
+        ports = list(config.proxy_ports) or [
+            (free_port(host), free_port(host)) for _ in range(config.proxies)
+        ]
+    elif root_file.exists():
         root = Address(root_file.read_text().strip())
         ports = [
             tuple(int(p) for p in line.split())
@@ -304,7 +333,9 @@ async def plan_network(
             if line
         ]
     else:
-        ports = [(free_port(host), free_port(host)) for _ in range(config.proxies)]
+        ports = list(config.proxy_ports) or [
+            (free_port(host), free_port(host)) for _ in range(config.proxies)
+        ]
         params = local_params(
             price_per_token=config.price_per_token,
             worker_fee_per_token=config.worker_fee_per_token,
@@ -322,7 +353,11 @@ async def plan_network(
         proxy_ports_file.write_text("\n".join(f"{w} {c}" for w, c in ports))
     root_text = friendly(root, bounceable=True)
 
-    async def funded(name: str) -> tuple[bytes, Address]:
+    async def funded(name: str, local_all_key: bytes | None = None) -> tuple[bytes, Address]:
+        if fake:  # no faucet: every pseudo account holds funds
+            if name.endswith("0"):
+                return local_all_key or _seed(data_dir, name), parse_address(LOCAL_ALL_OWNER)
+            return _seed(data_dir, name), _owner(data_dir, name)
         seed, owner = _seed(data_dir, name), _owner(data_dir, name)
         wallet = _wallet(seed, owner)
         state = await ledger.get_account(wallet)
@@ -332,12 +367,15 @@ async def plan_network(
 
     proxies = []
     for i, (wport, cport) in enumerate(ports):
-        wallet_seed, owner = await funded(f"proxy{i}")
+        wallet_seed, owner = await funded(f"proxy{i}", LOCAL_ALL_PROXY_KEY)
+        payment_key = _seed(data_dir, f"proxy{i}-payments")
+        if fake and i == 0:
+            payment_key = LOCAL_ALL_PROXY_KEY
         proxies.append(
             ProxyConfig(
                 owner_address=friendly(owner),
                 root_contract_address=root_text,
-                machine_specific_private_key=_seed(data_dir, f"proxy{i}-payments"),
+                machine_specific_private_key=payment_key,
                 node_wallet_key=wallet_seed,
                 is_test=True,
                 rpc_host=host,
@@ -384,7 +422,7 @@ async def plan_network(
 
     clients = []
     for i in range(config.clients):
-        wallet_seed, owner = await funded(f"client{i}")
+        wallet_seed, owner = await funded(f"client{i}", LOCAL_ALL_CLIENT_WALLET_KEY)
         client_config = ClientConfig(
             owner_address=friendly(owner),
             root_contract_address=root_text,
@@ -402,7 +440,26 @@ async def plan_network(
         if config.client_options:
             client_config = attrs.evolve(client_config, **config.client_options)
         clients.append(client_config)
+    if fake:
+        # As the reference's `--local-all`, whose routers accept any peer (`@any`): its nodes
+        # and ours then meet without attestation checks in either direction.
+        proxies = [attrs.evolve(c, worker_policy="any", client_policy="any") for c in proxies]
+        workers = [attrs.evolve(c, proxy_policy="any") for c in workers]
+        clients = [attrs.evolve(c, proxy_policy="any") for c in clients]
     return NetworkPlan(root, tuple(proxies), tuple(workers), tuple(clients))
+
+
+def fake_ton_proxy_ports(path: Path, count: int) -> tuple[tuple[int, int], ...]:
+    """The (workers, clients) ports of the first `count` proxies a fake-TON config registers:
+    where its other nodes (the reference's too) look for them."""
+    registered = load_fake_ton_config(path).proxies
+    if len(registered) < count:
+        raise ConfigError(f"{path} registers {len(registered)} proxies, {count} asked for")
+    ports = []
+    for proxy in registered[:count]:
+        assert proxy.workers_endpoint is not None and proxy.clients_endpoint is not None
+        ports.append((proxy.workers_endpoint[1], proxy.clients_endpoint[1]))
+    return tuple(ports)
 
 
 async def _build(
@@ -420,6 +477,12 @@ async def _build(
     else:
         urls = [config.inference_url] * config.workers
     plan = await plan_network(config, ledger, data_dir, backends=urls)
+
+    def role_ledger(root_contract_address: str) -> EmbeddedLedger:
+        """The network's chain, or in fake-TON mode a pseudo chain of the role's own."""
+        if config.fake_ton is None:
+            return ledger
+        return open_fake_ton(config.fake_ton, root_contract_address)
 
     async def start_router(name: str, ports: list[PortConfig]) -> RouterHandle:
         base = data_dir / f"{name}-router"
@@ -456,7 +519,9 @@ async def _build(
                     PortConfig(PortKind.REVERSE, cport, "any", host, inner_c, bind_host=host),
                 ],
             )
-        slot = RoleSlot(nursery, run_proxy, proxy_config, ledger=ledger)
+        slot = RoleSlot(
+            nursery, run_proxy, proxy_config, ledger=role_ledger(proxy_config.root_contract_address)
+        )
         await slot.start()
         proxies.append(slot)
 
@@ -466,7 +531,12 @@ async def _build(
             worker_config = attrs.evolve(
                 worker_config, connect_to_proxy_via=await socks_router(f"worker{i}")
             )
-        slot = RoleSlot(nursery, run_worker, worker_config, ledger=ledger)
+        slot = RoleSlot(
+            nursery,
+            run_worker,
+            worker_config,
+            ledger=role_ledger(worker_config.root_contract_address),
+        )
         await slot.start()
         workers.append(slot)
 
@@ -477,7 +547,11 @@ async def _build(
                 client_config, connect_to_proxy_via=await socks_router(f"client{i}")
             )
         slot = RoleSlot(
-            nursery, run_client, client_config, ledger=ledger, serve_http=config.client_http
+            nursery,
+            run_client,
+            client_config,
+            ledger=role_ledger(client_config.root_contract_address),
+            serve_http=config.client_http,
         )
         await slot.start()
         clients.append(slot)

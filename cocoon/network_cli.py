@@ -4,6 +4,9 @@
     cocoon network --once           # send one chat completion, print answer, tokens and cost
     cocoon network --plan DIR       # the same network as separate processes: write their
                                     # configs and chain into DIR, print the commands to run
+    cocoon network --disable-ton FAKE_TON_CONFIG [--plan DIR]
+                                    # no chain: the reference's fake-TON mode (every role
+                                    # reads the root from the file; proxies on its ports)
 
 Everything runs on 127.0.0.1: the embedded ledger with a root contract, proxies, workers in
 front of the in-package fake inference server (a TEST backend; `--inference-url` puts a real
@@ -55,6 +58,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--chain-port", type=int, default=10090, help="with --plan: the chain service's port"
+    )
+    parser.add_argument(
+        "--disable-ton",
+        type=Path,
+        metavar="FAKE_TON_CONFIG",
+        help="no chain: the reference's fake-TON mode with this config (e.g. its rendered "
+        "/tmp/run/fake-ton-config.json); proxies listen on the ports it registers, the first "
+        "nodes take the identities of the reference's cocoon-launch --local-all",
     )
 
 
@@ -119,11 +130,13 @@ def plan(args: argparse.Namespace) -> int:
 
     import trio
 
-    from cocoon.network import NetworkConfig, free_port, plan_network
+    from cocoon.network import NetworkConfig, fake_ton_proxy_ports, free_port, plan_network
     from cocoon.ton.embedded.ledger import EmbeddedLedger
+    from cocoon.ton.faketon import LOCAL_ALL_ROOT, open_fake_ton
 
     directory: Path = args.plan
-    if (directory / "root.address").exists():
+    fake = args.disable_ton
+    if (directory / "root.address").exists() or (fake and any(directory.glob("proxy*.json"))):
         print(f"cocoon network: {directory} already holds a network", file=sys.stderr)
         return 2
     directory.mkdir(parents=True, exist_ok=True)
@@ -138,27 +151,37 @@ def plan(args: argparse.Namespace) -> int:
         clients=args.clients,
         model=args.model,
         client_http_port=args.port if args.port is not None else 10000,
+        fake_ton=fake,
+        proxy_ports=fake_ton_proxy_ports(fake, args.proxies) if fake else (),
     )
     chain_file = directory / "ledger.sqlite"
 
     async def deploy() -> Any:
-        ledger = EmbeddedLedger(path=chain_file)
+        ledger = open_fake_ton(fake, LOCAL_ALL_ROOT) if fake else EmbeddedLedger(path=chain_file)
         try:
             return await plan_network(config, ledger, directory, backends=backends)
         finally:
             ledger.close()
 
     planned = trio.run(deploy)
-    paths = planned.write_configs(directory, ledger=f"http://{host}:{args.chain_port}")
     cocoon = f"{shlex.quote(sys.executable)} -m cocoon"
-    lines = [f"{cocoon} chain serve --path {shlex.quote(str(chain_file))} --port {args.chain_port}"]
+    if fake:
+        paths = planned.write_configs(directory, ledger="")
+        lines = []
+        suffix = f" --disable-ton {shlex.quote(str(fake.resolve()))}"
+    else:
+        paths = planned.write_configs(directory, ledger=f"http://{host}:{args.chain_port}")
+        lines = [
+            f"{cocoon} chain serve --path {shlex.quote(str(chain_file))} --port {args.chain_port}"
+        ]
+        suffix = ""
     lines += [
         f"{cocoon} fake-inference --port {port} --model {shlex.quote(args.model)} "
         f"--token-delay {args.token_delay}"
         for port in fake_ports
     ]
     for role in ("proxy", "worker", "client"):
-        lines += [f"{cocoon} {role} {shlex.quote(str(path))}" for path in paths[role]]
+        lines += [f"{cocoon} {role} {shlex.quote(str(path))}{suffix}" for path in paths[role]]
     print(f"a network of {args.proxies} proxy, {args.workers} worker, {args.clients} client "
           f"in {directory}; run each in its own terminal (or under a supervisor), in this order:")  # fmt: skip
     print("\n".join("  " + line for line in lines))
@@ -178,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
     import trio
 
     from cocoon.backends.fake import FakeInferenceConfig
-    from cocoon.network import NetworkConfig, open_network
+    from cocoon.network import NetworkConfig, fake_ton_proxy_ports, open_network
     from cocoon.service import run_service
 
     port = args.port if args.port is not None else (0 if args.once else 10000)
@@ -191,6 +214,10 @@ def run(args: argparse.Namespace) -> int:
         inference_url=args.inference_url,
         client_http_port=port,
         data_dir=args.data_dir,
+        fake_ton=args.disable_ton,
+        proxy_ports=fake_ton_proxy_ports(args.disable_ton, args.proxies)
+        if args.disable_ton
+        else (),
     )
 
     async def main() -> int:

@@ -96,6 +96,10 @@ class Transaction:
 class Ledger(abc.ABC):
     """A TON chain as the roles see it."""
 
+    # The reference's fake-TON mode (`cocoon.ton.faketon`): a role's private pseudo chain, on
+    # which nothing another node does is seen; the roles then take the reference's shortcuts.
+    fake_ton: bool = False
+
     @abc.abstractmethod
     async def get_account(self, address: Address) -> AccountState:
         """Current state of `address` (NONEXIST with balance 0 if never seen)."""

@@ -100,8 +100,9 @@ class Channel:
             await self.refresh()
 
     async def check(self) -> None:
-        """One pass of the life cycle (the reference's `ClientProxyInfo::check`)."""
-        if self.busy or self.node.ledger is None:
+        """One pass of the life cycle (the reference's `ClientProxyInfo::check`; none in
+        fake-TON mode, as in the reference)."""
+        if self.busy or self.node.ledger is None or self.node.ledger.fake_ton:
             return
         s = await self.refresh()
         wallet = self.node.wallet.address

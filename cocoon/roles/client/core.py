@@ -108,7 +108,11 @@ class ClientNode:
 
     async def register_with_proxy(self, link: ProxyLink, nonce: int) -> None:
         """Long authorization: our client contract forwards `nonce` to the proxy. On first
-        contact this also deploys the contract and pays in one stake, in one wallet message."""
+        contact this also deploys the contract and pays in one stake, in one wallet message.
+        In fake-TON mode nothing is sent (the reference's client does not; its proxy accepts
+        long authorization at once)."""
+        if self.ledger.fake_ton:
+            return
         channel = self.channels.get(link.proxy_sc or "") if link.proxy_sc else None
         if channel is None:
             for ch in self.channels.values():

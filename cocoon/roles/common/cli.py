@@ -21,8 +21,16 @@ def add_config_argument(parser: argparse.ArgumentParser, role: str) -> None:
         f"The config keys, their defaults and meaning: {role.capitalize()}Config in "
         f"cocoon/roles/{role}/config.py."
     )
-    parser.add_argument(
+    chain = parser.add_mutually_exclusive_group()
+    chain.add_argument(
         "--ledger", help="override the config's `ledger` (http://host:port or a file)"
+    )
+    chain.add_argument(
+        "-C",  # the reference runners' short form
+        "--disable-ton",
+        metavar="FAKE_TON_CONFIG",
+        help="no chain: the reference's fake-TON mode, root params and proxies from this "
+        "file (the reference's rendered fake-ton-config.json); payments are signed, never settled",
     )
 
 
@@ -30,13 +38,17 @@ def run_role(
     load: Callable[[str], Any], run: Callable[..., Awaitable[None]], args: argparse.Namespace
 ) -> int:
     """Load the config, open its ledger (None when it names none: the role then says whether
-    it can do without) and run `run(config, ledger=...)` until interrupted."""
+    it can do without; a private pseudo chain with `--disable-ton`) and run `run(config, ledger=...)` until interrupted."""
     from cocoon.roles.chain.remote import RemoteLedger, open_ledger
+    from cocoon.ton.faketon import open_fake_ton
 
     try:
         config = load(args.config)
         spec = args.ledger or config.ledger
-        ledger = open_ledger(spec) if spec else None
+        if getattr(args, "disable_ton", None):
+            ledger = open_fake_ton(args.disable_ton, config.root_contract_address)
+        else:
+            ledger = open_ledger(spec) if spec else None
     except CocoonError as e:
         print(f"cocoon: {e}", file=sys.stderr)
         return 2

@@ -26,6 +26,7 @@ from cocoon.net.session import QueryError
 from cocoon.roles.common import bounds
 from cocoon.roles.common.transport import PeerInfo, peer_from_preamble
 from cocoon.roles.proxy.accounts import ClientAccount
+from cocoon.roles.proxy.faketon import PSEUDO_NONCE, pseudo_client
 from cocoon.roles.proxy.node import ProxyDisabled, owner_key
 from cocoon.roles.proxy.workers import negotiate, proxy_params
 from cocoon.ton.cells import friendly, parse_address
@@ -133,6 +134,8 @@ class ClientSession:
         if acc is not None and acc.known_on_chain and acc.sc_state != 0:
             raise QueryError(codes.ERROR, "client is closing", close=True)
         self.nonce = secrets.randbits(63)
+        if node.ledger.fake_ton:
+            acc, self.nonce = pseudo_client(node, owner), PSEUDO_NONCE
         if acc is not None and acc.known_on_chain:
             auth: tl.TLObject = tl.ClientProxyConnectionAuthShort(
                 secret_hash=acc.secret_hash, nonce=self.nonce

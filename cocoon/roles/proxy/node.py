@@ -514,8 +514,9 @@ class ProxyNode:
         self.mark_dirty(acc)
 
     async def wait_registered(self, owner: str, nonce: int) -> None:
-        """Long authorization: until the client's contract forwarded `register(nonce)`."""
-        if self._registered_nonces.get(nonce) == owner:
+        """Long authorization: until the client's contract forwarded `register(nonce)` (at
+        once in fake-TON mode, where no client contract can be seen: the reference's way)."""
+        if self.ledger.fake_ton or self._registered_nonces.get(nonce) == owner:
             return
         event = trio.Event()
         self._auth_waiters[nonce] = (owner, event)
@@ -527,6 +528,8 @@ class ProxyNode:
     # ------------------------------------------------------------------ settlements
 
     async def payments_loop(self) -> None:
+        if self.ledger.fake_ton:
+            return  # the reference's fake-TON mode charges and pays out nothing
         while True:
             await trio.sleep(self.config.payments_interval)
             if self.failure is not None or not self.initialized.is_set():

@@ -243,7 +243,12 @@ async def run_worker(
             nursery.start_soon(supervise, spec, node.child)
         nursery.start_soon(_uplink_monitor, node, probe)
         wallet_key = await _wallet_key(config)
-        if ledger is not None and wallet_key is not None and config.self_payout_interval > 0:
+        if (
+            ledger is not None
+            and not ledger.fake_ton  # nothing is paid out there (the reference's fake mode)
+            and wallet_key is not None
+            and config.self_payout_interval > 0
+        ):
             wallet = Wallet(ledger, wallet_key, owner)
             nursery.start_soon(self_payout_loop, node, ledger, wallet)
         if config.http_port is not None:

@@ -233,6 +233,20 @@ class Chain:
         self.mint(address, balance)
         return acc.address
 
+    def place(self, address: Address, code: Cell, data: Cell, balance: int = 0) -> Address:
+        """Genesis contract at a given address, not derived from its StateInit: the fake-TON
+        root, whose address is configuration (`cocoon.ton.faketon`)."""
+        kind = self.code_kinds.get(cell_hash(code))
+        if kind is None:
+            raise LedgerError("no code this chain can run")
+        acc = self._account(address)
+        if acc.code is not None:
+            raise LedgerError(f"{address.to_str(False)} is already deployed")
+        acc.code, acc.data, acc.kind = code, data, kind
+        self._changed.add(key(address))
+        self.mint(address, balance)
+        return acc.address
+
     def _activate(self, acc: Account, init: Cell) -> bool:
         try:
             code, data = parse_state_init(init)
