@@ -451,26 +451,30 @@ class UsageCounter:
         usage = obj.get("usage")
         if type(usage) is not dict:
             return False
-        prompt_details = usage.get("prompt_tokens_details")
-        completion_details = usage.get("completion_tokens_details")
-        seen = (
-            _count_of(usage, "prompt_tokens"),
-            _count_of(prompt_details, "cached_tokens"),
-            _count_of(usage, "completion_tokens"),
-            # vLLM's place for reasoning tokens, and OpenAI's
-            max(
-                _count_of(usage, "reasoning_tokens"),
-                _count_of(completion_details, "reasoning_tokens"),
-            ),
+        prompt = _count_of(usage, "prompt_tokens")
+        cached = _count_of(usage.get("prompt_tokens_details"), "cached_tokens")
+        completion = _count_of(usage, "completion_tokens")
+        # vLLM's place for reasoning tokens, and OpenAI's
+        reasoning = max(
+            _count_of(usage, "reasoning_tokens"),
+            _count_of(usage.get("completion_tokens_details"), "reasoning_tokens"),
         )
-        if all(v < 0 for v in seen):
+        if prompt < 0 and cached < 0 and completion < 0 and reasoning < 0:
             return False
         self.usage_seen = True
-        c = self.counts
-        before = (c.prompt, c.cached, c.completion, c.reasoning)
-        after = tuple(max(old, new) for old, new in zip(before, seen, strict=True))
-        if after != before:
-            self.counts = UsageCounts(*after)
+        c = self.counts  # plain comparisons: with continuous usage this runs on every chunk
+        if (
+            prompt > c.prompt
+            or cached > c.cached
+            or completion > c.completion
+            or reasoning > c.reasoning
+        ):
+            self.counts = UsageCounts(
+                max(prompt, c.prompt),
+                max(cached, c.cached),
+                max(completion, c.completion),
+                max(reasoning, c.reasoning),
+            )
         return True
 
 
@@ -479,23 +483,17 @@ _USAGE_KEY = b'"usage"'
 
 def _without_usage(payload: bytes, obj: dict[str, Any]) -> bytes | None:
     """`payload` (whose parse is `obj`) without its `usage` member: cut out when it is the
-    last member, as vLLM writes it, else the object re-serialised; None if it cannot be."""
-    usage = obj.pop("usage")
-    key = payload.rfind(_USAGE_KEY)
-    head = payload[:key].rstrip(_WHITESPACE)  # up to the comma before the key
-    rest = payload[key + len(_USAGE_KEY) :].strip(_WHITESPACE)  # `: value }`
-    if (
-        key > 0
-        and head.endswith(b",")
-        and _USAGE_KEY not in head  # a duplicate key: the parse kept the last one only
-        and rest.startswith(b":")
-        and rest.endswith(b"}")
-    ):
-        try:
-            same = _json.loads(rest[1:-1]) == usage
-        except ValueError:
-            same = False
-        if same:
+    last member, as vLLM writes it, else the object re-serialised; None if it cannot be.
+
+    The cut is safe without another parse: with no \\u escape in the payload (one could
+    spell the key) `"usage"` occurs once (inside a string its quotes would be escaped), so it
+    is the member the parse found, and the parse kept the members' order, so nothing follows
+    its value but the object's end."""
+    last = next(reversed(obj))
+    obj.pop("usage")
+    if last == "usage" and payload.count(_USAGE_KEY) == 1 and b"\\u" not in payload:
+        head = payload[: payload.find(_USAGE_KEY)].rstrip(_WHITESPACE)
+        if head.endswith(b","):
             return head[:-1] + b"}"
     try:
         return _json.dumps(obj)

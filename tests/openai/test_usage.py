@@ -453,3 +453,14 @@ def test_continuous_stream_any_split_same_output_and_billing(stop, cuts, strip):
         assert b"".join(out) == whole
     assert counter.billable == ref.billable
     assert counter.billable.completion == min(stop, 10)
+
+
+def test_a_usage_key_spelt_with_an_escape_is_never_cut_blindly():
+    counter = UsageCounter("text/event-stream", None, strip_running_usage=True)
+    line = (
+        b'data: {"a":{"b":1,"usage":1},"choices":[{"text":"x"}],'
+        b'"\\u0075sage":{"completion_tokens":4}}\n'
+    )
+    out = counter.feed(line)
+    assert json.loads(out[6:]) == {"a": {"b": 1, "usage": 1}, "choices": [{"text": "x"}]}
+    assert counter.billable.completion == 4
