@@ -231,6 +231,7 @@ class InferenceApi:
                 entry = dict(exchange.debug_records or {})
                 entry["request"] = record.as_json()
                 self.journal.keep_debug(key, entry)
+                exchange.debug_entry = entry
 
     def _too_large_answer(self) -> ErrorResponse:
         return error_answer(
@@ -311,6 +312,7 @@ class _Exchange:
         self.debug_records: dict[str, Any] | None = None
         self.charged: int | None = None  # what the proxy's receipt says it charged
         self.booked = False  # the record is in the journal and the stats
+        self.debug_entry: dict[str, Any] | None = None  # its debug log entry, once kept
 
     def on_charge(self, tokens: int) -> None:
         """The proxy's receipt: what it charged is what the books show, also when it comes
@@ -318,6 +320,8 @@ class _Exchange:
         self.charged = tokens
         if tokens != self.record.tokens:
             self.api.recharge(self.record, tokens, booked=self.booked)
+            if self.debug_entry is not None:
+                self.debug_entry["request"] = self.record.as_json()
 
     async def run(self, http_request: tl.HttpRequest) -> None:
         request = self.api.node.request(self.options, http_request, on_charge=self.on_charge)

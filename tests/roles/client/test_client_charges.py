@@ -5,6 +5,7 @@ proxy charged it (303 tokens in a soak run)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from cocoon.http.server import HttpRequest
@@ -17,6 +18,15 @@ from cocoon.roles.client.requests import ClientRequest
 from .test_api_failures import BODY, MODEL, BrokenResponder, ScriptedNode, head
 
 
+class Sink(BrokenResponder):
+    """A caller that takes whatever it is sent."""
+
+    async def _take(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    start = write = end = respond = abort = _take
+
+
 async def test_a_receipt_after_the_client_deadline_corrects_the_books():
     script = [
         head("text/event-stream"),
@@ -26,18 +36,18 @@ async def test_a_receipt_after_the_client_deadline_corrects_the_books():
     node = ScriptedNode(script)
     journal = Journal()
     api = InferenceApi(node, journal)  # type: ignore[arg-type]
-    body = json.dumps(BODY | {"stream": True}).encode()
+    body = json.dumps(BODY | {"stream": True, "request_guid": "g"}).encode()
     request = HttpRequest("POST", "/v1/chat/completions", "1.1", [], body)
-    try:
-        await api.handle(request, BrokenResponder())  # type: ignore[arg-type]
-    except Exception:
-        pass
+    await api.handle(request, Sink())  # type: ignore[arg-type]
     (record,) = journal.recent
+    assert record.error == "timeout in client"
     assert record.tokens == 0 and node.stats["tokens"].total == 0
     node.on_charge(303)  # the proxy's receipt, after the request ended here
     assert record.tokens == 303
     assert journal.models[MODEL].tokens == 303
     assert node.stats["tokens"].total == 303
+    debug = journal.debug_entry(hashlib.sha256(b"g").digest())
+    assert debug is not None and debug["request"]["tokens"] == 303
     node.on_charge(303)  # the same receipt again changes nothing
     assert journal.models[MODEL].tokens == node.stats["tokens"].total == 303
 
@@ -47,13 +57,6 @@ async def test_a_receipt_before_the_end_is_what_the_record_shows():
     node = ScriptedNode([head("application/json", length=7, payload=b'{"a":1}'), Done(None, 7)])
     journal = Journal()
     api = InferenceApi(node, journal)  # type: ignore[arg-type]
-
-    class Charging(BrokenResponder):
-        async def respond(self, *args: object, **kwargs: object) -> None:
-            pass
-
-        start = write = end = respond
-
     body = json.dumps(BODY).encode()
     original = node.request
 
@@ -62,7 +65,8 @@ async def test_a_receipt_before_the_end_is_what_the_record_shows():
         return original(*args, **kwargs)
 
     node.request = request_then_charge  # type: ignore[method-assign]
-    await api.handle(HttpRequest("POST", "/v1/chat/completions", "1.1", [], body), Charging())  # type: ignore[arg-type]
+    request = HttpRequest("POST", "/v1/chat/completions", "1.1", [], body)
+    await api.handle(request, Sink())  # type: ignore[arg-type]
     (record,) = journal.recent
     assert record.tokens == 9 and node.stats["tokens"].total == 9
 
