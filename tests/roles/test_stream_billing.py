@@ -95,7 +95,8 @@ async def test_leaving_a_stream_early_is_billed_the_same_by_everyone(server):
         prompt = PROMPT_TOKENS if server == "continuous usage" else 0
         assert charged[0] >= read + prompt
         assert charged[0] < 500 + PROMPT_TOKENS  # not the whole answer: it was cut short
-        assert net.backends[0].stats.cancelled == 1
+        with trio.fail_after(10):  # the worker left the inference server's connection
+            await net.backends[0].wait_for(lambda s: s.cancelled == 1)
 
 
 async def answered_stream_usage(http: httpx.AsyncClient) -> int:
@@ -169,7 +170,7 @@ async def test_client_books_show_the_charge_of_a_request_its_own_deadline_ended(
     ):
         body = json.loads(chat_body(stream=True, max_tokens=2000)) | {"timeout": 30}
         r = await http.post("/v1/chat/completions", json=body)
-        assert r.status_code == 200 and "timeout in client" in r.text
+        assert "timeout in client" in r.text  # an SSE error event (a 504 if before the head)
         await eventually(lambda: settled(net) and books(net)["proxy: client"] > 0)
         charged = books(net)["proxy: client"]
         await last_record_shows(http, charged)
