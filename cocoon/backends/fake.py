@@ -1,7 +1,9 @@
 """TEST BACKEND — a fake OpenAI-compatible inference server. It runs no model.
 
 It answers `/v1/chat/completions` and `/v1/completions` the way vLLM does (JSON, or SSE with
-`stream: true`, usage last when `stream_options.include_usage` is set), `/v1/models` (owned
+`stream: true`, usage last when `stream_options.include_usage` is set, and on every chunk too
+with `stream_options.continuous_usage_stats` as vLLM counts it: per choice, the role chunk at
+0), `/v1/models` (owned
 by "cocoon-fake") and `/health`, so workers, tests, the demo and benchmarks can run without
 a GPU. Answers are deterministic: the text cycles through the words of the prompt ("tok0
 tok1 ..." when the prompt has none), one word per token; `usage.prompt_tokens` is the
@@ -18,7 +20,8 @@ Failures for tests: `fail_mode` ("error": a 500 with an OpenAI error body; "garb
 whose body is not JSON; "hang": never answers; "close": the connection is closed halfway
 through the answer) on every `fail_every`-th inference request. `stats` counts requests,
 completed answers, cancellations (the client left before the answer was complete) and
-injected failures.
+injected failures. `stream_usage=False` plays a server that never reports usage in a stream
+(whatever `stream_options` asks), for the worker's billing of what it delivered.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ class FakeInferenceConfig:
     stream_format: StreamFormat = attrs.field(
         default="sse", validator=attrs.validators.in_(STREAM_FORMATS)
     )
+    stream_usage: bool = True  # False: SSE answers carry no usage, whatever is asked
     created: int = 1_700_000_000  # fixed, so bodies are byte-for-byte reproducible
 
 
@@ -201,7 +205,11 @@ class FakeInferenceServer:
 
         stream = body.get("stream") is True
         options = body.get("stream_options")
-        include_usage = type(options) is dict and options.get("include_usage") is True
+        include_usage = (
+            c.stream_usage and type(options) is dict and options.get("include_usage") is True
+        )
+        # vLLM honours continuous_usage_stats only together with include_usage
+        continuous = include_usage and options.get("continuous_usage_stats") is True
         delayed = c.token_delay > 0 or c.first_token_delay > 0
         if not stream:
             if delayed:
@@ -223,7 +231,7 @@ class FakeInferenceServer:
             events = answer.ndjson_lines()
         else:
             await responder.start(200, _SSE)
-            events = answer.events(include_usage)
+            events = answer.events(include_usage, continuous=continuous)
         cut = n // 2 + 1 if fail == "close" else None  # role event + half the tokens
         if not delayed:
             await responder.write(b"".join(events[:cut]))
@@ -345,7 +353,9 @@ class _Answer:
                 )
         self.n_tokens = n_tokens
         self.finish_reason = "length" if limited else "stop"
-        prompt = sum(max(1, len(words)) for words in prompts)
+        self.per_prompt = choices
+        self.prompt_tokens = [max(1, len(words)) for words in prompts]
+        prompt = sum(self.prompt_tokens)
         completion = n_tokens * len(self.choices)
         usage: dict[str, Any] = {
             "prompt_tokens": prompt,
@@ -409,10 +419,24 @@ class _Answer:
         lines.append(b'{"usage":%b}\n' % _dumps(self.usage))
         return lines
 
-    def events(self, include_usage: bool) -> list[bytes]:
+    def _running_usage(self, choice: int, completion: int) -> bytes:
+        """vLLM's continuous usage member: that choice's prompt and tokens so far."""
+        prompt = self.prompt_tokens[choice // self.per_prompt]
+        return b',"usage":{"prompt_tokens":%d,"total_tokens":%d,"completion_tokens":%d}' % (
+            prompt,
+            prompt + completion,
+            completion,
+        )
+
+    def events(self, include_usage: bool, *, continuous: bool = False) -> list[bytes]:
         """SSE, as a list whose items go out together: the role deltas (chat) or empty texts,
         then one item per token position holding each choice's chunk (the last ones carry
-        finish_reason), the usage event if asked for, and `[DONE]`."""
+        finish_reason), the usage event if asked for, and `[DONE]`. `continuous`: every
+        chunk also carries its choice's running usage, as the last member (vLLM's place)."""
+
+        def running(k: int, completion: int) -> bytes:
+            return self._running_usage(k, completion) if continuous else b""
+
         obj = "chat.completion.chunk" if self.chat else "text_completion"
         envelope = _dumps(self._envelope(obj))[:-1]  # open, to append "choices"
         heads, firsts = [], []
@@ -426,8 +450,8 @@ class _Answer:
             else:
                 heads.append(b'data: %b,"choices":[{"index":%d,"text":' % (envelope, k))
                 first = b'data: %b,"choices":[{"index":%d,"text":"",' % (envelope, k)
-            firsts.append(first + b'"logprobs":null,"finish_reason":null}]}\n\n')
-        close = b'"logprobs":null,"finish_reason":%b}]}\n\n'
+            firsts.append(first + b'"logprobs":null,"finish_reason":null}]%b}\n\n' % running(k, 0))
+        close = b'"logprobs":null,"finish_reason":%b}]'
         close = (b"}," if self.chat else b",") + close
         more = close % b"null"
         done = close % _dumps(self.finish_reason)
@@ -436,7 +460,7 @@ class _Answer:
         for i in range(self.n_tokens):
             events.append(b"".join(
                 heads[k] + _dumps(tokens[i] if i == 0 else " " + tokens[i])
-                + (done if i == last else more)
+                + (done if i == last else more) + running(k, i + 1) + b"}\n\n"
                 for k, tokens in enumerate(self.choices)
             ))  # fmt: skip
         if not self.n_tokens:
@@ -444,7 +468,9 @@ class _Answer:
             for k in range(len(self.choices)):
                 finish = {"index": k, "logprobs": None, "finish_reason": self.finish_reason}
                 finish.update({"delta": {}} if self.chat else {"text": ""})
-                finishes.append(b'data: %b,"choices":[%b]}\n\n' % (envelope, _dumps(finish)))
+                finishes.append(
+                    b'data: %b,"choices":[%b]%b}\n\n' % (envelope, _dumps(finish), running(k, 0))
+                )
             events.append(b"".join(finishes))
         if include_usage:
             events.append(b'data: %b,"choices":[],"usage":%b}\n\n' % (envelope, _dumps(self.usage)))

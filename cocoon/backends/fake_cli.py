@@ -49,6 +49,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="sse",
         help="streamed answers as SSE or as NDJSON lines (%(default)s)",
     )
+    parser.add_argument(
+        "--no-stream-usage",
+        dest="stream_usage",
+        action="store_false",
+        help="streamed answers carry no usage at all (a server that reports none)",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> FakeInferenceConfig:
@@ -62,6 +68,7 @@ def config_from_args(args: argparse.Namespace) -> FakeInferenceConfig:
         fail_mode=args.fail_mode,
         fail_every=args.fail_every,
         stream_format=args.stream_format,
+        stream_usage=args.stream_usage,
     )
 
 

@@ -26,8 +26,25 @@ or `usage.reasoning_tokens` (both feed `reasoning`) count only when they are JSO
 integers; each counter keeps the maximum it has seen. An object "carries usage" when one of
 those fields is such an integer; the cost fields are merged into every object that does.
 
+Early ends (spec 40 §3.3 [OURS]): a stream can stop before its final `usage` (the caller left,
+the request was cancelled or timed out, the server closed). `billable` is then the figure the
+worker stands behind: the latest counts the server reported (with vLLM's
+`stream_options.continuous_usage_stats` every chunk carries them), and never fewer completion
+tokens than the completion pieces delivered (`pieces`: choice deltas with non-empty content,
+reasoning, text or tool calls; each is at least one token). There is no prompt estimate where
+the server reported none (the reference has none either): a byte-count guess is no figure to
+stand behind. Once the final usage was seen (an object carrying usage with no choices in a
+stream, or any JSON document that carries it), `billable` is exactly what it reported.
+
+With `strip_running_usage` (the worker asked for continuous usage, the caller did not), the
+`usage` of a streamed chunk that also carries choices is counted and then removed, so the
+caller sees usage only in the final chunk, as OpenAI and vLLM send it without that option;
+the chunk keeps its bytes otherwise (the usage member is cut out, not the chunk re-serialised).
+
 Cost: each byte is scanned a bounded number of times whatever the chunking (a document is parsed
-once when its end is found, plus at most one optimistic attempt that fails).
+once when its end is found, plus at most one optimistic attempt that fails). Until the final
+usage, every SSE `data:` line is parsed once (to count pieces); after it only lines that may
+carry usage are.
 """
 
 from __future__ import annotations
@@ -57,6 +74,32 @@ OnUsage = Callable[[UsageCounts], Mapping[str, Any]]
 _SSE_FIELDS = (b"data:", b"event:", b"id:", b"retry:", b":")
 _WHITESPACE = b" \t\r\n"
 _COUNT_LIMIT = 1 << 63  # larger "unsigned" values wrap negative in the reference
+
+
+_PIECE_KEYS = ("content", "reasoning_content", "reasoning", "text")
+
+
+def _pieces_of(obj: dict[str, Any]) -> int:
+    """How many choices of a streamed chunk deliver something (each is at least one token)."""
+    choices = obj.get("choices")
+    if type(choices) is not list:
+        return 0
+    n = 0
+    for choice in choices:
+        if type(choice) is not dict:
+            continue
+        delta = choice.get("delta")
+        part = delta if type(delta) is dict else choice  # chat: the delta; completions: itself
+        if any(type(v := part.get(k)) is str and v for k in _PIECE_KEYS):
+            n += 1
+        elif type(v := part.get("tool_calls")) is list and v:
+            n += 1
+    return n
+
+
+def _has_choices(obj: dict[str, Any]) -> bool:
+    choices = obj.get("choices")
+    return type(choices) is list and len(choices) > 0
 
 
 def _count_of(obj: Any, key: str) -> int:
@@ -99,14 +142,26 @@ class UsageCounter:
         "_on_usage",
         "_scan_pos",
         "_scanning",
+        "_strip",
         "counts",
+        "final_seen",
+        "pieces",
         "usage_seen",
     )
 
-    def __init__(self, content_type: str | None, on_usage: OnUsage | None = None) -> None:
+    def __init__(
+        self,
+        content_type: str | None,
+        on_usage: OnUsage | None = None,
+        *,
+        strip_running_usage: bool = False,
+    ) -> None:
         self.counts = _NO_COUNTS
         self.usage_seen = False  # some object carried usage
+        self.final_seen = False  # the answer's final usage went past
+        self.pieces = 0  # completion pieces delivered before the final usage
         self._on_usage = on_usage
+        self._strip = strip_running_usage
         is_sse = content_type is not None and "text/event-stream" in content_type.lower()
         self._mode = _SSE if is_sse else _UNDECIDED
         self._buf = bytearray()
@@ -115,6 +170,14 @@ class UsageCounter:
         self._scan_pos = 0
         self._depth = 0
         self._in_string = False
+
+    @property
+    def billable(self) -> UsageCounts:
+        """The counts to bill now, however the answer ends (see the module docstring)."""
+        counts = self.counts
+        if self.final_seen or self.pieces <= counts.completion:
+            return counts
+        return attrs.evolve(counts, completion=self.pieces)
 
     @property
     def mode(self) -> str:
@@ -189,6 +252,8 @@ class UsageCounter:
             self._buf = bytearray(chunk[end:])
         else:
             complete = chunk
+        if not self.final_seen:
+            return self._sse_every_line(complete)
         # Fast path: lines that cannot mention `usage` (not even through a \u escape in a
         # key) are passed on without being parsed.
         escapes = b"\\" in complete
@@ -196,6 +261,18 @@ class UsageCounter:
         if mark < 0:
             return complete
         return self._sse_lines(complete, mark, escapes)
+
+    def _sse_every_line(self, data: bytes) -> bytes:
+        """Process every `data:` line of `data` (pieces are counted until the final usage)."""
+        lines = data.split(b"\n")
+        changed = False
+        for i, line in enumerate(lines):
+            if line.startswith(b"data:"):
+                new = self._sse_data(line)
+                if new is not None:
+                    lines[i] = new
+                    changed = True
+        return b"\n".join(lines) if changed else data
 
     def _sse_lines(self, data: bytes, mark: int = 0, escapes: bool = True) -> bytes:
         """Process the lines of `data` that may mention `usage` (the first marked at or
@@ -231,8 +308,22 @@ class UsageCounter:
             obj = _json.loads(payload)
         except ValueError:
             return None
-        if not self._count(obj) or self._on_usage is None:
+        if type(obj) is not dict:
             return None
+        running = _has_choices(obj)
+        if not self.final_seen:
+            self.pieces += _pieces_of(obj)
+        if not self._count(obj):
+            return None
+        if running:
+            if self._strip:
+                text = _without_usage(payload, obj)
+                return None if text is None else line[:body_start] + text + (b"\r" if cr else b"")
+        else:
+            self.final_seen = True
+        if self._on_usage is None:
+            return None
+        obj["usage"].update(self._on_usage(self.counts))
         try:
             text = _json.dumps(obj)
         except ValueError:
@@ -341,7 +432,13 @@ class UsageCounter:
                     return p
 
     def _emit(self, obj: Any, doc: bytes) -> bytes:
-        self._count(obj)
+        if type(obj) is dict:
+            if not self.final_seen:
+                self.pieces += _pieces_of(obj)
+            if self._count(obj):
+                self.final_seen = True  # a whole answer, or the usage line of JSON lines
+                if self._on_usage is not None:
+                    obj["usage"].update(self._on_usage(self.counts))
         try:
             return _json.dumps(obj) + b"\n"
         except ValueError:  # a lone surrogate: keep the document as it came
@@ -349,35 +446,56 @@ class UsageCounter:
 
     # -- counting -----------------------------------------------------------------------
 
-    def _count(self, obj: Any) -> bool:
-        """Update the counters from one object; merge the cost fields into its `usage` if it
-        carried usage and `on_usage` is set. True when the object was changed."""
-        if type(obj) is not dict:
-            return False
+    def _count(self, obj: dict[str, Any]) -> bool:
+        """Update the counters from one object; True when it carried usage."""
         usage = obj.get("usage")
         if type(usage) is not dict:
             return False
-        prompt_details = usage.get("prompt_tokens_details")
-        completion_details = usage.get("completion_tokens_details")
-        seen = (
-            _count_of(usage, "prompt_tokens"),
-            _count_of(prompt_details, "cached_tokens"),
-            _count_of(usage, "completion_tokens"),
-            # vLLM's place for reasoning tokens, and OpenAI's
-            max(
-                _count_of(usage, "reasoning_tokens"),
-                _count_of(completion_details, "reasoning_tokens"),
-            ),
+        prompt = _count_of(usage, "prompt_tokens")
+        cached = _count_of(usage.get("prompt_tokens_details"), "cached_tokens")
+        completion = _count_of(usage, "completion_tokens")
+        # vLLM's place for reasoning tokens, and OpenAI's
+        reasoning = max(
+            _count_of(usage, "reasoning_tokens"),
+            _count_of(usage.get("completion_tokens_details"), "reasoning_tokens"),
         )
-        if all(v < 0 for v in seen):
+        if prompt < 0 and cached < 0 and completion < 0 and reasoning < 0:
             return False
         self.usage_seen = True
-        c = self.counts
-        before = (c.prompt, c.cached, c.completion, c.reasoning)
-        after = tuple(max(old, new) for old, new in zip(before, seen, strict=True))
-        if after != before:
-            self.counts = UsageCounts(*after)
-        if self._on_usage is None:
-            return False
-        usage.update(self._on_usage(self.counts))
+        c = self.counts  # plain comparisons: with continuous usage this runs on every chunk
+        if (
+            prompt > c.prompt
+            or cached > c.cached
+            or completion > c.completion
+            or reasoning > c.reasoning
+        ):
+            self.counts = UsageCounts(
+                max(prompt, c.prompt),
+                max(cached, c.cached),
+                max(completion, c.completion),
+                max(reasoning, c.reasoning),
+            )
         return True
+
+
+_USAGE_KEY = b'"usage"'
+
+
+def _without_usage(payload: bytes, obj: dict[str, Any]) -> bytes | None:
+    """`payload` (whose parse is `obj`) without its `usage` member: cut out when it is the
+    last member, as vLLM writes it, else the object re-serialised; None if it cannot be.
+
+    The cut is safe without another parse: with no \\u escape in the payload (one could
+    spell the key) `"usage"` occurs once (inside a string its quotes would be escaped), so it
+    is the member the parse found, and the parse kept the members' order, so nothing follows
+    its value but the object's end."""
+    last = next(reversed(obj))
+    obj.pop("usage")
+    if last == "usage" and payload.count(_USAGE_KEY) == 1 and b"\\u" not in payload:
+        head = payload[: payload.find(_USAGE_KEY)].rstrip(_WHITESPACE)
+        if head.endswith(b","):
+            return head[:-1] + b"}"
+    try:
+        return _json.dumps(obj)
+    except ValueError:
+        return None

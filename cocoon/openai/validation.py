@@ -307,14 +307,21 @@ def check_request(url: str, obj: dict[str, Any], *, profile: Profile = COMPAT) -
 
 
 def validate_request(
-    url: str, body: bytes, *, model: str | None = None, profile: Profile = COMPAT
+    url: str,
+    body: bytes,
+    *,
+    model: str | None = None,
+    profile: Profile = COMPAT,
+    continuous_usage: bool = False,
 ) -> ValidatedRequest:
     """Check and rewrite a request as the worker must before forwarding it (spec 40 §2.4).
 
     `model` is the worker's base model name; the request's `model` must equal it (`None`
     skips that check, for the client's early validation). Rewrites: `stream_options` gets
     `include_usage: true` and implies `stream: true` when `stream` is absent; `stream: true`
-    without `stream_options` gets `{"include_usage": true}`.
+    without `stream_options` gets `{"include_usage": true}`. With `continuous_usage` (the
+    worker's own wish, not the caller's: spec 40 §3.3 [OURS]) a streamed request also gets
+    `stream_options.continuous_usage_stats: true`, so vLLM reports usage on every chunk.
     """
     path = endpoint_path(url)
     obj = _parse_object(body)
@@ -325,6 +332,8 @@ def validate_request(
             obj["stream"] = stream = True
     elif stream is True:
         obj["stream_options"] = {"include_usage": True}
+    if continuous_usage and stream is True:
+        obj["stream_options"]["continuous_usage_stats"] = True
 
     request_model = obj["model"]
     if model is not None and request_model != model:

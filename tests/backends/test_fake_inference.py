@@ -177,6 +177,52 @@ async def test_stream_without_include_usage_has_no_usage_event(fake):
     assert len(events) == 4  # role, 2 tokens, [DONE]
 
 
+@pytest.mark.parametrize("chat", [True, False])
+async def test_continuous_usage_on_every_chunk_as_vllm_counts_it(fake, chat):
+    """`stream_options.continuous_usage_stats` (with include_usage): every chunk carries its
+    choice's running usage as its last member (the role chunk 0), the final usage as ever."""
+    _server, client = await fake()
+    options = {"include_usage": True, "continuous_usage_stats": True}
+    if chat:
+        path, body = CHAT, chat_body(n=2, stream=True, stream_options=options, max_tokens=3)
+    else:
+        path = "/v1/completions"
+        fields = {"prompt": ["a b", "c"], "stream": True, "stream_options": options}
+        body = json.dumps({"model": MODEL, "max_tokens": 3} | fields).encode()
+    _status, _ctype, raw = await post(client, path, body)
+    events = sse_payloads(raw)
+    assert events[-1] == "[DONE]" and events[-2]["choices"] == []
+    chunks = events[:-2]
+    assert all(list(e)[-1] == "usage" for e in chunks)
+    seen: dict[int, int] = {}
+    for e in chunks:
+        (choice,) = e["choices"]
+        k, usage = choice["index"], e["usage"]
+        content = choice["delta"].get("content") if chat else choice["text"]
+        seen[k] = seen.get(k, 0) + (1 if content else 0)
+        assert usage["completion_tokens"] == seen[k]  # that choice's tokens so far
+        assert usage["total_tokens"] == usage["prompt_tokens"] + seen[k]
+    if chat:
+        assert {e["usage"]["prompt_tokens"] for e in chunks} == {6}
+    else:  # per prompt: choice 0 is "a b", choice 1 is "c"
+        assert [e["usage"]["prompt_tokens"] for e in chunks[:2]] == [2, 1]
+    assert events[-2]["usage"]["completion_tokens"] == sum(seen.values()) == 6
+    # without include_usage, vLLM ignores it
+    body = chat_body(stream=True, stream_options={"continuous_usage_stats": True}, max_tokens=2)
+    events = sse_payloads((await post(client, CHAT, body))[2])
+    assert all("usage" not in e for e in events if e != "[DONE]")
+
+
+async def test_stream_usage_off_plays_a_server_that_reports_none(fake):
+    _server, client = await fake(stream_usage=False)
+    options = {"include_usage": True, "continuous_usage_stats": True}
+    body = chat_body(stream=True, stream_options=options, max_tokens=3)
+    events = sse_payloads((await post(client, CHAT, body))[2])
+    assert len(events) == 5 and all("usage" not in e for e in events if e != "[DONE]")
+    whole = json.loads((await post(client, CHAT, chat_body(max_tokens=3)))[2])
+    assert whole["usage"]["completion_tokens"] == 3  # whole answers keep theirs
+
+
 async def test_ndjson_streams_like_the_reference_benchmark_server(fake):
     _server, client = await fake(stream_format="ndjson", reasoning_tokens=1)
     async with client.request("POST", CHAT, body=chat_body(stream=True, max_tokens=3)) as resp:

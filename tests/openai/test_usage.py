@@ -314,3 +314,153 @@ def test_any_bytes_never_crash_and_split_does_not_matter(body, cuts, content_typ
     out, counter = run(body, cuts, content_type)
     assert counter.counts == ref.counts
     assert out == whole
+
+
+# -- early ends: continuous usage, delivered pieces, usage kept from the caller -------------
+
+
+def vllm_chunk(i: int, content: str, usage: dict | None, *, choices: int = 1) -> bytes:
+    """A chunk as vLLM writes it: compact, keys in its order, `usage` last."""
+    obj = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "m",
+        "choices": [
+            {"index": k, "delta": {"content": content}, "logprobs": None, "finish_reason": None}
+            for k in range(choices)
+        ],
+    }
+    if usage is not None:
+        obj["usage"] = usage
+    return b"data: " + json.dumps(obj, separators=(",", ":")).encode() + b"\n\n"
+
+
+def running(prompt: int, completion: int) -> dict:
+    return {
+        "prompt_tokens": prompt,
+        "total_tokens": prompt + completion,
+        "completion_tokens": completion,
+    }
+
+
+def continuous_stream(n: int) -> list[bytes]:
+    events = [vllm_chunk(0, "", running(7, 0))]  # the role chunk: nothing delivered yet
+    events += [vllm_chunk(i, f" t{i}", running(7, i + 1)) for i in range(n)]
+    final = {"id": "chatcmpl-1", "choices": [], "usage": running(7, n)}
+    events.append(b"data: " + json.dumps(final, separators=(",", ":")).encode() + b"\n\n")
+    events.append(b"data: [DONE]\n\n")
+    return events
+
+
+def test_continuous_usage_is_billed_when_the_stream_ends_before_its_final_usage():
+    counter = UsageCounter("text/event-stream", costs, strip_running_usage=True)
+    events = continuous_stream(10)
+    for event in events[:5]:  # the role chunk and 4 tokens, then the caller leaves
+        counter.feed(event)
+    assert not counter.final_seen
+    assert counter.billable == UsageCounts(prompt=7, completion=4)
+
+
+def test_running_usage_is_kept_from_the_caller_and_the_chunks_keep_their_bytes():
+    events = continuous_stream(3)
+    counter = UsageCounter("text/event-stream", costs, strip_running_usage=True)
+    out = [counter.feed(event) for event in events] + [counter.finish()]
+    # every token chunk is vLLM's own bytes less its usage member
+    for sent, got in zip(events[:4], out[:4], strict=True):
+        assert got == sent.replace(b',"usage":' + sent.split(b',"usage":')[1][:-3], b"")
+        assert b"usage" not in got
+    assert [json.loads(e[6:]) for e in out[1:4]] == [
+        {k: v for k, v in json.loads(e[6:]).items() if k != "usage"} for e in events[1:4]
+    ]
+    final = json.loads(out[4][6:])
+    assert final["usage"]["total_cost"] == 100 and final["choices"] == []
+    assert out[5] == b"data: [DONE]\n\n"
+    assert counter.final_seen and counter.billable == counter.counts == UsageCounts(7, 0, 3, 0)
+
+
+def test_running_usage_not_last_is_removed_by_reserialising():
+    counter = UsageCounter("text/event-stream", None, strip_running_usage=True)
+    line = b'data: {"usage":{"completion_tokens":2},"choices":[{"delta":{"content":"x"}}]}\n'
+    assert counter.feed(line) == b'data: {"choices":[{"delta":{"content":"x"}}]}\n'
+    assert counter.billable.completion == 2
+
+
+def test_without_stripping_running_usage_passes_with_costs():
+    counter = UsageCounter("text/event-stream", costs)
+    out = counter.feed(vllm_chunk(0, "a", running(2, 1)))
+    assert json.loads(out[6:])["usage"]["total_cost"] == 30
+
+
+def test_no_usage_at_all_bills_the_pieces_delivered():
+    """A server that reports no usage in a stream: one completion token per choice delta
+    that delivered something (the role chunk and an empty finish delta deliver nothing)."""
+    counter = UsageCounter("text/event-stream", costs, strip_running_usage=True)
+    counter.feed(vllm_chunk(0, "", None))
+    for i in range(6):
+        counter.feed(vllm_chunk(i, "w", None, choices=2))
+    counter.feed(b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n')
+    counter.feed(b'data: {"choices":[{"index":0,"text":"completion text"}]}\n\n')
+    tools = {"choices": [{"delta": {"tool_calls": [{"index": 0}]}}]}
+    counter.feed(b"data: " + json.dumps(tools).encode() + b"\n\n")
+    reasoning = {"choices": [{"delta": {"reasoning_content": "hm"}}]}
+    counter.feed(b"data: " + json.dumps(reasoning).encode() + b"\n\n")
+    counter.feed(b"data: [DONE]\n\n")
+    assert not counter.usage_seen
+    assert counter.pieces == 15
+    assert counter.billable == UsageCounts(completion=15)
+
+
+def test_running_usage_per_choice_bills_at_least_the_pieces():
+    # vLLM counts each choice's own tokens in continuous usage: with n=2 the latest figure
+    # is one choice's, the pieces delivered say more.
+    counter = UsageCounter("text/event-stream", None, strip_running_usage=True)
+    for i in range(3):
+        counter.feed(vllm_chunk(i, "w", running(5, i + 1), choices=2))
+    assert counter.counts.completion == 3
+    assert counter.billable == UsageCounts(prompt=5, completion=6)
+
+
+def test_final_usage_is_billed_as_reported():
+    body = sse_stream(5)  # 5 pieces, final usage says 5
+    _, counter = run(body, [7], "text/event-stream")
+    assert counter.final_seen and counter.pieces == 5
+    assert counter.billable == counter.counts == UsageCounts(prompt=7, completion=5)
+    lying = body.replace(b'"completion_tokens": 5', b'"completion_tokens": 2')
+    _, counter = run(lying, [], "text/event-stream")
+    assert counter.billable.completion == 2  # the server's final word, as the reference
+
+
+def test_json_answer_is_final():
+    _, counter = run(ANSWER, [3], "application/json")
+    assert counter.final_seen and counter.billable == counter.counts
+
+
+@settings(max_examples=100)
+@given(st.integers(0, 12), st.lists(st.integers(0, 3000), max_size=6), st.booleans())
+def test_continuous_stream_any_split_same_output_and_billing(stop, cuts, strip):
+    events = continuous_stream(10)[: stop + 1]
+    body = b"".join(events)
+    cuts = [min(c, len(body)) for c in cuts]
+    whole, ref = run(body, [], "text/event-stream")
+    counter = UsageCounter("text/event-stream", costs, strip_running_usage=strip)
+    last, out = 0, []
+    for cut in [*sorted(cuts), len(body)]:
+        out.append(counter.feed(body[last:cut]))
+        last = cut
+    out.append(counter.finish())
+    if not strip:
+        assert b"".join(out) == whole
+    assert counter.billable == ref.billable
+    assert counter.billable.completion == min(stop, 10)
+
+
+def test_a_usage_key_spelt_with_an_escape_is_never_cut_blindly():
+    counter = UsageCounter("text/event-stream", None, strip_running_usage=True)
+    line = (
+        b'data: {"a":{"b":1,"usage":1},"choices":[{"text":"x"}],'
+        b'"\\u0075sage":{"completion_tokens":4}}\n'
+    )
+    out = counter.feed(line)
+    assert json.loads(out[6:]) == {"a": {"b": 1, "usage": 1}, "choices": [{"text": "x"}]}
+    assert counter.billable.completion == 4

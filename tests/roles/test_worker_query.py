@@ -183,3 +183,50 @@ async def test_a_stream_already_whole_with_its_head_goes_as_one_message(nursery)
     assert response.payload.startswith(events[0]) and response.payload.endswith(events[2])
     assert b'"total_cost"' in response.payload
     assert msg.final_info.tokens_used.completion_tokens_used == 2  # coefficient 2000
+
+
+@pytest.mark.parametrize(
+    ("stream_usage", "billed"),
+    [
+        (True, 2 * (4 + 5)),  # the server's latest usage: prompt 4, 5 tokens so far
+        (False, 2 * 5),  # no usage at all: one token per piece delivered
+    ],
+)
+async def test_a_stream_the_server_cuts_short_bills_what_it_produced(nursery, stream_usage, billed):
+    """The server closes halfway (after 5 of 10 tokens), before its final usage: the error
+    answer carries what was produced; it used to carry 0."""
+    config = FakeInferenceConfig(fail_mode="close", stream_usage=stream_usage)
+    backend = await nursery.start(partial(serve_fake_inference, config))
+    async with HttpClient("127.0.0.1", backend.port) as http:
+        ctx = QueryContext(http=http, model="Qwen/Qwen3-8B", max_active=4, pricing=Pricing(3))
+        sent = await serve(ctx, query(chat_body(stream=True, max_tokens=10)))
+    error = sent[-1]
+    assert isinstance(error, tl.ProxyQueryAnswerErrorEx) and error.error_code == 601
+    assert error.final_info.tokens_used.total_tokens_used == billed  # coefficient 2000
+    assert ctx.stats["total_adjusted_tokens_used"].total == billed
+    body = tl.decode(sent[0].answer, tl.HttpResponse).payload
+    body += b"".join(m.answer for m in sent[1:-1])
+    assert body.count(b"content") == 6 and b"usage" not in body  # role + 5 tokens, as sent
+
+
+async def test_a_stream_asks_for_running_usage_and_shows_only_the_final_one(ctx, backend):
+    seen: list[bytes] = []
+    inference = backend._inference
+
+    async def spy(chat, request, responder):
+        seen.append(request.body)
+        await inference(chat, request, responder)
+
+    backend._inference = spy
+    sent = await serve(ctx, query(chat_body(stream=True, max_tokens=4)))
+    assert json.loads(seen[0])["stream_options"] == {
+        "continuous_usage_stats": True,
+        "include_usage": True,
+    }
+    body = tl.decode(sent[0].answer, tl.HttpResponse).payload + b"".join(m.answer for m in sent[1:])
+    usage_lines = [line for line in body.split(b"\n") if b'"usage"' in line]
+    assert len(usage_lines) == 1 and b'"choices":[]' in usage_lines[0]
+    assert sent[-1].final_info.tokens_used.total_tokens_used == 2 * (4 + 4)
+    ctx.continuous_usage = False
+    await serve(ctx, query(chat_body(stream=True, max_tokens=4)))
+    assert json.loads(seen[1])["stream_options"] == {"include_usage": True}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing, asynccontextmanager
 from typing import Any
 
@@ -138,10 +138,15 @@ class ClientNode:
 
     @asynccontextmanager
     async def request(
-        self, options: ClientRequestOptions, http_request: tl.HttpRequest
+        self,
+        options: ClientRequestOptions,
+        http_request: tl.HttpRequest,
+        *,
+        on_charge: Callable[[int], None] | None = None,
     ) -> AsyncIterator[AsyncIterator[Event]]:
         """Run one request; iterate the yielded events. Leaving the block ends it (cancelling
-        it at the proxy if it was still running)."""
+        it at the proxy if it was still running). `on_charge(tokens)`: what the proxy's
+        receipt says it charged, whenever it comes (after the block, too)."""
         links = self.ready_links()
         if not links:
             yield _single(Failed(codes.NOTREADY, "no working proxy connections"))
@@ -158,7 +163,8 @@ class ClientNode:
             # model" from one that has just started.
             refused: Failed | None = None
             for i, link in enumerate(links):
-                events = ClientRequest(link).run(
+                request = ClientRequest(link, on_charge)
+                events = request.run(
                     model=options.model,
                     query=query,
                     max_coefficient=options.max_coefficient,
@@ -175,6 +181,7 @@ class ClientNode:
                                 refused = event
                             if i + 1 < len(links):
                                 log.info("%s; trying another proxy", event.message)
+                            request.on_charge = None  # refused: nothing charged
                             break
                         if type(event) is Head and event.response.status_code < 400:
                             self.models_seen.setdefault(options.model, int(time.time()))

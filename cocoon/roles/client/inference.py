@@ -225,11 +225,13 @@ class InferenceApi:
                 record.error = "the caller disconnected"
                 record.caller_fault = True
             self._finish(record, began)
+            exchange.booked = True
             key = parsed.options.debug_key
             if key is not None:  # what `/request/debuglogentry` shows for this request_guid
                 entry = dict(exchange.debug_records or {})
                 entry["request"] = record.as_json()
                 self.journal.keep_debug(key, entry)
+                exchange.debug_entry = entry
 
     def _too_large_answer(self) -> ErrorResponse:
         return error_answer(
@@ -248,6 +250,22 @@ class InferenceApi:
             return None
         answer = self._too_large_answer()
         return _error_headers(answer, cors=self.cors), answer.body
+
+    def cost_of(self, tokens: int) -> int:
+        root = self.node.root.config
+        return tokens * (root.price_per_token if root is not None else 0)
+
+    def recharge(self, record: RequestRecord, tokens: int, *, booked: bool) -> None:
+        """Set a request's charge to what the proxy's receipt says; a request already in the
+        journal and the stats is corrected there too."""
+        cost = self.cost_of(tokens)
+        if not booked:
+            record.tokens, record.cost = tokens, cost
+            return
+        stats = self.node.stats
+        stats["tokens"].add(tokens - record.tokens)
+        stats["cost"].add(cost - record.cost)
+        self.journal.recharge(record, tokens, cost)
 
     def _finish(self, record: RequestRecord, began: float) -> None:
         stats = self.node.stats
@@ -292,9 +310,22 @@ class _Exchange:
         self.unsent: tuple[int, list[tuple[str, str]], bytes] | None = None  # a whole answer
         self.done_sent = False
         self.debug_records: dict[str, Any] | None = None
+        self.charged: int | None = None  # what the proxy's receipt says it charged
+        self.booked = False  # the record is in the journal and the stats
+        self.debug_entry: dict[str, Any] | None = None  # its debug log entry, once kept
+
+    def on_charge(self, tokens: int) -> None:
+        """The proxy's receipt: what it charged is what the books show, also when it comes
+        after the request ended here (the caller left, or our deadline ended it first)."""
+        self.charged = tokens
+        if tokens != self.record.tokens:
+            self.api.recharge(self.record, tokens, booked=self.booked)
+            if self.debug_entry is not None:
+                self.debug_entry["request"] = self.record.as_json()
 
     async def run(self, http_request: tl.HttpRequest) -> None:
-        async with self.api.node.request(self.options, http_request) as events:
+        request = self.api.node.request(self.options, http_request, on_charge=self.on_charge)
+        async with request as events:
             async for event in events:
                 if type(event) is Chunk:
                     await self._chunk(event.data)
@@ -372,9 +403,10 @@ class _Exchange:
 
     def _account(self, final: tl.ClientQueryFinalInfo | None, tokens: int) -> None:
         record = self.record
+        if self.charged is not None:  # the receipt came first: it is what was charged
+            tokens = self.charged
         record.tokens = tokens
-        root = self.api.node.root.config
-        record.cost = tokens * (root.price_per_token if root is not None else 0)
+        record.cost = self.api.cost_of(tokens)
         if final is None:
             return
         used = final.tokens_used

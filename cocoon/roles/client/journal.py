@@ -82,6 +82,15 @@ class Journal:
             if not record.caller_fault:
                 self.last_error = record.error
 
+    def recharge(self, record: RequestRecord, tokens: int, cost: int) -> None:
+        """A recorded request's charge as the proxy's receipt says, which came after it was
+        recorded (the caller left, or our own deadline ended it first)."""
+        totals = self.models.get(record.model)
+        if totals is not None:
+            totals.tokens += tokens - record.tokens
+            totals.cost += cost - record.cost
+        record.tokens, record.cost = tokens, cost
+
     def keep_debug(self, key: bytes, entry: dict[str, Any]) -> None:
         if self.debug_log_size <= 0:
             return

@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import trio
@@ -47,6 +49,10 @@ ANSWER_TYPES = (
     tl.ClientQueryAnswerError,
     tl.ClientQueryAnswerPartError,
 )
+# Requests that ended here before the proxy's receipt came (it follows the last answer, after
+# the proxy's database write; or the caller left, or our own deadline ended it): kept until it
+# comes, the oldest forgotten beyond this many.
+MAX_AWAITED_RECEIPTS = 4096
 
 
 class ProxyLink(ProxyLinkBase):
@@ -59,6 +65,7 @@ class ProxyLink(ProxyLinkBase):
         self.proxy_public_key: bytes | None = None
         self.client_sc = None
         self.requests: dict[bytes, ClientRequest] = {}
+        self.awaited_receipts: OrderedDict[bytes, Callable[[int], None]] = OrderedDict()
         # Receipts: the highest valid signed charge, and the proxy's counters for us.
         self.signed: SignedPayment | None = None
         self.db_tokens = 0
@@ -71,7 +78,14 @@ class ProxyLink(ProxyLinkBase):
     def _on_connected(self) -> None:
         pass
 
+    def await_receipt(self, request_id: bytes, on_charge: Callable[[int], None]) -> None:
+        """Call `on_charge(tokens)` when the proxy's receipt for this ended request comes."""
+        self.awaited_receipts[request_id] = on_charge
+        while len(self.awaited_receipts) > MAX_AWAITED_RECEIPTS:
+            self.awaited_receipts.popitem(last=False)
+
     def _on_disconnected(self, session: Session) -> None:
+        self.awaited_receipts.clear()  # a proxy never sends a receipt on a later connection
         for request in list(self.requests.values()):
             request.fail(codes.NOTREADY, f"connection to the proxy lost: {session.close_reason}")
 
@@ -190,6 +204,10 @@ class ProxyLink(ProxyLinkBase):
             request = self.requests.get(packet.request_id)
             if request is not None:
                 request.receipt(packet.request_tokens)
+            else:
+                on_charge = self.awaited_receipts.pop(packet.request_id, None)
+                if on_charge is not None:
+                    on_charge(packet.request_tokens)
         elif isinstance(packet, tl.ProxySignedPayment):
             self._receipt(packet, self.db_tokens, self.max_tokens)
         else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 import trio
@@ -32,8 +32,13 @@ def _tokens(final: tl.ClientQueryFinalInfo | None) -> int:
 
 
 class ClientRequest:
-    def __init__(self, link: ProxyLink) -> None:
+    """`on_charge(tokens)`: called with what the proxy's receipt says it charged for this
+    request, also when the receipt comes after the request ended here (the caller left, our
+    own deadline), so the client's books show what it was charged."""
+
+    def __init__(self, link: ProxyLink, on_charge: Callable[[int], None] | None = None) -> None:
         self.link = link
+        self.on_charge = on_charge
         self.request_id = secrets.token_bytes(32)
         self._send, self._receive = trio.open_memory_channel[tl.TLObject | Failed](math.inf)
         self.answered = False
@@ -50,6 +55,8 @@ class ClientRequest:
 
     def receipt(self, tokens: int) -> None:
         self.billed_tokens = tokens
+        if self.on_charge is not None:
+            self.on_charge(tokens)
 
     async def run(
         self,
@@ -90,8 +97,7 @@ class ClientRequest:
                 item = None
                 with trio.move_on_at(deadline):
                     item = await self._receive.receive()
-                if item is None:
-                    self.done = True
+                if item is None:  # not `done`: the proxy is told to cancel (finally)
                     yield Failed(
                         codes.TIMEOUT,
                         "timeout in client",
@@ -103,6 +109,8 @@ class ClientRequest:
                     yield event
         finally:
             link.requests.pop(self.request_id, None)
+            if self.billed_tokens is None and self.on_charge is not None:
+                link.await_receipt(self.request_id, self.on_charge)
             if not self.done:
                 with trio.CancelScope(shield=True), trio.move_on_after(1):
                     try:

@@ -100,6 +100,10 @@ class WorkerConfig(FromFile):
     validation_profile: str = attrs.field(
         default=COMPAT, validator=attrs.validators.in_((COMPAT, EXTENDED))
     )
+    # Ask the inference server for usage on every streamed chunk (vLLM's
+    # `stream_options.continuous_usage_stats`), so a stream that ends early is billed what was
+    # produced; turn off only for a server that refuses the option.
+    continuous_usage_stats: bool = attrs.field(default=True, converter=to_bool)
     uplink_path: str = "/v1/models"
     uplink_interval: float = attrs.field(default=1.5, converter=to_interval)
     uplink_failures: int = attrs.field(

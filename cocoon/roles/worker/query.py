@@ -6,7 +6,12 @@ of the body as soon as the token counter lets it out (SSE events one by one), th
 part with the adjusted token counts. A small non-streamed answer goes out as one message.
 
 Billing: the counter reads `usage` from the server's answer (SSE included, unlike the
-reference, which bills streams 0) and the cost fields are added to that `usage`. Deadlines:
+reference, which bills streams 0) and the cost fields are added to that `usage`. A streamed
+request asks the server for usage on every chunk (`stream_options.continuous_usage_stats`,
+vLLM's; the caller still sees usage only in the final chunk), so a stream that ends early (the
+caller left, a cancel, a timeout, the server closed) bills the latest figure the server gave,
+and at least one completion token per piece delivered where it gave none (`UsageCounter.
+billable`): leaving before the last chunk no longer makes an answer free. Deadlines:
 the request's `timeout` (652 "worker: timeout"), the inference server gets 0.95 of it.
 Cancellation (the proxy connection closed, or the proxy cancelled) leaves the inference
 server's connection, which makes vLLM stop generating.
@@ -59,6 +64,9 @@ class QueryContext:
     pricing: Pricing = attrs.field(factory=Pricing)
     stats: CounterSet = attrs.field(factory=CounterSet)
     active: int = 0
+    # Ask for usage on every streamed chunk (vLLM's `continuous_usage_stats`); off only for
+    # an inference server that refuses the option.
+    continuous_usage: bool = True
 
 
 def tokens_used(adjusted: AdjustedTokens) -> tl.TokensUsed:
@@ -72,16 +80,27 @@ def tokens_used(adjusted: AdjustedTokens) -> tl.TokensUsed:
 
 
 class _Meter:
-    """Raw counts -> adjusted tokens and the cost fields added to `usage`."""
+    """Raw counts -> adjusted tokens and the cost fields added to `usage`. What is billed
+    (`adjusted`, `tokens`) is always the counter's `billable` figure at that moment: the
+    server's latest usage, or what was delivered where it gave none."""
 
     def __init__(self, coefficient: int, pricing: Pricing) -> None:
         self.coefficient = coefficient
         self.pricing = pricing
-        self.adjusted = AdjustedTokens(0, 0, 0, 0)
+        self.counter: UsageCounter | None = None  # set once the answer's head arrived
+
+    def _adjust(self, counts: UsageCounts) -> AdjustedTokens:
+        usage = TokenUsage(counts.prompt, counts.cached, counts.completion, counts.reasoning)
+        return adjusted_tokens(usage, self.coefficient, self.pricing.multipliers)
+
+    @property
+    def adjusted(self) -> AdjustedTokens:
+        if self.counter is None:
+            return AdjustedTokens(0, 0, 0, 0)
+        return self._adjust(self.counter.billable)
 
     def on_usage(self, counts: UsageCounts) -> dict[str, int]:
-        usage = TokenUsage(counts.prompt, counts.cached, counts.completion, counts.reasoning)
-        a = self.adjusted = adjusted_tokens(usage, self.coefficient, self.pricing.multipliers)
+        a = self._adjust(counts)
         price = self.pricing.price_per_token
         return {
             "prompt_total_cost": (a.prompt + a.cached) * price,
@@ -190,7 +209,13 @@ async def _forward(
         await replier.error(codes.PLAIN, f"worker: invalid http request: {e}")
         return False
     try:
-        valid = validate_request(request.url, request.payload, model=ctx.model, profile=ctx.profile)
+        valid = validate_request(
+            request.url,
+            request.payload,
+            model=ctx.model,
+            profile=ctx.profile,
+            continuous_usage=ctx.continuous_usage,
+        )
     except InvalidRequestError as e:
         await replier.error(codes.PROTOVIOLATION, f"worker: invalid http request: {e.message}")
         return False
@@ -202,7 +227,13 @@ async def _forward(
             async with ctx.http.request(
                 request.method, valid.path, headers=headers, body=valid.body
             ) as resp:
-                return await _relay(replier, meter, resp, streamed=valid.stream)
+                return await _relay(
+                    replier,
+                    meter,
+                    resp,
+                    streamed=valid.stream,
+                    strip_running_usage=valid.stream and ctx.continuous_usage,
+                )
     except trio.TooSlowError:
         if not replier.finished:
             await replier.error(codes.TIMEOUT, "worker: timeout", tokens=meter.tokens)
@@ -217,8 +248,19 @@ async def _forward(
         return False
 
 
-async def _relay(replier: Replier, meter: _Meter, resp: HttpResponse, *, streamed: bool) -> bool:
-    counter = UsageCounter(resp.header("content-type"), on_usage=meter.on_usage)
+async def _relay(
+    replier: Replier,
+    meter: _Meter,
+    resp: HttpResponse,
+    *,
+    streamed: bool,
+    strip_running_usage: bool = False,
+) -> bool:
+    counter = meter.counter = UsageCounter(
+        resp.header("content-type"),
+        on_usage=meter.on_usage,
+        strip_running_usage=strip_running_usage,
+    )
     length = resp.header("content-length")
     http = tl.HttpResponse(
         http_version=resp.http_version,

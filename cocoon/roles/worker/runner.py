@@ -216,6 +216,7 @@ async def run_worker(
                 model=config.base_model,
                 max_active=config.max_active_requests,
                 profile=config.validation_profile,
+                continuous_usage=config.continuous_usage_stats,
             ),
             root=view,
             dialer=Dialer(identity=holder or identity, policy=policy, via=via),

@@ -46,6 +46,7 @@ class ScriptedNode:
         self.seen: list[tuple[object, tl.HttpRequest]] = []
         self.links: list[object] = []
         self.channels: dict[str, object] = {}
+        self.on_charge = None  # what the API gave the last request for the proxy's receipt
 
     def ready_links(self) -> list[object]:
         return [object()]
@@ -54,8 +55,11 @@ class ScriptedNode:
         return [ModelInfo(MODEL, 0, [{"coefficient": 1000, "running_requests": 0, "max_running_requests": 8}])]  # fmt: skip
 
     @asynccontextmanager
-    async def request(self, options, http_request) -> AsyncIterator[AsyncIterator[Event]]:
+    async def request(
+        self, options, http_request, *, on_charge=None
+    ) -> AsyncIterator[AsyncIterator[Event]]:
         self.seen.append((options, http_request))
+        self.on_charge = on_charge
 
         async def events() -> AsyncIterator[Event]:
             for item in self.script:
