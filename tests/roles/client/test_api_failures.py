@@ -104,7 +104,8 @@ def serve(nursery):
         (651, "balance is too low", 402, "insufficient_quota"),
         (652, "timeout in client", 504, "timeout"),
         (652, "worker: timeout", 504, "timeout"),
-        (602, "too many active queries", 429, "rate_limit_exceeded"),
+        (602, "too many active queries", 503, "server_overloaded"),
+        (651, "too many running requests for this client (limit 2)", 429, "rate_limit_exceeded"),
         (
             621,
             "worker: invalid http request: unknown option 'x' in request",
