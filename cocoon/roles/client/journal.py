@@ -80,7 +80,13 @@ class Journal:
         else:
             totals.failed += 1
             if not record.caller_fault:
-                self.last_error = record.error
+                # Shown on the unauthenticated /health: what kind of failure, never its text
+                # (which may carry another caller's model name, input or headers).
+                self.last_error = (
+                    f"a request failed with HTTP {record.status}"
+                    if record.status
+                    else "a request failed"
+                )
 
     def keep_debug(self, key: bytes, entry: dict[str, Any]) -> None:
         if self.debug_log_size <= 0:
