@@ -174,3 +174,23 @@ async def _collect(node, options, request) -> Outcome:
             elif isinstance(event, Done):
                 out.done = event
     return out
+
+
+async def test_a_bug_met_by_one_request_at_the_proxy_fails_that_request_only(monkeypatch):
+    from cocoon.roles.proxy import requests
+
+    real = requests.reserve_for_query
+    calls = []
+
+    def broken_once(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("a bug")
+        return real(*args)
+
+    monkeypatch.setattr(requests, "reserve_for_query", broken_once)
+    async with open_network(NetworkConfig(client_http=False)) as net:
+        node = net.clients[0].node
+        out = await run_request(node, chat_body())
+        assert out.failed is not None and out.failed.message == "proxy: internal error"
+        await answered(node)  # the proxy (and the client's session to it) went on

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -62,6 +63,8 @@ from cocoon.roles.client.shaping import (
 
 if TYPE_CHECKING:
     from cocoon.roles.client.core import ClientNode
+
+log = logging.getLogger("cocoon.client.inference")
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -229,6 +232,16 @@ class InferenceApi:
             # A write found the caller's connection broken before its reader saw it go.
             responder.client_gone = True
             raise  # the server drops the connection
+        except Exception:
+            if responder.started:
+                raise  # the server cuts the answer short
+            # A bug met by this request: a 500 in OpenAI's shape, not the server's empty one.
+            log.exception("inference request failed")
+            answer = error_response(codes.ERROR, "internal error in the client", local=True)
+            record.status, record.error = answer.status, "internal error in the client"
+            record.bytes_sent += await respond_error(
+                responder, answer, cors=self.cors, request_id=exchange.request_id
+            )
         finally:
             # Counted and recorded however the request ended (a send that raised included).
             if responder.client_gone and record.error is None and not exchange.finished:
