@@ -228,7 +228,11 @@ async def _forward(
         # the request's own fault, told as such. The HTTP client's text is not passed on: it
         # lists the headers sent, the inference server's address (`Host`) among them.
         name = _unsendable_header(headers)
-        what = f"header '{shown(name)}' cannot be sent" if name else "it cannot be sent"
+        what = (
+            f"header '{shown(name)}' cannot be sent"
+            if name
+            else "its method or target cannot be sent"
+        )
         await replier.error(codes.PROTOVIOLATION, f"worker: invalid http request: {what}")
         return False
     except HttpError as e:
