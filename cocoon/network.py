@@ -30,6 +30,7 @@ from pytoniq_core import Address
 
 from cocoon.backends.fake import FakeInferenceConfig, FakeInferenceServer, serve_fake_inference
 from cocoon.ratls.identity import Identity
+from cocoon.ratls.pow import DEFAULT_MAX_DIFFICULTY
 from cocoon.ratls.quote import FAKE_IMAGE_HASH
 from cocoon.roles.client.config import ClientConfig
 from cocoon.roles.client.runner import ClientHandle, run_client
@@ -394,7 +395,7 @@ async def plan_network(
             secret_string=_seed(data_dir, f"client{i}-secret").hex(),
             http_host=host,
             http_port=config.client_http_port if i == 0 else 0,
-            max_pow_difficulty=max(config.pow_difficulty, 28),
+            max_pow_difficulty=max(config.pow_difficulty, DEFAULT_MAX_DIFFICULTY),
             payments_interval=config.payments_interval,
             payment_poll_interval=config.payment_poll_interval,
         )

@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 MODEL = "Qwen/Qwen3-8B"
 
@@ -162,7 +163,13 @@ def plan(args: argparse.Namespace) -> int:
           f"in {directory}; run each in its own terminal (or under a supervisor), in this order:")  # fmt: skip
     print("\n".join("  " + line for line in lines))
     print(f"then the OpenAI-compatible API is http://{host}:{config.client_http_port}/v1")
+    print("(each role prints its dashboard's URL with its access hash when it starts)")
     return 0
+
+
+def _dashboard(web: Any) -> str:
+    """A role's `/stats` URL with the access hash its pages need."""
+    return f"{web.url}/stats?{urlencode({'access_hash': web.access_hash})}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -198,13 +205,13 @@ def run(args: argparse.Namespace) -> int:
                 return await _once(url, args.model, args.prompt, args.stream)
             print(f"cocoon network ready in {time.monotonic() - started:.2f} s")
             print(f"  OpenAI-compatible API: {url}/v1   (model {args.model!r}, any API key)")
-            print(f"  client dashboard:      {url}/stats")
+            print(f"  client dashboard:      {_dashboard(net.clients[0].web)}")
             for i, p in enumerate(net.proxies):
                 if p.web:
-                    print(f"  proxy {i} dashboard:     {p.web.url}/stats")
+                    print(f"  proxy {i} dashboard:     {_dashboard(p.web)}")
             for i, w in enumerate(net.workers):
                 if w.web:
-                    print(f"  worker {i} dashboard:    {w.web.url}/stats")
+                    print(f"  worker {i} dashboard:    {_dashboard(w.web)}")
             print(f"  data:                  {net.data_dir}")
             print(
                 "\nTry:\n  " + _example(url, args.model) + "\n\nCtrl-C stops the network.",

@@ -166,11 +166,18 @@ def parse_sse(text: str) -> tuple[list[dict[str, Any]], bool]:
 
 
 class Driver:
-    def __init__(self, urls: list[str], res: Results, clean: bool = False) -> None:
+    def __init__(
+        self, urls: list[str], res: Results, clean: bool = False, tokens: list[str] | None = None
+    ) -> None:
         self.urls = urls
         self.res = res
         self.clean = clean  # quiet phase: everything must succeed
-        self.http = [httpx.AsyncClient(base_url=u, timeout=HANG_BOUND) for u in urls]
+        # The pages' access hashes (`/jsonstats`), sent as X-Access-Hash.
+        heads = [{"X-Access-Hash": t} for t in tokens] if tokens else [{} for _ in urls]
+        self.http = [
+            httpx.AsyncClient(base_url=u, timeout=HANG_BOUND, headers=h)
+            for u, h in zip(urls, heads, strict=True)
+        ]
 
     async def aclose(self) -> None:
         for h in self.http:
@@ -665,8 +672,9 @@ async def run(args: argparse.Namespace, capture: Capture) -> int:
         print(f"network ready in {time.monotonic() - t_open:.1f} s: {len(net.proxies)} proxies, "
               f"{len(net.workers)} workers, {len(net.clients)} clients", flush=True)  # fmt: skip
         urls = [c.url for c in net.clients]
+        tokens = [c.web.access_hash for c in net.clients]
         # warm-up: connections, channels and caches, then the baseline
-        warm = Driver(urls, res, clean=True)
+        warm = Driver(urls, res, clean=True, tokens=tokens)
         for _ in range(20):
             await warm.one("whole")
             await warm.one("stream")
@@ -675,7 +683,7 @@ async def run(args: argparse.Namespace, capture: Capture) -> int:
         samples.append(("baseline", sample("baseline")))
         print(f"baseline: {samples[-1][1]}", flush=True)
 
-        driver = Driver(urls, res)
+        driver = Driver(urls, res, tokens=tokens)
         stop_at = trio.current_time() + args.duration
         async with trio.open_nursery() as nursery:
             nursery.start_soon(
@@ -710,7 +718,7 @@ async def run(args: argparse.Namespace, capture: Capture) -> int:
         await trio.sleep(2)
         before = totals(net)
         seen_before = res.seen_tokens
-        quiet = Driver(urls, res, clean=True)
+        quiet = Driver(urls, res, clean=True, tokens=tokens)
         async with trio.open_nursery() as nursery:
             for _ in range(4):
 

@@ -1,7 +1,9 @@
 """Frames (sans-IO): `u32 len | i32 seqno | payload`, little-endian, per-direction seqno from 0.
 
 4 <= len <= 2^24. A frame outside those bounds or with an unexpected seqno is a protocol
-violation that ends the connection; the decoder raises, the session closes.
+violation that ends the connection; the decoder raises, the session closes. A receiver may set
+a lower bound than 2^24 (`FrameDecoder.max_payload`): the proxy does until a peer has
+authorized, since no message before that comes near 1 KiB.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from cocoon.errors import EncodeError, ProtocolError
 HEADER_SIZE = 8
 MIN_PAYLOAD = 4
 MAX_PAYLOAD = 1 << 24
+# Until a peer has authorized: its largest message (`worker.connectToProxy`) is ~200 bytes.
+PREAUTH_MAX_PAYLOAD = 1 << 16
 _HEADER = struct.Struct("<Ii")
 
 
@@ -60,8 +64,11 @@ class FrameEncoder:
 class FrameDecoder:
     """Feed received bytes, take complete frame payloads out, in order.
 
-    Memory stays bounded by one partial frame (at most `max_payload` + 8 bytes) plus the
-    last chunk fed: the caller takes frames out before feeding more.
+    Memory stays bounded by one partial frame (what has arrived of it, never its declared
+    length: a peer that announces 16 MiB and sends 10 bytes holds 10 bytes) plus the last
+    chunk fed, as the caller takes frames out before feeding more. Once a frame is taken out,
+    the space it used is given back at once, not kept for the next one: a connection that
+    carried one large request and then idles does not hold that request's memory.
     """
 
     __slots__ = ("_buf", "_pos", "expected_seqno", "max_payload")
@@ -76,13 +83,12 @@ class FrameDecoder:
     def buffered(self) -> int:
         return len(self._buf) - self._pos
 
+    @property
+    def allocated(self) -> int:
+        """Bytes the buffer holds on to (its capacity, not only what is in it)."""
+        return self._buf.__alloc__()
+
     def feed(self, data: bytes) -> None:
-        if self._pos and self._pos == len(self._buf):
-            self._buf.clear()
-            self._pos = 0
-        elif self._pos > 65536:
-            del self._buf[: self._pos]
-            self._pos = 0
         self._buf += data
 
     def next_frame(self) -> bytes | None:
@@ -98,10 +104,23 @@ class FrameDecoder:
         end = pos + HEADER_SIZE + n
         if len(buf) < end:
             return None
-        payload = bytes(buf[pos + HEADER_SIZE : end])
-        self._pos = end
+        with memoryview(buf) as view:
+            payload = bytes(view[pos + HEADER_SIZE : end])  # one copy, not a slice then a copy
         self.expected_seqno = _next_seqno(seqno)
+        # Consumed bytes go as soon as they add up; a new buffer, since `del buf[:end]` keeps
+        # the old allocation (it only moves the start).
+        if end == len(buf):
+            self._buf = bytearray()
+            self._pos = 0
+        elif end > _COMPACT_AFTER:
+            self._buf = buf[end:]
+            self._pos = 0
+        else:
+            self._pos = end
         return payload
+
+
+_COMPACT_AFTER = 65536
 
 
 def split_frames(data: bytes, max_payload: int = MAX_PAYLOAD) -> tuple[list[bytes], bytes]:

@@ -13,15 +13,19 @@ silence, idle timeout) and one task per incoming query. Leaving the `async with`
 the session.
 
 A session ends when the peer closes, on idle timeout, on any protocol violation by the peer
-(bad frame, bad seqno, undecodable `tcp.Packet`, answer to a query we never sent) or when
-`close()` is called. The body of the `async with` is not cancelled by that: operations on a
-closed session raise `SessionClosed`, and `wait_closed()` returns. The reason is kept in
-`session.close_reason`.
+(bad frame, bad seqno, undecodable `tcp.Packet`, a one-way message of a known kind that does
+not decode, answer to a query we never sent) or when `close()` is called. A one-way message of
+an unknown kind is dropped, as the reference does (spec 10 section 9.2). The body of the
+`async with` is not cancelled by that: operations on a closed session raise `SessionClosed`,
+and `wait_closed()` returns. The reason is kept in `session.close_reason`.
 
 Backpressure: the reader reads the next frame only once `on_packet` has returned, and
 incoming queries are limited in number, so a peer that sends faster than we handle stops being
 read (and TCP slows it down) instead of growing our memory. (Handing packets to a dispatcher
-task instead cost a scheduler pass per packet, a good share of a request's CPU.)
+task instead cost a scheduler pass per packet, a good share of a request's CPU.) With
+`max_frame_before_auth`, a peer's frames are held to that size until the owner calls
+`authorize()` (the proxy does once a client or worker has proved who it is): a stranger cannot
+make us buffer 16 MiB frames.
 """
 
 from __future__ import annotations
@@ -44,19 +48,23 @@ from cocoon.net import codes
 from cocoon.net.framing import (
     MAX_PAYLOAD,
     MIN_PAYLOAD,
+    PREAUTH_MAX_PAYLOAD,
     FrameDecoder,
     FrameEncodeError,
     FrameEncoder,
     FrameError,
 )
+from cocoon.net.loglimit import RateLimitedLog
 from cocoon.net.preamble import (
     AttestedPeerInfo,
     PreambleError,
     decode_preamble_body,
     parse_preamble_length,
 )
+from cocoon.tl.codec import BY_ID as KNOWN_IDS
 
 log = logging.getLogger("cocoon.net.session")
+peer_log = RateLimitedLog(log)  # for the lines a peer can cause at will
 
 # Kept under these names for the session's own use; the full table is `cocoon.net.codes`.
 ERROR_PROTOVIOLATION = codes.PROTOVIOLATION
@@ -118,7 +126,9 @@ class NoHandler:
         raise QueryError(ERROR_PROTOVIOLATION, f"unsupported query {query.TL_NAME}")
 
     async def on_packet(self, session: Session, packet: tl.TLObject) -> None:
-        log.info("%s: dropping unexpected packet %s", session.name, packet.TL_NAME)
+        peer_log.info(
+            "unexpected", "%s: dropping unexpected packet %s", session.name, packet.TL_NAME
+        )
 
 
 @attrs.frozen
@@ -133,6 +143,13 @@ class SessionConfig:
     flush_timeout: float = 5.0  # how long a closing session tries to deliver queued frames
     read_size: int = 65536
     remembered_query_ids: int = 1024  # late answers to these are dropped, not a violation
+    # The largest frame taken from the peer until `Session.authorize()`; None: 2^24 at once.
+    max_frame_before_auth: int | None = None
+
+    @classmethod
+    def for_acceptor_of_strangers(cls, **changes: Any) -> SessionConfig:
+        """An acceptor whose peers must authorize first (the proxy's ports)."""
+        return cls.for_role(Role.ACCEPTOR, max_frame_before_auth=PREAUTH_MAX_PAYLOAD, **changes)
 
     @classmethod
     def for_role(cls, role: Role, **changes: Any) -> SessionConfig:
@@ -175,6 +192,7 @@ class Session:
         config: SessionConfig,
         name: str,
         read_preamble: bool,
+        on_authorized: Callable[[], None] | None = None,
     ) -> None:
         self.stream = stream
         self.role = role
@@ -187,6 +205,9 @@ class Session:
         self.close_reason: str | None = None
         self.close_error: BaseException | None = None
         self.ready = False
+        self.authorized = False
+        self._on_authorized = on_authorized
+        self._decoder = FrameDecoder(config.max_frame_before_auth or MAX_PAYLOAD)
         self._ready_event = trio.Event()
         self._closed_event = trio.Event()
         self._pending: dict[int, _Pending] = {}
@@ -271,6 +292,17 @@ class Session:
             raise SessionClosed(self.close_reason or "not running")
         self._nursery.start_soon(self._guarded, fn, *args, name=name or fn)
 
+    def authorize(self) -> None:
+        """The peer has proved who it is: take frames up to 2^24 bytes from now on, and tell
+        whoever opened the session (`on_authorized`). Call it before sending the answer that
+        tells the peer, so that its next frames are read with the new limit."""
+        if self.authorized:
+            return
+        self.authorized = True
+        self._decoder.max_payload = MAX_PAYLOAD
+        if self._on_authorized is not None:
+            self._on_authorized()
+
     async def wait_ready(self) -> None:
         """Return once the connection handshake is done, or once the session closed."""
         await self._ready_event.wait()
@@ -286,7 +318,7 @@ class Session:
         self.close_reason = reason
         self.close_error = error
         if error is not None:
-            log.warning("%s: closing: %s", self.name, reason)
+            peer_log.warning(("closing", type(error)), "%s: closing: %s", self.name, reason)
         else:
             log.debug("%s: closing: %s", self.name, reason)
         for pending in self._pending.values():
@@ -403,7 +435,7 @@ class Session:
         return data
 
     async def _read_loop(self) -> None:
-        decoder = FrameDecoder()
+        decoder = self._decoder
         # The watchdog bounds this whole set-up phase (preamble included) by connect_timeout.
         if self.read_preamble:
             buf = bytearray()
@@ -441,12 +473,20 @@ class Session:
         kind = type(packet)
         if kind is tl.TcpPacket:
             self.stats.packets_received += 1
-            try:
-                obj = tl.decode(packet.data)
-            except tl.TLDecodeError as e:
-                log.warning("%s: dropping undecodable packet: %s", self.name, e)
+            data = packet.data
+            if len(data) >= 4 and int.from_bytes(data[:4], "little") not in KNOWN_IDS:
+                # A kind of message we do not know: the reference logs and drops it (spec 10
+                # section 9.2), and so do we, a newer peer's extra message is no violation.
+                peer_log.info(
+                    "unknown message",
+                    "%s: dropping a message of unknown kind %08x",
+                    self.name,
+                    int.from_bytes(data[:4], "little"),
+                )
                 return
-            await self._handle_packet(obj)
+            # A known kind that does not decode raises: the session closes (the reference
+            # aborts), so a peer cannot send a stream of them, each costing a log line.
+            await self._handle_packet(tl.decode(data))
         elif kind is tl.TcpQueryAnswer or kind is tl.TcpQueryError:
             pending = self._pending.pop(packet.id, None)
             if pending is None:
@@ -556,6 +596,7 @@ async def open_session(
     config: SessionConfig | None = None,
     read_preamble: bool = False,
     name: str | None = None,
+    on_authorized: Callable[[], None] | None = None,
 ) -> AsyncIterator[Session]:
     """Run a session over `stream` for the duration of the block; yields once it is ready.
 
@@ -571,6 +612,7 @@ async def open_session(
         config or SessionConfig.for_role(role),
         name or f"{role.value}-session",
         read_preamble,
+        on_authorized,
     )
     try:
         async with trio.open_nursery() as nursery:
@@ -600,6 +642,7 @@ async def serve_session(
     config: SessionConfig | None = None,
     read_preamble: bool = False,
     name: str | None = None,
+    on_authorized: Callable[[], None] | None = None,
 ) -> Session:
     """Run a session over `stream` in this task until it closes, and return it (its
     `close_reason` says why; `ready` whether it ever got ready). For the accepting side,
@@ -613,6 +656,7 @@ async def serve_session(
         config or SessionConfig.for_role(role),
         name or f"{role.value}-session",
         read_preamble,
+        on_authorized,
     )
     async with trio.open_nursery() as nursery:
         nursery.start_soon(session._writer)

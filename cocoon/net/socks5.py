@@ -1,7 +1,9 @@
 """The SOCKS5 subset spoken between inner services and their local router (RFC 1928/1929).
 
 Spec 20 section 6.2: no-auth (`00`) or username/password (`02`, the username names a policy),
-CONNECT only, IPv4 targets only, ports big-endian. The parsers are sans-IO: each takes the bytes
+CONNECT only, IPv4 targets only, ports big-endian. A request outside that gets the failure reply
+of RFC 1928 section 6 (07 for BIND and UDP ASSOCIATE, 08 for a domain or IPv6 address), a
+greeting without an acceptable method `05 FF` (section 3), and the connection is closed. The parsers are sans-IO: each takes the bytes
 received so far and returns `(message, bytes consumed)`, or `None` while the message is still
 incomplete; bytes that can never become a valid message raise `Socks5Error`.
 `socks5_connect` is the thin trio driver a dialer (worker, client) uses.
@@ -28,12 +30,24 @@ CMD_CONNECT = 0x01
 ATYP_IPV4 = 0x01
 ATYP_DOMAIN = 0x03
 ATYP_IPV6 = 0x04
+METHOD_NONE_ACCEPTABLE = 0xFF
 REPLY_SUCCEEDED = 0x00
+REPLY_COMMAND_NOT_SUPPORTED = 0x07
+REPLY_ADDRESS_TYPE_NOT_SUPPORTED = 0x08
 T = TypeVar("T")
 
 
 class Socks5Error(ProtocolError):
     """Bytes that are not the SOCKS5 subset cocoon's routers speak, or a refused request."""
+
+
+class Socks5Unsupported(Socks5Error):
+    """A well-formed request the router does not serve; `reply` is the failure code to answer
+    with (RFC 1928 section 6) before closing."""
+
+    def __init__(self, message: str, reply: int) -> None:
+        super().__init__(message)
+        self.reply = reply
 
 
 @attrs.frozen
@@ -133,7 +147,9 @@ def _parse_address(buf: bytes, pos: int, *, allow_ipv6: bool) -> tuple[Address, 
     elif atyp == ATYP_IPV6 and allow_ipv6:
         size = 16
     else:
-        raise Socks5Error(f"address type {atyp} is not supported (IPv4 only)")
+        raise Socks5Unsupported(
+            f"address type {atyp} is not supported (IPv4 only)", REPLY_ADDRESS_TYPE_NOT_SUPPORTED
+        )
     end = pos + 1 + size + 2
     if len(buf) < end:
         return None
@@ -154,12 +170,19 @@ def parse_connect(buf: bytes) -> tuple[Address, int] | None:
     if buf[0] != VERSION:
         raise Socks5Error(f"SOCKS version {buf[0]} in the request")
     if buf[1] != CMD_CONNECT:
-        raise Socks5Error(f"SOCKS command {buf[1]} is not CONNECT")
+        raise Socks5Unsupported(
+            f"SOCKS command {buf[1]} is not CONNECT", REPLY_COMMAND_NOT_SUPPORTED
+        )
     return _parse_address(buf, 3, allow_ipv6=False)
 
 
 def encode_reply(host: str, port: int, status: int = REPLY_SUCCEEDED) -> bytes:
     return bytes([VERSION, status, 0]) + _encode_address(host, port)
+
+
+def encode_failure(reply: int) -> bytes:
+    """A failure reply: the code, and an all-zero IPv4 bound address (RFC 1928 section 6)."""
+    return bytes([VERSION, reply, 0, ATYP_IPV4, 0, 0, 0, 0, 0, 0])
 
 
 def parse_reply(buf: bytes) -> tuple[Address, int] | None:

@@ -4,10 +4,13 @@
                     verifier=DcapQvlVerifier(...))
     att = policy.validate(quote_or_none, peer_public_key, now=int(time.time()))
 
-`any` accepts every peer (no quote examined); `fake_tdx` requires a 64-byte fake quote;
-`tdx` requires a DCAP-valid quote (through a `QuoteVerifier`, cached by quote hash). After the
-quote, in the reference's order: REPORTDATA == SHA-512(public key), MRTD, RTMR tuple, image
-hash and collateral root key id against the allow-lists (an empty list allows all).
+`any` accepts every peer without attestation, but refuses a quote that is present and not
+bound to the peer's key (the reference's `any` does not look at it): a certificate carrying
+another machine's quote is a forgery, whatever the policy. `fake_tdx` requires a 64-byte
+fake quote; `tdx` requires a DCAP-valid quote (through a `QuoteVerifier`, cached by quote
+hash). After the quote, in the reference's order: REPORTDATA == SHA-512(public key), MRTD,
+RTMR tuple, image hash and collateral root key id against the allow-lists (an empty list
+allows all).
 `validate` of a `tdx` policy may block (DCAP collateral I/O): call it from a thread.
 """
 
@@ -29,8 +32,10 @@ from cocoon.ratls.dcap import QuoteVerifier, UnavailableVerifier
 from cocoon.ratls.quote import (
     INTEL_ROOT_KEY_ID,
     AttestationData,
+    QuoteError,
     SgxMeasurements,
     fake_quote_attestation,
+    quoted_report_data,
     report_data_for_key,
 )
 
@@ -155,6 +160,8 @@ class Policy:
         if self.kind is PolicyKind.ANY:
             if cfg.allowed_image_hashes:
                 raise PolicyError(f"policy {self.name}: type any cannot check image hashes")
+            if quote is not None:
+                _check_bound(quote, public_key)
             return AttestationData(None)
         if quote is None:
             raise PolicyError(f"policy {self.name} requires a TDX quote; the peer sent none")
@@ -186,6 +193,17 @@ class Policy:
                 f" {self.name}"
             )
         return att
+
+
+def _check_bound(quote: bytes, public_key: bytes) -> None:
+    """A quote present in a certificate must claim that certificate's key (policy `any`
+    verifies nothing else about it)."""
+    try:
+        claimed = quoted_report_data(quote)
+    except QuoteError as e:
+        raise PolicyError(f"unreadable quote in the certificate: {e}") from e
+    if claimed != report_data_for_key(public_key):
+        raise PolicyError("report data mismatch: the quote is not bound to this key")
 
 
 # --- named policies, as the reference router configures them (spec 20 section 6.5) ---

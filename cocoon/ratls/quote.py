@@ -379,6 +379,14 @@ def report_data_for_key(public_key: bytes) -> bytes:
 # --- fake TDX (spec 20 section 3.7) ---
 
 
+def quoted_report_data(quote: bytes) -> bytes:
+    """The REPORTDATA a fake (64-byte) or DCAP quote claims, read without verifying the
+    quote (QuoteError if it is neither)."""
+    if len(quote) == FAKE_QUOTE_SIZE:
+        return bytes(quote)
+    return parse_quote(quote).body.report_data
+
+
 def make_fake_quote(report_data: bytes) -> bytes:
     """A `fake_tdx` quote: the 64 bytes of report data themselves."""
     if len(report_data) != FAKE_QUOTE_SIZE:

@@ -285,7 +285,7 @@ async def test_first_packet_must_be_connect():
                 pass
 
 
-async def test_undecodable_one_way_packet_is_dropped_not_fatal():
+async def test_one_way_message_of_unknown_kind_is_dropped_not_fatal():
     a, b = trio.testing.memory_stream_pair()
     peer = RawPeer(a)
     handler = Recorder()

@@ -42,6 +42,22 @@ def test_outside_the_subset_is_refused(parse, data):
         parse(data)
 
 
+@pytest.mark.parametrize(
+    ("data", "reply"),
+    [
+        (b"\x05\x02\x00\x01" + bytes(6), 0x07),  # BIND
+        (b"\x05\x03\x00\x01" + bytes(6), 0x07),  # UDP ASSOCIATE
+        (b"\x05\x01\x00\x03\x05hello\x00\x50", 0x08),  # domain name
+        (b"\x05\x01\x00\x04" + bytes(18), 0x08),  # IPv6
+    ],
+)
+def test_unsupported_requests_name_their_rfc_1928_reply(data, reply):
+    with pytest.raises(socks5.Socks5Unsupported) as e:
+        socks5.parse_connect(data)
+    assert e.value.reply == reply
+    assert socks5.encode_failure(reply) == bytes([5, reply, 0, 1, 0, 0, 0, 0, 0, 0])
+
+
 def test_ipv6_targets_cannot_be_requested():
     with pytest.raises(socks5.Socks5Error):
         socks5.encode_connect("::1", 80)

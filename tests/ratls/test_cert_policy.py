@@ -239,6 +239,21 @@ def test_quote_reused_with_another_key():
         builtin_policies()["fake_tdx"].validate(quote, other_key, now=0)
 
 
+def test_any_refuses_a_present_quote_not_bound_to_the_key(shared_data):
+    any_ = builtin_policies()["any"]
+    quote, key = _fake_peer()
+    _, other_key = _fake_peer()
+    assert any_.validate(quote, key, now=0) == AttestationData(None)
+    assert any_.validate(None, other_key, now=0) == AttestationData(None)
+    with pytest.raises(PolicyError, match="report data mismatch"):
+        any_.validate(quote, other_key, now=0)
+    sample = (shared_data / "tdx-quote-sample.dat").read_bytes()  # bound to some other key
+    with pytest.raises(PolicyError, match="report data mismatch"):
+        any_.validate(sample, key, now=0)
+    with pytest.raises(PolicyError, match="unreadable quote"):
+        any_.validate(b"\x01" * 100, key, now=0)
+
+
 def test_truncated_fake_quote():
     quote, key = _fake_peer()
     with pytest.raises(QuoteError, match="fake quote size"):

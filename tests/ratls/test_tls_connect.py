@@ -29,6 +29,8 @@ from cocoon.ratls.identity import Identity
 from cocoon.ratls.policy import Policy, PolicyConfig, PolicyError, PolicyKind, builtin_policies
 from cocoon.ratls.quote import FAKE_IMAGE_HASH, make_fake_quote, report_data_for_key
 from cocoon.ratls.tls import PeerCertificateRejected, TlsError
+from cocoon.roles.client.config import ClientConfig
+from cocoon.roles.common.transport import Dialer
 
 POLICIES = builtin_policies()
 FAKE, ANY = POLICIES["fake_tdx"], POLICIES["any"]
@@ -158,6 +160,36 @@ async def test_quote_reused_with_another_key(nursery):
         await open_ratls_stream("127.0.0.1", port, Identity.generate("none"), FAKE)
 
 
+async def test_policy_any_refuses_a_quote_bound_to_another_key(nursery):
+    """`any` checks no attestation, but a certificate carrying another machine's quote is a
+    forgery: refused both ways (the proxy's client port runs `any`)."""
+    victim = Identity.generate("fake")
+    thief = ed25519.Ed25519PrivateKey.generate()
+    forged = _identity_from(
+        thief, build_cert(thief, victim.quote, not_before=int(time.time()) - 60)
+    )
+    _, port = await start(nursery, forged, ANY)
+    with pytest.raises(PolicyError, match="report data mismatch"):
+        await open_ratls_stream("127.0.0.1", port, Identity.generate("none"), ANY)
+    server, port = await start(nursery, Identity.generate("none"), ANY)
+    try:
+        stream = await open_ratls_stream("127.0.0.1", port, forged, ANY)
+        await stream.send_all(b"ping")
+        echoed = await stream.receive_some()  # TLS 1.3: the server refuses after its finish
+    except (trio.BrokenResourceError, TlsError, OSError):
+        echoed = b""
+    assert echoed == b""
+    assert server.peers == []
+    # Without a quote, or with one bound to the key, `any` still accepts.
+    for identity in (Identity.generate("none"), Identity.generate("fake")):
+        server, port = await start(nursery, identity, ANY)
+        stream = await open_ratls_stream("127.0.0.1", port, Identity.generate("fake"), ANY)
+        await stream.send_all(b"ok")
+        assert await stream.receive_some() == b"ok"
+        assert server.peers and server.peers[0].attestation.measurements is None
+        await stream.aclose()
+
+
 async def test_wrong_image_hash(nursery):
     _, port = await start(nursery, Identity.generate("fake"), ANY)
     strict = Policy("prod", PolicyKind.FAKE_TDX, PolicyConfig(allowed_image_hashes=[b"\x01" * 32]))
@@ -242,13 +274,30 @@ async def test_unknown_critical_extension(nursery):
 
 async def test_pow_too_hard(nursery):
     _, port = await start(nursery, Identity.generate("none"), ANY, difficulty=30)
-    with pytest.raises(pow_.PowError, match="difficulty 30 exceeds our limit of 28"):
+    with pytest.raises(pow_.PowError, match="difficulty 30 exceeds our limit of 20"):
         await open_ratls_stream("127.0.0.1", port, Identity.generate("none"), ANY)
     _, port = await start(nursery, Identity.generate("none"), ANY, difficulty=9)
     with pytest.raises(pow_.PowError, match="exceeds our limit of 8"):
         await open_ratls_stream(
             "127.0.0.1", port, Identity.generate("none"), ANY, max_pow_difficulty=8
         )
+
+
+async def test_a_hostile_servers_hard_pow_is_refused_before_any_work(nursery, monkeypatch):
+    """Difficulty 28 (what the reference's dialers still accept) costs a Python dialer a core
+    for ~20 s: clients and workers refuse anything above the reference servers' 20 unsolved."""
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the dialer started solving")
+
+    monkeypatch.setattr(pow_, "solve", no_work)
+    _, port = await start(nursery, Identity.generate("none"), ANY, difficulty=28)
+    dialer = Dialer(identity=Identity.generate("none"), policy=ANY)  # clients' and workers'
+    with pytest.raises(pow_.PowError, match="difficulty 28 exceeds our limit of 20"):
+        await dialer.dial("127.0.0.1", port)
+    with pytest.raises(pow_.PowError, match="difficulty 21 exceeds our limit of 20"):
+        pow_.check_difficulty(pow_.Challenge(21, bytes(16)), pow_.DEFAULT_MAX_DIFFICULTY)
+    assert ClientConfig.__attrs_attrs__.max_pow_difficulty.default == pow_.DEFAULT_DIFFICULTY
 
 
 async def _raw(port: int) -> tuple[trio.SocketStream, pow_.Challenge]:

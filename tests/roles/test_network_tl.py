@@ -254,20 +254,21 @@ async def test_worker_controls_reach_the_proxy():
         worker = net.workers[0]
         proxy = net.proxies[0].node
         (conn,) = proxy.registry.connections.values()
-        async with httpx.AsyncClient(base_url=worker.web.url) as http:
-            assert (await http.get("/request/disable")).status_code == 200
+        token = {"X-Access-Hash": worker.web.access_hash}
+        async with httpx.AsyncClient(base_url=worker.web.url, headers=token) as http:
+            assert (await http.post("/request/disable")).status_code == 200
             await eventually(lambda: not conn.enabled)
             out = await run_request(net.clients[0].node, chat_body())
             assert out.failed is not None and out.failed.code == 651
-            assert (await http.get("/request/enable")).status_code == 200
+            assert (await http.post("/request/enable")).status_code == 200
             await eventually(lambda: conn.enabled)
-            r = await http.get("/request/change_coefficient", params={"coefficient": "1.5"})
+            r = await http.post("/request/change_coefficient", data={"coefficient": "1.5"})
             assert "coefficient set to 1.5" in r.text
             await eventually(lambda: conn.coefficient == 1500)
             out = await run_request(net.clients[0].node, chat_body(max_tokens=10))
             assert out.done is not None
             assert out.done.final.tokens_used.completion_tokens_used == 15  # 10 tokens x 1.5
-            bad = await http.get("/request/change_coefficient", params={"coefficient": "lots"})
+            bad = await http.post("/request/change_coefficient", data={"coefficient": "lots"})
             assert bad.status_code == 400
             stats = (await http.get("/jsonstats")).json()
             assert stats["localconfig"]["coefficient"] == 1500 and stats["status"]["enabled"]

@@ -7,9 +7,9 @@
 | `GET /v1/models`, `GET /v1/models/{id}` | models with workers across all proxies (`?all=1`: every model) |
 | other `/v1/*` | 404 (405 for a wrong method), OpenAI-shaped |
 | `GET /stats`, `/jsonstats`, `/health` | dashboard, JSON stats, readiness (200/503) |
-| `GET or POST /request/charge|topup|withdraw|close?proxy=<proxy contract>` | payment-channel actions, short HTML |
+| `POST /request/charge|topup|withdraw|close?proxy=<proxy contract>` | payment-channel actions, short HTML |
 | `GET /request/debuglogentry?request_guid=` | the debug record of a request (`{}` if unknown) |
-| `OPTIONS *` | CORS preflight |
+| `OPTIONS *` | CORS preflight (for `cors_origins` on `/v1/*`) |
 
 Errors are OpenAI's shape, `{"error": {"message", "type", "code", "param"}, "error_code":
 <TON code>}` (the reference's top-level string `error` became this object), with honest
@@ -17,14 +17,16 @@ statuses: bad JSON or fields (OpenAI's ranges, a header the client will not forw
 bad API key 401, balance 402, unknown model or endpoint 404, oversized body 413, the proxy's
 per-client request limit 429, no proxy / no worker / every worker busy / none under
 `max_coefficient` 503 (OpenAI's "overloaded"; both with `Retry-After`), upstream failure 502,
-timeout 504; an inference server's own error keeps its status, in OpenAI's shape. Every
-answer has CORS headers (`cors`), and inference answers `X-Request-Id` and the `X-Cocoon-*`
-times. Each answer's cost is in its body (`usage.total_cost`, nano-TON;
-`usage.cocoon_adjusted_tokens`), since headers leave before generation ends; `/jsonstats`
-keeps the last requests' records.
+timeout 504; an inference server's own error keeps its status, in OpenAI's shape. Inference
+answers carry `X-Request-Id` and the `X-Cocoon-*` times. Each answer's cost is in its body
+(`usage.total_cost`, nano-TON; `usage.cocoon_adjusted_tokens`), since headers leave before
+generation ends; `/jsonstats` keeps the last requests' records.
 
-`/v1/*` takes `Authorization: Bearer <key>` when `api_keys` is set (401 otherwise); the pages
-take the `http_access_hash` (`new_app`). The inference routes bypass Quart and ASGI: the lean
+Every request passes the Host and Origin checks of `webguard` (a foreign page's Origin is
+refused; only `cors_origins` get CORS headers, on `/v1/*`). `/v1/*` takes `Authorization:
+Bearer <key>` when `api_keys` is set (401 otherwise); the pages take the access hash
+(`http_access_hash`, or one generated at start) and the actions are POSTs with the pages' CSRF
+token (`new_app`). The inference routes bypass Quart and ASGI: the lean
 HTTP server hands them to `InferenceApi.handle` (`serve_web` serves the app's native routes),
 which streams without buffering, aborts a broken body, and spends nothing per request on
 routing objects or tasks. Other `/v1/*` requests pass an ASGI middleware (auth, 404/405).
@@ -35,7 +37,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import trio
 from quart import Response, request
@@ -55,9 +56,10 @@ from cocoon.roles.client.inference import (
 )
 from cocoon.roles.client.journal import Journal
 from cocoon.roles.client.pages import health_json, jsonstats, models_now, stats_page, wallet_view
-from cocoon.roles.common.pages import short_html
+from cocoon.roles.common.pages import short_html, stats_link
 from cocoon.roles.common.web import NATIVE_ROUTES
 from cocoon.roles.common.webapp import html_response, json_response, new_app
+from cocoon.roles.common.webguard import WebAccess, guard_native
 
 if TYPE_CHECKING:
     from cocoon.roles.client.channel import Channel
@@ -133,8 +135,14 @@ def client_app(node: ClientNode) -> QuartTrio:
     catalog = ModelCatalog(node)
     inference = InferenceApi(node, journal)
     inference.model_names = catalog.names
-    app = new_app("cocoon-client", cfg.http_access_hash, cors=cfg.cors)
-    back = f"/stats?access_hash={quote(cfg.http_access_hash)}" if cfg.http_access_hash else "/stats"
+    access = WebAccess.create(
+        cfg.http_access_hash,
+        bind_host=cfg.http_host,
+        allowed_hosts=cfg.http_allowed_hosts,
+        cors_origins=cfg.cors_origins,
+    )
+    app = new_app("cocoon-client", access)
+    back = stats_link(access.access_hash)
 
     def price() -> int:
         root = node.root.config
@@ -164,7 +172,7 @@ def client_app(node: ClientNode) -> QuartTrio:
     async def stats() -> Any:
         found = await models_now(catalog)
         data = jsonstats(node, journal, await wallet_view(node), found)
-        return html_response(stats_page(node, data, found))
+        return html_response(stats_page(node, data, found, controls=access.form_fields()))
 
     @app.route("/jsonstats")
     async def json_stats() -> Any:
@@ -205,13 +213,14 @@ def client_app(node: ClientNode) -> QuartTrio:
 
     def channel_route(name: str, call: Callable[[Channel, dict[str, str]], Awaitable[str]]) -> None:
         async def handler() -> Any:
-            args = request.args.to_dict()  # read here: the action may outlive the request
+            # Read here: the action may outlive the request.
+            args = request.args.to_dict() | (await request.form).to_dict()
             channel = node.find_channel(args.get("proxy", ""))
             if channel is None:
                 return html_response(short_html("proxy not found", back))
             return html_response(short_html(await act(lambda: call(channel, args)), back))
 
-        app.add_url_rule(f"/request/{name}", name, handler, methods=["GET", "POST"])
+        app.add_url_rule(f"/request/{name}", name, handler, methods=["POST"])
 
     def top_up(channel: Channel, args: dict[str, str]) -> Awaitable[str]:
         amount = args.get("amount", "")  # nano-TON; default one stake
@@ -222,7 +231,9 @@ def client_app(node: ClientNode) -> QuartTrio:
     channel_route("close", lambda ch, _: ch.close())
     channel_route("topup", top_up)
 
-    app.asgi_app = _V1Router(app.asgi_app, inference)  # type: ignore[method-assign]
+    guarded = app.asgi_app  # `new_app`'s Host and Origin checks come first
+    guarded.app = _V1Router(guarded.app, inference)  # type: ignore[attr-defined]
     app.extensions["cocoon"] = {"journal": journal, "catalog": catalog, "inference": inference}
-    app.extensions[NATIVE_ROUTES] = {("POST", path): inference.handle for path in INFERENCE_PATHS}
+    serve_inference = guard_native(inference.handle, access)
+    app.extensions[NATIVE_ROUTES] = {("POST", path): serve_inference for path in INFERENCE_PATHS}
     return app

@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 
 from cocoon.openai.validation import EXTENDED, PROFILES
+from cocoon.ratls.pow import DEFAULT_MAX_DIFFICULTY
 from cocoon.roles.common.config import (
     TDX_MODES,
     FromFile,
@@ -20,6 +21,7 @@ from cocoon.roles.common.config import (
 )
 from cocoon.roles.common.keys import key_sources, known_key_names
 from cocoon.roles.common.transport import parse_endpoint
+from cocoon.roles.common.webguard import to_allowed_hosts, to_cors_origins
 from cocoon.roles.seal.keys import KeySource
 
 
@@ -61,15 +63,17 @@ class ClientConfig(FromFile):
     # Our attestation (clients usually have none).
     tdx: str = attrs.field(default="none", validator=attrs.validators.in_(TDX_MODES))
     proxy_policy: str = "fake_tdx"
-    max_pow_difficulty: int = attrs.field(default=28, converter=to_nonneg_int)
+    max_pow_difficulty: int = attrs.field(default=DEFAULT_MAX_DIFFICULTY, converter=to_nonneg_int)
     # HTTP API (OpenAI-compatible) and pages.
     # How often the payment status is asked for (the reference: uniformly 10-20 s).
     payment_poll_interval: float = attrs.field(default=15.0, converter=to_interval)
     http_host: str = "127.0.0.1"
     http_port: int = attrs.field(default=10000, converter=to_port)
-    http_access_hash: str = ""
+    http_access_hash: str = ""  # the pages' token; empty: a random one, printed at start
+    http_allowed_hosts: tuple[str, ...] = attrs.field(default=(), converter=to_allowed_hosts)
     api_keys: tuple[str, ...] = attrs.field(default=(), converter=_keys)
-    cors: bool = attrs.field(default=True, converter=to_bool)
+    # Web origins whose pages may call /v1/* (CORS); none by default.
+    cors_origins: tuple[str, ...] = attrs.field(default=(), converter=to_cors_origins)
     max_body_bytes: int = attrs.field(default=16 * 1024 * 1024, converter=to_nonneg_int)
     debug_log_size: int = attrs.field(default=1000, converter=to_nonneg_int)
     # Request defaults (the reference: 1000 tokens, coefficient 4000 = x4, 120 s).

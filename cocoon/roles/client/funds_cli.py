@@ -5,8 +5,11 @@
     cocoon client-funds http://127.0.0.1:10000 withdraw --proxy EQ...
     cocoon client-funds http://127.0.0.1:10000 topup --amount 2000000000
 
-It talks to the client's HTTP pages (`/jsonstats`, `/request/<action>?proxy=`), so the running
-client, which holds the wallet key, signs and sends the messages.
+It talks to the client's HTTP pages (`/jsonstats`, `POST /request/<action>?proxy=`), so the
+running client, which holds the wallet key, signs and sends the messages. The pages need the
+client's access hash (its `http_access_hash`, or the one it printed at start): `--access-hash`
+or the `COCOON_ACCESS_HASH` environment variable. It goes in the `X-Access-Hash` header, which
+is also what lets a POST through without the dashboard's CSRF token.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
 import re
 import sys
 from urllib.parse import urlencode, urlsplit
@@ -33,12 +37,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--proxy", help="one proxy contract (default: every channel)")
     parser.add_argument("--amount", type=int, help="topup: nano-TON (default: one stake)")
-    parser.add_argument("--access-hash", default="", help="the client's http_access_hash, if set")
+    parser.add_argument(
+        "--access-hash",
+        default=os.environ.get("COCOON_ACCESS_HASH", ""),
+        help="the client's access hash (http_access_hash, or the one it printed at start; "
+        "default: $COCOON_ACCESS_HASH)",
+    )
 
 
-async def _get(http, path: str, params: dict[str, str]) -> tuple[int, bytes]:
+async def _call(
+    http, method: str, path: str, params: dict[str, str], access_hash: str
+) -> tuple[int, bytes]:
     query = f"?{urlencode(params)}" if params else ""
-    async with http.request("GET", path + query) as resp:
+    headers = [("X-Access-Hash", access_hash)] if access_hash else []
+    async with http.request(method, path + query, headers=headers) as resp:
         return resp.status, await resp.read()
 
 
@@ -70,9 +82,15 @@ async def _main(args: argparse.Namespace) -> int:
 async def _act(args: argparse.Namespace, host: str, port: int) -> int:
     from cocoon.http.client import HttpClient
 
-    auth = {"access_hash": args.access_hash} if args.access_hash else {}
     async with HttpClient(host, port) as http:
-        status, body = await _get(http, "/jsonstats", auth)
+        status, body = await _call(http, "GET", "/jsonstats", {}, args.access_hash)
+        if status in (401, 403):
+            print(
+                f"cocoon: {args.url}/jsonstats answered {status}: pass the client's access hash "
+                "(--access-hash or COCOON_ACCESS_HASH; the client prints it at start)",
+                file=sys.stderr,
+            )
+            return 1
         if status != 200:
             print(f"cocoon: {args.url}/jsonstats answered {status}", file=sys.stderr)
             return 1
@@ -87,10 +105,11 @@ async def _act(args: argparse.Namespace, host: str, port: int) -> int:
             return 1
         failed = False
         for proxy in targets:
-            params = auth | {"proxy": proxy}
+            params = {"proxy": proxy}
             if args.amount is not None:
                 params["amount"] = str(args.amount)
-            status, page = await _get(http, f"/request/{args.action}", params)
+            path = f"/request/{args.action}"
+            status, page = await _call(http, "POST", path, params, args.access_hash)
             text = _text(page)
             print(f"{proxy}: {text}")
             failed |= status != 200 or text.startswith(("failed", "proxy not found"))

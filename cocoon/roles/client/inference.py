@@ -137,7 +137,7 @@ class InferenceApi:
         cfg = node.config
         self.node = node
         self.journal = journal
-        self.cors = cfg.cors
+        self.cors = False  # CORS headers: per allowed Origin, by `webguard.guard_native`
         self.max_body = cfg.max_body_bytes
         self.profile = cfg.validation_profile
         self.defaults = {

@@ -22,6 +22,8 @@ from cocoon import tl
 from cocoon.errors import PaymentError
 from cocoon.net import Session, SessionClosed, codes
 from cocoon.net.session import QueryError
+from cocoon.roles.common import bounds
+from cocoon.roles.common.errors import OutOfRangeError
 from cocoon.roles.common.proxy_link import HandshakeError, ProxyLinkBase
 from cocoon.ton.cells import parse_address
 from cocoon.ton.payments import PaymentKind, SignedPayment, verify_payment
@@ -119,6 +121,7 @@ class ProxyLink(ProxyLinkBase):
             raise HandshakeError(f"authorization failed: [{answer.error_code}] {answer.error}")
         if not isinstance(answer, tl.ClientAuthorizationWithProxySuccess):
             raise HandshakeError(f"unexpected answer {answer.TL_NAME} to the authorization")
+        bounds.check(answer)
         self._receipt(answer.signed_payment, answer.tokens_committed_to_db, answer.max_tokens)
 
     def _receipt(
@@ -162,6 +165,11 @@ class ProxyLink(ProxyLinkBase):
                 continue
             except SessionClosed:
                 return
+            try:
+                bounds.check(status)
+            except OutOfRangeError as e:
+                session.close(f"protocol violation: {e}", error=e)
+                return
             self._receipt(
                 status.signed_payment, status.db_tokens, status.max_tokens, may_be_stale=True
             )
@@ -172,6 +180,7 @@ class ProxyLink(ProxyLinkBase):
         raise QueryError(0, "Lost promise")
 
     async def on_packet(self, session: Session, packet: tl.TLObject) -> None:
+        bounds.check(packet)  # e.g. negative tokens in a receipt: the connection closes
         if isinstance(packet, ANSWER_TYPES):
             request = self.requests.get(packet.request_id)
             if request is not None:

@@ -9,6 +9,7 @@ Everything is read from the node as it is; the only outside reads are the wallet
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -17,7 +18,7 @@ import trio
 from pytoniq_core import Address
 
 import cocoon
-from cocoon.roles.common.pages import Link, Section, Status, counters_section, render_page
+from cocoon.roles.common.pages import Button, Section, Status, counters_section, render_page
 from cocoon.roles.common.rootinfo import root_config_json
 from cocoon.ton.cells import friendly, parse_address
 from cocoon.ton.constants import ONE_TON
@@ -246,10 +247,17 @@ def _ms(seconds: float | None) -> str | None:
     return None if seconds is None else f"{seconds * 1000:.0f} ms"
 
 
-def stats_page(node: ClientNode, data: dict[str, Any], models: list[ModelInfo] | None) -> str:
+def stats_page(
+    node: ClientNode,
+    data: dict[str, Any],
+    models: list[ModelInfo] | None,
+    *,
+    controls: Mapping[str, str] | None = None,
+) -> str:
+    """The dashboard; its buttons POST `controls` (the access and CSRF tokens)."""
     cfg = node.config
     health = data["health"]
-    hash_arg = f"&access_hash={quote(cfg.http_access_hash)}" if cfg.http_access_hash else ""
+    fields = dict(controls or {})
     root = node.root.config
     price = root.price_per_token if root is not None else 0
 
@@ -280,8 +288,8 @@ def stats_page(node: ClientNode, data: dict[str, Any], models: list[ModelInfo] |
     ]  # fmt: skip
     proxies = []
     for p in data["proxies"]:
-        arg = f"proxy={quote(p['proxy_sc_address'])}{hash_arg}"
-        actions = [Link(text, f"/request/{path}?{arg}") for text, path in
+        arg = f"proxy={quote(p['proxy_sc_address'])}"
+        actions = [Button(text, f"/request/{path}?{arg}", fields) for text, path in
                    (("charge", "charge"), ("top up", "topup"), ("withdraw", "withdraw"), ("close", "close"))]  # fmt: skip
         state = STATES.get(p["state"], "not deployed") if p["state"] is not None else "not deployed"
         proxies.append(

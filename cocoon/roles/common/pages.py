@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 import attrs
 
@@ -45,6 +46,23 @@ class Link:
 
 
 @attrs.frozen
+class Button:
+    """A control: a form that POSTs `fields` (the access and CSRF tokens among them) to
+    `action`, so that no link or cross-site GET can change state."""
+
+    text: str
+    action: str
+    fields: Mapping[str, str] = attrs.field(factory=dict)
+
+
+def _input(name: str, value: str) -> str:
+    return (
+        f'<input type="hidden" name="{html.escape(name, quote=True)}" '
+        f'value="{html.escape(value, quote=True)}">'
+    )
+
+
+@attrs.frozen
 class Section:
     title: str
     items: Mapping[str, Any] | None = None  # key/value table
@@ -58,6 +76,10 @@ def cell(value: Any) -> str:
         return f'<span class="{value.level}">{html.escape(value.text)}</span>'
     if isinstance(value, Link):
         return f'<a href="{html.escape(value.href, quote=True)}">{html.escape(value.text)}</a>'
+    if isinstance(value, Button):
+        fields = "".join(_input(k, v) for k, v in value.fields.items())
+        action = html.escape(value.action, quote=True)
+        return f'<form method="post" action="{action}">{fields}<button>{html.escape(value.text)}</button></form>'
     if isinstance(value, bool):
         return cell(Status("yes", "ok") if value else Status("no", "warn"))
     if isinstance(value, float):
@@ -107,6 +129,11 @@ def counters_section(title: str, stats: CounterSet, names: Sequence[str]) -> Sec
         values = stats[name].as_list()
         rows.append([name.replace("_", " "), *[round(v, 3) for v in values]])
     return Section(title, columns=["", *WINDOW_NAMES], rows=rows, wide=True)
+
+
+def stats_link(access_hash: str) -> str:
+    """`/stats` with the access token, as the pages link back to it."""
+    return f"/stats?{urlencode({'access_hash': access_hash})}" if access_hash else "/stats"
 
 
 def short_html(text: str, back: str = "/stats") -> str:

@@ -20,6 +20,7 @@ from cocoon import tl
 from cocoon.errors import PaymentError, ProtocolError
 from cocoon.net import Role, Session, open_session
 from cocoon.net.session import QueryError
+from cocoon.roles.common.errors import OutOfRangeError
 from cocoon.roles.common.redial import keep_connected
 from cocoon.roles.common.transport import PeerInfo, peer_from_preamble, peer_of_stream
 from cocoon.ton.cells import parse_address
@@ -72,7 +73,13 @@ class ProxyLinkBase(ABC):
             self.session = session
             try:
                 await self._handshake(session)
-            except (QueryError, PaymentError, HandshakeError, tl.TLDecodeError) as e:
+            except (
+                QueryError,
+                PaymentError,
+                HandshakeError,
+                OutOfRangeError,
+                tl.TLDecodeError,
+            ) as e:
                 session.close(f"handshake failed: {e}")
                 raise HandshakeError(str(e)) from e
             self.ready = True

@@ -18,6 +18,7 @@ from cocoon.net.socks5 import socks5_connect
 from cocoon.ratls.connect import IdentitySource, open_ratls_stream
 from cocoon.ratls.identity import Identity
 from cocoon.ratls.policy import Policy
+from cocoon.ratls.pow import DEFAULT_MAX_DIFFICULTY
 from cocoon.ratls.quote import image_hash
 
 
@@ -62,7 +63,7 @@ class Dialer:
     identity: Identity | IdentitySource | None = None
     policy: Policy | None = None
     via: tuple[str, int] | None = None
-    max_pow_difficulty: int = 28
+    max_pow_difficulty: int = DEFAULT_MAX_DIFFICULTY
     handshake_timeout: float = 20.0
 
     async def dial(self, host: str, port: int) -> tuple[trio.abc.Stream, bool]:

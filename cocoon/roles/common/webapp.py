@@ -1,19 +1,28 @@
-"""What every role's Quart-Trio app shares: the access-hash guard of the control pages
-(spec 40 section 2.9), CORS headers, JSON answers."""
+"""What every role's Quart-Trio app shares: the guard of the control pages (Host and Origin
+checks, access token, POST-only controls with a CSRF token; `webguard`), JSON and HTML
+answers."""
 
 from __future__ import annotations
 
-import hmac
 import json
 from typing import Any
 
 from quart import Response, request
 from quart_trio import QuartTrio
 
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-    "Access-Control-Allow-Headers": "Content-Type, Authorization",
+from cocoon.roles.common.webguard import OPEN_PATHS, GuardedApp, WebAccess, refusal
+
+WEB_ACCESS = "cocoon.web_access"  # app.extensions key: the app's WebAccess
+_SAFE_METHODS = ("GET", "HEAD")
+# The pages may not be framed (a click on a framed button is a forged click), leak the
+# token in the URL by Referer to other sites, or be kept in caches. ("same-origin", not
+# "no-referrer": under that a browser sends `Origin: null` with our own forms' POSTs.)
+PAGE_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
 }
 
 
@@ -27,34 +36,55 @@ def html_response(text: str, status: int = 200) -> Response:
     return Response(text, status=status, content_type="text/html; charset=utf-8")
 
 
-def new_app(name: str, access_hash: str = "", *, cors: bool = True) -> QuartTrio:
-    """A Quart-Trio app whose control pages need `?access_hash=` (or `X-Access-Hash`) when an
-    access hash is configured; `/v1/*`, `/health` and `OPTIONS` never do. With `cors`, every
-    answer carries the CORS headers."""
+def _refused(status: int, message: str, code: str) -> Response:
+    answer = refusal(status, message, code)
+    return Response(answer.body, status=status, headers=dict(answer.all_headers()))
+
+
+def web_access(app: QuartTrio) -> WebAccess:
+    return app.extensions[WEB_ACCESS]
+
+
+def new_app(name: str, access: WebAccess) -> QuartTrio:
+    """A Quart-Trio app behind `access`: every request passes the Host and Origin checks;
+    the control pages (all but `/v1/*`, `/health`, `/perf`) need the access token
+    (`?access_hash=`, `X-Access-Hash`, or a form field), and a request that may change state
+    (any method but GET and HEAD) needs the CSRF token of our forms too, unless the token
+    came in the `X-Access-Hash` header (a page cannot send that cross-origin)."""
     app = QuartTrio(name)
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
+    app.extensions[WEB_ACCESS] = access
 
     @app.before_request
     async def _guard() -> Response | None:
-        if request.method == "OPTIONS":
-            return Response("", status=204, headers=CORS_HEADERS if cors else None)
-        if (
-            not access_hash
-            or request.path.startswith("/v1/")
-            or request.path in ("/health", "/perf")
-        ):
+        path = request.path
+        if path.startswith("/v1/") or path in OPEN_PATHS:
             return None
-        given = request.args.get("access_hash") or request.headers.get("X-Access-Hash") or ""
-        if not hmac.compare_digest(given.encode(), access_hash.encode()):
-            return Response("", status=400)
+        header = request.headers.get("X-Access-Hash")
+        form = await request.form if request.method not in _SAFE_METHODS else {}
+        given = request.args.get("access_hash") or header or form.get("access_hash")
+        if not given:
+            return _refused(
+                401, "this page needs the access hash: ?access_hash=<http_access_hash>",
+                "missing_access_hash",
+            )  # fmt: skip
+        if not access.token_ok(given):
+            return _refused(403, "wrong access hash", "invalid_access_hash")
+        if request.method in _SAFE_METHODS or access.token_ok(header):
+            return None
+        if not access.csrf_ok(form.get("csrf_token")):
+            return _refused(
+                403, "missing or stale CSRF token: use the buttons of /stats (reload it)",
+                "invalid_csrf_token",
+            )  # fmt: skip
         return None
 
     @app.after_request
-    async def _cors(response: Response) -> Response:
-        if not cors:
-            return response
-        for k, v in CORS_HEADERS.items():
-            response.headers.setdefault(k, v)
+    async def _page_headers(response: Response) -> Response:
+        if not request.path.startswith("/v1/"):
+            for k, v in PAGE_HEADERS.items():
+                response.headers.setdefault(k, v)
         return response
 
+    app.asgi_app = GuardedApp(app.asgi_app, access)  # type: ignore[method-assign]
     return app

@@ -23,6 +23,7 @@ from pytoniq_core import Address
 from cocoon import tl
 from cocoon.net import Session, SessionClosed, codes
 from cocoon.net.session import QueryError
+from cocoon.roles.common import bounds
 from cocoon.roles.common.transport import PeerInfo, peer_from_preamble
 from cocoon.roles.proxy.accounts import ClientAccount
 from cocoon.roles.proxy.node import ProxyDisabled, owner_key
@@ -68,6 +69,7 @@ class ClientSession:
 
     async def on_query(self, session: Session, query: tl.TLObject) -> tl.TLObject:
         self._attach(session)
+        bounds.check(query)  # out of range: 621 and the connection closed
         if isinstance(
             query,
             tl.ClientUpdatePaymentStatus | tl.ClientGetWorkerTypesV2 | tl.ClientGetWorkerTypes,
@@ -137,9 +139,6 @@ class ClientSession:
             )
         else:
             auth = tl.ClientProxyConnectionAuthLong(nonce=self.nonce)
-        payment: tl.TLObject = tl.ProxySignedPaymentEmpty()
-        if acc is not None and acc.tokens.tokens_committed_to_blockchain > 0:
-            payment = tl.ProxySignedPayment(data=node.client_payment(acc).to_boc())
         assert node.contract is not None
         sc_address = acc.sc_address if acc is not None else node.contract.client(owner).address
         self.state = State.CONNECTED
@@ -147,13 +146,21 @@ class ClientSession:
             params=proxy_params(node, self.proto),
             client_sc_address=friendly(sc_address, testnet=cfg.is_testnet),
             auth=auth,
-            signed_payment=payment,
+            # Whoever claims this owner is not yet proven to be it: its signed payment comes
+            # with the authorization's success (the reference sends it already here; clients
+            # take an empty one, spec 10 section 6.2). The rest
+            # is what the authorization needs and anyone can read on-chain: the contract
+            # address (derived from the owner and our params; the client checks it) and, for
+            # a known client, the secret hash its contract holds.
+            signed_payment=tl.ProxySignedPaymentEmpty(),
         )
 
     def _success(self) -> tl.ClientAuthorizationWithProxySuccess:
         assert self.owner is not None
         acc = self.account = self.node.client(self.owner)
         self.state = State.READY
+        if self.session is not None:
+            self.session.authorize()  # lifts the 64 KiB frame limit of strangers
         self.node.stats["auth_long" if self.long_auth else "auth_short"].add()
         log.info(
             "client %s authorized (%s auth, proto %d)",

@@ -17,6 +17,7 @@ from cocoon.roles.common.config import (
     to_port,
 )
 from cocoon.roles.common.keys import key_sources, known_key_names
+from cocoon.roles.common.webguard import to_allowed_hosts
 from cocoon.roles.seal.keys import KeySource
 from cocoon.ton.constants import ONE_TON
 
@@ -57,7 +58,8 @@ class ProxyConfig(FromFile):
     check_worker_hashes: bool = attrs.field(default=False, converter=to_bool)
     http_host: str = "127.0.0.1"
     http_port: int | None = attrs.field(default=None, converter=attrs.converters.optional(to_port))
-    http_access_hash: str = ""
+    http_access_hash: str = ""  # the pages' token; empty: a random one, printed at start
+    http_allowed_hosts: tuple[str, ...] = attrs.field(default=(), converter=to_allowed_hosts)
     db_path: Path = attrs.field(default=Path("proxy-db.sqlite"), converter=Path)
     # Timings (the reference's: DB write every 1-2 s, state commit every 30-60 s, checks 1-2 s).
     db_write_interval: float = attrs.field(default=1.0, converter=to_interval)
@@ -74,6 +76,12 @@ class ProxyConfig(FromFile):
     price_weight: float = attrs.field(default=0.0, converter=to_nonneg_float)
     retries: int = attrs.field(default=1, converter=to_nonneg_int)
     max_requests_per_client: int = attrs.field(default=0, converter=to_nonneg_int)  # 0 = no cap
+    # Connections whose peer has not authorized yet (a client until its authorization
+    # succeeds, a worker until its handshake completes), per port: in all, and per remote
+    # address (behind a router every connection comes from the router: only the total
+    # applies). A connection past either is closed at once. 0 = no cap.
+    max_connections_in_auth: int = attrs.field(default=512, converter=to_nonneg_int)
+    max_connections_in_auth_per_address: int = attrs.field(default=32, converter=to_nonneg_int)
 
     @property
     def checks_worker_hashes(self) -> bool:

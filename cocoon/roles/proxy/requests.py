@@ -30,7 +30,8 @@ import trio
 from cocoon import tl
 from cocoon.net import SessionClosed, codes
 from cocoon.openai.errors import caused_by_request
-from cocoon.roles.common.errors import RequestError
+from cocoon.roles.common import bounds
+from cocoon.roles.common.errors import OutOfRangeError, RequestError
 from cocoon.roles.proxy.answers import (
     Kind,
     WorkerAnswer,
@@ -81,6 +82,7 @@ class RunningRequest:
         self.proxy_request_id: bytes | None = None
         self.tokens = 0  # reported by workers, all attempts
         self.reserved = 0
+        self.admitted = False  # counted in the client's `running` (released by `_settle`)
         self.cancel_reason: str | None = None
         self.request_fault = False  # the attempt failed by the request's own doing
         self._answers: trio.MemorySendChannel | None = None
@@ -129,6 +131,10 @@ class RunningRequest:
     def _admit(self) -> None:
         node, acc, q = self.node, self.client.account, self.query
         assert acc is not None
+        try:  # before any arithmetic: a negative max_tokens would lift the balance check
+            bounds.check(q)
+        except OutOfRangeError as e:
+            raise RequestError(codes.PROTOVIOLATION, str(e)) from e
         root = node.root.require()
         price = root.price_per_token
         available = acc.available(price)
@@ -159,6 +165,7 @@ class RunningRequest:
         self.reserved = to_reserve
         acc.reserved += to_reserve
         acc.running += 1
+        self.admitted = True
 
     async def _attempts(self) -> bool:
         """Try workers until one answers (or the attempts, the deadline or the client run out).
@@ -367,7 +374,7 @@ class RunningRequest:
         assert acc is not None
         self.client.requests.pop(self.client_request_id, None)
         now = int(time.time())
-        if self.reserved:
+        if self.admitted:  # also when nothing was reserved (max_coefficient 0)
             acc.reserved -= self.reserved
             acc.running -= 1
             node.stats["success" if ok else "failed"].add()

@@ -26,7 +26,9 @@ import attrs
 import trio
 
 from cocoon.errors import ConfigError
-from cocoon.net import Role, serve_session
+from cocoon.net import Role, SessionConfig, serve_session
+from cocoon.net.admission import AuthGate, remote_address
+from cocoon.net.loglimit import RateLimitedLog
 from cocoon.net.tcp import open_tcp_listeners
 from cocoon.ratls.connect import serve_ratls
 from cocoon.ratls.identity import Identity
@@ -46,6 +48,8 @@ from cocoon.ton.contracts import ProxyContract
 from cocoon.ton.ledger import Ledger
 
 log = logging.getLogger("cocoon.proxy")
+conn_log = RateLimitedLog(log)  # lines any stranger's connection can cause
+SESSION_CONFIG = SessionConfig.for_acceptor_of_strangers()
 
 
 @attrs.frozen
@@ -57,10 +61,35 @@ class ProxyHandle:
     web: WebHandle | None
 
 
+def auth_gate(config: ProxyConfig) -> AuthGate:
+    """One listener's cap on connections waiting to authorize (see `ProxyConfig`)."""
+    per_address = (
+        0 if config.listen_mode == "router" else config.max_connections_in_auth_per_address
+    )
+    return AuthGate(config.max_connections_in_auth, per_address)
+
+
 async def serve_connection(
-    node: ProxyNode, kind: str, stream: trio.abc.Stream, *, preamble: bool
+    node: ProxyNode,
+    kind: str,
+    stream: trio.abc.Stream,
+    *,
+    preamble: bool,
+    gate: AuthGate | None = None,
 ) -> None:
-    """One accepted connection, from its `tcp.connect` to its end."""
+    """One accepted connection, from its `tcp.connect` to its end. Until its peer authorizes
+    it takes a place in `gate` (refused: closed at once) and frames of at most 64 KiB."""
+    address = remote_address(stream)
+    ticket = gate.enter(address) if gate is not None else None
+    if gate is not None and ticket is None:
+        conn_log.warning(
+            ("refused", kind),
+            "%s connection from %s refused: %d connections are waiting to authorize "
+            "(max_connections_in_auth %d, per address %d)",
+            kind, address, gate.waiting, gate.max_waiting, gate.max_waiting_per_address,
+        )  # fmt: skip
+        await trio.aclose_forcefully(stream)
+        return
     peer = peer_of_stream(stream)
     handler = WorkerSession(node, peer) if kind == "worker" else ClientSession(node, peer)
     node.connections.add(handler)
@@ -71,16 +100,25 @@ async def serve_connection(
             stream,
             role=Role.ACCEPTOR,
             handler=handler,
+            config=SESSION_CONFIG,
             read_preamble=preamble,
             name=f"proxy<-{kind}",
+            on_authorized=ticket.leave if ticket is not None else None,
         )
     finally:
+        if ticket is not None:
+            ticket.leave()
         node.connections.discard(handler)
         handler.closed()
     if session.ready:
         log.debug("%s connection closed: %s", kind, session.close_reason)
     else:
-        log.info("%s connection failed before it was ready: %s", kind, session.close_reason)
+        conn_log.info(
+            ("failed", kind),
+            "%s connection failed before it was ready: %s",
+            kind,
+            session.close_reason,
+        )
 
 
 async def _listen(
@@ -95,9 +133,10 @@ async def _listen(
     """Accept `kind` connections on `port` until cancelled; started with the bound port."""
     cfg = node.config
     behind_router = cfg.listen_mode == "router"
+    gate = auth_gate(cfg)
 
     async def handle(stream: trio.abc.Stream) -> None:
-        await serve_connection(node, kind, stream, preamble=behind_router)
+        await serve_connection(node, kind, stream, preamble=behind_router, gate=gate)
 
     async with trio.open_nursery() as nursery:
         if behind_router:

@@ -1,22 +1,27 @@
 """The proxy's pages: `/stats`, `/jsonstats`, `/health` and the `/request/*` controls
-(spec 40 section 5.4, with the reference's JSON keys; `success` counts successes)."""
+(spec 40 section 5.4, with the reference's JSON keys; `success` counts successes). The
+controls are POSTs with the pages' CSRF token, behind the access hash (`webapp.new_app`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from quart import request
 from quart_trio import QuartTrio
 
 from cocoon.roles.common.pages import (
-    Link,
+    Button,
     Section,
     Status,
     counters_section,
     render_page,
     short_html,
+    stats_link,
 )
 from cocoon.roles.common.webapp import html_response, json_response, new_app
+from cocoon.roles.common.webguard import WebAccess
 
 if TYPE_CHECKING:
     from cocoon.roles.proxy.node import ProxyNode
@@ -114,8 +119,10 @@ def jsonstats(node: ProxyNode) -> dict[str, Any]:
     }
 
 
-def stats_page(node: ProxyNode) -> str:
+def stats_page(node: ProxyNode, *, controls: Mapping[str, str] | None = None) -> str:
+    """The dashboard; its buttons POST `controls` (the access and CSRF tokens)."""
     data = jsonstats(node)
+    fields = dict(controls or {})
     state = (
         Status("serving", "ok") if node.serving else Status(node.failure or "not serving", "bad")
     )
@@ -133,12 +140,12 @@ def stats_page(node: ProxyNode) -> str:
     ]  # fmt: skip
     clients = [
         [c["owner_address"], c["used_tokens"], c["charged_tokens"], c["available_tokens"], c["running_queries"],
-         Link("charge now", f'/request/charge?client={c["owner_address"]}')]
+         Button("charge now", f'/request/charge?{urlencode({"client": c["owner_address"]})}', fields)]
         for c in data["clients"]
     ]  # fmt: skip
     owners = [
         [w["owner_address"], w["earned_tokens"], w["signed_tokens"], w["paid_tokens"],
-         Link("pay now", f'/request/payout?worker={w["owner_address"]}')]
+         Button("pay now", f'/request/payout?{urlencode({"worker": w["owner_address"]})}', fields)]
         for w in data["workers"]
     ]  # fmt: skip
     sections = [
@@ -177,11 +184,22 @@ def stats_page(node: ProxyNode) -> str:
 
 
 def proxy_app(node: ProxyNode) -> QuartTrio:
-    app = new_app("cocoon-proxy", node.config.http_access_hash)
+    cfg = node.config
+    access = WebAccess.create(
+        cfg.http_access_hash, bind_host=cfg.http_host, allowed_hosts=cfg.http_allowed_hosts
+    )
+    app = new_app("cocoon-proxy", access)
+    back = stats_link(access.access_hash)
+
+    def page(text: str) -> Any:
+        return html_response(short_html(text, back))
+
+    async def arg(name: str) -> str:
+        return request.args.get(name) or (await request.form).get(name, "")
 
     @app.route("/stats")
     async def stats() -> Any:
-        return html_response(stats_page(node))
+        return html_response(stats_page(node, controls=access.form_fields()))
 
     @app.route("/jsonstats")
     async def json_stats() -> Any:
@@ -193,54 +211,50 @@ def proxy_app(node: ProxyNode) -> QuartTrio:
         body = {"ready": node.serving, "workers_ready": workers, "failure": node.failure}
         return json_response(body, 200 if node.serving else 503)
 
-    @app.route("/request/charge", methods=["GET", "POST"])
+    @app.route("/request/charge", methods=["POST"])
     async def charge() -> Any:
-        acc = node.clients.get(request.args.get("client", ""))
+        acc = node.clients.get(await arg("client"))
         if acc is None:
-            return html_response(short_html("client not found"))
+            return page("client not found")
         if acc.charging:
-            return html_response(short_html("request already running"))
+            return page("request already running")
         if acc.tokens.unsettled <= 0:
-            return html_response(short_html("nothing to charge"))
+            return page("nothing to charge")
         acc.charging = True
         node.spawn(node._charge, acc)
-        return html_response(short_html("request sent"))
+        return page("request sent")
 
-    @app.route("/request/payout", methods=["GET", "POST"])
+    @app.route("/request/payout", methods=["POST"])
     async def payout() -> Any:
-        acc = node.workers.get(request.args.get("worker", ""))
+        acc = node.workers.get(await arg("worker"))
         if acc is None:
-            return html_response(short_html("worker not found"))
+            return page("worker not found")
         if acc.paying:
-            return html_response(short_html("request already running"))
+            return page("request already running")
         if acc.tokens.unsettled <= 0:
-            return html_response(short_html("nothing to pay"))
+            return page("nothing to pay")
         acc.paying = True
         node.spawn(node._payout, acc)
-        return html_response(short_html("request sent"))
+        return page("request sent")
 
-    @app.route("/request/withdraw", methods=["GET", "POST"])
+    @app.route("/request/withdraw", methods=["POST"])
     async def withdraw() -> Any:
         if node.sc_balance <= 0:
-            return html_response(short_html("nothing to withdraw"))
+            return page("nothing to withdraw")
         if node.withdrawing:
-            return html_response(short_html("withdraw already running"))
+            return page("withdraw already running")
         node.withdrawing = True
         node.spawn(node._withdraw)
-        return html_response(short_html("request sent"))
+        return page("request sent")
 
-    @app.route("/request/disable", methods=["GET", "POST"])
+    @app.route("/request/disable", methods=["POST"])
     async def disable() -> Any:
-        if request.method != "POST":
-            return html_response(short_html("disable must be a post request"))
         node.manually_disabled = True
-        return html_response(short_html("disabled"))
+        return page("disabled")
 
-    @app.route("/request/enable", methods=["GET", "POST"])
+    @app.route("/request/enable", methods=["POST"])
     async def enable() -> Any:
-        if request.method != "POST":
-            return html_response(short_html("enable must be a post request"))
         node.manually_disabled = False
-        return html_response(short_html("enabled"))
+        return page("enabled")
 
     return app

@@ -23,6 +23,7 @@ from cocoon import tl
 from cocoon.errors import ProtocolError
 from cocoon.net import Session, codes
 from cocoon.net.session import QueryError
+from cocoon.roles.common import bounds
 from cocoon.roles.common.transport import PeerInfo, peer_from_preamble
 from cocoon.roles.proxy.accounts import AccountingError, WorkerAccount
 from cocoon.roles.proxy.answers import WORKER_ANSWER_TYPES, normalize_worker_answer
@@ -87,6 +88,7 @@ class WorkerSession:
 
     async def on_query(self, session: Session, query: tl.TLObject) -> tl.TLObject:
         self._attach(session)
+        bounds.check(query)  # out of range: 621 and the connection closed
         if isinstance(query, tl.WorkerUpdatePaymentStatus):
             if self.state is not State.READY:
                 raise QueryError(codes.PROTOVIOLATION, "payment status from non-ready connection")
@@ -192,6 +194,8 @@ class WorkerSession:
     def _complete(self, is_disabled: bool) -> tl.WorkerProxyHandshakeCompleted:
         assert self.conn is not None
         self.state = State.READY
+        if self.session is not None:
+            self.session.authorize()  # lifts the 64 KiB frame limit of strangers
         self.conn.enabled = not is_disabled
         log.info(
             "worker %s ready: model %s, coefficient %d, capacity %d, proto %d%s",
@@ -215,6 +219,7 @@ class WorkerSession:
         if self.state is not State.READY or self.conn is None:
             log.debug("dropping %s from a worker that is not ready", packet.TL_NAME)
             return
+        bounds.check(packet)  # e.g. negative tokens in an answer: the connection closes
         if isinstance(packet, WORKER_ANSWER_TYPES):
             answer = normalize_worker_answer(packet)
             request = self.node.requests.get(answer.request_id)

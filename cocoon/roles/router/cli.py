@@ -16,6 +16,7 @@ import trio
 
 from cocoon.errors import ConfigError
 from cocoon.ratls.dcap import default_verifier
+from cocoon.ratls.pow import DEFAULT_DIFFICULTY, DEFAULT_MAX_DIFFICULTY
 from cocoon.roles.router.config import EXAMPLE_CONFIG, RouterConfig
 from cocoon.roles.router.router import run_router
 
@@ -42,8 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--dcap-collateral", help="DCAP collateral snapshot (JSON) for tdx policies")
     a("-C", "--cert", help="BASE of BASE_cert.pem/BASE_key.pem (reloaded when they change)")
     a("-t", "--threads", type=int, default=0, help="accepted for compatibility; unused")
-    a("-d", "--pow-difficulty", type=_difficulty, default=20)
-    a("-m", "--max-pow-difficulty", type=_difficulty, default=28)
+    a("-d", "--pow-difficulty", type=_difficulty, default=DEFAULT_DIFFICULTY)
+    a("-m", "--max-pow-difficulty", type=_difficulty, default=DEFAULT_MAX_DIFFICULTY)
     a("-g", "--generate-config", action="store_true", help="print an example config and exit")
 
 

@@ -220,8 +220,13 @@ class _Router:
         elif socks5.METHOD_NO_AUTH in greeting.methods:
             await local.send_all(socks5.encode_method_choice(socks5.METHOD_NO_AUTH))
         else:
+            await local.send_all(socks5.encode_method_choice(socks5.METHOD_NONE_ACCEPTABLE))
             raise socks5.Socks5Error(f"no acceptable SOCKS5 method in {greeting.methods}")
-        target = await read(socks5.parse_connect)
+        try:
+            target = await read(socks5.parse_connect)
+        except socks5.Socks5Unsupported as e:
+            await local.send_all(socks5.encode_failure(e.reply))  # then closed, as RFC 1928 says
+            raise
 
         async def reply(outbound: trio.SocketStream) -> None:
             host, bound_port = _address(outbound, peer=False)

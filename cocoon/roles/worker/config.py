@@ -21,6 +21,7 @@ from cocoon.roles.common.config import (
 )
 from cocoon.roles.common.keys import key_sources, known_key_names
 from cocoon.roles.common.transport import parse_endpoint
+from cocoon.roles.common.webguard import to_allowed_hosts
 from cocoon.roles.seal.keys import KeySource
 
 MAX_COEFFICIENT = 1_000_000_000  # the proxy accepts 0 <= coefficient < 10^9
@@ -94,7 +95,8 @@ class WorkerConfig(FromFile):
     payment_poll_interval: float = attrs.field(default=15.0, converter=to_interval)
     http_host: str = "127.0.0.1"
     http_port: int | None = attrs.field(default=None, converter=attrs.converters.optional(to_port))
-    http_access_hash: str = ""
+    http_access_hash: str = ""  # the pages' token; empty: a random one, printed at start
+    http_allowed_hosts: tuple[str, ...] = attrs.field(default=(), converter=to_allowed_hosts)
     validation_profile: str = attrs.field(
         default=COMPAT, validator=attrs.validators.in_((COMPAT, EXTENDED))
     )

@@ -22,6 +22,8 @@ from cocoon import tl
 from cocoon.errors import CocoonError, PaymentError
 from cocoon.net import Session, SessionClosed
 from cocoon.net.session import QueryError
+from cocoon.roles.common import bounds
+from cocoon.roles.common.errors import OutOfRangeError
 from cocoon.roles.common.proxy_link import HandshakeError, ProxyLinkBase
 from cocoon.roles.worker.earnings import Advance, ProxyEarnings
 from cocoon.roles.worker.query import serve_query, upgrade
@@ -104,6 +106,7 @@ class ProxyLink(ProxyLinkBase):
             timeout=HANDSHAKE_TIMEOUT,
             expect=tl.WorkerCompareBalanceWithProxyResult,
         )
+        bounds.check(result)
         # The proxy must not report less than it promised before (it lost data).
         node.earnings.note(
             earnings.accept(
@@ -151,6 +154,11 @@ class ProxyLink(ProxyLinkBase):
                 continue
             except SessionClosed:
                 return
+            try:
+                bounds.check(status)
+            except OutOfRangeError as e:
+                session.close(f"protocol violation: {e}", error=e)
+                return
             # The answer is read here, after the packets that came behind it were handled
             # (receipts go in arrival order, in the session's reader): it may be older news.
             self._record_payment(
@@ -189,6 +197,7 @@ class ProxyLink(ProxyLinkBase):
         if not self.ready:
             log.debug("worker link %d: dropping %s before the handshake", self.slot, packet.TL_NAME)
             return
+        bounds.check(packet)  # e.g. a negative coefficient or receipt: the connection closes
         if isinstance(packet, tl.ProxyRunQueryEx | tl.ProxyRunQuery):
             query = upgrade(packet)
             # The payment it carries is checked now, in arrival order: a payment message

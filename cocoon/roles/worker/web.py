@@ -1,24 +1,31 @@
 """The worker's pages: `/stats`, `/jsonstats`, `/health` and the `/request/*` controls
-(spec 40 sections 3.7 and 5.3, with the reference's JSON keys and its bugs fixed)."""
+(spec 40 sections 3.7 and 5.3, with the reference's JSON keys and its bugs fixed). The
+controls are POSTs with the pages' CSRF token, behind the access hash (`webapp.new_app`)."""
 
 from __future__ import annotations
 
 import hashlib
+import html
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from quart import request
 from quart_trio import QuartTrio
 
 from cocoon.errors import ConfigError
 from cocoon.roles.common.pages import (
+    Button,
     Link,
     Section,
     Status,
     counters_section,
     render_page,
     short_html,
+    stats_link,
 )
 from cocoon.roles.common.webapp import html_response, json_response, new_app
+from cocoon.roles.common.webguard import WebAccess
 
 if TYPE_CHECKING:
     from cocoon.roles.worker.runner import WorkerNode
@@ -89,15 +96,21 @@ def jsonstats(node: WorkerNode) -> dict[str, Any]:
     }
 
 
-def stats_page(node: WorkerNode) -> str:
+def stats_page(node: WorkerNode, *, controls: Mapping[str, str] | None = None) -> str:
+    """The dashboard; its buttons POST `controls` (the access and CSRF tokens)."""
     cfg = node.config
+    fields = dict(controls or {})
+    token = fields.get("access_hash", "")
+    change = "/request/change_coefficient" + (
+        f"?{urlencode({'access_hash': token})}" if token else ""
+    )
     enabled = Status("enabled", "ok") if not node.disabled else Status("disabled", "bad")
     status = {
         "enabled": [
             enabled,
-            Link("disable", "/request/disable")
+            Button("disable", "/request/disable", fields)
             if not node.manual_disabled
-            else Link("enable", "/request/enable"),
+            else Button("enable", "/request/enable", fields),
         ],
         "model connection": Status("connected", "ok")
         if node.uplink_ok
@@ -112,7 +125,7 @@ def stats_page(node: WorkerNode) -> str:
         "model hash": hashlib.sha256(cfg.model_name.encode()).hexdigest(),
         "coefficient": [
             f"{node.coefficient / 1000:.3f}",
-            Link("change", "/request/change_coefficient"),
+            Link("change", change),
         ],
         "owner address": cfg.owner_address,
         "root address": cfg.root_contract_address or None,
@@ -147,11 +160,16 @@ def stats_page(node: WorkerNode) -> str:
 
 
 def worker_app(node: WorkerNode) -> QuartTrio:
-    app = new_app("cocoon-worker", node.config.http_access_hash)
+    cfg = node.config
+    access = WebAccess.create(
+        cfg.http_access_hash, bind_host=cfg.http_host, allowed_hosts=cfg.http_allowed_hosts
+    )
+    app = new_app("cocoon-worker", access)
+    back = stats_link(access.access_hash)
 
     @app.route("/stats")
     async def stats() -> Any:
-        return html_response(stats_page(node))
+        return html_response(stats_page(node, controls=access.form_fields()))
 
     @app.route("/jsonstats")
     async def json_stats() -> Any:
@@ -169,30 +187,36 @@ def worker_app(node: WorkerNode) -> QuartTrio:
         }
         return json_response(body, 200 if ok else 503)
 
-    @app.route("/request/enable", methods=["GET", "POST"])
+    @app.route("/request/enable", methods=["POST"])
     async def enable() -> Any:
         await node.set_manual_disabled(False)
-        return html_response(short_html("state updated"))
+        return html_response(short_html("state updated", back))
 
-    @app.route("/request/disable", methods=["GET", "POST"])
+    @app.route("/request/disable", methods=["POST"])
     async def disable() -> Any:
         await node.set_manual_disabled(True)
-        return html_response(short_html("state updated"))
+        return html_response(short_html("state updated", back))
 
     @app.route("/request/change_coefficient", methods=["GET", "POST"])
     async def change_coefficient() -> Any:
-        text = request.args.get("coefficient")
-        if text is None:
+        """GET: the form (it changes nothing); POST: set the coefficient."""
+        if request.method == "GET":
+            hidden = "".join(
+                f'<input type="hidden" name="{k}" value="{html.escape(v, quote=True)}">'
+                for k, v in access.form_fields().items()
+            )
             form = (
-                '<!DOCTYPE html><html><body><form method="get">coefficient (1.0 = base price): '
-                f'<input name="coefficient" value="{node.coefficient / 1000:.3f}"><button>set</button></form></body></html>'
+                '<!DOCTYPE html><html><body><form method="post">coefficient (1.0 = base price): '
+                f'{hidden}<input name="coefficient" value="{node.coefficient / 1000:.3f}">'
+                "<button>set</button></form></body></html>"
             )
             return html_response(form)
+        text = (await request.form).get("coefficient") or request.args.get("coefficient", "")
         try:
             value = int(float(text) * 1000)
             await node.set_coefficient(value)
         except (ValueError, ConfigError):
-            return html_response(short_html(f"failed to parse '{text}' as double"), 400)
-        return html_response(short_html(f"coefficient set to {value / 1000:g}"))
+            return html_response(short_html(f"failed to parse '{text}' as double", back), 400)
+        return html_response(short_html(f"coefficient set to {value / 1000:g}", back))
 
     return app

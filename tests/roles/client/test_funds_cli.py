@@ -17,8 +17,10 @@ from ..netutil import chat_body, eventually, run_request
 pytestmark = pytest.mark.e2e
 
 
-def args(url: str, action: str) -> argparse.Namespace:
-    return argparse.Namespace(url=url, action=action, proxy=None, amount=None, access_hash="")
+def args(url: str, action: str, access_hash: str = "") -> argparse.Namespace:
+    return argparse.Namespace(
+        url=url, action=action, proxy=None, amount=None, access_hash=access_hash
+    )
 
 
 async def test_close_refunds_the_balance_to_the_wallet():
@@ -32,8 +34,10 @@ async def test_close_refunds_the_balance_to_the_wallet():
         )
         balance_before = channel.storage.balance
         wallet_before = await client.wallet.balance()
-        assert await _main(args(net.client_url, "status")) == 0
-        assert await _main(args(net.client_url, "close")) == 0
+        token = net.clients[0].web.access_hash  # printed at start
+        assert await _main(args(net.client_url, "status")) == 1  # the pages need it
+        assert await _main(args(net.client_url, "status", token)) == 0
+        assert await _main(args(net.client_url, "close", token)) == 0
 
         with trio.fail_after(15):
             while (state := await read_contract(net.ledger, channel.address, "client")).state != 2:  # noqa: ASYNC110 - chain state

@@ -4,7 +4,9 @@ access hash."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 
 import httpx
 import pytest
@@ -26,7 +28,9 @@ async def net():
 
 @pytest.fixture
 async def http(net: Network):
-    async with httpx.AsyncClient(base_url=net.client_url, timeout=10) as client:
+    # The access hash generated at start, as a header: what the CLI tools send.
+    token = {"X-Access-Hash": net.clients[0].web.access_hash}
+    async with httpx.AsyncClient(base_url=net.client_url, timeout=10, headers=token) as client:
         yield client
 
 
@@ -132,27 +136,55 @@ async def test_debug_mode_json_and_sse_and_the_log(http):
 async def test_channel_actions(http, net: Network):
     data = (await http.get("/jsonstats")).json()
     proxy = data["proxies"][0]["proxy_sc_address"]
-    r = await http.get("/request/charge", params={"proxy": "EQ-not-an-address"})
+    r = await http.post("/request/charge", params={"proxy": "EQ-not-an-address"})
     assert "proxy not found" in r.text
     r = await http.post("/request/charge", params={"proxy": proxy})
     assert "nothing to charge" in r.text
-    r = await http.get("/request/withdraw", params={"proxy": proxy})
+    r = await http.post("/request/withdraw", params={"proxy": proxy})
     assert "nothing to withdraw" in r.text
     before = (await http.get("/jsonstats")).json()["proxies"][0]["balance"]
-    r = await http.get("/request/topup", params={"proxy": proxy, "amount": "1000000000"})
-    assert "request sent" in r.text and 'href="/stats"' in r.text
+    r = await http.post("/request/topup", params={"proxy": proxy, "amount": "1000000000"})
+    assert "request sent" in r.text and 'href="/stats?access_hash=' in r.text
     after = (await http.get("/jsonstats")).json()["proxies"][0]["balance"]
     assert after == before + 1_000_000_000
+
+
+async def test_the_dashboard_buttons_work_as_a_browser_posts_them(net: Network):
+    """What a browser does with a /stats button: POST the form's fields (the access hash and
+    the CSRF token), with this server as Origin, and follow the link back."""
+    web = net.clients[0].web
+    async with httpx.AsyncClient(base_url=web.url, timeout=10) as browser:
+        page = (await browser.get("/stats", params={"access_hash": web.access_hash})).text
+        forms = re.findall(r'<form method="post" action="([^"]+)">(.*?)</form>', page)
+        actions = {html.unescape(action).split("?")[0] for action, _ in forms}
+        assert actions == {
+            "/request/charge",
+            "/request/topup",
+            "/request/withdraw",
+            "/request/close",
+        }
+        action, inner = next((a, i) for a, i in forms if "/request/withdraw" in a)
+        fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', inner))
+        assert set(fields) == {"access_hash", "csrf_token"}
+        r = await browser.post(html.unescape(action), data=fields, headers={"Origin": web.url})
+        assert r.status_code == 200 and "nothing to withdraw" in r.text
+        back = re.search(r'href="([^"]+)"', r.text).group(1)
+        assert (await browser.get(html.unescape(back))).status_code == 200
+        # The same form posted from another site is refused.
+        r = await browser.post(
+            html.unescape(action), data=fields, headers={"Origin": "http://evil.example"}
+        )
+        assert r.status_code == 403
 
 
 async def test_access_hash_guards_the_pages_only():
     options = {"http_access_hash": "s3cret"}
     async with open_network(NetworkConfig(client_options=options)) as net:
         async with httpx.AsyncClient(base_url=net.client_url, timeout=10) as http:
-            assert (await http.get("/stats")).status_code == 400
-            assert (await http.get("/jsonstats?access_hash=wrong")).status_code == 400
+            assert (await http.get("/stats")).status_code == 401
+            assert (await http.get("/jsonstats?access_hash=wrong")).status_code == 403
             r = await http.get("/stats?access_hash=s3cret")
-            assert r.status_code == 200 and "access_hash=s3cret" in r.text  # links keep it
+            assert r.status_code == 200 and 'name="access_hash" value="s3cret"' in r.text  # forms
             r = await http.get("/jsonstats", headers={"X-Access-Hash": "s3cret"})
             assert r.status_code == 200
             assert (await http.get("/health")).status_code == 200

@@ -271,6 +271,59 @@ async def test_garbage_does_not_stop_the_router(nursery):
     assert handle.stats()["total"]["rejected"] >= 2
 
 
+SOCKS5_REFUSALS = {
+    # RFC 1928 section 6: a failure reply, then the connection closed (it was `05 00`, EOF).
+    "BIND": (b"\x05\x01\x00", b"\x05\x02\x00\x01\x7f\x00\x00\x01\x00\x50", 0x07),
+    "UDP ASSOCIATE": (b"\x05\x01\x00", b"\x05\x03\x00\x01\x00\x00\x00\x00\x00\x00", 0x07),
+    "domain name": (b"\x05\x01\x00", b"\x05\x01\x00\x03\x09localhost\x00\x50", 0x08),
+    "IPv6": (b"\x05\x01\x00", b"\x05\x01\x00\x04" + bytes(15) + b"\x01\x00\x50", 0x08),
+    "unknown ATYP": (b"\x05\x01\x00", b"\x05\x01\x00\x09\x00\x50", 0x08),
+}
+
+
+@pytest.mark.parametrize("case", SOCKS5_REFUSALS, ids=list(SOCKS5_REFUSALS))
+async def test_socks5_requests_outside_connect_ipv4_get_their_failure_reply(nursery, case):
+    greeting, request, code = SOCKS5_REFUSALS[case]
+    handle = await nursery.start(
+        run_router, RouterConfig(ports=[PortConfig(PortKind.SOCKS5, 0, "any")])
+    )
+    tcp = await trio.open_tcp_stream("127.0.0.1", handle.bound[0])
+    await tcp.send_all(greeting)
+    assert await _read(tcp, 2) == b"\x05\x00"
+    await tcp.send_all(request)
+    assert await _read_to_eof(tcp) == bytes([5, code, 0, 1, 0, 0, 0, 0, 0, 0])
+
+
+async def test_socks5_greeting_without_an_acceptable_method_gets_ff(nursery):
+    handle = await nursery.start(
+        run_router, RouterConfig(ports=[PortConfig(PortKind.SOCKS5, 0, "any")])
+    )
+    tcp = await trio.open_tcp_stream("127.0.0.1", handle.bound[0])
+    await tcp.send_all(b"\x05\x01\x02")  # username/password only, not allowed on this port
+    assert await _read_to_eof(tcp) == b"\x05\xff"
+
+
+async def _read(stream, n: int) -> bytes:
+    data = b""
+    with trio.fail_after(10):
+        while len(data) < n:
+            chunk = await stream.receive_some(n - len(data))
+            assert chunk, f"closed after {data!r}"
+            data += chunk
+    return data
+
+
+async def _read_to_eof(stream) -> bytes:
+    data = b""
+    with trio.fail_after(10):
+        try:
+            while chunk := await stream.receive_some():
+                data += chunk
+        except trio.BrokenResourceError:
+            pass
+    return data
+
+
 async def test_socks5_target_refusing_pow(nursery):
     async def never(stream):
         raise AssertionError("no handler should run")

@@ -32,7 +32,7 @@ def test_production_command_lines():
     assert all(proxy.serialize_info_for(p) for p in proxy.ports)
     assert proxy.ports[0].listen_host == "0.0.0.0"
     assert proxy.policies["tdx"].config.allowed_collateral_root_hashes == {INTEL_ROOT_KEY_ID}
-    assert proxy.pow_difficulty == 20 and proxy.max_pow_difficulty == 28
+    assert proxy.pow_difficulty == 20 and proxy.max_pow_difficulty == 20
     worker = parse("-S", "8116@tdx", "-s", "-m", "24", "-d", "0")
     (port,) = worker.ports
     assert port.kind is PortKind.SOCKS5 and port.listen_host == "127.0.0.1"

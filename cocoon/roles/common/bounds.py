@@ -1,0 +1,110 @@
+"""Ranges of the signed TL integers that reach accounting (spec 10 sections 6-7, 2.9).
+
+TL `int` and `long` are signed, so a peer can send -2^31 tokens where a count is meant, and
+a count near 2^63 overflows the `long` it is sent back in once a few are added up. The
+reference checks none of them (a negative `max_tokens` drives a client's reservation below
+zero and lifts its balance check). Every role calls `check` on what a peer sends before
+any of it is used:
+
+    check(packet)          # raises OutOfRangeError naming the field, for nested objects too
+
+Rules are per TL constructor, so one table covers the proxy (from clients and workers), the
+worker (from the proxy) and the client (from the proxy). A field absent from an object (an
+optional field whose flag is off) is not checked.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from cocoon import tl
+from cocoon.roles.common.errors import OutOfRangeError
+
+INT32_MAX = (1 << 31) - 1
+# A worker's price coefficient (thousandths): spec 10 section 6.3, `0 <= c < 1e9`.
+COEFFICIENT_MAX = 999_999_999
+# Adjusted tokens of one request: more than any model produces, and small enough that the
+# sums kept in `long` counters (and uint64 contract fields) cannot overflow.
+REQUEST_TOKENS_MAX = 1 << 40
+# A running total of adjusted tokens (a contract's counters): far below 2^63.
+TOTAL_TOKENS_MAX = (1 << 53) - 1
+
+_REQUEST = (0, REQUEST_TOKENS_MAX)
+_TOTAL = (0, TOTAL_TOKENS_MAX)
+_CLIENT_QUERY = {"max_tokens": (1, INT32_MAX), "max_coefficient": (0, INT32_MAX)}
+
+RULES: dict[type[tl.TLObject], dict[str, tuple[int, int]]] = {
+    # client -> proxy
+    tl.ClientRunQuery: _CLIENT_QUERY,
+    tl.ClientRunQueryEx: _CLIENT_QUERY,
+    # worker -> proxy (the worker's params are checked by the handshake with the
+    # reference's texts; its later coefficient changes here)
+    tl.WorkerNewCoefficient: {"new_coefficient": (0, COEFFICIENT_MAX)},
+    tl.WorkerCompareBalanceWithProxy: {
+        "tokens_committed_to_blockchain": _TOTAL,
+        "tokens_committed_to_db": _TOTAL,
+        "max_tokens": _TOTAL,
+    },
+    tl.WorkerExtendedCompareBalanceWithProxy: {"tokens_committed_to_db": _TOTAL},
+    # in every answer's final info, old and Ex forms, worker -> proxy -> client
+    tl.TokensUsed: {
+        "prompt_tokens_used": _REQUEST,
+        "cached_tokens_used": _REQUEST,
+        "completion_tokens_used": _REQUEST,
+        "reasoning_tokens_used": _REQUEST,
+        "total_tokens_used": _REQUEST,
+    },
+    # proxy -> worker
+    tl.ProxyRunQuery: {"coefficient": (0, COEFFICIENT_MAX)},
+    tl.ProxyRunQueryEx: {"coefficient": (0, COEFFICIENT_MAX)},
+    tl.ProxyWorkerRequestPayment: {
+        "db_tokens": _TOTAL,
+        "max_tokens": _TOTAL,
+        "request_tokens": _REQUEST,
+    },
+    tl.WorkerCompareBalanceWithProxyResult: {
+        "tokens_committed_to_db": _TOTAL,
+        "max_tokens": _TOTAL,
+    },
+    tl.WorkerPaymentStatus: {"db_tokens": _TOTAL, "max_tokens": _TOTAL},
+    # proxy -> client
+    tl.ClientAuthorizationWithProxySuccess: {
+        "tokens_committed_to_db": _TOTAL,
+        "max_tokens": _TOTAL,
+    },
+    tl.ClientPaymentStatus: {"db_tokens": _TOTAL, "max_tokens": _TOTAL},
+    tl.ProxyClientRequestPayment: {
+        "db_tokens": _TOTAL,
+        "max_tokens": _TOTAL,
+        "request_tokens": _REQUEST,
+    },
+}
+
+_PRIMITIVES = frozenset(
+    {"#", "int", "long", "double", "string", "bytes", "int128", "int256", "Bool", "true"}
+)
+
+
+@cache
+def _nested(cls: type[tl.TLObject]) -> tuple[str, ...]:
+    """The fields of `cls` that hold TL objects (or vectors of them)."""
+    return tuple(
+        name for name, kind, *_ in cls.TL_FIELDS if kind.removeprefix("vector ") not in _PRIMITIVES
+    )
+
+
+def check(obj: tl.TLObject) -> None:
+    """Raise `OutOfRangeError` if a field of `obj` (or of an object inside it) is outside the
+    range its rule allows."""
+    for name, (low, high) in RULES.get(type(obj), {}).items():
+        value = getattr(obj, name)
+        if value is not None and not low <= value <= high:
+            raise OutOfRangeError(obj.TL_NAME, name, value, low, high)
+    for name in _nested(type(obj)):
+        value = getattr(obj, name)
+        if isinstance(value, tl.TLObject):
+            check(value)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, tl.TLObject):
+                    check(item)
