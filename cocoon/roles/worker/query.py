@@ -246,34 +246,6 @@ async def _forward(
         return False
 
 
-def _failure_text(e: HttpError) -> str:
-    if isinstance(e, HttpConnectError):
-        return "cannot connect to the inference server"
-    if isinstance(e, HttpConnectionClosed):
-        return "the inference server closed the connection"
-    if isinstance(e, HttpProtocolError):
-        return "the inference server's answer is not valid HTTP"
-    return "the inference server could not be asked"
-
-
-def _unsendable_header(headers: list[tuple[str, str]]) -> str | None:
-    """The first header HTTP/1.1 cannot carry (a name that is not a token, a value beyond
-    latin-1 or with a control character), if a header is what is at fault."""
-    for name, value in headers:
-        if _TOKEN.fullmatch(name) is None or _FIELD_VALUE.fullmatch(value) is None:
-            return name
-    return None
-
-
-async def _internal_error(replier: Replier, meter: _Meter) -> None:
-    if replier.finished:
-        return
-    try:
-        await replier.error(codes.ERROR, "worker: internal error", tokens=meter.tokens)
-    except Exception:  # nothing more to tell: the proxy times the request out
-        log.exception("cannot report an internal error")
-
-
 async def _relay(replier: Replier, meter: _Meter, resp: HttpResponse, *, streamed: bool) -> bool:
     counter = UsageCounter(resp.header("content-type"), on_usage=meter.on_usage)
     length = resp.header("content-length")
@@ -327,6 +299,34 @@ async def _relay(replier: Replier, meter: _Meter, resp: HttpResponse, *, streame
 def _pieces(data: bytes) -> list[bytes]:
     """`data` in parts that each fit in a frame (none for no data)."""
     return [data[i : i + MAX_PART] for i in range(0, len(data), MAX_PART)]
+
+
+def _failure_text(e: HttpError) -> str:
+    if isinstance(e, HttpConnectError):
+        return "cannot connect to the inference server"
+    if isinstance(e, HttpConnectionClosed):
+        return "the inference server closed the connection"
+    if isinstance(e, HttpProtocolError):
+        return "the inference server's answer is not valid HTTP"
+    return "the inference server could not be asked"
+
+
+def _unsendable_header(headers: list[tuple[str, str]]) -> str | None:
+    """The first header HTTP/1.1 cannot carry (a name that is not a token, a value beyond
+    latin-1 or with a control character), if a header is what is at fault."""
+    for name, value in headers:
+        if _TOKEN.fullmatch(name) is None or _FIELD_VALUE.fullmatch(value) is None:
+            return name
+    return None
+
+
+async def _internal_error(replier: Replier, meter: _Meter) -> None:
+    if replier.finished:
+        return
+    try:
+        await replier.error(codes.ERROR, "worker: internal error", tokens=meter.tokens)
+    except Exception:  # nothing more to tell: the proxy times the request out
+        log.exception("cannot report an internal error")
 
 
 __all__ = ["ZERO_TOKENS", "Pricing", "QueryContext", "serve_query", "upgrade"]
