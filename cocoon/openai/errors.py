@@ -206,6 +206,11 @@ def error_response(
     return ErrorResponse(status=status, body=body, headers=headers)
 
 
+_OPENAI_TYPES = frozenset(
+    {INVALID_REQUEST, INSUFFICIENT_QUOTA, RATE_LIMIT, SERVER_ERROR, AUTHENTICATION, PERMISSION}
+)
+
+
 def _type_for(status: int) -> str:
     if status >= 500:
         return SERVER_ERROR
@@ -215,16 +220,20 @@ def _type_for(status: int) -> str:
 def wrap_upstream_error(status: int, body: bytes) -> bytes | None:
     """An inference server's error answer in OpenAI's shape, or None when it already is one.
 
-    vLLM answers `{"object": "error", "message", "type", "param", "code": <status>}`, FastAPI
-    `{"detail": ...}`, other servers plain text; each becomes `{"error": {"message", "type",
-    "param", "code"}}` with the type OpenAI gives the status (the status itself is kept).
+    vLLM answers `{"object": "error", "message", "type", "param", "code": <status>}` (newer
+    ones nest that under `"error"`, type a Python class name), FastAPI `{"detail": ...}`,
+    other servers plain text; each becomes `{"error": {"message", "type", "param", "code"}}`
+    with the type OpenAI gives the status (the status itself is kept).
     """
     try:
         obj: Any = _json.loads(body)
     except (ValueError, UnicodeDecodeError):
         obj = None
     if type(obj) is dict and type(obj.get("error")) is dict:
-        return None
+        obj = obj["error"]
+        code = obj.get("code")
+        if obj.get("type") in _OPENAI_TYPES and (code is None or type(code) is str):
+            return None
     param = code = None
     if type(obj) is dict:
         message = obj.get("message", obj.get("detail"))

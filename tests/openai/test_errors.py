@@ -232,6 +232,20 @@ def test_an_openai_shaped_error_is_left_as_it_is():
     assert wrap_upstream_error(400, body) is None
 
 
+def test_newer_vllms_nested_error_gets_openais_type_and_code():
+    body = (
+        b'{"error":{"message":"too long","type":"BadRequestError","param":"messages","code":400}}'
+    )
+    assert json.loads(wrap_upstream_error(400, body)) == {
+        "error": {
+            "message": "too long",
+            "type": "invalid_request_error",
+            "param": "messages",
+            "code": None,
+        }
+    }
+
+
 def test_echoed_text_is_bounded_and_bidi_controls_escaped():
     assert shown("abc") == "abc"
     assert shown("x" * 1_000_000) == "x" * 64 + "..."
