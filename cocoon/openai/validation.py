@@ -7,7 +7,11 @@
     send(parsed.options.max_coefficient, parsed.body)
 
 Both raise `InvalidRequestError` with the reference's exact text, naming the offending field
-in `param`. The texts are bare reasons: the worker reports them after `WORKER_ERROR_PREFIX`,
+in `param`. Beyond the reference, the client checks OpenAI's value ranges (`check_ranges`, in
+OpenAI's texts and codes) and bounds its own fields: token limits at most 2^31-1 (the
+reference wraps 2^63 to a negative number), `timeout` positive and finite (the reference takes
+any number, and <= 0 means no deadline at all). Names a caller sent are echoed bounded and
+escaped (`errors.shown`). The texts are bare reasons: the worker reports them after `WORKER_ERROR_PREFIX`,
 the client after `CLIENT_ERROR_PREFIX`, as the reference does.
 
 Keys are checked in sorted order, as the reference's `std::map` iterates them, so a body with
