@@ -7,7 +7,11 @@
     send(parsed.options.max_coefficient, parsed.body)
 
 Both raise `InvalidRequestError` with the reference's exact text, naming the offending field
-in `param`. The texts are bare reasons: the worker reports them after `WORKER_ERROR_PREFIX`,
+in `param`. Beyond the reference, the client checks OpenAI's value ranges (`check_ranges`, in
+OpenAI's texts and codes) and bounds its own fields: token limits at most 2^31-1 (the
+reference wraps 2^63 to a negative number), `timeout` positive and finite (the reference takes
+any number, and <= 0 means no deadline at all). Names a caller sent are echoed bounded and
+escaped (`errors.shown`). The texts are bare reasons: the worker reports them after `WORKER_ERROR_PREFIX`,
 the client after `CLIENT_ERROR_PREFIX`, as the reference does.
 
 Keys are checked in sorted order, as the reference's `std::map` iterates them, so a body with
@@ -23,6 +27,7 @@ several faults reports the same first fault as a C++ worker. Profiles:
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -30,6 +35,7 @@ import attrs
 
 from cocoon.errors import CocoonError
 from cocoon.openai import _json
+from cocoon.openai.errors import shown
 
 CHAT_COMPLETIONS = "/v1/chat/completions"
 COMPLETIONS = "/v1/completions"
@@ -44,10 +50,11 @@ class InvalidRequestError(CocoonError, ValueError):
 
     code = ERROR_PROTOVIOLATION
 
-    def __init__(self, message: str, param: str | None = None) -> None:
+    def __init__(self, message: str, param: str | None = None, slug: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.param = param
+        self.slug = slug  # OpenAI's error code, where one applies
 
 
 # Plain strings rather than an enum: they come straight from config files, and an enum
@@ -125,6 +132,7 @@ def _check_stream_options(name: str, value: Any) -> None:
                     "stream_options.include_obfuscation",
                 )
         elif key != "include_usage":
+            key = shown(key)
             raise InvalidRequestError(
                 f"unknown option '{key}' in stream_options", f"stream_options.{key}"
             )
@@ -141,6 +149,7 @@ def _check_chat_template_kwargs(name: str, value: Any) -> None:
                     "chat_template_kwargs.enable_thinking",
                 )
         else:
+            key = shown(key)
             raise InvalidRequestError(
                 f"unknown suboption '{key}' in chat_template_kwargs in request",
                 f"chat_template_kwargs.{key}",
@@ -271,6 +280,8 @@ def endpoint_path(url: str) -> str:
 def _parse_object(body: bytes) -> dict[str, Any]:
     try:
         obj = _json.loads(body)
+    except _json.JsonLimitError as e:
+        raise InvalidRequestError(str(e)) from None
     except ValueError:
         raise InvalidRequestError("expected json object") from None
     if type(obj) is not dict:
@@ -281,6 +292,8 @@ def _parse_object(body: bytes) -> dict[str, Any]:
 def _serialise(obj: dict[str, Any]) -> bytes:
     try:
         return _json.dumps(obj)
+    except _json.JsonLimitError as e:
+        raise InvalidRequestError(str(e)) from None
     except ValueError:  # a lone surrogate, which the reference's parser refuses
         raise InvalidRequestError("expected json object") from None
 
@@ -290,6 +303,7 @@ def _check(path: str, obj: dict[str, Any], profile: Profile) -> None:
     for name in sorted(obj):
         check = table.get(name)
         if check is None:
+            name = shown(name)
             raise InvalidRequestError(f"unknown option '{name}' in request", name)
         value = obj[name]
         if value is None and nullable and name not in required:
@@ -304,6 +318,58 @@ def check_request(url: str, obj: dict[str, Any], *, profile: Profile = COMPAT) -
     """The worker's checks on an already parsed body, for the client's early answer (no
     model check, no re-serialisation). May rewrite `stream_options` in place."""
     _check(endpoint_path(url), obj, profile)
+
+
+# The ranges OpenAI enforces (its texts and codes), checked by the client where the
+# reference's checks end (types only): name -> (integer field, minimum, maximum).
+_RANGES: dict[str, tuple[bool, float, float]] = {
+    "temperature": (False, 0, 2),
+    "top_p": (False, 0, 1),
+    "n": (True, 1, 128),
+    "top_logprobs": (True, 0, 20),
+    "logprobs": (True, 0, 5),  # completions: an integer (chat's boolean is skipped)
+}
+
+
+def _number_text(value: int | float) -> str:
+    if type(value) is float and value.is_integer():
+        value = int(value)
+    return shown(str(value), 32)
+
+
+def _range_error(
+    name: str, value: int | float, integer: bool, bound: float, *, above: bool, strict: bool = False
+) -> InvalidRequestError:
+    kind = "integer" if integer else "decimal"
+    side, relation = (
+        ("above maximum", "<=") if above else ("below minimum", ">" if strict else ">=")
+    )
+    return InvalidRequestError(
+        f"Invalid '{name}': {kind} {side} value. Expected a value {relation} "
+        f"{_number_text(bound)}, but got {_number_text(value)} instead.",
+        name,
+        f"{kind}_{'above_max' if above else 'below_min'}_value",
+    )
+
+
+def check_ranges(url: str, obj: dict[str, Any]) -> None:
+    """OpenAI's value ranges, on a body that passed `check_request` (types already right):
+    sampling parameters, `n`, and a non-empty `messages`."""
+    for name, (integer, low, high) in _RANGES.items():
+        value = obj.get(name)
+        if type(value) is not int and (integer or type(value) is not float):
+            continue  # absent, null, or a type `check_request` judged
+        if value < low or value > high:
+            raise _range_error(
+                name, value, integer, high if value > high else low, above=value > high
+            )
+    if endpoint_path(url) == CHAT_COMPLETIONS and obj.get("messages") == []:
+        raise InvalidRequestError(
+            "Invalid 'messages': empty array. Expected an array with minimum length 1, but got "
+            "an empty array instead.",
+            "messages",
+            "empty_array",
+        )
 
 
 def validate_request(
@@ -376,6 +442,14 @@ def _clamp_int32(value: int) -> int:
     return min(value, _INT32_MAX)
 
 
+def _token_limit(name: str, value: Any) -> int:
+    if not _json.is_unsigned(value):
+        raise InvalidRequestError(f"field '{name}' must be positive integer", name)
+    if value > _INT32_MAX:  # the reference would wrap it (2**63 reads as negative)
+        raise _range_error(name, value, True, _INT32_MAX, above=True)
+    return value
+
+
 def parse_client_request(
     body: bytes,
     *,
@@ -421,17 +495,11 @@ def parse_client_object(
     max_tokens = default_max_tokens
     has_limit = False
     if "max_tokens" in obj:
-        value = obj["max_tokens"]
-        if not _json.is_unsigned(value):
-            raise InvalidRequestError("field 'max_tokens' must be positive integer", "max_tokens")
-        max_tokens, has_limit = _clamp_int32(value), True
+        max_tokens, has_limit = _token_limit("max_tokens", obj["max_tokens"]), True
     if "max_completion_tokens" in obj:
         value = obj["max_completion_tokens"]
-        if not _json.is_unsigned(value):
-            raise InvalidRequestError(
-                "field 'max_completion_tokens' must be positive integer", "max_completion_tokens"
-            )
-        max_tokens, has_limit = _clamp_int32(value), True
+        max_tokens = _token_limit("max_completion_tokens", value)
+        has_limit = True
         obj.pop("max_tokens", None)
     max_coefficient = default_max_coefficient
     if "max_coefficient" in obj:
@@ -447,6 +515,15 @@ def parse_client_object(
         if not _json.is_number(value):
             raise InvalidRequestError("field 'timeout' must be a number", "timeout")
         timeout = _to_float(value)
+        # A deadline must be one: the proxy and the worker read <= 0 as "none at all".
+        if timeout <= 0:
+            raise _range_error("timeout", value, False, 0, above=False, strict=True)
+        if timeout == math.inf:
+            raise InvalidRequestError(
+                "Invalid 'timeout': expected a finite number of seconds.",
+                "timeout",
+                "decimal_above_max_value",
+            )
     enable_debug = False
     if "enable_debug" in obj:
         value = obj.pop("enable_debug")

@@ -6,7 +6,13 @@ import json
 
 import pytest
 
-from cocoon.openai.errors import error_body, error_response
+from cocoon.openai.errors import (
+    caused_by_request,
+    error_body,
+    error_response,
+    shown,
+    wrap_upstream_error,
+)
 from cocoon.openai.validation import (
     CLIENT_ERROR_PREFIX,
     WORKER_ERROR_PREFIX,
@@ -92,7 +98,17 @@ from cocoon.openai.validation import (
         (651, "proxy is disabled", 503, "proxy_disabled", None, False),
         (651, "no working proxy connections", 503, "no_proxy", None, True),
         (651, "no working proxy connections (2)", 503, "no_proxy", None, True),
-        (602, "too many active queries", 429, "rate_limit_exceeded", None, True),
+        # Over capacity is the service's state (OpenAI: 503 overloaded); 429 is a limit on
+        # the caller.
+        (602, "too many active queries", 503, "server_overloaded", None, True),
+        (
+            651,
+            "too many running requests for this client (limit 8)",
+            429,
+            "rate_limit_exceeded",
+            None,
+            True,
+        ),
         (652, "timeout in proxy", 504, "timeout", None, False),
         (652, "worker: timeout", 504, "timeout", None, False),
         (652, "worker: http failed: deadline", 504, "timeout", None, False),
@@ -123,8 +139,10 @@ def test_types():
         "insufficient_quota"
     )
     assert json.loads(error_response(602, "too many active queries").body)["error"]["type"] == (
-        "rate_limit_error"
+        "server_error"
     )
+    limited = error_response(651, "too many running requests for this client (limit 1)")
+    assert json.loads(limited.body)["error"]["type"] == "rate_limit_error"
     assert json.loads(error_response(652, "x").body)["error"]["type"] == "server_error"
 
 
@@ -152,3 +170,108 @@ def test_error_body_is_compact_utf8():
         body
         == '{"error":{"message":"é","type":"t","code":null,"param":null},"error_code":0}'.encode()
     )
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error"),
+    [
+        (
+            400,
+            b'{"object":"error","message":"n must be at most 16","type":"BadRequestError",'
+            b'"param":null,"code":400}',
+            {
+                "message": "n must be at most 16",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": None,
+            },
+        ),
+        (
+            422,
+            b'{"detail":[{"loc":["body","messages"],"msg":"too short"}]}',
+            {
+                "message": '[{"loc":["body","messages"],"msg":"too short"}]',
+                "type": "invalid_request_error",
+                "param": None,
+                "code": None,
+            },
+        ),
+        (
+            500,
+            b"Internal Server Error",
+            {
+                "message": "Internal Server Error",
+                "type": "server_error",
+                "param": None,
+                "code": None,
+            },
+        ),
+        (
+            429,
+            b'{"object":"error","message":"busy","type":"x","param":"n","code":"slow_down"}',
+            {"message": "busy", "type": "rate_limit_error", "param": "n", "code": "slow_down"},
+        ),
+        (
+            401,
+            b"",
+            {
+                "message": "the inference server answered 401",
+                "type": "authentication_error",
+                "param": None,
+                "code": None,
+            },
+        ),
+    ],
+)
+def test_inference_server_errors_get_openais_shape(status, body, error):
+    assert json.loads(wrap_upstream_error(status, body)) == {"error": error}
+
+
+def test_an_openai_shaped_error_is_left_as_it_is():
+    body = b'{"error":{"message":"m","type":"invalid_request_error","param":null,"code":null}}'
+    assert wrap_upstream_error(400, body) is None
+
+
+def test_newer_vllms_nested_error_gets_openais_type_and_code():
+    body = (
+        b'{"error":{"message":"too long","type":"BadRequestError","param":"messages","code":400}}'
+    )
+    assert json.loads(wrap_upstream_error(400, body)) == {
+        "error": {
+            "message": "too long",
+            "type": "invalid_request_error",
+            "param": "messages",
+            "code": None,
+        }
+    }
+
+
+def test_echoed_text_is_bounded_and_bidi_controls_escaped():
+    assert shown("abc") == "abc"
+    assert shown("x" * 1_000_000) == "x" * 64 + "..."
+    assert shown("evil\u202etxt.exe\n") == "evil\\u202etxt.exe\\u000a"
+    assert shown("caf\u00e9 \u4e2d") == "caf\u00e9 \u4e2d"  # letters stay as they are
+    answer = error_response(621, "unknown model " + "m" * 1_000_000)
+    assert len(answer.body) < 3000
+    answer = error_response(621, "unknown model a\u202eb")
+    message = json.loads(answer.body)["error"]["message"]
+    assert message == "unknown model a\\u202eb" and "\u202e".encode() not in answer.body
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "fault"),
+    [
+        (652, "worker: timeout", True),
+        (652, "timeout in proxy", True),
+        (653, "cancelled", True),
+        (621, "worker: invalid http request: header 'x-note' cannot be sent", True),
+        (621, "worker: invalid http request: JSON nested deeper than 128 levels", True),
+        (621, "worker: invalid http request: model name mismatch", True),
+        (601, "worker: http failed: cannot connect to the inference server", False),
+        (602, "worker: internal error", False),
+        (602, "too many active queries", False),
+        (621, "out of order answer parts", False),
+    ],
+)
+def test_which_failures_the_request_caused(code, message, fault):
+    assert caused_by_request(code, message) is fault

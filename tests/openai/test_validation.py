@@ -353,9 +353,24 @@ def test_client_keeps_max_tokens_and_injects_only_when_asked():
     assert json.loads(got.body)["max_tokens"] == 64 and got.options.max_tokens == 64
 
 
-def test_client_large_limits_saturate_at_int32():
-    got = v.parse_client_request(chat(max_tokens=2**40, max_coefficient=2**40))
+def test_client_large_coefficient_saturates_at_int32():
+    got = v.parse_client_request(chat(max_tokens=2**31 - 1, max_coefficient=2**40))
     assert got.options.max_tokens == got.options.max_coefficient == 2**31 - 1
+
+
+@pytest.mark.parametrize("name", ["max_tokens", "max_completion_tokens"])
+@pytest.mark.parametrize("value", [2**31, 2**63, 2**64 - 1])
+def test_client_refuses_token_limits_beyond_int32_as_openai_does(name, value):
+    # 2**63 used to reach the reference's check, which reads it as negative ("max_completion_
+    # tokens must be non-negative"); OpenAI's text names the bound instead.
+    with pytest.raises(InvalidRequestError) as info:
+        v.parse_client_request(chat(**{name: value}))
+    e = info.value
+    assert e.message == (
+        f"Invalid '{name}': integer above maximum value. Expected a value <= 2147483647, "
+        f"but got {value} instead."
+    )
+    assert (e.param, e.slug) == (name, "integer_above_max_value")
 
 
 @pytest.mark.parametrize(
@@ -397,9 +412,127 @@ def test_client_checks_in_reference_order():
         v.parse_client_request(body)
 
 
-def test_client_accepts_any_number_as_timeout():
-    assert v.parse_client_request(chat(timeout=-2.5)).options.timeout == -2.5
-    assert v.parse_client_request(chat(timeout=10**400)).options.timeout == float("inf")
+def test_client_timeout_must_be_a_finite_positive_number():
+    assert v.parse_client_request(chat(timeout=1e-6)).options.timeout == 1e-6
+    assert v.parse_client_request(chat(timeout=3)).options.timeout == 3.0
+    for value, slug in (
+        (-1, "decimal_below_min_value"),
+        (0, "decimal_below_min_value"),
+        (-2.5, "decimal_below_min_value"),
+        (10**400, "decimal_above_max_value"),
+    ):
+        with pytest.raises(InvalidRequestError) as info:
+            v.parse_client_request(chat(timeout=value))
+        assert (info.value.param, info.value.slug) == ("timeout", slug)
+    with pytest.raises(InvalidRequestError) as info:
+        v.parse_client_request(chat(timeout=-1))
+    assert info.value.message == (
+        "Invalid 'timeout': decimal below minimum value. Expected a value > 0, but got -1 instead."
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "message", "param", "slug"),
+    [
+        (
+            {"top_p": -5},
+            "Invalid 'top_p': decimal below minimum value. Expected a value >= 0, but got -5 "
+            "instead.",
+            "top_p",
+            "decimal_below_min_value",
+        ),
+        (
+            {"top_p": 1.5},
+            "Invalid 'top_p': decimal above maximum value. Expected a value <= 1, but got 1.5 "
+            "instead.",
+            "top_p",
+            "decimal_above_max_value",
+        ),
+        (
+            {"temperature": 2.5},
+            "Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got "
+            "2.5 instead.",
+            "temperature",
+            "decimal_above_max_value",
+        ),
+        (
+            {"n": 129},
+            "Invalid 'n': integer above maximum value. Expected a value <= 128, but got 129 "
+            "instead.",
+            "n",
+            "integer_above_max_value",
+        ),
+        (
+            {"top_logprobs": 21},
+            "Invalid 'top_logprobs': integer above maximum value. Expected a value <= 20, but "
+            "got 21 instead.",
+            "top_logprobs",
+            "integer_above_max_value",
+        ),
+        (
+            {"messages": []},
+            "Invalid 'messages': empty array. Expected an array with minimum length 1, but got "
+            "an empty array instead.",
+            "messages",
+            "empty_array",
+        ),
+    ],
+)
+def test_openai_ranges(fields, message, param, slug):
+    obj = json.loads(chat(**fields))
+    v.check_request(CHAT, obj)  # the reference checks types only: all of these pass
+    with pytest.raises(InvalidRequestError) as info:
+        v.check_ranges(CHAT, obj)
+    assert (info.value.message, info.value.param, info.value.slug) == (message, param, slug)
+
+
+def test_openai_ranges_accept_the_bounds_and_leave_types_to_the_reference_checks():
+    ok = {"top_p": 0, "temperature": 2, "n": 1, "top_logprobs": 0, "logprobs": True}
+    v.check_ranges(CHAT, json.loads(chat(**ok)))
+    v.check_ranges(CHAT, json.loads(chat(top_p="x", n=None, temperature=True)))
+    v.check_ranges(COMPL, {"model": "m", "prompt": [], "logprobs": 5})
+    with pytest.raises(InvalidRequestError, match="'logprobs'"):
+        v.check_ranges(COMPL, {"model": "m", "prompt": "a", "logprobs": 6})
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"model":"m","messages":[],"x":' + b"[" * 200 + b"]" * 200 + b"}",
+        b'{"model":"m","messages":[],"x":' + b"[" * 5000 + b"]" * 5000 + b"}",
+        b'{"model":"m","messages":[],"x":' + b'{"a":' * 130 + b"1" + b"}" * 130 + b"}",
+    ],
+)
+def test_nesting_beyond_the_limit_is_an_invalid_request(body):
+    for parse in (v.parse_client_request, lambda b: v.validate_request(CHAT, b)):
+        with pytest.raises(InvalidRequestError) as info:
+            parse(body)
+        assert info.value.message == "JSON nested deeper than 128 levels"
+
+
+def test_numbers_beyond_double_range_are_refused_not_made_infinite():
+    body = (
+        b'{"model":"m","messages":[],"response_format":' + b"[" * 100 + b"1e400" + b"]" * 100 + b"}"
+    )
+    for parse in (
+        v.parse_client_request,
+        lambda b: v.validate_request(CHAT, b, profile=v.EXTENDED),
+    ):
+        with pytest.raises(InvalidRequestError) as info:
+            parse(body)
+        assert info.value.message == "number 1e400 is beyond double range"
+
+
+def test_echoed_option_names_are_bounded_and_escaped():
+    obj = json.loads(chat())
+    obj["x" * 10_000 + "\u202e"] = 1
+    with pytest.raises(InvalidRequestError) as info:
+        v.check_request(CHAT, obj)
+    assert info.value.message == "unknown option '" + "x" * 64 + "...' in request"
+    obj = {"model": "m", "messages": [], "a\u202eb": 1}
+    with pytest.raises(InvalidRequestError) as info:
+        v.check_request(CHAT, obj)
+    assert info.value.message == "unknown option 'a\\u202eb' in request"
 
 
 def test_client_parses_once_then_checks_the_same_object():

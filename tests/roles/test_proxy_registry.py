@@ -103,6 +103,18 @@ def test_repeated_failures_exclude_a_connection_for_a_while():
     assert reg.choose("m", 4000, now=131, avoid=[2]) is bad
 
 
+def test_failures_the_request_caused_never_exclude_a_connection():
+    only = conn(1)
+    reg = registry(only, exclude_after_failures=2, exclude_for=30)
+    only.record_result(False, 0.01, now=100, policy=reg.policy)  # one real failure
+    for _ in range(5):  # then a caller's own deadlines or bad input, as often as it likes
+        only.record_result(False, 0.01, now=100, policy=reg.policy, request_fault=True)
+    assert reg.choose("m", 4000, now=100) is only
+    assert only.consecutive_failures == 1 and only.queries.total == 6
+    only.record_result(True, 0.01, now=100, policy=reg.policy, request_fault=True)
+    assert only.consecutive_failures == 0  # a success is a success
+
+
 def test_retry_avoids_the_failed_connection():
     a, b = conn(1), conn(2)
     reg = registry(a, b)

@@ -142,7 +142,59 @@ async def test_unreachable_inference_server():
     async with HttpClient("127.0.0.1", 1) as http:
         ctx = QueryContext(http=http, model="Qwen/Qwen3-8B", max_active=1)
         (msg,) = await serve(ctx, query(chat_body()))
-        assert msg.error_code == 601 and msg.error.startswith("worker: http failed")
+        # whoever sent the request learns nothing of where the inference server is
+        assert (msg.error_code, msg.error) == (
+            601,
+            "worker: http failed: cannot connect to the inference server",
+        )
+
+
+async def test_a_header_http_cannot_carry_is_the_requests_fault(ctx, backend):
+    request = http_request(chat_body())
+    request = tl.HttpRequest(
+        method=request.method,
+        url=request.url,
+        http_version=request.http_version,
+        headers=[*request.headers, tl.HttpHeader(name="X-Note", value="\u20ac")],
+        payload=request.payload,
+    )
+    (msg,) = await serve(ctx, query(b"", raw=tl.encode(request)))
+    assert (msg.error_code, msg.error) == (
+        621,
+        "worker: invalid http request: header 'X-Note' cannot be sent",
+    )
+    assert str(backend.port) not in msg.error
+
+
+async def test_a_bug_met_by_one_request_fails_that_request_only(ctx, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("cocoon.roles.worker.query.validate_request", broken)
+    (msg,) = await serve(ctx, query(chat_body()))  # answered, not raised
+    assert (msg.error_code, msg.error) == (602, "worker: internal error")
+    assert msg.final_info is not None and ctx.active == 0
+
+
+@pytest.mark.parametrize(
+    ("payload", "text"),
+    [
+        (
+            b'{"model":"Qwen/Qwen3-8B","messages":[],"response_format":[[1e400]]}',
+            "number 1e400 is beyond double range",
+        ),
+        (
+            b'{"model":"Qwen/Qwen3-8B","messages":[],"response_format":'
+            + b"[" * 490
+            + b"]" * 490
+            + b"}",
+            "JSON nested deeper than 128 levels",
+        ),
+    ],
+)
+async def test_json_beyond_the_limits_is_an_invalid_request(ctx, payload, text):
+    (msg,) = await serve(ctx, query(payload))
+    assert (msg.error_code, msg.error) == (621, f"worker: invalid http request: {text}")
 
 
 async def test_timeout_answers_652(ctx, backend):

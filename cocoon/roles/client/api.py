@@ -13,12 +13,14 @@
 
 Errors are OpenAI's shape, `{"error": {"message", "type", "code", "param"}, "error_code":
 <TON code>}` (the reference's top-level string `error` became this object), with honest
-statuses: bad JSON or fields 400, bad API key 401, balance 402, unknown model or endpoint 404,
-oversized body 413, worker busy 429, no proxy / no worker / none under `max_coefficient` 503
-(with `Retry-After`), upstream failure 502, timeout 504. Inference answers carry
-`X-Request-Id` and the `X-Cocoon-*` times. Each answer's
-cost is in its body (`usage.total_cost`, nano-TON; `usage.cocoon_adjusted_tokens`), since
-headers leave before generation ends; `/jsonstats` keeps the last requests' records.
+statuses: bad JSON or fields (OpenAI's ranges, a header the client will not forward) 400,
+bad API key 401, balance 402, unknown model or endpoint 404, oversized body 413, the proxy's
+per-client request limit 429, no proxy / no worker / every worker busy / none under
+`max_coefficient` 503 (OpenAI's "overloaded"; both with `Retry-After`), upstream failure 502,
+timeout 504; an inference server's own error keeps its status, in OpenAI's shape. Inference
+answers carry `X-Request-Id` and the `X-Cocoon-*` times. Each answer's cost is in its body
+(`usage.total_cost`, nano-TON; `usage.cocoon_adjusted_tokens`), since headers leave before
+generation ends; `/jsonstats` keeps the last requests' records.
 
 Every request passes the Host and Origin checks of `webguard` (a foreign page's Origin is
 refused; only `cors_origins` get CORS headers, on `/v1/*`). `/v1/*` takes `Authorization:

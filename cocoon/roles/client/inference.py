@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -29,11 +30,19 @@ from cocoon import tl
 from cocoon.http._wire import http_date
 from cocoon.http.server import HttpRequest, HttpResponder
 from cocoon.net import codes
-from cocoon.openai.errors import INVALID_REQUEST, ErrorResponse, error_body, error_response
+from cocoon.openai.errors import (
+    INVALID_REQUEST,
+    ErrorResponse,
+    error_body,
+    error_response,
+    shown,
+    wrap_upstream_error,
+)
 from cocoon.openai.validation import (
     CLIENT_ERROR_PREFIX,
     ClientRequestOptions,
     InvalidRequestError,
+    check_ranges,
     check_request,
     parse_client_object,
     parse_json_object,
@@ -54,6 +63,8 @@ from cocoon.roles.client.shaping import (
 
 if TYPE_CHECKING:
     from cocoon.roles.client.core import ClientNode
+
+log = logging.getLogger("cocoon.client.inference")
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -188,9 +199,11 @@ class InferenceApi:
             obj = parse_json_object(body)
             parsed = parse_client_object(obj, **self.defaults)
             check_request(path, obj, profile=self.profile)
+            check_ranges(path, obj)
+            headers = forward_headers(request.headers, len(parsed.body))
         except InvalidRequestError as e:
             answer = error_response(
-                e.code, CLIENT_ERROR_PREFIX + e.message, param=e.param, local=True
+                e.code, CLIENT_ERROR_PREFIX + e.message, param=e.param, code=e.slug, local=True
             )
             model = obj.get("model")
             record = RequestRecord("", model if type(model) is str else "", path, False, started_at)
@@ -208,7 +221,7 @@ class InferenceApi:
             method=request.method,
             url=f"{path}?{query}" if query else path,
             http_version="HTTP/" + request.http_version,
-            headers=forward_headers(request.headers, len(parsed.body)),
+            headers=headers,
             payload=parsed.body,
         )
         exchange = _Exchange(self, responder, record, parsed.options)
@@ -219,6 +232,16 @@ class InferenceApi:
             # A write found the caller's connection broken before its reader saw it go.
             responder.client_gone = True
             raise  # the server drops the connection
+        except Exception:
+            if responder.started:
+                raise  # the server cuts the answer short
+            # A bug met by this request: a 500 in OpenAI's shape, not the server's empty one.
+            log.exception("inference request failed")
+            answer = error_response(codes.ERROR, "internal error in the client", local=True)
+            record.status, record.error = answer.status, "internal error in the client"
+            record.bytes_sent += await respond_error(
+                responder, answer, cors=self.cors, request_id=exchange.request_id
+            )
         finally:
             # Counted and recorded however the request ended (a send that raised included).
             if responder.client_gone and record.error is None and not exchange.finished:
@@ -305,6 +328,7 @@ class _Exchange:
         self.finished = False  # the answer was ended (normally or with an SSE error)
         self.sse = False
         self.deferred: list[tuple[str, str]] | None = None  # head held back
+        self.upstream_error = False  # the inference server's error answer (status >= 400)
         self.parts: list[bytes] = []
         self.held: bytes | None = None  # SSE `[DONE]` held back for the debug event
         self.unsent: tuple[int, list[tuple[str, str]], bytes] | None = None  # a whole answer
@@ -365,8 +389,14 @@ class _Exchange:
         whole = any(h.name.lower() == "content-length" for h in response.headers)
         # A JSON answer to a request that did not ask to stream goes out whole, even when
         # it comes in parts: half a JSON document is of no use to the caller, and a failure
-        # before its end is then an error answer instead of a connection cut mid-body.
-        if whole or (not self.sse and (self.debug or not self.record.stream)):
+        # before its end is then an error answer instead of a connection cut mid-body. So
+        # does an inference server's error answer, to be put in OpenAI's shape.
+        self.upstream_error = status >= 400 and not self.sse
+        if (
+            whole
+            or self.upstream_error
+            or (not self.sse and (self.debug or not self.record.stream))
+        ):
             self.deferred = headers
             if response.payload:
                 self.parts.append(response.payload)
@@ -430,6 +460,8 @@ class _Exchange:
         self.finished = True
         if self.deferred is not None:
             body = b"".join(self.parts)
+            if self.upstream_error:
+                body = self._wrapped(body)
             if debug is not None and not self.sse:
                 body = merge_debug(body, debug)
             self.started = True
@@ -447,15 +479,31 @@ class _Exchange:
             return
         await self._body(tail, more=False)
 
+    def _wrapped(self, body: bytes) -> bytes:
+        """An inference server's error body in OpenAI's `{"error": {...}}` (vLLM answers
+        `{"object": "error", ...}`), with a JSON content type when it was something else."""
+        wrapped = wrap_upstream_error(self.record.status, body)
+        if wrapped is None:
+            return body
+        assert self.deferred is not None
+        self.deferred = [(k, v) for k, v in self.deferred if k.lower() != "content-type"]
+        self.deferred.append(("Content-Type", "application/json"))
+        return wrapped
+
     async def _failed(self, failed: Failed) -> None:
         now = time.time()
         self._account(failed.final, _tokens(failed))
         self.record.ended_at = now
         message = failed.message
         answer = error_response(failed.code, message)
-        if answer.status == 404 and "unknown model" in message:
+        if answer.status == 404 and "unknown model " in message:
+            # The name is the caller's: shown bounded and escaped, never echoed whole.
+            head, _, name = message.partition("unknown model ")
+            message = f"{head}unknown model {shown(name)}"
             answer = error_response(failed.code, await self._with_choices(message))
         self.record.error = message
+        # Refused for what the caller sent (or a limit on the caller): nothing about the network.
+        self.record.caller_fault = 400 <= answer.status < 500 and answer.status != 402
         if self.request_id is None and failed.request_id is not None:  # failed before the head
             self.request_id = failed.request_id
             self.record.request_id = failed.request_id.hex()

@@ -80,7 +80,13 @@ class Journal:
         else:
             totals.failed += 1
             if not record.caller_fault:
-                self.last_error = record.error
+                # Shown on the unauthenticated /health: what kind of failure, never its text
+                # (which may carry another caller's model name, input or headers).
+                self.last_error = (
+                    f"a request failed with HTTP {record.status}"
+                    if record.status
+                    else "a request failed"
+                )
 
     def recharge(self, record: RequestRecord, tokens: int, cost: int) -> None:
         """A recorded request's charge as the proxy's receipt says, which came after it was

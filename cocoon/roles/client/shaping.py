@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -20,6 +19,8 @@ from typing import Any
 from cocoon import tl
 from cocoon.http._wire import http_date
 from cocoon.openai import _json
+from cocoon.openai.errors import shown
+from cocoon.openai.validation import InvalidRequestError
 
 # Never forwarded to the worker: framing of this hop, and the user's credentials.
 _DROP_FORWARD = frozenset(
@@ -44,6 +45,7 @@ _DROP_ANSWER = frozenset(
 )
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_VALUE = re.compile(r"[\r\n\x00]")
+_FORWARDABLE = re.compile(r"[\t\x20-\x7e]*")
 
 SSE_DONE = b"data: [DONE]"
 CORS = (
@@ -60,15 +62,24 @@ def timestamp(t: float) -> str:
 
 def forward_headers(headers: Iterable[tuple[str, str]], body_length: int) -> list[tl.HttpHeader]:
     """The user's request headers (as received: names in any case, values as latin-1 text) ->
-    the `http.request` headers for the worker (lowercase names, UTF-8 values), ending with
-    the `Content-Length` of the forwarded body (none for an empty body)."""
+    the `http.request` headers for the worker (lowercase names), ending with the
+    `Content-Length` of the forwarded body (none for an empty body).
+
+    A value to forward must be printable ASCII (RFC 9110's field-vchar, SP and HTAB, without
+    the obsolete `obs-text`): anything else (`X-Note: €`, raw `\xff`) is refused with
+    `InvalidRequestError`, as a worker could not send it on to its inference server."""
     out = []
     for name, value in headers:
         lower = name.lower()
         if lower in _DROP_FORWARD or lower.startswith("proxy-"):
             continue
-        if not value.isascii():
-            value = value.encode("latin-1").decode("utf-8", "replace")
+        if not (value.isascii() and _FORWARDABLE.fullmatch(value)):
+            raise InvalidRequestError(
+                f"header '{shown(name)}' has a value that is not printable ASCII, which the "
+                "client does not forward",
+                None,
+                "invalid_header",
+            )
         out.append(tl.HttpHeader(name=lower, value=value))
     if body_length:
         out.append(tl.HttpHeader(name="Content-Length", value=str(body_length)))
@@ -120,11 +131,14 @@ def stats_record(kind: str, start: float, first_answer_at: float, end: float) ->
     }
 
 
+_HOP_DEPTH = 8  # a hop's record is flat; merged three levels down into the answer
+
+
 def _hop(text: str | None) -> Any:
     if not text:
         return None
     try:
-        return json.loads(text)
+        return _json.loads(text, max_depth=_HOP_DEPTH)
     except ValueError:
         return text  # a peer's record that is not JSON is shown as it came
 

@@ -12,7 +12,8 @@ and never retries): among eligible connections with a free slot and
 the mean of its measured peers, or a prior)
 and `price_factor = 1 + price_weight * (coef - min_coef) / max(min_coef, 1000)`; ties are
 broken at random. A connection that failed `exclude_after_failures` times in a row is left out
-for `exclude_for` seconds. The caller may pass connections to avoid (a retry).
+for `exclude_for` seconds; failures the request caused itself (its deadline, its invalid input,
+its client leaving) do not count. The caller may pass connections to avoid (a retry).
 """
 
 from __future__ import annotations
@@ -70,9 +71,22 @@ class WorkerConnection:
     def base_model(self) -> str:
         return base_model_name(self.model)
 
-    def record_result(self, ok: bool, seconds: float, now: float, policy: SelectionPolicy) -> None:
+    def record_result(
+        self,
+        ok: bool,
+        seconds: float,
+        now: float,
+        policy: SelectionPolicy,
+        *,
+        request_fault: bool = False,
+    ) -> None:
+        """One request's outcome. A failure the request caused itself (`request_fault`: its
+        deadline, its invalid input) counts neither way: a caller must not be able to exclude
+        a worker by sending requests that cannot succeed."""
         self.queries.add()
         self.query_time.add(seconds)
+        if request_fault and not ok:
+            return
         if ok:
             self.successes.add()
             self.latency.add(seconds)

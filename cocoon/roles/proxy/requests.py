@@ -29,6 +29,7 @@ import trio
 
 from cocoon import tl
 from cocoon.net import SessionClosed, codes
+from cocoon.openai.errors import caused_by_request
 from cocoon.roles.common import bounds
 from cocoon.roles.common.errors import OutOfRangeError, RequestError
 from cocoon.roles.proxy.answers import (
@@ -83,6 +84,7 @@ class RunningRequest:
         self.reserved = 0
         self.admitted = False  # counted in the client's `running` (released by `_settle`)
         self.cancel_reason: str | None = None
+        self.request_fault = False  # the attempt failed by the request's own doing
         self._answers: trio.MemorySendChannel | None = None
         self._attempt_account: WorkerAccount | None = None
         self.worker_tokens: dict[WorkerAccount, int] = {}
@@ -116,6 +118,12 @@ class RunningRequest:
         except RequestError as e:
             node.stats["rejected" if self.conn_id is None else "failed"].add()
             await self._fail(e.code, e.message)
+        except Exception:
+            # A bug met by one request fails that request only, never the proxy's other
+            # requests (they share the node's nursery).
+            log.exception("request failed")
+            node.stats["failed"].add()
+            await self._fail(codes.ERROR, "proxy: internal error")
         finally:
             self._settle(ok)  # synchronous: done even when the proxy is shutting down
         await self._send_payments()
@@ -202,6 +210,7 @@ class RunningRequest:
         rid = secrets.token_bytes(32)
         send, receive = trio.open_memory_channel[WorkerAnswer | _WorkerGone](math.inf)
         self.conn_id, self.proxy_request_id, self._answers = conn.conn_id, rid, send
+        self.request_fault = False
         self._attempt_account = acc
         node.requests[rid] = self
         conn.running += 1
@@ -239,7 +248,9 @@ class RunningRequest:
             acc.running -= 1
             if self.cancel_reason is None:  # a request its client gave up on says nothing
                 now = trio.current_time()  # about the worker: no failure that excludes it
-                conn.record_result(ok, now - began, now, node.registry.policy)
+                conn.record_result(
+                    ok, now - began, now, node.registry.policy, request_fault=self.request_fault
+                )
 
     async def _relay(
         self, receive: trio.MemoryReceiveChannel, session: WorkerSession, deadline: float
@@ -262,6 +273,7 @@ class RunningRequest:
                 if result is not None:
                     return result
         await self._cancel_worker(session)
+        self.request_fault = True  # the request's own deadline
         return await self._fail_relay(codes.TIMEOUT, "timeout in proxy")
 
     async def _cancel_worker(self, session: WorkerSession) -> None:
@@ -289,6 +301,7 @@ class RunningRequest:
                 self.worker_tokens.get(self._attempt_account, 0) + n
             )
         if answer.kind is Kind.ERROR:
+            self.request_fault = caused_by_request(answer.error_code, answer.error)
             if (
                 not self.answered
                 and answer.error in RETRYABLE_WORKER_ERRORS

@@ -240,6 +240,10 @@ class ProxyLink(ProxyLinkBase):
         with scope:
             try:
                 await serve_query(self.node.ctx, send, self.proto, query, cancel_scope=scope)
+            except Exception:
+                # One request's failure is never its session's: the other requests on this
+                # connection go on (the proxy times this one out if it got no answer).
+                log.exception("worker link %d: request failed", self.slot)
             finally:
                 self.running.pop(query.request_id, None)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 
 import attrs
@@ -28,8 +29,15 @@ import trio
 
 from cocoon import tl
 from cocoon.http.client import HttpClient, HttpResponse
-from cocoon.http.errors import HttpConnectError, HttpError
+from cocoon.http.errors import (
+    HttpConnectError,
+    HttpConnectionClosed,
+    HttpError,
+    HttpProtocolError,
+    HttpRequestError,
+)
 from cocoon.net import codes
+from cocoon.openai.errors import shown
 from cocoon.openai.usage import UsageCounter, UsageCounts
 from cocoon.openai.validation import COMPAT, InvalidRequestError, Profile, validate_request
 from cocoon.roles.common.counters import CounterSet
@@ -43,6 +51,8 @@ SINGLE_MESSAGE_LIMIT = 1 << 20  # non-streamed answers up to this size go out in
 MAX_PART = 1 << 23  # keep each part well inside one frame
 _DROP_REQUEST_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "host"})
 _DROP_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 
 
 @attrs.frozen
@@ -169,9 +179,15 @@ async def serve_query(
     try:
         deadline = math.inf if query.timeout <= 0 else query.timeout
         with trio.move_on_after(deadline) as request_scope:
-            ok = await _forward(
-                ctx, replier, meter, query, upstream_deadline=deadline * TIMEOUT_FACTOR
-            )
+            try:
+                ok = await _forward(
+                    ctx, replier, meter, query, upstream_deadline=deadline * TIMEOUT_FACTOR
+                )
+            except Exception:
+                # A bug met by one request fails that request only: its session (and every
+                # other request on it) goes on.
+                log.exception("request %s failed", query.request_id.hex())
+                await _internal_error(replier, meter)
         if request_scope.cancelled_caught and not replier.finished:
             await replier.error(codes.TIMEOUT, "worker: timeout", tokens=meter.tokens)
     finally:
@@ -238,13 +254,26 @@ async def _forward(
         if not replier.finished:
             await replier.error(codes.TIMEOUT, "worker: timeout", tokens=meter.tokens)
         return False
-    except HttpConnectError as e:
-        await replier.error(codes.FAILURE, f"worker: http failed: {e}", tokens=meter.tokens)
+    except HttpRequestError:
+        # Something HTTP cannot carry (a header value beyond latin-1, a control character):
+        # the request's own fault, told as such. The HTTP client's text is not passed on: it
+        # lists the headers sent, the inference server's address (`Host`) among them.
+        name = _unsendable_header(headers)
+        what = (
+            f"header '{shown(name)}' cannot be sent"
+            if name
+            else "its method or target cannot be sent"
+        )
+        await replier.error(codes.PROTOVIOLATION, f"worker: invalid http request: {what}")
         return False
     except HttpError as e:
+        # The details (addresses, OS errors) go to the log, not to whoever sent the request.
+        log.warning("request %s: inference server: %r", query.request_id.hex(), e)
         what = "failed to get payload" if replier.answered else "http failed"
         if not replier.finished:
-            await replier.error(codes.FAILURE, f"worker: {what}: {e}", tokens=meter.tokens)
+            await replier.error(
+                codes.FAILURE, f"worker: {what}: {_failure_text(e)}", tokens=meter.tokens
+            )
         return False
 
 
@@ -312,6 +341,34 @@ async def _relay(
 def _pieces(data: bytes) -> list[bytes]:
     """`data` in parts that each fit in a frame (none for no data)."""
     return [data[i : i + MAX_PART] for i in range(0, len(data), MAX_PART)]
+
+
+def _failure_text(e: HttpError) -> str:
+    if isinstance(e, HttpConnectError):
+        return "cannot connect to the inference server"
+    if isinstance(e, HttpConnectionClosed):
+        return "the inference server closed the connection"
+    if isinstance(e, HttpProtocolError):
+        return "the inference server's answer is not valid HTTP"
+    return "the inference server could not be asked"
+
+
+def _unsendable_header(headers: list[tuple[str, str]]) -> str | None:
+    """The first header HTTP/1.1 cannot carry (a name that is not a token, a value beyond
+    latin-1 or with a control character), if a header is what is at fault."""
+    for name, value in headers:
+        if _TOKEN.fullmatch(name) is None or _FIELD_VALUE.fullmatch(value) is None:
+            return name
+    return None
+
+
+async def _internal_error(replier: Replier, meter: _Meter) -> None:
+    if replier.finished:
+        return
+    try:
+        await replier.error(codes.ERROR, "worker: internal error", tokens=meter.tokens)
+    except Exception:  # nothing more to tell: the proxy times the request out
+        log.exception("cannot report an internal error")
 
 
 __all__ = ["ZERO_TOKENS", "Pricing", "QueryContext", "serve_query", "upgrade"]

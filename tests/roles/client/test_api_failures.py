@@ -109,7 +109,8 @@ def serve(nursery):
         (651, "balance is too low", 402, "insufficient_quota"),
         (652, "timeout in client", 504, "timeout"),
         (652, "worker: timeout", 504, "timeout"),
-        (602, "too many active queries", 429, "rate_limit_exceeded"),
+        (602, "too many active queries", 503, "server_overloaded"),
+        (651, "too many running requests for this client (limit 2)", 429, "rate_limit_exceeded"),
         (
             621,
             "worker: invalid http request: unknown option 'x' in request",
@@ -305,3 +306,71 @@ async def test_a_caller_whose_connection_broke_is_counted_and_recorded(stream):
     else:  # the failure it was being told about
         assert record.error == "no workers for model Qwen/Qwen3-8B"
     assert journal.debug_entry(hashlib.sha256(b"g").digest()) is not None
+
+
+class BrokenNode(ScriptedNode):
+    @asynccontextmanager
+    async def request(self, options, http_request) -> AsyncIterator[AsyncIterator[Event]]:
+        raise RuntimeError("a bug")
+        yield  # pragma: no cover
+
+
+async def test_a_bug_met_by_a_request_is_a_500_in_openais_shape(serve):
+    async with await serve(BrokenNode([])) as http:
+        r = await http.post("/v1/chat/completions", json=BODY)
+        assert r.status_code == 500
+        assert r.json()["error"]["type"] == "server_error"
+        assert r.json()["error"]["code"] == "internal_error"
+        r = await http.get("/health")
+    assert "a bug" not in r.text
+
+
+def error_head(status: int, content_type: str, payload: bytes, *, whole: bool) -> Head:
+    headers = [tl.HttpHeader(name="Content-Type", value=content_type)]
+    if whole:
+        headers.append(tl.HttpHeader(name="Content-Length", value=str(len(payload))))
+    response = tl.HttpResponse(
+        http_version="HTTP/1.1", status_code=status, reason="", headers=headers, payload=payload
+    )
+    return Head(response, RID)
+
+
+VLLM_N = (
+    b'{"object":"error","message":"n must be at most 16","type":"BadRequestError",'
+    b'"param":null,"code":400}'
+)
+
+
+@pytest.mark.parametrize("whole", [True, False])
+@pytest.mark.parametrize("stream", [False, True])
+async def test_an_inference_servers_error_goes_out_in_openais_shape(serve, whole, stream):
+    script = [error_head(400, "application/json", VLLM_N, whole=whole), Done(None, 0)]
+    async with await serve(ScriptedNode(script)) as http:
+        r = await http.post("/v1/chat/completions", json=BODY | {"stream": stream})
+    assert r.status_code == 400 and r.headers["content-type"] == "application/json"
+    assert r.json() == {
+        "error": {
+            "message": "n must be at most 16",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": None,
+        }
+    }
+
+
+async def test_a_plain_text_error_becomes_json(serve):
+    script = [error_head(500, "text/plain", b"Internal Server Error", whole=True), Done(None, 0)]
+    async with await serve(ScriptedNode(script)) as http:
+        r = await http.post("/v1/chat/completions", json=BODY)
+    assert r.status_code == 500 and r.headers["content-type"] == "application/json"
+    assert r.json()["error"]["message"] == "Internal Server Error"
+
+
+async def test_the_unknown_model_echo_is_bounded_and_escaped(serve):
+    name = "m" * 1_000_000 + "\u202e"
+    async with await serve(ScriptedNode([Failed(621, f"unknown model {name}")])) as http:
+        r = await http.post("/v1/chat/completions", json=BODY)
+    assert r.status_code == 404
+    message = r.json()["error"]["message"]
+    assert message.startswith("unknown model " + "m" * 64 + "...") and len(message) < 200
+    assert "\u202e" not in message

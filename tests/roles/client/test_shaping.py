@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from cocoon import tl
+from cocoon.openai.validation import InvalidRequestError
 from cocoon.roles.client.journal import Journal, RequestRecord
 from cocoon.roles.client.shaping import (
     answer_headers,
@@ -26,16 +29,32 @@ def test_forward_headers_drop_framing_and_credentials_case_insensitively():
         ("cookie", "a=b"),
         ("Proxy-Authorization", "Basic x"),
         ("X-Access-Hash", "h"),
-        ("x-trace", "caf\u00e9".encode().decode("latin-1")),  # as the server reads it
+        ("x-trace", "a\tb c"),
+        ("cookie", "caf\u00e9"),  # not forwarded, so not refused either
     ]
     out = forward_headers(given, 42)
     assert [(h.name, h.value) for h in out] == [
         ("host", "127.0.0.1:10000"),
         ("content-type", "application/json"),
-        ("x-trace", "caf\u00e9"),
+        ("x-trace", "a\tb c"),
         ("Content-Length", "42"),
     ]
     assert forward_headers([], 0) == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "caf\u00e9".encode().decode("latin-1"),  # UTF-8, as the server reads it
+        "\u20ac".encode().decode("latin-1"),
+        "\xff\xfe",  # not UTF-8 at all
+        "a\x01b",
+    ],
+)
+def test_forward_headers_refuse_a_value_a_worker_could_not_send(value):
+    with pytest.raises(InvalidRequestError) as info:
+        forward_headers([("X-Note", value)], 0)
+    assert "header 'X-Note'" in info.value.message and info.value.slug == "invalid_header"
 
 
 def test_answer_headers_pass_the_workers_and_add_ours():
@@ -109,20 +128,20 @@ def test_journal_keeps_recent_records_totals_and_a_bounded_debug_log():
         record = RequestRecord(f"{i:02x}", "m" if i % 2 else "n", "/v1/completions", False, 10.0)
         record.tokens, record.cost = 10, 20
         if i == 4:
-            record.error = "worker: timeout"
+            record.error, record.status = "worker: timeout on x-secret", 504
         journal.add(record)
         journal.keep_debug(bytes([i]), {"i": i})
     assert [r.request_id for r in journal.recent] == ["02", "03", "04"]
     assert journal.models["n"].requests == 3 and journal.models["n"].failed == 1
     assert journal.models["m"].tokens == 20 and journal.models["m"].cost == 40
-    assert journal.last_error == "worker: timeout"
+    assert journal.last_error == "a request failed with HTTP 504"  # no caller's data
     refused = RequestRecord(
         "", "m", "/v1/completions", False, 11.0, error="failed to parse request: x"
     )
     refused.caller_fault = True
     journal.add(refused)
     assert journal.models["m"].failed == 1  # counted, as the reference does,
-    assert journal.last_error == "worker: timeout"  # but not the network's last error
+    assert journal.last_error == "a request failed with HTTP 504"  # not the network's error
     assert journal.debug_entry(bytes([2])) is None
     assert journal.debug_entry(bytes([4])) == {"i": 4}
     assert Journal(debug_log_size=0).debug_entry(b"") is None
