@@ -133,7 +133,11 @@ async def test_client_books_show_the_charge_of_a_stream_its_caller_left():
     config = NetworkConfig(inference=FakeInferenceConfig(token_delay=0.02))
     async with (
         open_network(config) as net,
-        httpx.AsyncClient(base_url=net.client_url, timeout=30) as http,
+        httpx.AsyncClient(
+            base_url=net.client_url,
+            timeout=30,
+            headers={"X-Access-Hash": net.clients[0].web.access_hash},  # for /jsonstats
+        ) as http,
     ):
         whole = await answered_stream_usage(http)
         body = chat_body(stream=True, max_tokens=500)
@@ -166,7 +170,11 @@ async def test_client_books_show_the_charge_of_a_request_its_own_deadline_ended(
     config = NetworkConfig(inference=FakeInferenceConfig(token_delay=0.01))
     async with (
         open_network(config) as net,
-        httpx.AsyncClient(base_url=net.client_url, timeout=30) as http,
+        httpx.AsyncClient(
+            base_url=net.client_url,
+            timeout=30,
+            headers={"X-Access-Hash": net.clients[0].web.access_hash},  # for /jsonstats
+        ) as http,
     ):
         body = json.loads(chat_body(stream=True, max_tokens=2000)) | {"timeout": 30}
         r = await http.post("/v1/chat/completions", json=body)
