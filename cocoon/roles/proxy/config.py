@@ -74,6 +74,11 @@ class ProxyConfig(FromFile):
     price_weight: float = attrs.field(default=0.0, converter=to_nonneg_float)
     retries: int = attrs.field(default=1, converter=to_nonneg_int)
     max_requests_per_client: int = attrs.field(default=0, converter=to_nonneg_int)  # 0 = no cap
+    # A request that finds every worker of its model at capacity waits, in arrival order, up
+    # to `busy_wait` seconds for a slot (0: refused at once, as the reference does); at most
+    # `busy_queue_limit` requests wait per model, the next is refused at once.
+    busy_wait: float = attrs.field(default=5.0, converter=to_nonneg_float)
+    busy_queue_limit: int = attrs.field(default=1024, converter=to_nonneg_int)
 
     @property
     def checks_worker_hashes(self) -> bool:

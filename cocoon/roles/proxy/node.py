@@ -32,6 +32,7 @@ from cocoon.roles.proxy.accounts import ClientAccount, WorkerAccount
 from cocoon.roles.proxy.config import ProxyConfig
 from cocoon.roles.proxy.registry import SelectionPolicy, WorkerRegistry
 from cocoon.roles.proxy.retired import RETRY_DELAY, RetiredInstance, close_instance, retire
+from cocoon.roles.proxy.slots import SlotQueue
 from cocoon.roles.proxy.store import CONFIG_KEY, ProxyStore, client_key, worker_key
 from cocoon.ton import flows
 from cocoon.ton.bodies import (
@@ -93,6 +94,7 @@ class ProxyNode:
         self.clients: dict[str, ClientAccount] = {}
         self.workers: dict[str, WorkerAccount] = {}
         self.requests: dict[bytes, RunningRequest] = {}  # by the proxy's request id
+        self.slots = SlotQueue(config.busy_queue_limit)  # requests waiting for a busy model
         self.worker_sessions: dict[int, WorkerSession] = {}  # by connection id
         self.stats = CounterSet()
         self.session_hash = secrets.token_bytes(32)
