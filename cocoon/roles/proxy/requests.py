@@ -207,6 +207,7 @@ class RunningRequest:
         until = min(deadline, trio.current_time() + cfg.busy_wait)
         try:
             with node.slots.enter(model) as waiter, trio.CancelScope() as self._wait_scope:
+                node.stats["busy_waits"].add()
                 if self.cancel_reason is not None:
                     self._wait_scope.cancel()
                 while await waiter.wait(until):
