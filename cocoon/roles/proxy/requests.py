@@ -198,12 +198,13 @@ class RunningRequest:
                 q.model_name, q.max_coefficient, trio.current_time(), avoid=avoid
             )
 
-        if not node.slots.waiting(model):  # else they came first: queue behind them
-            try:
-                return choose()
-            except WorkersBusy:
-                if cfg.busy_wait <= 0:
-                    raise
+        try:
+            conn = choose()  # any other refusal (unknown model, price...) comes at once
+            if not node.slots.waiting(model):  # else they came first: queue behind them
+                return conn
+        except WorkersBusy:
+            if cfg.busy_wait <= 0:
+                raise
         until = min(deadline, trio.current_time() + cfg.busy_wait)
         try:
             with node.slots.enter(model) as waiter, trio.CancelScope() as self._wait_scope:
@@ -215,8 +216,7 @@ class RunningRequest:
                         conn = choose()
                     except WorkersBusy:
                         continue  # an older request's retry took it: wait on, same place
-                    node.slots.wake(model)  # the next in line looks for another free slot
-                    return conn
+                    return conn  # leaving, it wakes the next in line (another free slot?)
         except QueueFull:
             node.stats["busy_refused"].add()
             raise RequestError(

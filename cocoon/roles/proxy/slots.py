@@ -9,7 +9,8 @@ once) and each waits at most its own deadline.
 A waiter keeps its place until it leaves (served, timed out or cancelled): a freed slot wakes
 the oldest waiter not yet woken, and a woken waiter that still finds no slot (a retry of an
 older request took it) waits again at the same place. A newcomer queues behind any waiter
-instead of taking the slot a woken waiter is about to take.
+instead of taking the slot a woken waiter is about to take. Each waiter that leaves wakes the
+next, so that a free slot is never left unused while others wait.
 """
 
 from __future__ import annotations
@@ -72,8 +73,9 @@ class SlotQueue:
             queue.remove(waiter)
             if not queue:
                 del self._queues[model]
-            if waiter.woken:  # left with a wake-up it did not use: the slot goes on
-                self.wake(model)
+            # Whoever leaves (served, refused, gone, with a wake-up unused) lets the next one
+            # look: another slot may be free, and no free slot is left while others wait.
+            self.wake(model)
 
     def wake(self, model: str, n: int = 1) -> None:
         """A slot (or `n`) of `model` may have freed: wake the oldest `n` waiters not yet
