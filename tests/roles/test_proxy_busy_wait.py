@@ -4,12 +4,15 @@ Retry-After."""
 
 from __future__ import annotations
 
+import attrs
 import httpx
 import pytest
 import trio
 
 from cocoon.backends.fake import FakeInferenceConfig
 from cocoon.network import NetworkConfig, open_network
+
+from .netutil import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -59,3 +62,35 @@ async def test_past_the_queue_limit_the_refusal_is_a_clear_503():
         assert r.status_code == 503 and "retry-after" in r.headers
         message = r.json()["error"]["message"]
         assert message.startswith("no ready workers for model Qwen/Qwen3-8B: all busy"), message
+
+
+async def test_a_request_given_up_while_waiting_leaves_the_queue():
+    """Its caller went away: it stops waiting at once and never reaches the worker."""
+    config = attrs.evolve(
+        _config(busy_wait=60),
+        max_active_requests=1,
+        inference=FakeInferenceConfig(first_token_delay=3.0),
+    )
+    async with open_network(config) as net:
+        node = net.proxies[0].node
+        statuses: list[int] = []
+        scopes: list[trio.CancelScope] = []
+        async with httpx.AsyncClient(base_url=net.client_url, timeout=30) as http:
+
+            async def holder() -> None:
+                statuses.append((await http.post("/v1/chat/completions", json=BODY)).status_code)
+
+            async def given_up() -> None:
+                with trio.CancelScope() as scope:
+                    scopes.append(scope)
+                    await http.post("/v1/chat/completions", json=BODY)
+
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(holder)
+                await eventually(lambda: any(c.running for c in node.registry.connections.values()))
+                nursery.start_soon(given_up)
+                await eventually(lambda: node.slots.waiting("Qwen/Qwen3-8B") == 1)
+                scopes[0].cancel()  # the caller gives up (its connection closes)
+                await eventually(lambda: node.slots.waiting("Qwen/Qwen3-8B") == 0)
+        assert statuses == [200]
+        assert net.workers[0].node.ctx.stats["queries"].total == 1  # only the holder's
