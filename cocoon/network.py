@@ -104,6 +104,7 @@ class NetworkConfig:
     worker_options: dict[str, Any] = attrs.field(factory=dict)  # further WorkerConfig keys
     # Further ClientConfig keys for every client (api_keys, max_body_bytes, http_access_hash...).
     client_options: dict[str, Any] = attrs.field(factory=dict)
+    proxy_options: dict[str, Any] = attrs.field(factory=dict)  # further ProxyConfig keys
     # Deploy as the reference does: a reverse router in front of each proxy (plain listeners
     # behind it, the router writing the AttestedPeerInfo preamble) and a SOCKS5 router for
     # each worker and client, instead of RA-TLS inside the roles.
@@ -391,6 +392,7 @@ async def plan_network(
                 root_poll_interval=1.0,  # a governance change is seen within a second
                 min_client_charge=config.min_client_charge,
                 min_worker_payout=config.min_worker_payout,
+                **config.proxy_options,
             )
         )
 

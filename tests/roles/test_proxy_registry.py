@@ -12,6 +12,7 @@ from cocoon.roles.proxy.registry import (
     SelectionPolicy,
     WorkerConnection,
     WorkerRegistry,
+    WorkersBusy,
     base_model_name,
     capacity_for,
 )
@@ -48,7 +49,8 @@ def test_reference_error_texts():
     reg.connections[1].enabled = False
     with pytest.raises(RequestError) as e:
         reg.choose("m", 9000, now=0)
-    assert e.value.message == "no ready workers for modelm"
+    assert e.value.message == "no ready workers for model m"  # the reference's lacks the space
+    assert not isinstance(e.value, WorkersBusy)  # a disabled worker frees no slot: no wait
     reg.remove(1)
     with pytest.raises(RequestError) as e:
         reg.choose("m", 9000, now=0)
@@ -72,8 +74,11 @@ def test_full_connections_are_skipped():
     a.running = 1
     assert reg.choose("m", 4000, now=0) is b
     b.running = 1
-    with pytest.raises(RequestError, match="no ready workers"):
-        reg.choose("m", 4000, now=0)
+    with pytest.raises(WorkersBusy, match="no ready workers for model m"):
+        reg.choose("m", 4000, now=0)  # the caller may wait for a slot
+    with pytest.raises(RequestError) as e:
+        reg.choose("m", 4000, now=0, avoid=[1, 2])
+    assert not isinstance(e.value, WorkersBusy)  # nothing busy it may use
 
 
 def test_slower_worker_gets_less_traffic():

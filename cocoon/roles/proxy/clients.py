@@ -27,7 +27,7 @@ from cocoon.roles.common import bounds
 from cocoon.roles.common.transport import PeerInfo, peer_from_preamble
 from cocoon.roles.proxy.accounts import ClientAccount
 from cocoon.roles.proxy.faketon import PSEUDO_NONCE, pseudo_client
-from cocoon.roles.proxy.node import ProxyDisabled, owner_key
+from cocoon.roles.proxy.node import ProxyDisabled, RegisterFailed, owner_key
 from cocoon.roles.proxy.workers import negotiate, proxy_params
 from cocoon.ton.cells import friendly, parse_address
 
@@ -189,14 +189,21 @@ class ClientSession:
             raise QueryError(codes.PLAIN, "sha256 mismatch", close=True)
         return self._success()
 
-    async def _authorize_long(self) -> tl.ClientAuthorizationWithProxySuccess:
+    async def _authorize_long(
+        self,
+    ) -> tl.ClientAuthorizationWithProxySuccess | tl.ClientAuthorizationWithProxyFailed:
         assert self.owner is not None
         self.state = State.AUTHORIZING
         self.long_auth = True
         with trio.move_on_after(LONG_AUTH_TIMEOUT) as scope:
-            await self.node.wait_registered(
-                owner_key(self.owner, self.node.config.is_testnet), self.nonce
-            )
+            try:
+                await self.node.wait_registered(
+                    owner_key(self.owner, self.node.config.is_testnet), self.nonce
+                )
+            except RegisterFailed as e:
+                # The reference's answer for a failed authorization (its client then closes).
+                self.state = State.FAILED
+                return tl.ClientAuthorizationWithProxyFailed(error_code=codes.ERROR, error=str(e))
         if scope.cancelled_caught:
             self.state = State.FAILED
             raise QueryError(

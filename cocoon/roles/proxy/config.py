@@ -82,6 +82,11 @@ class ProxyConfig(FromFile):
     # applies). A connection past either is closed at once. 0 = no cap.
     max_connections_in_auth: int = attrs.field(default=512, converter=to_nonneg_int)
     max_connections_in_auth_per_address: int = attrs.field(default=32, converter=to_nonneg_int)
+    # A request that finds every worker of its model at capacity waits, in arrival order, up
+    # to `busy_wait` seconds for a slot (0: refused at once, as the reference does); at most
+    # `busy_queue_limit` requests wait per model, the next is refused at once.
+    busy_wait: float = attrs.field(default=5.0, converter=to_nonneg_float)
+    busy_queue_limit: int = attrs.field(default=1024, converter=to_nonneg_int)
 
     @property
     def checks_worker_hashes(self) -> bool:

@@ -32,6 +32,7 @@ from cocoon.roles.proxy.accounts import ClientAccount, WorkerAccount
 from cocoon.roles.proxy.config import ProxyConfig
 from cocoon.roles.proxy.registry import SelectionPolicy, WorkerRegistry
 from cocoon.roles.proxy.retired import RETRY_DELAY, RetiredInstance, close_instance, retire
+from cocoon.roles.proxy.slots import SlotQueue
 from cocoon.roles.proxy.store import CONFIG_KEY, ProxyStore, client_key, worker_key
 from cocoon.ton import flows
 from cocoon.ton.bodies import (
@@ -42,6 +43,7 @@ from cocoon.ton.bodies import (
     parse_body,
 )
 from cocoon.ton.cells import friendly, parse_address
+from cocoon.ton.constants import ExitCode
 from cocoon.ton.contracts import ProxyContract
 from cocoon.ton.counters import CounterOrderError, PaymentCounters
 from cocoon.ton.errors import CellDecodeError, LedgerError
@@ -72,6 +74,21 @@ def owner_key(address: Address, testnet: bool = False) -> str:
     return friendly(address, testnet=testnet, bounceable=False)
 
 
+class RegisterFailed(CocoonError):
+    """The client's register notification failed on our contract: it will never arrive."""
+
+    def __init__(self, exit_code: int) -> None:
+        try:
+            name = f", {ExitCode(exit_code).name}"
+        except ValueError:
+            name = ""
+        super().__init__(
+            f"the client's register notification failed on the proxy contract "
+            f"(exit code {exit_code}{name})"
+        )
+        self.exit_code = exit_code
+
+
 class ProxyNode:
     def __init__(
         self,
@@ -93,6 +110,7 @@ class ProxyNode:
         self.clients: dict[str, ClientAccount] = {}
         self.workers: dict[str, WorkerAccount] = {}
         self.requests: dict[bytes, RunningRequest] = {}  # by the proxy's request id
+        self.slots = SlotQueue(config.busy_queue_limit)  # requests waiting for a busy model
         self.worker_sessions: dict[int, WorkerSession] = {}  # by connection id
         self.stats = CounterSet()
         self.session_hash = secrets.token_bytes(32)
@@ -115,6 +133,7 @@ class ProxyNode:
         self._contract_record: tuple[ProxyContract, dict[str, Any]] | None = None
         self._auth_waiters: dict[int, tuple[str, trio.Event]] = {}
         self._registered_nonces: dict[int, str] = {}
+        self._failed_registers: dict[int, tuple[str, int]] = {}  # nonce -> (owner, exit code)
         self.withdrawing = False
         self.moving = False  # between a params change and the switch to the new contract
         self.retired: dict[str, RetiredInstance] = {}  # old contracts being closed, by key
@@ -383,6 +402,7 @@ class ProxyNode:
             self.clients, self.workers = {}, {}
             self._auth_waiters.clear()
             self._registered_nonces.clear()
+            self._failed_registers.clear()
             self.contract = new
             self.moving = False
             self.pending, self.sc_last_lt = {}, 0
@@ -438,11 +458,15 @@ class ProxyNode:
 
     def on_transaction(self, tx: Transaction) -> None:
         msg = tx.in_msg
-        if msg is None or msg.src is None or msg.body is None or msg.bounced or not tx.success:
+        if msg is None or msg.src is None or msg.body is None or msg.bounced:
             return
         try:
             body = parse_body(msg.body, "proxy")
         except (CellDecodeError, ValueError):
+            return
+        if not tx.success:
+            if isinstance(body, ClientProxyRequest):
+                self._on_failed_client_notification(msg.src, body, tx.exit_code)
             return
         if isinstance(body, ProxySaveState) and msg.src == self.wallet.address:
             self._on_commit(body.seqno, body.session_hash)
@@ -497,6 +521,24 @@ class ProxyNode:
             if waiter is not None and waiter[0] == acc.owner:
                 waiter[1].set()
 
+    def _on_failed_client_notification(
+        self, src: Address, body: ClientProxyRequest, exit_code: int
+    ) -> None:
+        """A register that failed here (e.g. 1008, params of another struct version) never
+        arrives: the client waiting for it is refused at once, not after the timeout."""
+        assert self.contract is not None
+        if not isinstance(body.payload, ClientProxyRegister):
+            return
+        if self.contract.client(body.client_owner).address != src:
+            return
+        owner = owner_key(body.client_owner, self.config.is_testnet)
+        log.warning("a register notification of client %s failed (exit %d)", owner, exit_code)
+        nonce = body.payload.nonce
+        self._failed_registers[nonce] = (owner, exit_code)
+        waiter = self._auth_waiters.get(nonce)
+        if waiter is not None and waiter[0] == owner:
+            waiter[1].set()
+
     def _on_worker_notification(self, src: Address, body: WorkerProxyRequest) -> None:
         assert self.contract is not None
         if self.contract.worker(body.worker_owner).address != src:
@@ -515,15 +557,23 @@ class ProxyNode:
 
     async def wait_registered(self, owner: str, nonce: int) -> None:
         """Long authorization: until the client's contract forwarded `register(nonce)` (at
-        once in fake-TON mode, where no client contract can be seen: the reference's way)."""
-        if self.ledger.fake_ton or self._registered_nonces.get(nonce) == owner:
+        once in fake-TON mode, where no client contract can be seen: the reference's way).
+        Raises `RegisterFailed` once that notification failed on our contract."""
+        if self.ledger.fake_ton:
             return
-        event = trio.Event()
-        self._auth_waiters[nonce] = (owner, event)
-        try:
-            await event.wait()
-        finally:
-            self._auth_waiters.pop(nonce, None)
+        if self._registered_nonces.get(nonce) != owner:
+            event = trio.Event()
+            self._auth_waiters[nonce] = (owner, event)
+            try:
+                if self._failed_registers.get(nonce, ("",))[0] != owner:
+                    await event.wait()
+            finally:
+                self._auth_waiters.pop(nonce, None)
+        if self._registered_nonces.get(nonce) == owner:
+            return
+        failed = self._failed_registers.pop(nonce, None)
+        assert failed is not None and failed[0] == owner
+        raise RegisterFailed(failed[1])
 
     # ------------------------------------------------------------------ settlements
 

@@ -98,6 +98,11 @@ class WorkerConnection:
                 self.excluded_until = now + policy.exclude_for
 
 
+class WorkersBusy(RequestError):
+    """Every worker that could serve the request is at its capacity (the request may wait
+    for a slot instead of being refused)."""
+
+
 def capacity_for(max_active_requests: int, proxy_cnt: int) -> int:
     return -(-max_active_requests // proxy_cnt)
 
@@ -143,12 +148,22 @@ class WorkerRegistry:
         ready = [c for c in conns if c.conn_id not in avoid and self.eligible(c, now)]
         affordable = [c for c in ready if c.coefficient <= max_coefficient]
         if not affordable:
+            busy = any(
+                c.conn_id not in avoid
+                and c.enabled
+                and c.excluded_until <= now
+                and c.coefficient <= max_coefficient
+                for c in conns
+            )  # each at its capacity (else it would be ready): a slot frees soon
+            if busy:
+                raise WorkersBusy(codes.NOTREADY, f"no ready workers for model {base_model}")
             if ready:
                 cheapest = min(c.coefficient for c in ready)
                 raise RequestError(
                     codes.NOTREADY, f"can run this query with coefficient={cheapest}"
                 )
-            raise RequestError(codes.NOTREADY, f"no ready workers for model{base_model}")  # sic
+            # The reference writes "modelQwen/..." (no space); nothing parses the text.
+            raise RequestError(codes.NOTREADY, f"no ready workers for model {base_model}")
         min_coef = min(c.coefficient for c in affordable)
         weight = self.policy.price_weight
         # A connection without samples is assumed as fast as its measured peers (or the prior

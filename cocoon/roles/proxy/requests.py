@@ -42,7 +42,8 @@ from cocoon.roles.proxy.answers import (
     stats_json,
     timestamp,
 )
-from cocoon.roles.proxy.registry import WorkerConnection
+from cocoon.roles.proxy.registry import WorkerConnection, WorkersBusy, base_model_name
+from cocoon.roles.proxy.slots import QueueFull
 from cocoon.ton.pricing import reserve_for_query
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ class RunningRequest:
         self.cancel_reason: str | None = None
         self.request_fault = False  # the attempt failed by the request's own doing
         self._answers: trio.MemorySendChannel | None = None
+        self._wait_scope: trio.CancelScope | None = None
         self._attempt_account: WorkerAccount | None = None
         self.worker_tokens: dict[WorkerAccount, int] = {}
         self.bytes_sent = 0
@@ -103,6 +105,8 @@ class RunningRequest:
     def cancel(self, reason: str) -> None:
         if self.cancel_reason is None:
             self.cancel_reason = reason
+            if self._wait_scope is not None:  # waiting for a slot: stop waiting
+                self._wait_scope.cancel()
             if self._answers is not None:
                 self._answers.send_nowait(_Cancelled())
 
@@ -177,9 +181,7 @@ class RunningRequest:
         last_error: RequestError | None = None
         for _ in range(1 + max(node.config.retries, 0)):
             try:
-                conn = node.registry.choose(
-                    q.model_name, q.max_coefficient, trio.current_time(), avoid=avoid
-                )
+                conn = await self._choose(avoid, deadline)
             except RequestError:
                 if last_error is None:
                     raise
@@ -198,6 +200,54 @@ class RunningRequest:
             log.info("retrying a request on another worker after: %s", outcome.message)
         assert last_error is not None
         raise last_error
+
+    async def _choose(self, avoid: list[int], deadline: float) -> WorkerConnection:
+        """A worker with a free slot. When every one is busy, wait for a slot in arrival
+        order (`slots`), up to `busy_wait`; raises `RequestError` past that, or at once when
+        `busy_queue_limit` requests already wait."""
+        node, q, cfg = self.node, self.query, self.node.config
+        model = base_model_name(q.model_name)
+
+        def choose() -> WorkerConnection:
+            return node.registry.choose(
+                q.model_name, q.max_coefficient, trio.current_time(), avoid=avoid
+            )
+
+        try:
+            conn = choose()  # any other refusal (unknown model, price...) comes at once
+            if not node.slots.waiting(model):  # else they came first: queue behind them
+                return conn
+        except WorkersBusy:
+            if cfg.busy_wait <= 0:
+                raise
+        until = min(deadline, trio.current_time() + cfg.busy_wait)
+        try:
+            with node.slots.enter(model) as waiter, trio.CancelScope() as self._wait_scope:
+                node.stats["busy_waits"].add()
+                if self.cancel_reason is not None:
+                    self._wait_scope.cancel()
+                while await waiter.wait(until):
+                    try:
+                        conn = choose()
+                    except WorkersBusy:
+                        continue  # an older request's retry took it: wait on, same place
+                    return conn  # leaving, it wakes the next in line (another free slot?)
+        except QueueFull:
+            node.stats["busy_refused"].add()
+            raise RequestError(
+                codes.NOTREADY,
+                f"no ready workers for model {model}: all busy, and "
+                f"{cfg.busy_queue_limit} requests already wait for one",
+            ) from None
+        finally:
+            self._wait_scope = None
+        if self.cancel_reason is not None:
+            raise RequestError(codes.CANCELLED, self.cancel_reason)
+        node.stats["busy_refused"].add()
+        raise RequestError(
+            codes.NOTREADY,
+            f"no ready workers for model {model}: all stayed busy for {cfg.busy_wait:g} s",
+        )
 
     async def _one_attempt(
         self, conn: WorkerConnection, session: WorkerSession, deadline: float
@@ -245,6 +295,7 @@ class RunningRequest:
             node.requests.pop(rid, None)
             self._answers = None
             conn.running -= 1
+            node.slots.wake(conn.base_model)  # the oldest request waiting for a slot
             acc.running -= 1
             if self.cancel_reason is None:  # a request its client gave up on says nothing
                 now = trio.current_time()  # about the worker: no failure that excludes it

@@ -197,6 +197,8 @@ class WorkerSession:
         if self.session is not None:
             self.session.authorize()  # lifts the 64 KiB frame limit of strangers
         self.conn.enabled = not is_disabled
+        if self.conn.enabled:  # requests waiting for a busy model may start here
+            self.node.slots.wake(self.conn.base_model, self.conn.capacity)
         log.info(
             "worker %s ready: model %s, coefficient %d, capacity %d, proto %d%s",
             self.conn.owner_address, self.conn.model, self.conn.coefficient, self.conn.capacity,
@@ -232,6 +234,8 @@ class WorkerSession:
             request.deliver(answer)
         elif isinstance(packet, tl.WorkerEnabledDisabled):
             self.conn.enabled = not packet.disabled
+            if self.conn.enabled:
+                self.node.slots.wake(self.conn.base_model, self.conn.capacity)
         elif isinstance(packet, tl.WorkerNewCoefficient):
             if packet.new_coefficient < 0:
                 raise ProtocolError("bad coefficient value")
@@ -255,6 +259,8 @@ class WorkerSession:
             return
         self.node.registry.remove(self.conn.conn_id)
         self.node.worker_sessions.pop(self.conn.conn_id, None)
+        # Waiting requests look again: with no worker left they are refused at once.
+        self.node.slots.wake_all(self.conn.base_model)
         for request in list(self.node.requests.values()):
             if request.conn_id == self.conn.conn_id:
                 request.worker_gone()

@@ -12,6 +12,8 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 
+import attrs
+
 from cocoon import tl
 
 Send = Callable[[tl.TLObject], Awaitable[None]]
@@ -23,6 +25,13 @@ ZERO_TOKENS = tl.TokensUsed(
     reasoning_tokens_used=0,
     total_tokens_used=0,
 )
+
+
+def status_line_version(version: str) -> str:
+    """The `http_version` of an `http.response` as the reference writes it: the status line's
+    token, `HTTP/1.1` (its client accepts only `HTTP/1.0` and `HTTP/1.1` and aborts on anything
+    else). Our HTTP client reports the bare `1.1`."""
+    return version if version.startswith("HTTP/") else f"HTTP/{version}"
 
 
 class Replier:
@@ -64,6 +73,9 @@ class Replier:
 
     async def answer(self, response: tl.HttpResponse, *, tokens: tl.TokensUsed | None) -> None:
         """The first answer; `tokens` given means it is also the last."""
+        version = status_line_version(response.http_version)
+        if version != response.http_version:
+            response = attrs.evolve(response, http_version=version)
         data = tl.encode(response)
         self.answered = True
         self.finished = tokens is not None
