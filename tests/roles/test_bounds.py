@@ -39,6 +39,7 @@ def payment(**changes: int) -> tl.ProxyClientRequestPayment:
 def test_ordinary_values_pass():
     bounds.check(run_query())
     bounds.check(run_query(max_tokens=2**31 - 1, max_coefficient=0))
+    bounds.check(run_query(max_tokens=0))  # the reference client forwards a caller's 0
     bounds.check(payment())
     bounds.check(tl.ProxyQueryFinalInfo(tokens_used=tokens()))
     bounds.check(tl.WorkerNewCoefficient(new_coefficient=999_999_999))
@@ -48,7 +49,7 @@ def test_ordinary_values_pass():
     ("obj", "field"),
     [
         (run_query(max_tokens=-(2**31)), "max_tokens"),
-        (run_query(max_tokens=0), "max_tokens"),  # reserves nothing: a request for nothing
+        (run_query(max_tokens=-1), "max_tokens"),
         (run_query(max_coefficient=-1), "max_coefficient"),
         (
             tl.ClientRunQuery(

@@ -15,6 +15,7 @@ from cocoon.net import QueryError, Role, open_session
 from cocoon.network import NetworkConfig, open_network
 from cocoon.ratls.policy import builtin_policies
 from cocoon.ratls.refresh import IdentityHolder
+from cocoon.roles.client.events import Done
 from cocoon.roles.common.errors import OutOfRangeError
 from cocoon.roles.common.transport import Dialer
 from cocoon.roles.proxy.clients import ClientSession
@@ -46,8 +47,8 @@ def client_account(net):
     return proxy, acc
 
 
-@pytest.mark.parametrize("max_tokens", [-(2**31), -1, 0])
-async def test_non_positive_max_tokens_is_refused_and_reserves_nothing(max_tokens):
+@pytest.mark.parametrize("max_tokens", [-(2**31), -1])
+async def test_negative_max_tokens_is_refused_and_reserves_nothing(max_tokens):
     async with open_network(NetworkConfig(client_http=False)) as net:
         node = net.clients[0].node
         await answered(node)
@@ -62,6 +63,16 @@ async def test_non_positive_max_tokens_is_refused_and_reserves_nothing(max_token
         # No worker saw it, nothing was billed, and the connection still serves.
         assert not proxy.requests
         await answered(node)
+
+
+async def test_max_tokens_0_is_served_as_the_reference_client_sends_it():
+    """A caller's `max_tokens: 0` reaches the proxy as it is from a reference client (spec 40
+    section 2.3): a valid request, whose reservation covers the query's bytes."""
+    async with open_network(NetworkConfig(client_http=False)) as net:
+        node = net.clients[0].node
+        await answered(node)
+        last = await send(node, max_tokens=0)
+        assert isinstance(last, Done), last
 
 
 async def test_a_negative_reservation_cannot_lift_the_balance_check():

@@ -31,7 +31,9 @@ TOTAL_TOKENS_MAX = (1 << 53) - 1
 
 _REQUEST = (0, REQUEST_TOKENS_MAX)
 _TOTAL = (0, TOTAL_TOKENS_MAX)
-_CLIENT_QUERY = {"max_tokens": (1, INT32_MAX), "max_coefficient": (0, INT32_MAX)}
+# `max_tokens` 0 is a valid request: the reference client forwards a caller's 0 as it is
+# (spec 40 section 2.3), and its reservation still covers the query's bytes.
+_CLIENT_QUERY = {"max_tokens": (0, INT32_MAX), "max_coefficient": (0, INT32_MAX)}
 
 RULES: dict[type[tl.TLObject], dict[str, tuple[int, int]]] = {
     # client -> proxy
