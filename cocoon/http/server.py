@@ -12,8 +12,10 @@
 
 Per connection: requests one after another (keep-alive; no pipelining, bytes that arrive early
 wait for their turn), bodies by `Content-Length` or chunked, bounded heads and bodies
-(431/413) and bodies that must arrive in time (408), bad requests answered with 400 and the
-connection closed. A handler that returns
+(431/413), heads and bodies that must arrive in time (408) and idle connections closed, bad
+requests answered with 400 and what we do not serve (other transfer codings, CONNECT) with
+501, each with an OpenAI-shaped JSON error body and the connection closed. Parsing is
+llhttp's (`_wire`). A handler that returns
 without answering gets a 500; one that fails after `start()` has its connection closed
 without the last chunk, so the client sees a truncated body rather than a complete one.
 
@@ -27,6 +29,7 @@ on it reads for the requests, so watching costs no task (and no cancellation) pe
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -37,7 +40,13 @@ import attrs
 import trio
 
 from cocoon.http import _wire
-from cocoon.http.errors import HttpBodyTooLarge, HttpError, HttpHeadTooLarge, HttpProtocolError
+from cocoon.http.errors import (
+    HttpBodyTooLarge,
+    HttpError,
+    HttpHeadTooLarge,
+    HttpNotImplemented,
+    HttpProtocolError,
+)
 from cocoon.net import tcp
 
 log = logging.getLogger("cocoon.http.server")
@@ -50,7 +59,7 @@ _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 @attrs.define
 class HttpRequest:
     method: str
-    target: str  # as received: path and query
+    target: str  # path and query (an absolute-form target arrives as its path and query)
     http_version: str  # "1.1" or "1.0"
     headers: list[tuple[str, str]]  # as received
     body: bytes
@@ -216,11 +225,13 @@ class HttpResponder:
 
 
 _FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
+# What a wait for the next request is waiting for (the idle scope's deadline depends on it).
+_NONE, _IDLE, _HEAD, _BODY = range(4)
 _NO_BODY_STATUS = frozenset({204, 304})
 
 Handler = Callable[[HttpRequest, HttpResponder], Awaitable[None]]
-# The headers and body of the server's own refusal with this status (400, 408, 413, 431),
-# or None for an empty body.
+# The headers and body of the server's own refusal with this status (400, 408, 413, 431,
+# 501), or None for the default: an OpenAI-shaped JSON error.
 Refusal = Callable[[int], tuple[list[tuple[str, str]], bytes] | None]
 
 
@@ -229,13 +240,40 @@ class ServerLimits:
     max_head_size: int = _wire.MAX_HEAD_SIZE
     max_body_size: int = MAX_BODY_SIZE
     keepalive_timeout: float = 75.0  # idle time between requests before we hang up
+    # A request head must arrive within this long of its first byte, and the first request
+    # within this long of the connection opening (else 408, or a silent close if nothing came).
+    head_timeout: float = 20.0
     body_timeout: float = 60.0  # a request body must arrive within this long (else 408)
     refusal: Refusal | None = None  # what a request beyond these limits is answered
 
 
-async def _error(stream: trio.abc.Stream, status: int, refusal: Refusal | None = None) -> None:
+_REFUSAL_CODES = {
+    400: "bad_request",
+    408: "request_timeout",
+    413: "request_too_large",
+    431: "request_header_fields_too_large",
+    501: "not_implemented",
+}
+
+
+def _default_refusal(status: int, message: str) -> tuple[list[tuple[str, str]], bytes]:
+    error = {
+        "message": message,
+        "type": "invalid_request_error",
+        "param": None,
+        "code": _REFUSAL_CODES.get(status),
+    }
+    body = json.dumps({"error": error}, separators=(",", ":")).encode()
+    return [("Content-Type", "application/json")], body
+
+
+async def _error(
+    stream: trio.abc.Stream, status: int, refusal: Refusal | None = None, message: str = ""
+) -> None:
     answer = refusal(status) if refusal is not None else None
-    headers, body = answer if answer is not None else ([], b"")
+    if answer is None:
+        answer = _default_refusal(status, message or _wire.REASONS[status])
+    headers, body = answer
     lines = [f"HTTP/1.1 {status} {_wire.REASONS[status]}"]
     lines += [f"{name}: {value}" for name, value in headers]
     lines += [f"Content-Length: {len(body)}", "Connection: close", "", ""]
@@ -256,13 +294,14 @@ class _Connection:
         "_incoming",
         "_nursery",
         "_reading",
-        "buf",
         "gone",
         "handler",
         "idle_scope",
-        "in_body",
         "limits",
+        "reader",
+        "served",
         "stream",
+        "waiting",
         "watched",
     )
 
@@ -270,8 +309,9 @@ class _Connection:
         self.stream = stream
         self.handler = handler
         self.limits = limits
-        self.buf = b""
-        self.in_body = False  # waiting for the rest of a request body
+        self.reader = _wire.RequestReader(limits.max_head_size, limits.max_body_size)
+        self.served = 0  # requests read on this connection
+        self.waiting = _NONE  # what a wait for the next request is waiting for
         self.gone = trio.Event()  # the client closed (or reset) the connection
         self.watched: trio.CancelScope | None = None
         self._nursery: trio.Nursery | None = None
@@ -295,15 +335,24 @@ class _Connection:
             with trio.CancelScope() as self.idle_scope:
                 while await self._one_request():
                     pass
-            if self.idle_scope.cancelled_caught and self.in_body:
-                await _error(self.stream, 408, self.limits.refusal)
-        except HttpHeadTooLarge:
-            await _error(self.stream, 431, self.limits.refusal)
-        except HttpBodyTooLarge:
-            await _error(self.stream, 413, self.limits.refusal)
+            if self.idle_scope.cancelled_caught and (
+                self.waiting == _BODY or (self.waiting == _HEAD and self.reader.started)
+            ):
+                part = "body" if self.waiting == _BODY else "head"
+                await _error(
+                    self.stream, 408, self.limits.refusal, f"the request {part} came too slowly"
+                )
         except HttpProtocolError as exc:
             log.debug("bad request: %s", exc)
-            await _error(self.stream, 400, self.limits.refusal)
+            if isinstance(exc, HttpHeadTooLarge):
+                status = 431
+            elif isinstance(exc, HttpBodyTooLarge):
+                status = 413
+            elif isinstance(exc, HttpNotImplemented):
+                status = 501
+            else:
+                status = 400
+            await _error(self.stream, status, self.limits.refusal, str(exc))
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
             pass  # the client went away
         except Exception:
@@ -355,37 +404,17 @@ class _Connection:
 
     async def _one_request(self) -> bool:
         """Serve one request; whether the connection stays open for another."""
-        limits = self.limits
-        buf = self.buf
-        end = _wire.find_head_end(buf, limits.max_head_size) if buf else -1
-        if end < 0:
-            self.idle_scope.deadline = trio.current_time() + limits.keepalive_timeout
-            while end < 0:
-                data = await self._receive()
-                if not data:
-                    if buf.strip():
-                        raise HttpProtocolError("connection closed inside a request head")
-                    return False
-                buf = buf + data if buf else data
-                end = _wire.find_head_end(buf, limits.max_head_size)
-            self.idle_scope.deadline = math.inf
-        method, target, version, headers = _wire.parse_request_head(buf[:end])
-        buf = buf[end:]
-        framing = _wire.BodyFraming(headers, version)
-        if framing.other_coding:
-            raise HttpProtocolError("unsupported transfer coding")
-        if framing.chunked and framing.length is not None:
-            raise HttpProtocolError("both Content-Length and Transfer-Encoding")
-        if framing.chunked or framing.length:
-            body, buf = await self._read_body(framing, headers, buf)
-            if self.in_body:
-                self.in_body = False
-                self.idle_scope.deadline = math.inf
-        else:
-            body = b""
-        self.buf = buf
-        request = HttpRequest(method, target, version, headers, body)
-        responder = HttpResponder(self, version, framing.keep_alive, head_request=method == "HEAD")
+        item = self.reader.next_request()
+        if item is None:
+            item = await self._receive_request()
+            if item is None:
+                return False
+        head, body = item
+        self.served += 1
+        request = HttpRequest(head.method, head.target, head.http_version, head.headers, body)
+        responder = HttpResponder(
+            self, head.http_version, head.keep_alive, head_request=head.method == "HEAD"
+        )
         await self._run_handler(request, responder)
         if responder.aborted or responder.client_gone:
             return False
@@ -396,43 +425,45 @@ class _Connection:
             await responder.end()
         return responder.keep_alive
 
-    async def _read_body(
-        self, framing: _wire.BodyFraming, headers: _wire.Headers, buf: bytes
-    ) -> tuple[bytes, bytes]:
-        max_body = self.limits.max_body_size
-        if framing.length is not None and framing.length > max_body:
-            raise HttpBodyTooLarge(f"body of {framing.length} bytes")
-        if any(n.lower() == "expect" and v.lower() == "100-continue" for n, v in headers):
-            await self.stream.send_all(_CONTINUE)
-        if framing.length is not None:
-            need = framing.length
-            parts = [buf]
-            have = len(buf)
-            if have < need:
-                self._arm_body_deadline()
-            while have < need:
-                data = await self._receive()
-                if not data:
-                    raise HttpProtocolError("connection closed inside a request body")
-                parts.append(data)
-                have += len(data)
-            data = b"".join(parts)
-            return data[:need], data[need:]
-        decoder = _wire.ChunkedDecoder(max_size=max_body)
-        parts = [decoder.feed(buf)] if buf else []
-        if not decoder.done:
-            self._arm_body_deadline()
-        while not decoder.done:
+    async def _receive_request(self) -> tuple[_wire.RequestHead, bytes] | None:
+        """Read until the next request is complete; None when the client closed first.
+
+        The connection's idle scope bounds each wait: for the first byte of a request
+        (`keepalive_timeout` between requests, `head_timeout` on a new connection), for the
+        rest of its head (`head_timeout` from its first byte) and for its body
+        (`body_timeout` from the end of its head)."""
+        limits = self.limits
+        reader = self.reader
+        scope = self.idle_scope
+        now = trio.current_time()
+        if self.served:
+            self.waiting = _IDLE
+            scope.deadline = now + limits.keepalive_timeout
+        else:
+            self.waiting = _HEAD
+            scope.deadline = now + limits.head_timeout
+        while True:
             data = await self._receive()
             if not data:
-                raise HttpProtocolError("connection closed inside a chunked request body")
-            parts.append(decoder.feed(data))
-        return b"".join(parts), decoder.leftover
-
-    def _arm_body_deadline(self) -> None:
-        # The connection's idle scope bounds the wait; `_one_request` disarms it after.
-        self.in_body = True
-        self.idle_scope.deadline = trio.current_time() + self.limits.body_timeout
+                if reader.started:
+                    raise HttpProtocolError("connection closed inside a request")
+                return None
+            reader.feed(data)
+            item = reader.next_request()
+            if item is not None:
+                self.waiting = _NONE
+                scope.deadline = math.inf
+                return item
+            current = reader.current
+            if current is not None:
+                if self.waiting != _BODY:
+                    self.waiting = _BODY
+                    scope.deadline = trio.current_time() + limits.body_timeout
+                    if current.expect_continue:
+                        await self.stream.send_all(_CONTINUE)
+            elif reader.started and self.waiting == _IDLE:
+                self.waiting = _HEAD
+                scope.deadline = trio.current_time() + limits.head_timeout
 
     async def _run_handler(self, request: HttpRequest, responder: HttpResponder) -> None:
         try:
