@@ -432,16 +432,14 @@ class _Connection:
         (`keepalive_timeout` between requests, `head_timeout` on a new connection), for the
         rest of its head (`head_timeout` from its first byte) and for its body
         (`body_timeout` from the end of its head)."""
-        limits = self.limits
         reader = self.reader
         scope = self.idle_scope
-        now = trio.current_time()
-        if self.served:
-            self.waiting = _IDLE
-            scope.deadline = now + limits.keepalive_timeout
-        else:
-            self.waiting = _HEAD
-            scope.deadline = now + limits.head_timeout
+        if not reader.started:
+            self.waiting = _IDLE if self.served else _HEAD  # a new connection: its head's time
+            scope.deadline = trio.current_time() + (
+                self.limits.keepalive_timeout if self.served else self.limits.head_timeout
+            )
+        await self._arm()  # part of the request may have come with the one before
         while True:
             data = await self._receive()
             if not data:
@@ -454,16 +452,22 @@ class _Connection:
                 self.waiting = _NONE
                 scope.deadline = math.inf
                 return item
-            current = reader.current
-            if current is not None:
-                if self.waiting != _BODY:
-                    self.waiting = _BODY
-                    scope.deadline = trio.current_time() + limits.body_timeout
-                    if current.expect_continue:
-                        await self.stream.send_all(_CONTINUE)
-            elif reader.started and self.waiting == _IDLE:
-                self.waiting = _HEAD
-                scope.deadline = trio.current_time() + limits.head_timeout
+            await self._arm()
+
+    async def _arm(self) -> None:
+        """Time what the wait is for now: the rest of a head from its first byte, a body from
+        the end of its head (asking for it with 100 Continue if the client waits for that)."""
+        reader = self.reader
+        current = reader.current
+        if current is not None:
+            if self.waiting != _BODY:
+                self.waiting = _BODY
+                self.idle_scope.deadline = trio.current_time() + self.limits.body_timeout
+                if current.expect_continue:
+                    await self.stream.send_all(_CONTINUE)
+        elif reader.started and self.waiting != _HEAD:
+            self.waiting = _HEAD
+            self.idle_scope.deadline = trio.current_time() + self.limits.head_timeout
 
     async def _run_handler(self, request: HttpRequest, responder: HttpResponder) -> None:
         try:

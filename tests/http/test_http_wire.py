@@ -298,3 +298,20 @@ def test_encode_head_refuses_injection():
 def test_encode_chunk():
     assert _wire.encode_chunk(b"abc") == b"3\r\nabc\r\n"
     assert _wire.LAST_CHUNK == b"0\r\n\r\n"
+
+
+def test_an_upgrade_request_is_served_as_plain_http_then_the_connection_ends():
+    reader = _wire.RequestReader()
+    reader.feed(
+        b"GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+        b"GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n"
+    )
+    item = reader.next_request()
+    assert item is not None and item[0].target == "/ws" and not item[0].keep_alive
+    with pytest.raises(HttpProtocolError):
+        reader.next_request()  # what followed is never taken for a request
+    with pytest.raises(HttpNotImplemented):  # llhttp would skip its body
+        requests_of(
+            b"POST / HTTP/1.1\r\nHost: a\r\nUpgrade: x\r\nConnection: upgrade\r\n"
+            b"Content-Length: 5\r\n\r\nhello"
+        )

@@ -221,3 +221,14 @@ async def test_idle_keep_alive_then_a_slow_head(autojump_clock):
         start = trio.current_time()
         assert await _until_closed(client) == b""
         assert trio.current_time() - start == pytest.approx(50)
+
+
+async def test_the_rest_of_a_head_that_came_early_is_timed_too(autojump_clock):
+    async with trio.open_nursery() as nursery:
+        client = await _serve(nursery, head_timeout=10, keepalive_timeout=1000)
+        await client.send_all(b"GET /one HTTP/1.1\r\nHost: h\r\n\r\nGET /two HTTP/1.1\r\nHo")
+        start = trio.current_time()
+        out = await _until_closed(client)
+        assert out.startswith(b"HTTP/1.1 200 ") and b"GET /one h|" in out
+        refusal(out[out.index(b"HTTP/1.1 408") :], 408)
+        assert trio.current_time() - start == pytest.approx(10)
