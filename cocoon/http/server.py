@@ -139,7 +139,7 @@ class HttpResponder:
             head = self._head(status, headers, [("Content-Length", str(len(body)))])
         if self._no_body:
             body = b""
-        await self._stream.send_all(head + body if body else head)
+        await self._conn.send(head + body if body else head)
 
     async def start(
         self,
@@ -170,13 +170,13 @@ class HttpResponder:
             head = self._head(status, headers, [])
         if last:
             self.finished = True
-        await self._stream.send_all(head + data if data else head)
+        await self._conn.send(head + data if data else head)
 
     async def write(self, data: bytes) -> None:
         if not self.started or self.finished:
             raise HttpError("write() needs start() first and end() not yet called")
         if data and not self._no_body:
-            await self._stream.send_all(_wire.encode_chunk(data) if self._chunked else data)
+            await self._conn.send(_wire.encode_chunk(data) if self._chunked else data)
 
     async def end(self, data: bytes = b"") -> None:
         """Send `data` (optional) and finish the streamed body."""
@@ -187,9 +187,9 @@ class HttpResponder:
             await trio.lowlevel.checkpoint()
         elif self._chunked:
             tail = (_wire.encode_chunk(data) if data else b"") + _wire.LAST_CHUNK
-            await self._stream.send_all(tail)
+            await self._conn.send(tail)
         elif data:
-            await self._stream.send_all(data)
+            await self._conn.send(data)
 
     async def abort(self) -> None:
         """Close the connection at once (the client sees a reset or a truncated body)."""
@@ -244,6 +244,9 @@ class ServerLimits:
     # within this long of the connection opening (else 408, or a silent close if nothing came).
     head_timeout: float = 20.0
     body_timeout: float = 60.0  # a request body must arrive within this long (else 408)
+    # A client that takes nothing of an answer for this long (one send stuck between two
+    # checks, so 1-2x this) has its connection closed: it holds no buffers indefinitely.
+    send_timeout: float = 60.0
     refusal: Refusal | None = None  # what a request beyond these limits is answered
 
 
@@ -294,6 +297,8 @@ class _Connection:
         "_incoming",
         "_nursery",
         "_reading",
+        "_send_seq",
+        "_sending",
         "gone",
         "handler",
         "idle_scope",
@@ -310,6 +315,8 @@ class _Connection:
         self.handler = handler
         self.limits = limits
         self.reader = _wire.RequestReader(limits.max_head_size, limits.max_body_size)
+        self._send_seq = 0  # sends started
+        self._sending = False
         self.served = 0  # requests read on this connection
         self.waiting = _NONE  # what a wait for the next request is waiting for
         self.gone = trio.Event()  # the client closed (or reset) the connection
@@ -323,10 +330,34 @@ class _Connection:
     async def run(self) -> None:
         try:
             async with trio.open_nursery() as self._nursery:
+                self._nursery.start_soon(self._watch_sends)
                 await self._serve()
-                self._nursery.cancel_scope.cancel()  # the reader, if one was started
+                self._nursery.cancel_scope.cancel()  # the watchdog, the reader if started
         finally:
             await trio.aclose_forcefully(self.stream)
+
+    async def send(self, data: bytes) -> None:
+        self._send_seq += 1
+        self._sending = True
+        try:
+            await self.stream.send_all(data)
+        finally:
+            self._sending = False
+
+    async def _watch_sends(self) -> None:
+        """Close the connection of a client that stopped reading (its answer's sends block):
+        the same send still under way at two checks `send_timeout` apart. The blocked send
+        then fails as if the client had gone, and the handler ends as for one that left.
+        (A check, not a deadline per send: sends are the hot path of streamed answers.)"""
+        timeout = self.limits.send_timeout
+        seen = -1
+        while True:
+            await trio.sleep(timeout)
+            if self._sending and self._send_seq == seen:
+                log.info("closing a connection whose client has not read for %.0f s", timeout)
+                await trio.aclose_forcefully(self.stream)
+                return
+            seen = self._send_seq
 
     async def _serve(self) -> None:
         try:

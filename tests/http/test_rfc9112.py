@@ -232,3 +232,27 @@ async def test_the_rest_of_a_head_that_came_early_is_timed_too(autojump_clock):
         assert out.startswith(b"HTTP/1.1 200 ") and b"GET /one h|" in out
         refusal(out[out.index(b"HTTP/1.1 408") :], 408)
         assert trio.current_time() - start == pytest.approx(10)
+
+
+async def test_a_client_that_stops_reading_is_closed_after_the_send_timeout(autojump_clock):
+    ended = []
+
+    async def endless(request, responder):
+        await responder.start(200, [("Content-Type", "text/event-stream")])
+        try:
+            while True:
+                await responder.write(b"data: x\n\n" * 100)
+        except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+            ended.append((type(exc), trio.current_time()))
+            raise
+
+    client, server = trio.testing.lockstep_stream_pair()  # a send waits for the reader
+    limits = ServerLimits(send_timeout=10)
+    with trio.fail_after(1000):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(partial(serve_connection, server, handler=endless, limits=limits))
+            await client.send_all(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+            start = trio.current_time()
+            assert (await client.receive_some(4096)).startswith(b"HTTP/1.1 200 ")
+            # ...and reads no more; the connection is closed within 1-2 send_timeouts.
+    assert len(ended) == 1 and 10 <= ended[0][1] - start <= 20
