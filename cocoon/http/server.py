@@ -12,8 +12,8 @@
 
 Per connection: requests one after another (keep-alive; no pipelining, bytes that arrive early
 wait for their turn), bodies by `Content-Length` or chunked, bounded heads and bodies
-(431/413), heads and bodies that must arrive in time (408) and idle connections closed, bad
-requests answered with 400 and what we do not serve (other transfer codings, CONNECT) with
+(431/413), heads and bodies that must arrive in time (408), idle connections and those of
+clients that stopped reading their answer closed, bad requests answered with 400 and what we do not serve (other transfer codings, CONNECT) with
 501, each with an OpenAI-shaped JSON error body and the connection closed. Parsing is
 llhttp's (`_wire`). A handler that returns
 without answering gets a 500; one that fails after `start()` has its connection closed
