@@ -5,7 +5,8 @@
             async for chunk in resp.iter_body():
                 ...
 
-The message parsing (`_wire`) is sans-IO; `client` and `server` are its trio drivers.
+The message parsing (`_wire`, on llhttp through httptools) is sans-IO; `client` and `server`
+are its trio drivers.
 """
 
 from cocoon.http.client import HttpClient, HttpResponse, open_tcp
@@ -15,6 +16,7 @@ from cocoon.http.errors import (
     HttpConnectionClosed,
     HttpError,
     HttpHeadTooLarge,
+    HttpNotImplemented,
     HttpProtocolError,
     HttpRequestError,
 )
@@ -33,6 +35,7 @@ __all__ = [
     "HttpConnectionClosed",
     "HttpError",
     "HttpHeadTooLarge",
+    "HttpNotImplemented",
     "HttpProtocolError",
     "HttpRequest",
     "HttpRequestError",

@@ -1,21 +1,37 @@
-"""HTTP/1.x message heads and chunked bodies, without I/O: strict, bounded, and cheap.
+"""HTTP/1.x without I/O: requests and responses parsed by llhttp (through httptools), heads
+encoded here. Strict and bounded.
 
-Heads are checked with one regular expression each and split with another, so the work per
-header happens in C. Accepted: `HTTP/1.0` and `HTTP/1.1`, CRLF line ends only, token header
-names, values without control characters (tab allowed), no obsolete line folding.
+llhttp (Node.js's parser; httptools is its binding, as uvicorn uses it) does the byte-level
+work in C and refuses what RFC 9112 refuses where request smuggling lives: bare LF line ends,
+obsolete line folding, whitespace before a colon, chunk sizes with anything but hex digits
+(`0x54`, a trailing space), Content-Length with Transfer-Encoding, a doubled Content-Length,
+`chunked` twice or not last. On top of it, checks it leaves to the application: exactly one
+`Host` (RFC 9112 3.2), no transfer coding but plain `chunked` (501, RFC 9112 6.1), HTTP/1.0
+with Transfer-Encoding closes the connection (RFC 9112 6.1), bounds on the head (431) and the
+body (413).
+
+`RequestReader` keeps one parser per connection, so requests that arrive back to back are
+parsed in order and wait in `ready`; `ResponseReader` reads one response.
 """
 
 from __future__ import annotations
 
+import collections
 import email.utils
 import functools
 import re
 import time
 from http import HTTPStatus
+from urllib.parse import urlsplit
+
+import httptools
 
 from cocoon.http.errors import (
     HttpBodyTooLarge,
+    HttpConnectionClosed,
+    HttpError,
     HttpHeadTooLarge,
+    HttpNotImplemented,
     HttpProtocolError,
     HttpRequestError,
 )
@@ -24,16 +40,11 @@ Headers = list[tuple[str, str]]
 
 MAX_HEAD_SIZE = 64 * 1024
 MAX_HEADERS = 256
-MAX_CHUNK_LINE = 4096
 
 _TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _FIELD = _TOKEN + rb":[ \t]*[^\x00-\x08\x0a-\x1f\x7f]*\r\n"
 # A whole header block (each line ends with CRLF): validation in one C call.
 _HEADER_BLOCK = re.compile(rb"(?:" + _FIELD + rb")*")
-_STATUS_LINE = re.compile(rb"HTTP/1\.([01]) ([0-9]{3})(?: ([^\x00-\x08\x0a-\x1f\x7f]*))?")
-_REQUEST_LINE = re.compile(rb"(" + _TOKEN + rb") ([^\x00-\x20\x7f]+) HTTP/1\.([01])")
-_HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
-_DIGITS = re.compile(rb"[0-9]{1,18}")
 _TOKEN_STR = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _NAME_LIST = re.compile(r"(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+\n)*")
 _TARGET_STR = re.compile(r"[^\x00-\x20\x7f]+")
@@ -51,54 +62,451 @@ def _http_date(second: int) -> str:
     return email.utils.formatdate(second, usegmt=True)
 
 
-def parse_headers(block: bytes) -> Headers:
-    """Headers from the lines between the start line and the empty line (each ending CRLF)."""
-    if _HEADER_BLOCK.fullmatch(block) is None:
-        raise HttpProtocolError("malformed header line")
-    lines = block.decode("latin-1").split("\r\n")
-    lines.pop()  # the empty string after the last CRLF
-    if len(lines) > MAX_HEADERS:
-        raise HttpHeadTooLarge(f"more than {MAX_HEADERS} headers")
-    headers = []
-    for line in lines:
-        name, _, value = line.partition(":")
-        headers.append((name, value.strip(" \t")))
-    return headers
+class RequestHead:
+    """A request's line and headers, with what its framing means."""
+
+    __slots__ = (
+        "chunked",
+        "expect_continue",
+        "headers",
+        "http_version",
+        "keep_alive",
+        "length",
+        "method",
+        "target",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        target: str,
+        http_version: str,
+        headers: Headers,
+        *,
+        keep_alive: bool,
+        length: int | None = None,
+        chunked: bool = False,
+        expect_continue: bool = False,
+    ) -> None:
+        self.method = method
+        self.target = target  # origin-form (path and query), or `*`
+        self.http_version = http_version  # "1.1" or "1.0"
+        self.headers = headers  # as received (values without surrounding whitespace)
+        self.keep_alive = keep_alive
+        self.length = length  # Content-Length, if given
+        self.chunked = chunked
+        self.expect_continue = expect_continue
 
 
-def find_head_end(buf: bytes | bytearray, max_size: int) -> int:
-    """Index just past the empty line ending a head in `buf`, or -1 if more is needed."""
-    i = buf.find(b"\r\n\r\n")
-    if i >= 0:
-        if i + 4 > max_size:
-            raise HttpHeadTooLarge(f"message head over {max_size} bytes")
-        return i + 4
-    if len(buf) > max_size:
-        raise HttpHeadTooLarge(f"message head over {max_size} bytes")
-    return -1
+class _Stop(Exception):
+    """Raised from a parser callback to stop parsing where we have what we need."""
 
 
-def parse_response_head(head: bytes) -> tuple[str, int, str, Headers]:
-    """(http_version, status, reason, headers) from a head ending with the empty line."""
-    eol = head.find(b"\r\n")
-    m = _STATUS_LINE.fullmatch(head, 0, eol)
-    if m is None:
-        raise HttpProtocolError(f"malformed status line {head[: min(eol, 80)]!r}")
-    version = "1.1" if m.group(1) == b"1" else "1.0"
-    reason = (m.group(3) or b"").decode("latin-1")
-    return version, int(m.group(2)), reason, parse_headers(head[eol + 2 : -2])
+def _decode_headers(raw: list[tuple[bytes, bytes]]) -> Headers:
+    return [(n.decode("latin-1"), v.decode("latin-1").strip(" \t")) for n, v in raw]
 
 
-def parse_request_head(head: bytes) -> tuple[str, str, str, Headers]:
-    """(method, target, http_version, headers) from a head ending with the empty line."""
-    eol = head.find(b"\r\n")
-    m = _REQUEST_LINE.fullmatch(head, 0, eol)
-    if m is None:
-        raise HttpProtocolError(f"malformed request line {head[: min(eol, 80)]!r}")
-    version = "1.1" if m.group(3) == b"1" else "1.0"
-    method = m.group(1).decode("ascii")
-    target = m.group(2).decode("latin-1")
-    return method, target, version, parse_headers(head[eol + 2 : -2])
+def _codings(values: list[bytes]) -> list[bytes]:
+    return [c.strip(b" \t").lower() for c in b",".join(values).split(b",")]
+
+
+class RequestReader:
+    """Requests from one connection's bytes, in order. `feed(data)` parses what arrived;
+    `next_request()` gives the next complete request (head, body) or None, and raises the
+    error that stopped parsing once the requests before it were taken. While a request's
+    body is still arriving, `current` is its head.
+    """
+
+    __slots__ = (
+        "_body",
+        "_body_size",
+        "_error",
+        "_fail",
+        "_head_bytes",
+        "_headers",
+        "_parser",
+        "_ready",
+        "_url",
+        "current",
+        "max_body_size",
+        "max_head_size",
+        "started",
+    )
+
+    def __init__(self, max_head_size: int = MAX_HEAD_SIZE, max_body_size: int | None = None):
+        self.max_head_size = max_head_size
+        self.max_body_size = max_body_size
+        self._parser = httptools.HttpRequestParser(self)
+        self._ready: collections.deque[tuple[RequestHead, bytes]] = collections.deque()
+        self._error: HttpError | None = None
+        self._fail: BaseException | None = None
+        self._head_bytes = 0  # fed while a head was incomplete: a bound on a head in pieces
+        self._url = b""
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._body: list[bytes] = []
+        self._body_size = 0
+        self.current: RequestHead | None = None
+        self.started = False  # a request has begun and is not complete
+
+    def feed(self, data: bytes) -> None:
+        if self._error is not None:
+            return  # nothing after an error is parsed
+        if self.current is None:
+            self._head_bytes += len(data)
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            # After a request with `Connection: upgrade` (served, then the connection is
+            # closed, see `_head_complete`): what follows is not HTTP.
+            self._error = HttpNotImplemented("bytes after a protocol upgrade request")
+        except httptools.HttpParserCallbackError as exc:
+            fail, self._fail = self._fail, None
+            self._error = (
+                fail if isinstance(fail, HttpError) else HttpProtocolError(f"bad request: {exc}")
+            )
+        except httptools.HttpParserError as exc:
+            self._error = HttpProtocolError(f"bad request: {exc}")
+        else:
+            if self.started and self.current is None and self._head_bytes > self.max_head_size:
+                self._error = HttpHeadTooLarge(f"request head over {self.max_head_size} bytes")
+
+    def next_request(self) -> tuple[RequestHead, bytes] | None:
+        if self._ready:
+            return self._ready.popleft()
+        if self._error is not None:
+            raise self._error
+        return None
+
+    # -- llhttp's callbacks (an exception raised here stops the parser; `feed` reports it)
+
+    def on_message_begin(self) -> None:
+        self.started = True
+        self._url = b""
+        self._headers = []
+        self._body = []
+        self._body_size = 0
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if self.current is not None:
+            return  # a trailer field: read and dropped
+        headers = self._headers
+        headers.append((name, value))
+        if len(headers) > MAX_HEADERS:
+            self._fail = HttpHeadTooLarge(f"more than {MAX_HEADERS} headers")
+            raise self._fail
+
+    def on_headers_complete(self) -> None:
+        try:
+            self.current = self._head_complete()
+        except HttpError as exc:
+            self._fail = exc
+            raise
+        self._head_bytes = 0
+
+    def on_body(self, body: bytes) -> None:
+        self._body_size += len(body)
+        if self.max_body_size is not None and self._body_size > self.max_body_size:
+            self._fail = HttpBodyTooLarge(f"request body over {self.max_body_size} bytes")
+            raise self._fail
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        head = self.current
+        assert head is not None
+        body = self._body
+        self._ready.append((head, body[0] if len(body) == 1 else b"".join(body)))
+        self.current = None
+        self.started = False
+        self._head_bytes = 0
+        self._body = []
+
+    def _head_complete(self) -> RequestHead:
+        parser = self._parser
+        url = self._url
+        raw = self._headers
+        size = len(url) + sum([len(n) + len(v) + 4 for n, v in raw]) + 16
+        if size > self.max_head_size:
+            raise HttpHeadTooLarge(f"request head over {self.max_head_size} bytes")
+        method = parser.get_method().decode("ascii")
+        version = parser.get_http_version()
+        if version not in ("1.1", "1.0"):
+            raise HttpProtocolError(f"unsupported HTTP version {version}")
+        if method == "CONNECT":
+            raise HttpNotImplemented("CONNECT is not supported: this is not a proxy")
+        hosts = []
+        te = []
+        length = None
+        expect = False
+        upgrade = False
+        connection = b""
+        for name, value in raw:
+            lname = name.lower()
+            if lname == b"host":
+                hosts.append(value)
+            elif lname == b"content-length":
+                length = int(value)  # llhttp checked it: digits, only one
+            elif lname == b"transfer-encoding":
+                te.append(value)
+            elif lname == b"expect":
+                expect = value.strip(b" \t").lower() == b"100-continue"
+            elif lname == b"connection":
+                connection += b"," + value.lower()
+            elif lname == b"upgrade":
+                upgrade = True
+        # RFC 9112 3.2: a 1.1 request has exactly one Host; no request has two.
+        if len(hosts) > 1:
+            raise HttpProtocolError("more than one Host header")
+        if not hosts and version == "1.1":
+            raise HttpProtocolError("an HTTP/1.1 request without a Host header")
+        keep_alive = parser.should_keep_alive()
+        chunked = False
+        if te:
+            codings = _codings(te)
+            if codings[-1] != b"chunked":
+                # RFC 9112 6.3: the length of the body cannot be known.
+                raise HttpProtocolError("a request whose last transfer coding is not chunked")
+            if codings != [b"chunked"]:
+                # llhttp took `gzip, chunked` as chunked; we decode no other coding.
+                raise HttpNotImplemented(
+                    f"unsupported transfer coding {b', '.join(te).decode('latin-1')!r}"
+                )
+            chunked = True
+            if version == "1.0":
+                keep_alive = False  # RFC 9112 6.1: faulty framing, close after answering
+        if length is not None and self.max_body_size is not None and length > self.max_body_size:
+            raise HttpBodyTooLarge(f"request body of {length} bytes")
+        if upgrade and b"upgrade" in connection:
+            # llhttp skips the body of an upgrade request and stops after it; we serve the
+            # request as plain HTTP and close. One with a body cannot be served so.
+            if chunked or length:
+                raise HttpNotImplemented("a protocol upgrade request with a body")
+            keep_alive = False
+        headers = _decode_headers(raw)
+        target = url.decode("latin-1")
+        if not target.startswith("/") and target != "*":
+            target = _origin_form(target, headers)
+        return RequestHead(
+            method,
+            target,
+            version,
+            headers,
+            keep_alive=keep_alive,
+            length=length,
+            chunked=chunked,
+            expect_continue=expect,
+        )
+
+
+def _origin_form(target: str, headers: Headers) -> str:
+    """An absolute-form target (`http://host/path?q`) as its path and query. RFC 9112 3.2.2:
+    a server MUST accept it, and the host it names replaces the Host header (7.2)."""
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        raise HttpProtocolError(f"invalid request target {target[:80]!r}") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
+        raise HttpProtocolError(f"invalid request target {target[:80]!r}")
+    for i, (name, _) in enumerate(headers):
+        if name.lower() == "host":
+            headers[i] = (name, parts.netloc)
+            break
+    else:
+        headers.append(("Host", parts.netloc))
+    path = parts.path or "/"
+    return f"{path}?{parts.query}" if parts.query else path
+
+
+class ResponseHead:
+    __slots__ = ("headers", "http_version", "keep_alive", "reason", "status", "until_close")
+
+    def __init__(
+        self,
+        status: int,
+        reason: str,
+        http_version: str,
+        headers: Headers,
+        *,
+        keep_alive: bool,
+        until_close: bool,
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.http_version = http_version
+        self.headers = headers
+        self.keep_alive = keep_alive
+        self.until_close = until_close  # the body ends when the server closes
+
+
+class ResponseReader:
+    """One response (after any interim 1xx ones) to a request with `method`. Feed it bytes
+    as they arrive: `head` is set once the final head is parsed, `take_body()` gives the
+    body bytes parsed so far, `complete` turns true at the end of the body, and `extra`
+    tells that bytes followed it (the connection is then not reused). `eof()` at the end of
+    the stream ends a body delimited by the close, or raises.
+    """
+
+    __slots__ = (
+        "_body",
+        "_fail",
+        "_fed",
+        "_head_bytes",
+        "_headers",
+        "_heads",
+        "_interim",
+        "_parser",
+        "_reason",
+        "complete",
+        "extra",
+        "head",
+        "max_head_size",
+        "method",
+    )
+
+    def __init__(self, method: str, max_head_size: int = MAX_HEAD_SIZE) -> None:
+        self.method = method
+        self.max_head_size = max_head_size
+        self._parser = httptools.HttpResponseParser(self)
+        self._fail: BaseException | None = None
+        self._head_bytes = 0
+        self._heads = 0  # heads parsed, interim ones included
+        self._fed: list[bytes] | None = [] if method == "HEAD" else None
+        self._reason = b""
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._interim = False
+        self._body: list[bytes] = []
+        self.head: ResponseHead | None = None
+        self.complete = False
+        self.extra = False
+
+    def feed(self, data: bytes) -> None:
+        if self.complete:
+            self.extra = self.extra or bool(data)
+            return
+        if self.head is None:
+            self._head_bytes += len(data)
+            if self._fed is not None:
+                self._fed.append(data)
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserCallbackError as exc:
+            fail, self._fail = self._fail, None
+            if isinstance(fail, _Stop):
+                if self._fed is not None:
+                    self._after_head_of_head()
+                return
+            if isinstance(fail, HttpError):
+                raise fail from None
+            raise HttpProtocolError(f"bad response: {exc}") from None
+        except httptools.HttpParserError as exc:
+            raise HttpProtocolError(f"bad response: {exc}") from None
+        if self.head is None and self._head_bytes > self.max_head_size:
+            raise HttpHeadTooLarge(f"response head over {self.max_head_size} bytes")
+
+    def _after_head_of_head(self) -> None:
+        # The answer to HEAD ends with its head, which llhttp cannot be told: were there
+        # bytes after it? Heads end at their first empty line (llhttp takes CRLF only).
+        data = b"".join(self._fed or [])
+        self._fed = None
+        pos = 0
+        for _ in range(self._heads):
+            pos = data.index(b"\r\n\r\n", pos) + 4
+        self.extra = pos < len(data)
+
+    def take_body(self) -> bytes:
+        body = self._body
+        if not body:
+            return b""
+        self._body = []
+        return body[0] if len(body) == 1 else b"".join(body)
+
+    def eof(self) -> None:
+        """The server closed the connection."""
+        if self.complete:
+            return
+        head = self.head
+        if head is not None and head.until_close:
+            self.complete = True
+            return
+        where = "head" if head is None else "body"
+        raise HttpConnectionClosed(f"connection closed before the end of the response {where}")
+
+    # -- llhttp's callbacks
+
+    def on_message_begin(self) -> None:
+        if self.complete:
+            self.extra = True
+            self._fail = _Stop()
+            raise self._fail
+        self._reason = b""
+        self._headers = []
+
+    def on_status(self, reason: bytes) -> None:
+        self._reason += reason
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if self.head is not None:
+            return  # a trailer field: read and dropped
+        headers = self._headers
+        headers.append((name, value))
+        if len(headers) > MAX_HEADERS:
+            self._fail = HttpHeadTooLarge(f"more than {MAX_HEADERS} headers")
+            raise self._fail
+
+    def on_headers_complete(self) -> None:
+        parser = self._parser
+        status = parser.get_status_code()
+        self._heads += 1
+        if status < 200:
+            if status == 101:
+                self._fail = HttpProtocolError("unexpected 101 Switching Protocols")
+                raise self._fail
+            self._interim = True  # 100 Continue, 103 Early Hints: skipped
+            return
+        version = parser.get_http_version()
+        if version not in ("1.1", "1.0"):
+            self._fail = HttpProtocolError(f"unsupported HTTP version {version}")
+            raise self._fail
+        raw = self._headers
+        te = [v for n, v in raw if n.lower() == b"transfer-encoding"]
+        keep_alive = parser.should_keep_alive()
+        until_close = False
+        bodiless = self.method == "HEAD" or status in (204, 304)
+        if te and not bodiless:
+            if _codings(te) != [b"chunked"]:
+                # We ask for no coding (no TE header): a server may only send chunked.
+                self._fail = HttpProtocolError(
+                    f"unsupported transfer coding {b', '.join(te).decode('latin-1')!r}"
+                )
+                raise self._fail
+            if version == "1.0":
+                keep_alive = False
+        elif not bodiless and not any(n.lower() == b"content-length" for n, _ in raw):
+            until_close = True
+            keep_alive = False
+        self.head = ResponseHead(
+            status,
+            self._reason.decode("latin-1"),
+            version,
+            _decode_headers(raw),
+            keep_alive=keep_alive,
+            until_close=until_close,
+        )
+        if self.method == "HEAD":
+            self.complete = True  # llhttp would wait for a body the Content-Length announces
+            self._fail = _Stop()
+            raise self._fail
+
+    def on_body(self, body: bytes) -> None:
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        if self._interim:
+            self._interim = False
+            return
+        self.complete = True
 
 
 def encode_head(start_line: str, headers: Headers | tuple[tuple[str, str], ...]) -> bytes:
@@ -123,162 +531,6 @@ def check_request_line(method: str, target: str) -> None:
         raise HttpRequestError(f"invalid method {method!r}")
     if _TARGET_STR.fullmatch(target) is None:
         raise HttpRequestError(f"invalid request target {target!r}")
-
-
-def content_length(value: str) -> int:
-    raw = value.encode("latin-1").strip(b" \t")
-    if _DIGITS.fullmatch(raw) is None:
-        # A list of equal values ("5, 5") is allowed by RFC 9110; anything else is not.
-        parts = {p.strip(b" \t") for p in raw.split(b",")}
-        if len(parts) != 1 or _DIGITS.fullmatch(next(iter(parts))) is None:
-            raise HttpProtocolError(f"invalid Content-Length {value!r}")
-        raw = parts.pop()
-    return int(raw)
-
-
-class BodyFraming:
-    """How a message's body is delimited, from its headers (RFC 9112 §6.3)."""
-
-    __slots__ = ("chunked", "keep_alive", "length", "other_coding")
-
-    def __init__(self, headers: Headers, http_version: str) -> None:
-        self.length: int | None = None
-        self.chunked = False
-        self.other_coding = False  # a transfer coding other than chunked
-        connection = None
-        te = None
-        for name, value in headers:
-            lname = name.lower()
-            if lname == "content-length":
-                n = content_length(value)
-                if self.length is not None and n != self.length:
-                    raise HttpProtocolError("conflicting Content-Length headers")
-                self.length = n
-            elif lname == "transfer-encoding":
-                te = value if te is None else f"{te}, {value}"
-            elif lname == "connection":
-                connection = value.lower() if connection is None else f"{connection}, {value}"
-        if te is not None:
-            codings = [c.strip().lower() for c in te.split(",")]
-            if codings[-1] == "chunked":
-                self.chunked = True
-            else:
-                self.other_coding = True
-        if connection is None:
-            self.keep_alive = http_version == "1.1"
-        else:
-            tokens = {t.strip() for t in connection.lower().split(",")}
-            if "close" in tokens:
-                self.keep_alive = False
-            else:
-                self.keep_alive = http_version == "1.1" or "keep-alive" in tokens
-
-
-_SIZE, _DATA, _DATA_END, _TRAILER, _DONE = range(5)
-
-
-class ChunkedDecoder:
-    """De-chunks a `Transfer-Encoding: chunked` body fed in any pieces.
-
-    `feed(data)` returns the body bytes now available (maybe b""); `done` turns true after
-    the last chunk and the trailer, and `leftover` then holds any bytes fed past the end.
-    Extensions are ignored; trailers are read and dropped.
-    """
-
-    __slots__ = ("_buf", "_remaining", "_state", "_trailer_bytes", "leftover", "max_size", "total")
-
-    def __init__(self, max_size: int | None = None) -> None:
-        self._buf = b""
-        self._state = _SIZE
-        self._remaining = 0
-        self._trailer_bytes = 0
-        self.leftover = b""
-        self.max_size = max_size
-        self.total = 0
-
-    @property
-    def done(self) -> bool:
-        return self._state == _DONE
-
-    def feed(self, data: bytes) -> bytes:
-        if self._state == _DONE:
-            self.leftover += data
-            return b""
-        buf = self._buf + data if self._buf else data
-        out: list[bytes] = []
-        pos = 0
-        n = len(buf)
-        state = self._state
-        while pos < n:
-            if state == _DATA:
-                take = min(n - pos, self._remaining)
-                out.append(buf[pos : pos + take])
-                pos += take
-                self._remaining -= take
-                if not self._remaining:
-                    state = _DATA_END
-            elif state == _SIZE:
-                eol = buf.find(b"\r\n", pos)
-                if eol < 0:
-                    if n - pos > MAX_CHUNK_LINE:
-                        raise HttpProtocolError("chunk size line too long")
-                    break
-                size = _chunk_size(buf[pos:eol])
-                pos = eol + 2
-                self.total += size
-                if self.max_size is not None and self.total > self.max_size:
-                    raise HttpBodyTooLarge(f"chunked body over {self.max_size} bytes")
-                if not size:
-                    state = _TRAILER
-                    continue
-                end = pos + size
-                if end + 2 <= n:
-                    # Fast path: the whole chunk and its CRLF are here.
-                    if buf[end : end + 2] != b"\r\n":
-                        raise HttpProtocolError("chunk data not followed by CRLF")
-                    out.append(buf[pos:end])
-                    pos = end + 2
-                else:
-                    self._remaining = size
-                    state = _DATA
-            elif state == _DATA_END:
-                if n - pos < 2:
-                    break
-                if buf[pos : pos + 2] != b"\r\n":
-                    raise HttpProtocolError("chunk data not followed by CRLF")
-                pos += 2
-                state = _SIZE
-            else:  # _TRAILER: header lines until an empty one
-                eol = buf.find(b"\r\n", pos)
-                if eol < 0:
-                    if n - pos > MAX_CHUNK_LINE:
-                        raise HttpProtocolError("trailer line too long")
-                    break
-                self._trailer_bytes += eol - pos
-                if self._trailer_bytes > MAX_HEAD_SIZE:
-                    raise HttpHeadTooLarge("trailers too large")
-                empty = eol == pos
-                pos = eol + 2
-                if empty:
-                    state = _DONE
-                    self.leftover = buf[pos:]
-                    pos = n
-        self._state = state
-        self._buf = buf[pos:] if pos < n else b""
-        if len(out) == 1:
-            return out[0]
-        return b"".join(out)
-
-
-def _chunk_size(line: bytes) -> int:
-    if not (line.isalnum() and len(line) <= 16):  # the usual bare hex number, checked cheaply
-        line = line.split(b";", 1)[0].strip(b" \t")  # extensions and optional whitespace
-        if _HEX.fullmatch(line) is None:
-            raise HttpProtocolError(f"invalid chunk size {line[:40]!r}")
-    try:
-        return int(line, 16)
-    except ValueError:
-        raise HttpProtocolError(f"invalid chunk size {line[:40]!r}") from None
 
 
 def encode_chunk(data: bytes) -> bytes:

@@ -32,7 +32,6 @@ from cocoon.http.errors import (
     HttpConnectError,
     HttpConnectionClosed,
     HttpError,
-    HttpProtocolError,
     HttpRequestError,
 )
 from cocoon.net import tcp
@@ -40,7 +39,6 @@ from cocoon.net import tcp
 Connector = Callable[[str, int], Awaitable[trio.abc.Stream]]
 
 RECEIVE_SIZE = 65536
-_NO_BODY_STATUS = frozenset({204, 304})
 _FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "host"})
 
 
@@ -53,11 +51,10 @@ async def open_tcp(host: str, port: int) -> trio.abc.Stream:
 
 
 class _Connection:
-    __slots__ = ("buf", "idle_since", "reused", "stream")
+    __slots__ = ("idle_since", "reused", "stream")
 
     def __init__(self, stream: trio.abc.Stream) -> None:
         self.stream = stream
-        self.buf = b""  # received, not yet consumed
         self.reused = False
         self.idle_since = 0.0
 
@@ -118,36 +115,31 @@ class _Stale(Exception):
     reused = False
 
 
-_NONE, _LENGTH, _CHUNKED, _UNTIL_CLOSE = range(4)
-
-
 class HttpResponse:
     """Status line and headers of a response; the body is read with `iter_body()`/`read()`."""
 
     __slots__ = (
         "_conn",
-        "_decoder",
         "_keep_alive",
-        "_mode",
         "_pool",
-        "_remaining",
+        "_reader",
         "headers",
         "http_version",
         "reason",
         "status",
     )
 
-    def __init__(self, status: int, reason: str, http_version: str, headers: _wire.Headers) -> None:
-        self.status = status
-        self.reason = reason
-        self.http_version = http_version
-        self.headers = headers  # (name, value) as received, in order
+    def __init__(self, reader: _wire.ResponseReader) -> None:
+        head = reader.head
+        assert head is not None
+        self.status = head.status
+        self.reason = head.reason
+        self.http_version = head.http_version
+        self.headers = head.headers  # (name, value) as received, in order
+        self._reader = reader
         self._conn: _Connection | None = None
         self._pool: _Pool | None = None
-        self._mode = _NONE
-        self._remaining = 0
-        self._decoder: _wire.ChunkedDecoder | None = None
-        self._keep_alive = False
+        self._keep_alive = head.keep_alive
 
     def header(self, name: str) -> str | None:
         """The first value of a header, by case-insensitive name."""
@@ -165,36 +157,12 @@ class HttpResponse:
     async def read_available(self) -> bytes:
         """The body bytes that have already arrived (de-chunked), without waiting for more;
         `complete` then tells whether that was the whole body."""
-        conn = self._conn
-        if conn is None:
+        if self._conn is None:
             return b""
-        if self._mode == _NONE:
+        data = self._reader.take_body()
+        if self._reader.complete:
             await self._finish()
-            return b""
-        data, conn.buf = conn.buf, b""
-        if not data:
-            return b""
-        if self._mode == _LENGTH:
-            take = self._remaining
-            if len(data) > take:
-                data, conn.buf = data[:take], data[take:]
-            self._remaining -= len(data)
-            if not self._remaining:
-                await self._finish()
-            return data
-        if self._mode == _CHUNKED:
-            decoder = self._decoder
-            assert decoder is not None
-            try:
-                out = decoder.feed(data)
-            except BaseException:
-                await self._abort()
-                raise
-            if decoder.done:
-                conn.buf = decoder.leftover
-                await self._finish()
-            return out
-        return data  # until the server closes: more may follow
+        return data
 
     def iter_body(self) -> _BodyIterator:
         """The body, de-chunked, in pieces as they arrive (never empty pieces)."""
@@ -209,58 +177,35 @@ class HttpResponse:
         conn = self._conn
         if conn is None:
             return b""
+        reader = self._reader
         try:
-            if self._mode == _LENGTH:
-                data = conn.buf or await self._receive(conn, truncated=True)
-                take = self._remaining
-                if len(data) > take:
-                    data, conn.buf = data[:take], data[take:]
-                else:
-                    conn.buf = b""
-                self._remaining -= len(data)
-                if not self._remaining:
+            while True:
+                data = reader.take_body()
+                if reader.complete:
                     await self._finish()
-                return data
-            if self._mode == _CHUNKED:
-                decoder = self._decoder
-                assert decoder is not None
-                while True:
-                    data = conn.buf or await self._receive(conn, truncated=True)
-                    conn.buf = b""
-                    out = decoder.feed(data)
-                    if decoder.done:
-                        conn.buf = decoder.leftover
-                        await self._finish()
-                        return out
-                    if out:
-                        return out
-            # until the server closes
-            data = conn.buf or await self._receive(conn, truncated=False)
-            conn.buf = b""
-            if not data:
-                self._keep_alive = False
-                await self._finish()
-            return data
+                    return data
+                if data:
+                    return data
+                try:
+                    received = await conn.stream.receive_some(RECEIVE_SIZE)
+                except (trio.BrokenResourceError, OSError) as exc:
+                    raise HttpConnectionClosed(
+                        f"connection lost in the response body: {exc}"
+                    ) from exc
+                if received:
+                    reader.feed(received)
+                else:
+                    reader.eof()  # ends a body delimited by the close, else raises
         except BaseException:
             await self._abort()
             raise
-
-    @staticmethod
-    async def _receive(conn: _Connection, *, truncated: bool) -> bytes:
-        try:
-            data = await conn.stream.receive_some(RECEIVE_SIZE)
-        except (trio.BrokenResourceError, OSError) as exc:
-            raise HttpConnectionClosed(f"connection lost in the response body: {exc}") from exc
-        if not data and truncated:
-            raise HttpConnectionClosed("connection closed before the end of the response body")
-        return data
 
     async def _finish(self) -> None:
         conn, pool = self._conn, self._pool
         self._conn = self._pool = None
         if conn is None or pool is None:
             return
-        if self._keep_alive and not conn.buf and not pool.closed:
+        if self._keep_alive and not self._reader.extra and not pool.closed:
             pool.put_back(conn)
         else:
             await pool.discard(conn)
@@ -271,40 +216,9 @@ class HttpResponse:
         if conn is not None and pool is not None:
             await pool.discard(conn)
 
-    def _start_body(self, method: str, pool: _Pool, conn: _Connection, sent_close: bool) -> None:
-        framing = _wire.BodyFraming(self.headers, self.http_version)
-        self._keep_alive = framing.keep_alive and not sent_close
+    def _start_body(self, pool: _Pool, conn: _Connection, sent_close: bool) -> None:
+        self._keep_alive = self._keep_alive and not sent_close
         self._conn, self._pool = conn, pool
-        if method == "HEAD" or self.status in _NO_BODY_STATUS or self.status < 200:
-            self._mode = _NONE
-        elif framing.chunked:
-            self._mode = _CHUNKED
-            self._decoder = _wire.ChunkedDecoder()
-        elif framing.other_coding:
-            self._mode = _UNTIL_CLOSE
-            self._keep_alive = False
-        elif framing.length is not None:
-            self._mode = _LENGTH if framing.length else _NONE
-            self._remaining = framing.length
-        else:
-            self._mode = _UNTIL_CLOSE
-            self._keep_alive = False
-
-    def _body_done_without_io(self) -> bool:
-        """Finish the body from what is already received, if it is all there."""
-        conn = self._conn
-        if conn is None or self._mode == _NONE:
-            return True
-        if self._mode == _LENGTH and len(conn.buf) >= self._remaining:
-            conn.buf = conn.buf[self._remaining :]
-            self._remaining = 0
-            return True
-        if self._mode == _CHUNKED and conn.buf:
-            assert self._decoder is not None
-            self._decoder.feed(conn.buf)
-            conn.buf = self._decoder.leftover if self._decoder.done else b""
-            return self._decoder.done
-        return False
 
 
 class _BodyIterator:
@@ -352,9 +266,10 @@ class _RequestContext:
                 conn, response = await self._attempt(data, fresh=True)
             except _Stale as again:
                 raise HttpConnectionClosed(str(again)) from None
-        response._start_body(self._method, self._pool, conn, self._sent_close)
-        if response._mode == _NONE:
-            await response._finish()
+        response._start_body(self._pool, conn, self._sent_close)
+        reader = response._reader
+        if reader.complete and not reader._body:
+            await response._finish()  # no body: the connection is free at once
         self._response = response
         return response
 
@@ -382,33 +297,22 @@ class _RequestContext:
                 await stream.send_all(self._body)
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
             raise _Stale(f"connection lost while sending the request: {exc}") from exc
-        max_head = self._client.max_head_size
-        buf = conn.buf
-        got_any = bool(buf)
-        while True:
-            end = _wire.find_head_end(buf, max_head) if buf else -1
-            if end < 0:
-                try:
-                    chunk = await stream.receive_some(RECEIVE_SIZE)
-                except (trio.BrokenResourceError, OSError) as exc:
-                    if got_any:
-                        raise HttpConnectionClosed(f"connection lost: {exc}") from exc
-                    raise _Stale(f"connection lost before the response: {exc}") from exc
-                if not chunk:
-                    if got_any:
-                        raise HttpConnectionClosed("connection closed inside the response head")
-                    raise _Stale("connection closed before the response")
-                got_any = True
-                buf = buf + chunk if buf else chunk
-                continue
-            version, status, reason, headers = _wire.parse_response_head(buf[:end])
-            buf = buf[end:]
-            if 100 <= status < 200:
-                if status == 101:
-                    raise HttpProtocolError("unexpected 101 Switching Protocols")
-                continue  # interim answers (100 Continue, 103 Early Hints) are skipped
-            conn.buf = buf
-            return HttpResponse(status, reason, version, headers)
+        reader = _wire.ResponseReader(self._method, self._client.max_head_size)
+        got_any = False
+        while reader.head is None:
+            try:
+                chunk = await stream.receive_some(RECEIVE_SIZE)
+            except (trio.BrokenResourceError, OSError) as exc:
+                if got_any:
+                    raise HttpConnectionClosed(f"connection lost: {exc}") from exc
+                raise _Stale(f"connection lost before the response: {exc}") from exc
+            if not chunk:
+                if got_any:
+                    raise HttpConnectionClosed("connection closed inside the response head")
+                raise _Stale("connection closed before the response")
+            got_any = True
+            reader.feed(chunk)  # interim answers (100 Continue, 103 Early Hints) are skipped
+        return HttpResponse(reader)
 
     async def __aexit__(
         self,
@@ -419,8 +323,8 @@ class _RequestContext:
         response = self._response
         if response is None or response._conn is None:
             return
-        if exc_type is None and response._body_done_without_io():
-            await response._finish()
+        if exc_type is None and response._reader.complete:
+            await response._finish()  # the body is all here: the connection can be reused
         else:
             await response._abort()
 

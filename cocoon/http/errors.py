@@ -29,6 +29,11 @@ class HttpBodyTooLarge(HttpProtocolError):
     """A body beyond the configured bound."""
 
 
+class HttpNotImplemented(HttpProtocolError):
+    """Valid HTTP that we do not serve: a transfer coding other than chunked, CONNECT, a
+    protocol upgrade with a body (answered 501)."""
+
+
 class HttpRequestError(HttpError, ValueError):
     """A request (or response) we were asked to send is not valid HTTP: bad method, target,
     header name or value (CR/LF injection)."""

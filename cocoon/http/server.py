@@ -12,8 +12,10 @@
 
 Per connection: requests one after another (keep-alive; no pipelining, bytes that arrive early
 wait for their turn), bodies by `Content-Length` or chunked, bounded heads and bodies
-(431/413) and bodies that must arrive in time (408), bad requests answered with 400 and the
-connection closed. A handler that returns
+(431/413), heads and bodies that must arrive in time (408), idle connections and those of
+clients that stopped reading their answer closed, bad requests answered with 400 and what we do not serve (other transfer codings, CONNECT) with
+501, each with an OpenAI-shaped JSON error body and the connection closed. Parsing is
+llhttp's (`_wire`). A handler that returns
 without answering gets a 500; one that fails after `start()` has its connection closed
 without the last chunk, so the client sees a truncated body rather than a complete one.
 
@@ -27,6 +29,7 @@ on it reads for the requests, so watching costs no task (and no cancellation) pe
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -37,7 +40,13 @@ import attrs
 import trio
 
 from cocoon.http import _wire
-from cocoon.http.errors import HttpBodyTooLarge, HttpError, HttpHeadTooLarge, HttpProtocolError
+from cocoon.http.errors import (
+    HttpBodyTooLarge,
+    HttpError,
+    HttpHeadTooLarge,
+    HttpNotImplemented,
+    HttpProtocolError,
+)
 from cocoon.net import tcp
 
 log = logging.getLogger("cocoon.http.server")
@@ -50,7 +59,7 @@ _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 @attrs.define
 class HttpRequest:
     method: str
-    target: str  # as received: path and query
+    target: str  # path and query (an absolute-form target arrives as its path and query)
     http_version: str  # "1.1" or "1.0"
     headers: list[tuple[str, str]]  # as received
     body: bytes
@@ -130,7 +139,7 @@ class HttpResponder:
             head = self._head(status, headers, [("Content-Length", str(len(body)))])
         if self._no_body:
             body = b""
-        await self._stream.send_all(head + body if body else head)
+        await self._conn.send(head + body if body else head)
 
     async def start(
         self,
@@ -161,13 +170,13 @@ class HttpResponder:
             head = self._head(status, headers, [])
         if last:
             self.finished = True
-        await self._stream.send_all(head + data if data else head)
+        await self._conn.send(head + data if data else head)
 
     async def write(self, data: bytes) -> None:
         if not self.started or self.finished:
             raise HttpError("write() needs start() first and end() not yet called")
         if data and not self._no_body:
-            await self._stream.send_all(_wire.encode_chunk(data) if self._chunked else data)
+            await self._conn.send(_wire.encode_chunk(data) if self._chunked else data)
 
     async def end(self, data: bytes = b"") -> None:
         """Send `data` (optional) and finish the streamed body."""
@@ -178,9 +187,9 @@ class HttpResponder:
             await trio.lowlevel.checkpoint()
         elif self._chunked:
             tail = (_wire.encode_chunk(data) if data else b"") + _wire.LAST_CHUNK
-            await self._stream.send_all(tail)
+            await self._conn.send(tail)
         elif data:
-            await self._stream.send_all(data)
+            await self._conn.send(data)
 
     async def abort(self) -> None:
         """Close the connection at once (the client sees a reset or a truncated body)."""
@@ -216,11 +225,13 @@ class HttpResponder:
 
 
 _FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
+# What a wait for the next request is waiting for (the idle scope's deadline depends on it).
+_NONE, _IDLE, _HEAD, _BODY = range(4)
 _NO_BODY_STATUS = frozenset({204, 304})
 
 Handler = Callable[[HttpRequest, HttpResponder], Awaitable[None]]
-# The headers and body of the server's own refusal with this status (400, 408, 413, 431),
-# or None for an empty body.
+# The headers and body of the server's own refusal with this status (400, 408, 413, 431,
+# 501), or None for the default: an OpenAI-shaped JSON error.
 Refusal = Callable[[int], tuple[list[tuple[str, str]], bytes] | None]
 
 
@@ -229,13 +240,43 @@ class ServerLimits:
     max_head_size: int = _wire.MAX_HEAD_SIZE
     max_body_size: int = MAX_BODY_SIZE
     keepalive_timeout: float = 75.0  # idle time between requests before we hang up
+    # A request head must arrive within this long of its first byte, and the first request
+    # within this long of the connection opening (else 408, or a silent close if nothing came).
+    head_timeout: float = 20.0
     body_timeout: float = 60.0  # a request body must arrive within this long (else 408)
+    # A client that takes nothing of an answer for this long (one send stuck between two
+    # checks, so 1-2x this) has its connection closed: it holds no buffers indefinitely.
+    send_timeout: float = 60.0
     refusal: Refusal | None = None  # what a request beyond these limits is answered
 
 
-async def _error(stream: trio.abc.Stream, status: int, refusal: Refusal | None = None) -> None:
+_REFUSAL_CODES = {
+    400: "bad_request",
+    408: "request_timeout",
+    413: "request_too_large",
+    431: "request_header_fields_too_large",
+    501: "not_implemented",
+}
+
+
+def _default_refusal(status: int, message: str) -> tuple[list[tuple[str, str]], bytes]:
+    error = {
+        "message": message,
+        "type": "invalid_request_error",
+        "param": None,
+        "code": _REFUSAL_CODES.get(status),
+    }
+    body = json.dumps({"error": error}, separators=(",", ":")).encode()
+    return [("Content-Type", "application/json")], body
+
+
+async def _error(
+    stream: trio.abc.Stream, status: int, refusal: Refusal | None = None, message: str = ""
+) -> None:
     answer = refusal(status) if refusal is not None else None
-    headers, body = answer if answer is not None else ([], b"")
+    if answer is None:
+        answer = _default_refusal(status, message or _wire.REASONS[status])
+    headers, body = answer
     lines = [f"HTTP/1.1 {status} {_wire.REASONS[status]}"]
     lines += [f"{name}: {value}" for name, value in headers]
     lines += [f"Content-Length: {len(body)}", "Connection: close", "", ""]
@@ -256,13 +297,16 @@ class _Connection:
         "_incoming",
         "_nursery",
         "_reading",
-        "buf",
+        "_send_seq",
+        "_sending",
         "gone",
         "handler",
         "idle_scope",
-        "in_body",
         "limits",
+        "reader",
+        "served",
         "stream",
+        "waiting",
         "watched",
     )
 
@@ -270,8 +314,11 @@ class _Connection:
         self.stream = stream
         self.handler = handler
         self.limits = limits
-        self.buf = b""
-        self.in_body = False  # waiting for the rest of a request body
+        self.reader = _wire.RequestReader(limits.max_head_size, limits.max_body_size)
+        self._send_seq = 0  # sends started
+        self._sending = False
+        self.served = 0  # requests read on this connection
+        self.waiting = _NONE  # what a wait for the next request is waiting for
         self.gone = trio.Event()  # the client closed (or reset) the connection
         self.watched: trio.CancelScope | None = None
         self._nursery: trio.Nursery | None = None
@@ -283,10 +330,34 @@ class _Connection:
     async def run(self) -> None:
         try:
             async with trio.open_nursery() as self._nursery:
+                self._nursery.start_soon(self._watch_sends)
                 await self._serve()
-                self._nursery.cancel_scope.cancel()  # the reader, if one was started
+                self._nursery.cancel_scope.cancel()  # the watchdog, the reader if started
         finally:
             await trio.aclose_forcefully(self.stream)
+
+    async def send(self, data: bytes) -> None:
+        self._send_seq += 1
+        self._sending = True
+        try:
+            await self.stream.send_all(data)
+        finally:
+            self._sending = False
+
+    async def _watch_sends(self) -> None:
+        """Close the connection of a client that stopped reading (its answer's sends block):
+        the same send still under way at two checks `send_timeout` apart. The blocked send
+        then fails as if the client had gone, and the handler ends as for one that left.
+        (A check, not a deadline per send: sends are the hot path of streamed answers.)"""
+        timeout = self.limits.send_timeout
+        seen = -1
+        while True:
+            await trio.sleep(timeout)
+            if self._sending and self._send_seq == seen:
+                log.info("closing a connection whose client has not read for %.0f s", timeout)
+                await trio.aclose_forcefully(self.stream)
+                return
+            seen = self._send_seq
 
     async def _serve(self) -> None:
         try:
@@ -295,15 +366,24 @@ class _Connection:
             with trio.CancelScope() as self.idle_scope:
                 while await self._one_request():
                     pass
-            if self.idle_scope.cancelled_caught and self.in_body:
-                await _error(self.stream, 408, self.limits.refusal)
-        except HttpHeadTooLarge:
-            await _error(self.stream, 431, self.limits.refusal)
-        except HttpBodyTooLarge:
-            await _error(self.stream, 413, self.limits.refusal)
+            if self.idle_scope.cancelled_caught and (
+                self.waiting == _BODY or (self.waiting == _HEAD and self.reader.started)
+            ):
+                part = "body" if self.waiting == _BODY else "head"
+                await _error(
+                    self.stream, 408, self.limits.refusal, f"the request {part} came too slowly"
+                )
         except HttpProtocolError as exc:
             log.debug("bad request: %s", exc)
-            await _error(self.stream, 400, self.limits.refusal)
+            if isinstance(exc, HttpHeadTooLarge):
+                status = 431
+            elif isinstance(exc, HttpBodyTooLarge):
+                status = 413
+            elif isinstance(exc, HttpNotImplemented):
+                status = 501
+            else:
+                status = 400
+            await _error(self.stream, status, self.limits.refusal, str(exc))
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
             pass  # the client went away
         except Exception:
@@ -355,37 +435,17 @@ class _Connection:
 
     async def _one_request(self) -> bool:
         """Serve one request; whether the connection stays open for another."""
-        limits = self.limits
-        buf = self.buf
-        end = _wire.find_head_end(buf, limits.max_head_size) if buf else -1
-        if end < 0:
-            self.idle_scope.deadline = trio.current_time() + limits.keepalive_timeout
-            while end < 0:
-                data = await self._receive()
-                if not data:
-                    if buf.strip():
-                        raise HttpProtocolError("connection closed inside a request head")
-                    return False
-                buf = buf + data if buf else data
-                end = _wire.find_head_end(buf, limits.max_head_size)
-            self.idle_scope.deadline = math.inf
-        method, target, version, headers = _wire.parse_request_head(buf[:end])
-        buf = buf[end:]
-        framing = _wire.BodyFraming(headers, version)
-        if framing.other_coding:
-            raise HttpProtocolError("unsupported transfer coding")
-        if framing.chunked and framing.length is not None:
-            raise HttpProtocolError("both Content-Length and Transfer-Encoding")
-        if framing.chunked or framing.length:
-            body, buf = await self._read_body(framing, headers, buf)
-            if self.in_body:
-                self.in_body = False
-                self.idle_scope.deadline = math.inf
-        else:
-            body = b""
-        self.buf = buf
-        request = HttpRequest(method, target, version, headers, body)
-        responder = HttpResponder(self, version, framing.keep_alive, head_request=method == "HEAD")
+        item = self.reader.next_request()
+        if item is None:
+            item = await self._receive_request()
+            if item is None:
+                return False
+        head, body = item
+        self.served += 1
+        request = HttpRequest(head.method, head.target, head.http_version, head.headers, body)
+        responder = HttpResponder(
+            self, head.http_version, head.keep_alive, head_request=head.method == "HEAD"
+        )
         await self._run_handler(request, responder)
         if responder.aborted or responder.client_gone:
             return False
@@ -396,43 +456,49 @@ class _Connection:
             await responder.end()
         return responder.keep_alive
 
-    async def _read_body(
-        self, framing: _wire.BodyFraming, headers: _wire.Headers, buf: bytes
-    ) -> tuple[bytes, bytes]:
-        max_body = self.limits.max_body_size
-        if framing.length is not None and framing.length > max_body:
-            raise HttpBodyTooLarge(f"body of {framing.length} bytes")
-        if any(n.lower() == "expect" and v.lower() == "100-continue" for n, v in headers):
-            await self.stream.send_all(_CONTINUE)
-        if framing.length is not None:
-            need = framing.length
-            parts = [buf]
-            have = len(buf)
-            if have < need:
-                self._arm_body_deadline()
-            while have < need:
-                data = await self._receive()
-                if not data:
-                    raise HttpProtocolError("connection closed inside a request body")
-                parts.append(data)
-                have += len(data)
-            data = b"".join(parts)
-            return data[:need], data[need:]
-        decoder = _wire.ChunkedDecoder(max_size=max_body)
-        parts = [decoder.feed(buf)] if buf else []
-        if not decoder.done:
-            self._arm_body_deadline()
-        while not decoder.done:
+    async def _receive_request(self) -> tuple[_wire.RequestHead, bytes] | None:
+        """Read until the next request is complete; None when the client closed first.
+
+        The connection's idle scope bounds each wait: for the first byte of a request
+        (`keepalive_timeout` between requests, `head_timeout` on a new connection), for the
+        rest of its head (`head_timeout` from its first byte) and for its body
+        (`body_timeout` from the end of its head)."""
+        reader = self.reader
+        scope = self.idle_scope
+        if not reader.started:
+            self.waiting = _IDLE if self.served else _HEAD  # a new connection: its head's time
+            scope.deadline = trio.current_time() + (
+                self.limits.keepalive_timeout if self.served else self.limits.head_timeout
+            )
+        await self._arm()  # part of the request may have come with the one before
+        while True:
             data = await self._receive()
             if not data:
-                raise HttpProtocolError("connection closed inside a chunked request body")
-            parts.append(decoder.feed(data))
-        return b"".join(parts), decoder.leftover
+                if reader.started:
+                    raise HttpProtocolError("connection closed inside a request")
+                return None
+            reader.feed(data)
+            item = reader.next_request()
+            if item is not None:
+                self.waiting = _NONE
+                scope.deadline = math.inf
+                return item
+            await self._arm()
 
-    def _arm_body_deadline(self) -> None:
-        # The connection's idle scope bounds the wait; `_one_request` disarms it after.
-        self.in_body = True
-        self.idle_scope.deadline = trio.current_time() + self.limits.body_timeout
+    async def _arm(self) -> None:
+        """Time what the wait is for now: the rest of a head from its first byte, a body from
+        the end of its head (asking for it with 100 Continue if the client waits for that)."""
+        reader = self.reader
+        current = reader.current
+        if current is not None:
+            if self.waiting != _BODY:
+                self.waiting = _BODY
+                self.idle_scope.deadline = trio.current_time() + self.limits.body_timeout
+                if current.expect_continue:
+                    await self.stream.send_all(_CONTINUE)
+        elif reader.started and self.waiting != _HEAD:
+            self.waiting = _HEAD
+            self.idle_scope.deadline = trio.current_time() + self.limits.head_timeout
 
     async def _run_handler(self, request: HttpRequest, responder: HttpResponder) -> None:
         try:

@@ -387,7 +387,7 @@ def test_cli_serves_and_says_it_is_a_test_backend():
         while True:
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
-                    conn.sendall(b"GET /v1/models HTTP/1.1\r\nConnection: close\r\n\r\n")
+                    conn.sendall(b"GET /v1/models HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                     answer = b""
                     while data := conn.recv(65536):
                         answer += data

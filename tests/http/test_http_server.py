@@ -44,11 +44,14 @@ async def start(nursery, handler=echo, **limits) -> int:
     )
 
 
-async def exchange(port: int, data: bytes, *, wait_close: bool = True) -> bytes:
-    """Send raw bytes, return everything received until the server closes."""
+async def exchange(port: int, data: bytes, *, wait_close: bool = True, eof: bool = False) -> bytes:
+    """Send raw bytes (then our end of the stream, with `eof`), return everything received
+    until the server closes."""
     stream = await trio.open_tcp_stream("127.0.0.1", port)
     async with stream:
         await stream.send_all(data)
+        if eof:
+            await stream.send_eof()
         out = b""
         with trio.fail_after(5):
             while chunk := await stream.receive_some(65536):
@@ -63,7 +66,7 @@ async def test_keep_alive_and_bodies(nursery):
     requests = (
         b"POST /a?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
         b"POST /b HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nde\r\n0\r\n\r\n"
-        b"GET /c HTTP/1.1\r\nConnection: close\r\n\r\n"
+        b"GET /c HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
     )
     out = await exchange(port, requests)
     assert out == (
@@ -76,7 +79,7 @@ async def test_keep_alive_and_bodies(nursery):
 
 async def test_streamed_answer_is_chunked_and_framing_headers_are_ours(nursery):
     port = await start(nursery)
-    out = await exchange(port, b"GET /stream HTTP/1.1\r\nConnection: close\r\n\r\n")
+    out = await exchange(port, b"GET /stream HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
     assert out == (
         b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n"
         b"Connection: close\r\n\r\n4\r\none \r\n3\r\ntwo\r\n0\r\n\r\n"
@@ -95,13 +98,13 @@ async def test_http10(nursery):
 
 async def test_handler_failures(nursery, caplog):
     port = await start(nursery)
-    out = await exchange(port, b"GET /fail-early HTTP/1.1\r\n\r\n")
+    out = await exchange(port, b"GET /fail-early HTTP/1.1\r\nHost: h\r\n\r\n")
     assert out.startswith(b"HTTP/1.1 500 Internal Server Error\r\n")
-    out = await exchange(port, b"GET /fail-late HTTP/1.1\r\n\r\n")
+    out = await exchange(port, b"GET /fail-late HTTP/1.1\r\nHost: h\r\n\r\n")
     assert out.endswith(b"7\r\npartial\r\n")  # cut short: no last chunk
-    out = await exchange(port, b"GET /silent HTTP/1.1\r\n\r\n")
+    out = await exchange(port, b"GET /silent HTTP/1.1\r\nHost: h\r\n\r\n")
     assert out.startswith(b"HTTP/1.1 500 ")
-    out = await exchange(port, b"GET /unfinished HTTP/1.1\r\nConnection: close\r\n\r\n")
+    out = await exchange(port, b"GET /unfinished HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
     assert out.endswith(b"3\r\nabc\r\n0\r\n\r\n")  # returned normally: ended for it
     assert "handler bug" in caplog.text
 
@@ -110,12 +113,19 @@ async def test_handler_failures(nursery, caplog):
     ("request_bytes", "status"),
     [
         (b"GARBAGE\r\n\r\n", b"400"),
-        (b"GET / HTTP/1.1\r\nBad Header\r\n\r\n", b"400"),
-        (b"GET / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", b"400"),
-        (b"GET / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", b"400"),
-        (b"POST / HTTP/1.1\r\nContent-Length: 2000\r\n\r\n", b"413"),
-        (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n7d0\r\n" + b"x" * 2000, b"413"),
-        (b"GET / HTTP/1.1\r\nX: " + b"a" * 5000 + b"\r\n\r\n", b"431"),
+        (b"GET / HTTP/1.1\r\nHost: h\r\nBad Header\r\n\r\n", b"400"),
+        (
+            b"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"400",
+        ),
+        (b"GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n", b"400"),
+        (b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\n\r\n", b"413"),
+        (
+            b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n7d0\r\n"
+            + b"x" * 2000,
+            b"413",
+        ),
+        (b"GET / HTTP/1.1\r\nHost: h\r\nX: " + b"a" * 5000 + b"\r\n\r\n", b"431"),
     ],
 )
 async def test_bad_requests(nursery, request_bytes, status):
@@ -138,8 +148,8 @@ async def test_head_and_bodiless_statuses(nursery):
     port = await start(nursery, handler)
     out = await exchange(
         port,
-        b"HEAD / HTTP/1.1\r\n\r\nHEAD /stream HTTP/1.1\r\n\r\n"
-        b"GET /204 HTTP/1.1\r\nConnection: close\r\n\r\n",
+        b"HEAD / HTTP/1.1\r\nHost: h\r\n\r\nHEAD /stream HTTP/1.1\r\nHost: h\r\n\r\n"
+        b"GET /204 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
     )
     assert out == (
         b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n"
@@ -165,7 +175,7 @@ async def test_expect_continue(nursery):
     stream = await trio.open_tcp_stream("127.0.0.1", port)
     async with stream:
         await stream.send_all(
-            b"POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"
+            b"POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"
         )
         assert await stream.receive_some() == b"HTTP/1.1 100 Continue\r\n\r\n"
         await stream.send_all(b"hi")
@@ -188,8 +198,8 @@ async def test_with_our_client(nursery):
 @given(junk=st.binary(max_size=200))
 async def test_garbage_never_breaks_the_server(nursery, junk):
     port = await start(nursery, max_head_size=512)
-    await exchange(port, junk + b"\r\n\r\n")
-    out = await exchange(port, b"GET /ok HTTP/1.1\r\nConnection: close\r\n\r\n")
+    await exchange(port, junk + b"\r\n\r\n", eof=True)
+    out = await exchange(port, b"GET /ok HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
     assert out.startswith(b"HTTP/1.1 201 ")
 
 
@@ -208,7 +218,7 @@ async def test_cancel_on_disconnect_and_idle_timeout(autojump_clock):
     client, server = trio.testing.memory_stream_pair()
     async with trio.open_nursery() as nursery:
         nursery.start_soon(lambda: serve_connection(server, handler=slow))
-        await client.send_all(b"GET / HTTP/1.1\r\n\r\n")
+        await client.send_all(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
         await trio.sleep(1)
         await client.aclose()
     assert seen == {"gone": True}
@@ -217,7 +227,7 @@ async def test_cancel_on_disconnect_and_idle_timeout(autojump_clock):
     limits = ServerLimits(keepalive_timeout=30)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(lambda: serve_connection(server, handler=echo, limits=limits))
-        await client.send_all(b"GET / HTTP/1.1\r\n\r\n")
+        await client.send_all(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
         assert (await client.receive_some()).startswith(b"HTTP/1.1 201")
         start = trio.current_time()
         assert await client.receive_some() == b""  # closed by the server when idle
@@ -238,9 +248,9 @@ async def test_watched_requests_keep_alive_and_keep_early_bytes(autojump_clock):
     client, server = trio.testing.memory_stream_pair()
     async with trio.open_nursery() as nursery:
         nursery.start_soon(lambda: serve_connection(server, handler=watched))
-        await client.send_all(b"GET /one HTTP/1.1\r\n\r\n")
+        await client.send_all(b"GET /one HTTP/1.1\r\nHost: h\r\n\r\n")
         await trio.sleep(1)
-        await client.send_all(b"GET /two HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc")
+        await client.send_all(b"GET /two HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc")
         got = b""
         while got.count(b"HTTP/1.1 200") < 2:
             got += await client.receive_some()
@@ -261,7 +271,7 @@ async def test_wait_client_gone(autojump_clock):
     client, server = trio.testing.memory_stream_pair()
     async with trio.open_nursery() as nursery:
         nursery.start_soon(lambda: serve_connection(server, handler=waiter))
-        await client.send_all(b"GET / HTTP/1.1\r\n\r\n")
+        await client.send_all(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
         await trio.sleep(3)
         await client.aclose()
     assert seen == [(True, pytest.approx(3))]
@@ -272,7 +282,7 @@ async def test_a_body_that_does_not_arrive_in_time_is_refused(autojump_clock):
     limits = ServerLimits(body_timeout=10)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(lambda: serve_connection(server, handler=echo, limits=limits))
-        await client.send_all(b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")
+        await client.send_all(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc")
         start = trio.current_time()
         answer = await client.receive_some()
         assert answer.startswith(b"HTTP/1.1 408 ")
@@ -281,6 +291,6 @@ async def test_a_body_that_does_not_arrive_in_time_is_refused(autojump_clock):
 
 async def test_a_streamed_answer_can_go_out_in_one_write(nursery):
     port = await start(nursery)
-    out = await exchange(port, b"GET /at-once HTTP/1.1\r\nConnection: close\r\n\r\n")
+    out = await exchange(port, b"GET /at-once HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
     assert out.startswith(b"HTTP/1.1 200 ") and b"Transfer-Encoding: chunked" in out
     assert out.endswith(b"\r\n\r\n3\r\nabc\r\n0\r\n\r\n")

@@ -5,6 +5,13 @@ The reference client has no deadline of its own and ignores the old answer forms
 requests can hang forever; ours end with an error at `timeout` (plus a small grace), when the
 proxy connection drops, or when the caller stops listening (then the proxy is told to cancel
 with `cocoonExt.cancelQuery`, so the worker stops generating).
+
+The proxy's answers arrive on the session shared with other requests, whose reader must never
+wait for one caller; so they are queued here for the caller, up to `max_buffered` bytes. A
+caller that reads slower than the worker writes (its HTTP writes blocked) and lets that much
+pile up is treated as one that left: the request is cancelled at the proxy at once (the
+worker stops; what it produced is billed, as for any cancelled request), nothing more is
+kept, and the caller, should it read again, gets what was queued and then the error.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ if TYPE_CHECKING:
 
 TIMEOUT_FACTOR = 0.95
 DEADLINE_GRACE = 2.0
+MAX_BUFFERED = 1024 * 1024  # answer bytes held per request for a caller that is not reading
 
 
 def _tokens(final: tl.ClientQueryFinalInfo | None) -> int:
@@ -36,17 +44,66 @@ class ClientRequest:
     request, also when the receipt comes after the request ended here (the caller left, our
     own deadline), so the client's books show what it was charged."""
 
-    def __init__(self, link: ProxyLink, on_charge: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        link: ProxyLink,
+        on_charge: Callable[[int], None] | None = None,
+        *,
+        max_buffered: int = MAX_BUFFERED,
+    ) -> None:
         self.link = link
         self.on_charge = on_charge
         self.request_id = secrets.token_bytes(32)
+        # Unbounded as a channel (the session's reader must not wait), bounded in bytes here.
         self._send, self._receive = trio.open_memory_channel[tl.TLObject | Failed](math.inf)
         self.answered = False
         self.done = False
         self.billed_tokens: int | None = None  # from the proxy's receipt, when it arrived
+        self.max_buffered = max_buffered
+        self.buffered = 0  # answer bytes queued, not yet taken by the caller
+        self.stalled = False  # the caller let `max_buffered` bytes pile up: cancelled
 
     def deliver(self, packet: tl.TLObject) -> None:
+        if self.stalled:
+            return
+        size = len(getattr(packet, "answer", b""))
+        if size:
+            self.buffered += size
+            if self.buffered > self.max_buffered:
+                self._stall()
+                return
         self._send.send_nowait(packet)
+
+    def _stall(self) -> None:
+        """Drop the request for a caller that is not reading: keep nothing more, cancel it at
+        the proxy now (not when the caller next reads, which may be never)."""
+        self.stalled = True
+        link = self.link
+        if link.requests.get(self.request_id) is self:
+            del link.requests[self.request_id]  # what still comes for it is dropped
+            if self.on_charge is not None:  # but its receipt is still booked
+                link.await_receipt(self.request_id, self.receipt)
+        self._send.send_nowait(
+            Failed(
+                codes.CANCELLED,
+                f"the caller did not read its answer: {self.buffered} bytes were waiting "
+                f"(max {self.max_buffered}); the request was cancelled",
+                answered=self.answered,
+                request_id=self.request_id,
+            )
+        )
+        session = link.session
+        if session is not None:
+            try:
+                session.start_soon(self._cancel_at_proxy)
+            except SessionClosed:
+                pass  # the proxy cancels the requests of a closed connection itself
+
+    async def _cancel_at_proxy(self) -> None:
+        try:
+            await self.link.send(tl.CocoonExtCancelQuery(request_id=self.request_id))
+        except SessionClosed:
+            pass
 
     def fail(self, code: int, message: str) -> None:
         self._send.send_nowait(
@@ -105,13 +162,15 @@ class ClientRequest:
                         request_id=self.request_id,
                     )
                     return
+                if not isinstance(item, Failed):
+                    self.buffered -= len(getattr(item, "answer", b""))
                 for event in self._translate(item):
                     yield event
         finally:
             link.requests.pop(self.request_id, None)
             if self.billed_tokens is None and self.on_charge is not None:
                 link.await_receipt(self.request_id, self.on_charge)
-            if not self.done:
+            if not self.done and not self.stalled:
                 with trio.CancelScope(shield=True), trio.move_on_after(1):
                     try:
                         await link.send(tl.CocoonExtCancelQuery(request_id=self.request_id))
