@@ -26,6 +26,10 @@ class FakeLink:
         self.requests: dict[bytes, ClientRequest] = {}
         self.sent: list[tl.TLObject] = []
         self.session = SimpleNamespace(start_soon=nursery.start_soon)
+        self.awaited_receipts: dict[bytes, object] = {}
+
+    def await_receipt(self, request_id: bytes, on_charge) -> None:
+        self.awaited_receipts[request_id] = on_charge
 
     async def send(self, obj: tl.TLObject) -> None:
         self.sent.append(obj)
@@ -93,3 +97,26 @@ async def test_a_caller_that_reads_is_never_cut():
             assert type(await events.__anext__()) is Chunk
         assert not request.stalled and request.buffered == 0
         await events.aclose()
+
+
+async def test_a_cancelled_unread_stream_still_books_the_proxys_receipt():
+    """The stalled request leaves the link at once, but what the proxy charges for it (its
+    receipt, which follows the worker's final count) still reaches the client's books."""
+    charged: list[int] = []
+    async with trio.open_nursery() as nursery:
+        link = FakeLink(nursery)
+        request = ClientRequest(link, charged.append, max_buffered=PART)
+        events = request.run(
+            model="m", query=b"q", max_coefficient=1000, max_tokens=1000, timeout=math.inf,
+            min_config_version=0,
+        )  # fmt: skip
+        rid = request.request_id
+        request.deliver(_head(rid))
+        assert type(await events.__anext__()) is Head
+        for _ in range(3):
+            link.on_packet(tl.ClientQueryAnswerPartEx(request_id=rid, answer=b"x" * PART, flags=0))
+        assert request.stalled and rid not in link.requests
+        link.awaited_receipts.pop(rid)(42)  # the receipt comes before the caller reads again
+        assert charged == [42]
+        await events.aclose()
+        assert rid not in link.awaited_receipts  # booked once, not awaited again
