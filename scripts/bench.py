@@ -259,8 +259,13 @@ class Network:
             model_name=SLOW_MODEL,
             max_active_requests=max(STREAMS, self.max_active_requests),
         )
-        planned = attrs.evolve(planned, workers=(planned.workers[0], slow))
-        self.proxy_config = planned.proxies[0]
+        # The idle-connection figure holds IDLE_CONNECTIONS unauthorized connections from one
+        # address: lift the proxy's caps on connections in auth (a defence, not a cost).
+        proxy = attrs.evolve(
+            planned.proxies[0], max_connections_in_auth=0, max_connections_in_auth_per_address=0
+        )
+        planned = attrs.evolve(planned, proxies=(proxy,), workers=(planned.workers[0], slow))
+        self.proxy_config = proxy
         self.configs = planned.write_configs(
             self.work / "configs", ledger=f"http://{HOST}:{self.chain_port}"
         )
