@@ -7,6 +7,7 @@ import subprocess
 import sys
 from functools import partial
 
+import httpx
 import pytest
 import trio
 from pytoniq_core import Address
@@ -28,6 +29,29 @@ async def test_a_remote_ledger_sees_the_served_chain(tmp_path, nursery):
         assert abs(await remote.now() - await ledger.now()) <= 1
     finally:
         await remote.aclose()
+        nursery.cancel_scope.cancel()
+        ledger.close()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example", "Content-Type": "text/plain"},  # a page's fetch
+        {"Origin": "http://127.0.0.1"},  # even one that looks local: browsers only
+        {"Host": "rebound.evil.example"},  # DNS rebinding: the page's own name
+    ],
+)
+async def test_web_pages_cannot_use_the_faucet(tmp_path, nursery, headers):
+    ledger = EmbeddedLedger(path=tmp_path / "ledger.sqlite")
+    port = await nursery.start(partial(serve_ledger, ledger, 0))
+    address = Address((0, secrets.token_bytes(32)))
+    body = f'{{"address": "{address.to_str()}", "amount": 1000000000}}'
+    try:
+        async with httpx.AsyncClient() as http:
+            r = await http.post(f"http://127.0.0.1:{port}/faucet", content=body, headers=headers)
+        assert r.status_code == 403, r.text
+        assert (await ledger.get_account(address)).balance == 0
+    finally:
         nursery.cancel_scope.cancel()
         ledger.close()
 

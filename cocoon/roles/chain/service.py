@@ -4,6 +4,11 @@ Methods: `get_account`, `get_transactions`, `send_external`, `run_get_method`,
 `wait_for_change` (long poll: answers `{"changed": false}` after `wait` seconds), `now`, and
 `faucet` (only for an embedded ledger: local networks fund their wallets with it). A rejected
 external answers 409 with the exit code, so the remote side raises the same error.
+
+Only programs call it (the roles' `RemoteLedger`), never a browser: a request with an `Origin`
+header (which browsers send with every POST, same-origin ones included) or a `Host` that is
+not this server's address (DNS rebinding) is refused, so no web page the operator opens can
+use the faucet or send messages.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from pytoniq_core import Address
 from cocoon.errors import CocoonError
 from cocoon.http.server import HttpRequest, HttpResponder, serve_http
 from cocoon.roles.chain.codec import account_to_json, value_from_json, value_to_json
+from cocoon.roles.common.webguard import WebAccess
 from cocoon.ton.errors import ExternalRejectedError, LedgerError
 from cocoon.ton.ledger import Ledger, transaction_to_json
 
@@ -57,7 +63,16 @@ async def _dispatch(ledger: Ledger, method: str, args: dict[str, Any]) -> Any:
     raise LedgerError(f"unknown ledger method {method!r}")
 
 
-async def _handle(ledger: Ledger, request: HttpRequest, responder: HttpResponder) -> None:
+async def _handle(
+    ledger: Ledger, access: WebAccess, request: HttpRequest, responder: HttpResponder
+) -> None:
+    if request.header("origin") is not None or not access.host_allowed(request.header("host")):
+        await responder.respond(
+            403,
+            [("Content-Type", "application/json")],
+            json.dumps({"error": "the ledger service does not answer web pages"}).encode(),
+        )
+        return
     if request.method != "POST":
         await responder.respond(405, body=b"POST only")
         return
@@ -83,6 +98,9 @@ async def serve_ledger(
 ) -> None:
     """Serve `ledger` until cancelled; started with the bound port."""
     async with trio.open_nursery() as nursery:
-        bound = await nursery.start(partial(serve_http, partial(_handle, ledger), port, host=host))
+        # No access hash here: only the Host rule of the role pages is used.
+        access = WebAccess.create("-", bind_host=host)
+        handler = partial(_handle, ledger, access)
+        bound = await nursery.start(partial(serve_http, handler, port, host=host))
         log.info("ledger service on http://%s:%d", host, bound)
         task_status.started(bound)
