@@ -269,3 +269,17 @@ def test_other_stored_fields_out_of_range_fail_with_range_check(net) -> None:
     tx = tx_of(stranger_sends(net, c, body), c)
     assert tx.exit_code == E.RANGE_CHECK and net.chain.storage(c) == data
     assert net.chain.total() == net.chain.minted
+
+
+def test_excess_to_a_256_bit_addr_var_is_delivered_as_addr_std(net) -> None:
+    # Not one of the measured cases: TON's action phase rewrites such a destination to addr_std.
+    stranger = addr(70)
+    hash_bits = "".join(format(x, "08b") for x in stranger.hash_part)
+    var = OtherAddress("11" + "0" + format(256, "09b") + "0" * 32 + hash_bits)
+    assert var.as_std() == stranger
+    w = net.worker.address
+    body = bodies.OwnerWorkerRegister(query_id=1, send_excesses_to=var)
+    before = net.chain.balance(stranger)
+    txs = net.chain.send_from_user(net.worker_owner, w, ONE, body.to_cell())
+    assert tx_of(txs, w).success
+    assert net.chain.balance(stranger) > before
