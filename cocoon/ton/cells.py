@@ -2,7 +2,8 @@
 
 The reader raises only `CellDecodeError` on bad input: it checks what remains before every read,
 so a short or malformed cell never leaks a pytoniq or bitarray exception. Addresses are the
-`addr_std` form without anycast (267 bits), the only one the reference accepts.
+`addr_std` form without anycast (267 bits), the only one the reference accepts; where the
+contracts read any `MsgAddress` (FunC's `load_msg_addr`), `Reader.msg_address` does too.
 
 Hashes: `cell_hash` is the level-0 hash. For ordinary cells it is the representation hash; for a
 tree that holds a pruned branch (a code cell known only by hash and depth, see `codes`) it is the
@@ -11,6 +12,7 @@ hash the full tree would have, which is what addresses are made of.
 
 from __future__ import annotations
 
+import attrs
 from pytoniq_core import Address, Builder, Cell, begin_cell
 from pytoniq_core.boc.address import AddressError
 from pytoniq_core.boc.exotic import CellTypes
@@ -81,6 +83,64 @@ def store_address(b: Builder, addr: Address) -> Builder:
     if not -128 <= addr.wc <= 127 or len(addr.hash_part) != 32:
         raise CellEncodeError(f"bad address {addr!r}")
     return b.store_uint(0b100, 3).store_int(addr.wc, 8).store_bytes(addr.hash_part)
+
+
+@attrs.frozen
+class OtherAddress:
+    """A `MsgAddress` that is not `addr_std` without anycast, kept as its raw bits (a string of
+    0 and 1): `addr_extern`, anycast `addr_std`, `addr_var`. FunC's `load_msg_addr` accepts
+    them; no contract account has one, so a comparison with a sender never holds."""
+
+    bits: str = attrs.field()
+
+    @bits.validator
+    def _check(self, _attr: attrs.Attribute, value: str) -> None:
+        if not value or set(value) - {"0", "1"}:
+            raise ValueError(f"not a bit string: {value!r}")
+
+    @property
+    def kind(self) -> str:
+        return {"01": "extern", "10": "std_anycast", "11": "var"}[self.bits[:2]]
+
+    @classmethod
+    def extern(cls, value: int, length: int) -> OtherAddress:
+        """`addr_extern$01 len:(## 9) external_address:(bits len)`."""
+        if not 0 <= length < 512 or not 0 <= value < 1 << length:
+            raise ValueError(f"bad addr_extern ({length} bits, value {value})")
+        return cls("01" + format(length, "09b") + (format(value, f"0{length}b") if length else ""))
+
+    def as_std(self) -> Address | None:
+        """Where TON's action phase delivers a message sent to this address: an `addr_var`
+        without anycast, 256 bits long in an 8-bit workchain, is rewritten to `addr_std`;
+        every other form cannot be a destination (None)."""
+        if self.kind != "var" or self.bits[2] != "0" or int(self.bits[3:12], 2) != 256:
+            return None
+        wc = int(self.bits[12:44], 2)
+        wc -= (1 << 32) if wc >> 31 else 0
+        if not -128 <= wc <= 127:
+            return None
+        return Address((wc, int(self.bits[44:], 2).to_bytes(32, "big")))
+
+
+# A `MsgAddress` as FunC's `load_msg_addr` reads it: `addr_none` is None.
+MsgAddress = Address | OtherAddress | None
+
+
+def store_msg_address(b: Builder, addr: MsgAddress) -> Builder:
+    if addr is None:
+        return b.store_uint(0, 2)
+    if isinstance(addr, OtherAddress):
+        return b.store_bits(addr.bits)
+    return store_address(b, addr)
+
+
+def describe_address(addr: MsgAddress, *, testnet: bool = False, bounceable: bool = False) -> str:
+    """An address for people: friendly form for `addr_std`, else its TL-B form."""
+    if addr is None:
+        return "addr_none"
+    if isinstance(addr, OtherAddress):
+        return f"{addr.kind}:{addr.bits}"
+    return friendly(addr, testnet=testnet, bounceable=bounceable)
 
 
 def store_coins(b: Builder, value: int) -> Builder:
@@ -178,6 +238,31 @@ class Reader:
             raise CellDecodeError(f"{self.what}: not a std address without anycast (tag {tag:03b})")
         wc = self.sint(8)
         return Address((wc, self.bytes_(32)))
+
+    def msg_address(self) -> MsgAddress:
+        """Any `MsgAddress`, as FunC's `load_msg_addr` (a malformed one is a cell underflow)."""
+        start = self._pos
+        tag = self.uint(2)
+        if tag == 0b00:
+            return None
+        if tag == 0b01:
+            self.uint(self.uint(9))
+        else:
+            anycast = self.bit()
+            if tag == 0b10 and not anycast:
+                wc = self.sint(8)
+                return Address((wc, self.bytes_(32)))
+            if anycast:  # anycast_info: depth:(#<= 30) with depth >= 1, then that many bits
+                depth = self.uint(5)
+                if not 1 <= depth <= 30:
+                    raise CellDecodeError(f"{self.what}: anycast depth {depth}")
+                self.uint(depth)
+            if tag == 0b10:
+                self.uint(8 + 256)
+            else:
+                length = self.uint(9)
+                self.uint(32 + length)
+        return OtherAddress(self._bits[start : self._pos].to01())
 
     def ref(self) -> Cell:
         if self.refs_left < 1:

@@ -10,12 +10,12 @@ import ipaddress
 from collections.abc import Iterable
 
 import attrs
-from pytoniq_core import Address, Builder, Cell, begin_cell
+from pytoniq_core import Builder, Cell, begin_cell
 from pytoniq_core.boc.hashmap.hashmap import HashMap
 from pytoniq_core.boc.hashmap.utils import serialize_dict
 
 from cocoon.ton.bodies.root import NETADDR, NetAddr
-from cocoon.ton.cells import Reader, finish, store_address, store_uint
+from cocoon.ton.cells import MsgAddress, Reader, finish, store_msg_address, store_uint
 from cocoon.ton.errors import CellDecodeError
 from cocoon.ton.params import MASK_ROOT, Params
 
@@ -91,7 +91,9 @@ def _parse_dict(cell: Cell | None, key_bits: int, what: str) -> dict[int, Cell]:
 class RootConfig:
     """Everything the root holds: registry, allowed hashes, prices, delays, stakes and codes."""
 
-    owner: Address
+    # Any MsgAddress: root_change_owner stores what it is given, so a root whose owner is
+    # addr_none (None) or an OtherAddress is locked for good (no sender ever equals it).
+    owner: MsgAddress
     params: Params
     version: int = 1
     last_proxy_seqno: int = 0
@@ -150,7 +152,7 @@ class RootConfig:
         _store_hash_dict(d, self.worker_hashes)
         _store_hash_dict(d, self.model_hashes)
         top = begin_cell()
-        store_address(top, self.owner)
+        store_msg_address(top, self.owner)
         store_uint(top, self.version, 32)
         top.store_ref(finish(d))
         top.store_ref(self.params.to_cell(MASK_ROOT))
@@ -161,7 +163,7 @@ class RootConfig:
     @classmethod
     def from_data(cls, cell: Cell) -> RootConfig:
         top = Reader(cell, "root data")
-        owner = top.address()
+        owner = top.msg_address()
         data_cell = top.ref()
         params = Params.from_cell(top.ref())
         version = top.uint(32)

@@ -15,10 +15,39 @@ from cocoon.ton import bodies
 from cocoon.ton.bodies import _layout as layout
 from cocoon.ton.bodies.common import DoNotProcess, ProxySaveState, _Rest
 from cocoon.ton.bodies.root import NetAddrCodec
+from cocoon.ton.cells import OtherAddress
 from cocoon.ton.errors import UnknownOpcodeError
 
 addresses = st.builds(
     lambda wc, h: Address((wc, h)), st.sampled_from([0, -1]), st.binary(min_size=32, max_size=32)
+)
+bit_strings = st.integers(0, 300).flatmap(
+    lambda n: st.builds(lambda v: format(v, f"0{n}b") if n else "", st.integers(0, (1 << n) - 1))
+)
+anycasts = st.integers(1, 30).flatmap(
+    lambda d: st.builds(
+        lambda v: "1" + format(d, "05b") + format(v, f"0{d}b"), st.integers(0, (1 << d) - 1)
+    )
+)
+# Every MsgAddress form FunC's load_msg_addr reads: addr_none, extern, std (anycast or not), var.
+msg_addresses = st.one_of(
+    st.none(),
+    addresses,
+    bit_strings.map(lambda b: OtherAddress("01" + format(len(b), "09b") + b)),
+    st.builds(
+        lambda a, wc, h: OtherAddress("10" + a + format(wc % 256, "08b") + format(h, "0256b")),
+        anycasts,
+        st.integers(-128, 127),
+        st.integers(0, (1 << 256) - 1),
+    ),
+    st.builds(
+        lambda a, wc, b: OtherAddress(
+            "11" + a + format(len(b), "09b") + format(wc % (1 << 32), "032b") + b
+        ),
+        st.just("0") | anycasts,
+        st.integers(-(2**31), 2**31 - 1),
+        bit_strings,
+    ),
 )
 small_cells = st.builds(
     lambda n, v: begin_cell().store_uint(v % (1 << n), n).end_cell(),
@@ -37,6 +66,8 @@ def strategy_for(codec: layout.Codec) -> st.SearchStrategy[Any]:
         return st.integers(0, 2**120 - 1)
     if isinstance(codec, layout.AddressCodec):
         return addresses
+    if isinstance(codec, layout.MsgAddressCodec):
+        return msg_addresses
     if isinstance(codec, layout.BytesCodec):
         return st.binary(min_size=codec.length, max_size=codec.length)
     if isinstance(codec, layout.RefCodec | _Rest):

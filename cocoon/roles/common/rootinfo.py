@@ -1,12 +1,12 @@
 """The root contract's configuration as the stats pages show it (spec 40 section 5.5): the
 reference's `root_contract_config` keys, raw values (multipliers 10000 = x1, stakes in
-nano-TON), hashes in hex, addresses user-friendly."""
+nano-TON), hashes in hex, addresses user-friendly (a locked root's owner in its TL-B form)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from cocoon.ton.cells import friendly
+from cocoon.ton.cells import describe_address
 from cocoon.ton.root import RootConfig
 
 
@@ -19,7 +19,7 @@ def root_config_json(root: RootConfig | None, *, testnet: bool = False) -> dict[
         return {}
     p = root.params
     return {
-        "owner_address": friendly(root.owner, testnet=testnet, bounceable=True),
+        "owner_address": describe_address(root.owner, testnet=testnet, bounceable=True),
         "proxy_hashes": sorted(h.hex() for h in root.proxy_hashes),
         "registered_proxies": [
             {

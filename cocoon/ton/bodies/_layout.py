@@ -19,12 +19,15 @@ import attrs
 from pytoniq_core import Address, Builder, Cell, begin_cell
 
 from cocoon.ton.cells import (
+    MsgAddress,
+    OtherAddress,
     Reader,
     finish,
     store_address,
     store_bytes,
     store_coins,
     store_int,
+    store_msg_address,
     store_uint,
 )
 from cocoon.ton.errors import CellDecodeError, CellEncodeError, UnknownOpcodeError
@@ -98,6 +101,20 @@ class AddressCodec(Codec):
     def validate(self, value: Any) -> None:
         if not isinstance(value, Address):
             raise ValueError(f"expected an Address, got {value!r}")
+
+
+class MsgAddressCodec(Codec):
+    """Any `MsgAddress` (FunC's `load_msg_addr`): where the contracts accept every form."""
+
+    def store(self, b: Builder, value: MsgAddress) -> None:
+        store_msg_address(b, value)
+
+    def load(self, r: Reader) -> MsgAddress:
+        return r.msg_address()
+
+    def validate(self, value: Any) -> None:
+        if value is not None and not isinstance(value, Address | OtherAddress):
+            raise ValueError(f"expected a MsgAddress, got {value!r}")
 
 
 class BytesCodec(Codec):
@@ -183,6 +200,7 @@ U2, U8, U32, U64 = UInt(2), UInt(8), UInt(32), UInt(64)
 I32 = SInt(32)
 COINS = CoinsCodec()
 ADDRESS = AddressCodec()
+MSG_ADDRESS = MsgAddressCodec()
 BITS256 = BytesCodec(32)
 SIGNATURE = BytesCodec(64)
 REF = RefCodec()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import attrs
-from pytoniq_core import Address
 
-from cocoon.ton.bodies._layout import ADDRESS, BITS256, COINS, U64, Body, field
+from cocoon.ton.bodies._layout import BITS256, COINS, MSG_ADDRESS, U64, Body, field
 from cocoon.ton.bodies.common import SignedBody, TokensPayload
+from cocoon.ton.cells import MsgAddress
 from cocoon.ton.constants import Op
 
 
@@ -17,7 +17,7 @@ class ExtClientTopUp(Body):
     OP = Op.EXT_CLIENT_TOP_UP
     query_id: int = field(U64)
     amount: int = field(COINS)
-    send_excesses_to: Address = field(ADDRESS)
+    send_excesses_to: MsgAddress = field(MSG_ADDRESS)
 
 
 @attrs.frozen
@@ -26,7 +26,7 @@ class OwnerClientChangeSecretHashAndTopUp(Body):
     query_id: int = field(U64)
     amount: int = field(COINS)
     secret_hash: bytes = field(BITS256)
-    send_excesses_to: Address = field(ADDRESS)
+    send_excesses_to: MsgAddress = field(MSG_ADDRESS)
 
 
 @attrs.frozen
@@ -34,7 +34,7 @@ class OwnerClientRegister(Body):
     OP = Op.OWNER_CLIENT_REGISTER
     query_id: int = field(U64)
     nonce: int = field(U64)
-    send_excesses_to: Address = field(ADDRESS)
+    send_excesses_to: MsgAddress = field(MSG_ADDRESS)
 
 
 @attrs.frozen
@@ -42,7 +42,7 @@ class OwnerClientChangeSecretHash(Body):
     OP = Op.OWNER_CLIENT_CHANGE_SECRET_HASH
     query_id: int = field(U64)
     secret_hash: bytes = field(BITS256)
-    send_excesses_to: Address = field(ADDRESS)
+    send_excesses_to: MsgAddress = field(MSG_ADDRESS)
 
 
 @attrs.frozen
@@ -50,21 +50,21 @@ class OwnerClientIncreaseStake(Body):
     OP = Op.OWNER_CLIENT_INCREASE_STAKE
     query_id: int = field(U64)
     new_stake: int = field(COINS)
-    send_excesses_to: Address = field(ADDRESS)
+    send_excesses_to: MsgAddress = field(MSG_ADDRESS)
 
 
 @attrs.frozen
 class OwnerClientWithdraw(Body):
     OP = Op.OWNER_CLIENT_WITHDRAW
     query_id: int = field(U64)
-    send_excesses_to: Address = field(ADDRESS)
+    send_excesses_to: MsgAddress = field(MSG_ADDRESS)
 
 
 @attrs.frozen
 class OwnerClientRequestRefund(Body):
     OP = Op.OWNER_CLIENT_REQUEST_REFUND
     query_id: int = field(U64)
-    send_excesses_to: Address = field(ADDRESS)
+    send_excesses_to: MsgAddress = field(MSG_ADDRESS)
 
 
 @attrs.frozen
@@ -74,7 +74,7 @@ class OwnerClientTopUpReopen(Body):
     OP = Op.OWNER_CLIENT_TOP_UP_REOPEN
     query_id: int = field(U64)
     amount: int = field(COINS)
-    send_excesses_to: Address = field(ADDRESS)
+    send_excesses_to: MsgAddress = field(MSG_ADDRESS)
 
 
 @attrs.frozen

@@ -11,6 +11,7 @@ from cocoon.ton.bodies._layout import (
     ADDRESS,
     BITS256,
     I32,
+    MSG_ADDRESS,
     REF,
     SIGNATURE,
     U8,
@@ -21,7 +22,7 @@ from cocoon.ton.bodies._layout import (
     Struct,
     field,
 )
-from cocoon.ton.cells import Reader, cell_hash
+from cocoon.ton.cells import MsgAddress, Reader, cell_hash
 from cocoon.ton.constants import Op
 from cocoon.ton.errors import CellDecodeError
 
@@ -149,7 +150,7 @@ class SignedBody(Body):
 
     PAYLOAD: ClassVar[type[Struct]] = TokensPayload
     query_id: int = field(U64)
-    send_excesses_to: Address = field(ADDRESS)
+    send_excesses_to: MsgAddress = field(MSG_ADDRESS)
     signature: bytes = field(SIGNATURE)
     payload: Cell = field(REF)
 
@@ -159,6 +160,6 @@ class SignedBody(Body):
     def signed_hash(self) -> bytes:
         return cell_hash(self.payload)
 
-    def with_excesses_to(self, address: Address) -> SignedBody:
+    def with_excesses_to(self, address: MsgAddress) -> SignedBody:
         """The same signed message with another excess address ("repack", section 9.4)."""
         return attrs.evolve(self, send_excesses_to=address)

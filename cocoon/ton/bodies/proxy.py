@@ -10,6 +10,7 @@ from cocoon.ton.bodies._layout import (
     ADDRESS,
     BITS256,
     COINS,
+    MSG_ADDRESS,
     U2,
     U64,
     Body,
@@ -19,6 +20,7 @@ from cocoon.ton.bodies._layout import (
     field,
 )
 from cocoon.ton.bodies.common import AddressPayload, SignedBody
+from cocoon.ton.cells import MsgAddress
 from cocoon.ton.constants import Op
 
 # Payloads carried by a client contract's notification.
@@ -28,7 +30,7 @@ from cocoon.ton.constants import Op
 class ClientProxyTopUp(Body):
     OP = Op.CLIENT_PROXY_TOP_UP
     coins: int = field(COINS)
-    send_excesses_to: Address = field(ADDRESS)
+    send_excesses_to: MsgAddress = field(MSG_ADDRESS)
 
 
 @attrs.frozen
@@ -41,14 +43,14 @@ class ClientProxyRegister(Body):
 class ClientProxyRefundGranted(Body):
     OP = Op.CLIENT_PROXY_REFUND_GRANTED
     coins: int = field(COINS)
-    send_excesses_to: Address = field(ADDRESS)
+    send_excesses_to: MsgAddress = field(MSG_ADDRESS)
 
 
 @attrs.frozen
 class ClientProxyRefundForce(Body):
     OP = Op.CLIENT_PROXY_REFUND_FORCE
     coins: int = field(COINS)
-    send_excesses_to: Address = field(ADDRESS)
+    send_excesses_to: MsgAddress = field(MSG_ADDRESS)
 
 
 CLIENT_PAYLOADS = {
@@ -89,7 +91,7 @@ class WorkerProxyPayoutRequest(Body):
     OP = Op.WORKER_PROXY_PAYOUT_REQUEST
     coins_to_pay: int = field(COINS)
     coins_to_save: int = field(COINS)
-    send_excesses_to: Address = field(ADDRESS)
+    send_excesses_to: MsgAddress = field(MSG_ADDRESS)
 
 
 WORKER_PAYLOADS = {WorkerProxyPayoutRequest.OP: WorkerProxyPayoutRequest}
@@ -113,7 +115,7 @@ class ExtProxyPayoutRequest(Body):
 
     OP = Op.EXT_PROXY_PAYOUT_REQUEST
     query_id: int = field(U64)
-    send_excesses_to: Address = field(ADDRESS)
+    send_excesses_to: MsgAddress = field(MSG_ADDRESS)
 
 
 @attrs.frozen
@@ -121,14 +123,14 @@ class ExtProxyIncreaseStake(Body):
     OP = Op.EXT_PROXY_INCREASE_STAKE
     query_id: int = field(U64)
     grams: int = field(COINS)
-    send_excesses_to: Address = field(ADDRESS)
+    send_excesses_to: MsgAddress = field(MSG_ADDRESS)
 
 
 @attrs.frozen
 class OwnerProxyClose(Body):
     OP = Op.OWNER_PROXY_CLOSE
     query_id: int = field(U64)
-    send_excesses_to: Address = field(ADDRESS)
+    send_excesses_to: MsgAddress = field(MSG_ADDRESS)
 
 
 @attrs.frozen

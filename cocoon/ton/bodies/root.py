@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
-from pytoniq_core import Address, Builder, Cell
+from pytoniq_core import Builder, Cell
 
 from cocoon.ton.bodies._layout import (
-    ADDRESS,
     BITS256,
     COINS,
+    MSG_ADDRESS,
     REF,
     U32,
     U64,
@@ -18,7 +18,7 @@ from cocoon.ton.bodies._layout import (
     Codec,
     field,
 )
-from cocoon.ton.cells import Reader
+from cocoon.ton.cells import MsgAddress, Reader
 from cocoon.ton.constants import Op
 
 
@@ -200,7 +200,7 @@ class RootUpgradeFull(Body):
 class RootChangeOwner(Body):
     OP = Op.ROOT_CHANGE_OWNER
     query_id: int = field(U64)
-    owner: Address = field(ADDRESS)
+    owner: MsgAddress = field(MSG_ADDRESS)
 
 
 ROOT_BODIES: tuple[type[Body], ...] = (

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import attrs
-from pytoniq_core import Address
 
-from cocoon.ton.bodies._layout import ADDRESS, U64, Body, field
+from cocoon.ton.bodies._layout import MSG_ADDRESS, U64, Body, field
 from cocoon.ton.bodies.common import SignedBody, TokensPayload
+from cocoon.ton.cells import MsgAddress
 from cocoon.ton.constants import Op
 
 
@@ -26,4 +26,4 @@ class WorkerLastPayoutSigned(SignedBody):
 class OwnerWorkerRegister(Body):
     OP = Op.OWNER_WORKER_REGISTER
     query_id: int = field(U64)
-    send_excesses_to: Address = field(ADDRESS)
+    send_excesses_to: MsgAddress = field(MSG_ADDRESS)

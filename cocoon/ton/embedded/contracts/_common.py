@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytoniq_core import Address, Cell
+from pytoniq_core import Address, Cell, begin_cell
 
 from cocoon.ton.bodies import Excesses, Payout
-from cocoon.ton.cells import Reader, cell_hash
+from cocoon.ton.cells import MsgAddress, OtherAddress, Reader, cell_hash, store_msg_address
 from cocoon.ton.constants import BOUNCEABLE, ExitCode
-from cocoon.ton.embedded.tvm import Context, ContractError, throw_unless
+from cocoon.ton.embedded.tvm import Context, ContractError, throw, throw_unless
 from cocoon.ton.errors import UnknownGetMethodError
 from cocoon.ton.keys import verify
 from cocoon.ton.messages import InternalMessage
@@ -22,9 +22,37 @@ def create_msg(flags: int, to: Address, value: int, body: Cell | None) -> Intern
     return InternalMessage(dest=to, value=value, body=body, bounce=flags == BOUNCEABLE)
 
 
-def forward_excesses(ctx: Context, to: Address, query_id: int) -> None:
+U32_LIMIT = 1 << 32
+
+
+def inc_u32(value: int) -> int:
+    """`value + 1` for a field FunC stores with `store_uint(x, 32)`: at 2^32 - 1 the store
+    fails with a range check (exit 5) instead of wrapping."""
+    if value + 1 >= U32_LIMIT:
+        throw(ExitCode.RANGE_CHECK)
+    return value + 1
+
+
+def forward_excesses(ctx: Context, to: MsgAddress, query_id: int) -> None:
     """Everything left after the reserves goes back to `to` (non-bounceable, mode 128)."""
-    ctx.send(create_msg(0x10, to, 0, Excesses(query_id=query_id).to_cell()), 128)
+    body = Excesses(query_id=query_id).to_cell()
+    dest = to.as_std() if isinstance(to, OtherAddress) else to
+    if dest is not None:
+        ctx.send(create_msg(0x10, dest, 0, body), 128)
+        return
+    # The FunC builds this message whatever `to` is (`load_msg_addr` took any MsgAddress);
+    # TON's action phase cannot deliver to addr_none, addr_extern or anycast and fails with 34.
+    # The message goes out as the raw cell the contract would build, for the chain to refuse.
+    ctx.send(_raw_internal(0x10, to, body), 128)
+
+
+def _raw_internal(flags: int, to: MsgAddress, body: Cell) -> Cell:
+    """The 6 bits of `flags` (int_msg_info$0, ihr_disabled, bounce, bounced, src addr_none),
+    `to`, value 0, zero fees, lt and time, no StateInit, the body in a ref, as the FunC sends."""
+    b = begin_cell().store_uint(flags, 6)
+    store_msg_address(b, to)
+    b.store_uint(0, 4 + 1 + 4 + 4 + 64 + 32).store_uint(0, 1).store_uint(1, 1).store_ref(body)
+    return b.end_cell()
 
 
 def payout_msg(to: Address, value: int, query_id: int) -> InternalMessage:
@@ -39,10 +67,10 @@ def unpack_params(params: Params) -> Params:
 
 def unpack_signed(
     body: Reader, op: int, query_id: int, public_key: bytes
-) -> tuple[Reader, Address]:
+) -> tuple[Reader, MsgAddress]:
     """`signed_message_unpack_and_check_signature`: the rest of the outer body must be exactly
     (excess address, signature, ^payload); the signature covers the payload's hash."""
-    send_excesses_to = body.address()
+    send_excesses_to = body.msg_address()
     signature = body.bytes_(64)
     payload_cell = body.ref()
     body.end()
@@ -55,8 +83,15 @@ def unpack_signed(
     return payload, send_excesses_to
 
 
-def same_address(a: Address | None, b: Address | None) -> bool:
-    return a is not None and b is not None and a.wc == b.wc and a.hash_part == b.hash_part
+def same_address(a: MsgAddress, b: MsgAddress) -> bool:
+    """FunC's `equal_slices` on two addresses, where one is a sender (always `addr_std`
+    without anycast): any other form never equals it."""
+    return (
+        isinstance(a, Address)
+        and isinstance(b, Address)
+        and a.wc == b.wc
+        and a.hash_part == b.hash_part
+    )
 
 
 class Port:

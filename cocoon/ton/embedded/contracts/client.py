@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
-from pytoniq_core import Address, Cell
+from pytoniq_core import Cell
 
 from cocoon.ton.bodies import (
     ClientProxyRefundForce,
@@ -16,7 +16,7 @@ from cocoon.ton.bodies import (
     ClientStateCell,
 )
 from cocoon.ton.bodies._layout import Body
-from cocoon.ton.cells import Reader
+from cocoon.ton.cells import MsgAddress, Reader
 from cocoon.ton.constants import (
     BOUNCEABLE,
     CLIENT_MIN_RESERVE,
@@ -56,7 +56,7 @@ def _notify(
     ctx.send(create_msg(BOUNCEABLE, s.proxy, value, body.to_cell()), mode)
 
 
-def _forward_info(ctx: Context, s: ClientStorage, query_id: int, excess: Address) -> None:
+def _forward_info(ctx: Context, s: ClientStorage, query_id: int, excess: MsgAddress) -> None:
     _notify(ctx, s, query_id, 1, 1, None)
     forward_excesses(ctx, excess, query_id)
 
@@ -93,7 +93,7 @@ class ClientPort(Port):
 
         if op == Op.EXT_CLIENT_TOP_UP:
             amount = r.coins()
-            excess = r.address()
+            excess = r.msg_address()
             r.end()
             throw_if(ExitCode.CLOSED, s.state == CLOSED)
             check_value(amount)
@@ -104,7 +104,7 @@ class ClientPort(Port):
         elif op == Op.OWNER_CLIENT_CHANGE_SECRET_HASH_AND_TOP_UP:
             amount = r.coins()
             secret = r.bytes_(32)
-            excess = r.address()
+            excess = r.msg_address()
             r.end()
             throw_if(ExitCode.CLOSED, s.state == CLOSED)
             check_value(amount)
@@ -115,7 +115,7 @@ class ClientPort(Port):
 
         elif op == Op.OWNER_CLIENT_REGISTER:
             nonce = r.uint(64)
-            excess = r.address()
+            excess = r.msg_address()
             r.end()
             throw_if(ExitCode.CLOSED, s.state == CLOSED)
             check_value()
@@ -126,7 +126,7 @@ class ClientPort(Port):
 
         elif op == Op.OWNER_CLIENT_CHANGE_SECRET_HASH:
             secret = r.bytes_(32)
-            excess = r.address()
+            excess = r.msg_address()
             r.end()
             throw_if(ExitCode.CLOSED, s.state == CLOSED)
             check_value()
@@ -137,7 +137,7 @@ class ClientPort(Port):
 
         elif op == Op.OWNER_CLIENT_INCREASE_STAKE:
             new_stake = r.coins()
-            excess = r.address()
+            excess = r.msg_address()
             r.end()
             throw_if(ExitCode.CLOSED, s.state == CLOSED)
             check_value()
@@ -148,7 +148,7 @@ class ClientPort(Port):
             _forward_info(ctx, s, query_id, excess)
 
         elif op == Op.OWNER_CLIENT_WITHDRAW:
-            excess = r.address()
+            excess = r.msg_address()
             r.end()
             throw_unless(ExitCode.CLOSED, s.state == NORMAL)
             check_value()
@@ -162,7 +162,7 @@ class ClientPort(Port):
             )
 
         elif op == Op.OWNER_CLIENT_REQUEST_REFUND:
-            excess = r.address()
+            excess = r.msg_address()
             r.end()
             throw_if(ExitCode.CLOSED, s.state == CLOSED)
             check_value()
@@ -196,7 +196,7 @@ class ClientPort(Port):
         elif op == Op.EXT_CLIENT_CHARGE_SIGNED:
             payload, excess = unpack_signed(r, op, query_id, s.proxy_public_key)
             new_tokens = payload.uint(64)
-            expected = payload.address()
+            expected = payload.msg_address()
             payload.end()
             throw_if(ExitCode.CLOSED, s.state == CLOSED)
             check_value()
@@ -209,7 +209,7 @@ class ClientPort(Port):
         elif op == Op.EXT_CLIENT_GRANT_REFUND_SIGNED:
             payload, excess = unpack_signed(r, op, query_id, s.proxy_public_key)
             new_tokens = payload.uint(64)
-            expected = payload.address()
+            expected = payload.msg_address()
             payload.end()
             throw_if(ExitCode.CLOSED, s.state == CLOSED and s.balance == 0)
             check_value()

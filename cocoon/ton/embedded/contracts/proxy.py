@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 from pytoniq_core import Address, Cell
 
-from cocoon.ton.cells import Reader
+from cocoon.ton.cells import MsgAddress, Reader
 from cocoon.ton.constants import (
     COMMISSION_ESTIMATE,
     STORAGE_ESTIMATE,
@@ -55,7 +55,7 @@ class ProxyPort(Port):
         value = ctx.msg_value
 
         if op == Op.WORKER_PROXY_REQUEST:
-            worker_owner = r.address()
+            worker_owner = r.msg_address()
             r.uint(66)  # state + tokens
             if not r.bit():
                 r.end()
@@ -69,7 +69,7 @@ class ProxyPort(Port):
                 throw(ExitCode.UNKNOWN_OP)
             to_pay = payload.coins()
             to_save = payload.coins()
-            excess = payload.address()
+            excess = payload.msg_address()
             payload.end()
             throw_if(ExitCode.CLOSED, s.state == CLOSED)
             s = attrs.evolve(s, balance=s.balance + to_save)
@@ -78,7 +78,7 @@ class ProxyPort(Port):
             forward_excesses(ctx, excess, query_id)
 
         elif op == Op.CLIENT_PROXY_REQUEST:
-            client_owner = r.address()
+            client_owner = r.msg_address()
             r.ref()  # the client's state, for the runner
             if not r.bit():
                 r.end()
@@ -91,7 +91,7 @@ class ProxyPort(Port):
             inner = payload.uint(32)
             if inner == Op.CLIENT_PROXY_TOP_UP:
                 coins = payload.coins()
-                excess = payload.address()
+                excess = payload.msg_address()
                 payload.end()
                 if s.state == NORMAL:
                     ctx.raw_reserve(to_leave + coins, 0)
@@ -103,7 +103,7 @@ class ProxyPort(Port):
                 return None  # nothing to do on chain; the runner reads the nonce
             elif inner == Op.CLIENT_PROXY_REFUND_GRANTED:
                 coins = payload.coins()
-                excess = payload.address()
+                excess = payload.msg_address()
                 payload.end()
                 throw_if(ExitCode.CLOSED, s.state == CLOSED)
                 ctx.raw_reserve(to_leave - coins, 0)
@@ -111,7 +111,7 @@ class ProxyPort(Port):
                 forward_excesses(ctx, excess, query_id)
             elif inner == Op.CLIENT_PROXY_REFUND_FORCE:
                 coins = payload.coins()
-                excess = payload.address()
+                excess = payload.msg_address()
                 payload.end()
                 throw_if(ExitCode.CLOSED, s.state == CLOSED)
                 coins = min(coins, s.stake)
@@ -123,7 +123,7 @@ class ProxyPort(Port):
                 throw(ExitCode.UNKNOWN_OP)
 
         elif op == Op.EXT_PROXY_PAYOUT_REQUEST:
-            excess = r.address()
+            excess = r.msg_address()
             r.end()
             throw_unless(ExitCode.LOW_MSG_VALUE, value >= COMMISSION_ESTIMATE)
             throw_if(ExitCode.CLOSED, s.state == CLOSED)
@@ -134,7 +134,7 @@ class ProxyPort(Port):
 
         elif op == Op.EXT_PROXY_INCREASE_STAKE:
             grams = r.coins()
-            excess = r.address()
+            excess = r.msg_address()
             r.end()
             throw_unless(ExitCode.LOW_MSG_VALUE, value >= COMMISSION_ESTIMATE + grams)
             throw_if(ExitCode.CLOSED, s.state == CLOSED)
@@ -144,7 +144,7 @@ class ProxyPort(Port):
 
         elif op in (Op.EXT_PROXY_CLOSE_REQUEST_SIGNED, Op.EXT_PROXY_CLOSE_COMPLETE_REQUEST_SIGNED):
             payload, excess = unpack_signed(r, op, query_id, s.public_key)
-            expected_me = payload.address()
+            expected_me = payload.msg_address()
             payload.end()
             throw_unless(ExitCode.LOW_MSG_VALUE, value >= COMMISSION_ESTIMATE)
             wanted = NORMAL if op == Op.EXT_PROXY_CLOSE_REQUEST_SIGNED else CLOSING
@@ -153,7 +153,7 @@ class ProxyPort(Port):
             s = self._close(ctx, s, query_id, excess, to_leave)
 
         elif op == Op.OWNER_PROXY_CLOSE:
-            excess = r.address()
+            excess = r.msg_address()
             r.end()
             throw_unless(ExitCode.LOW_MSG_VALUE, value >= COMMISSION_ESTIMATE)
             throw_unless(ExitCode.CLOSED, s.state == NORMAL)
@@ -191,7 +191,7 @@ class ProxyPort(Port):
     @staticmethod
     def _child_address(
         kind: type[ClientContract] | type[WorkerContract],
-        owner: Address,
+        owner: MsgAddress,
         me: Address,
         s: ProxyStorage,
         params: Any,
@@ -199,11 +199,15 @@ class ProxyPort(Port):
         code = params.client_sc_code if kind is ClientContract else params.worker_sc_code
         if code is None:
             return None  # no code: the computed address matches no sender
+        if not isinstance(owner, Address):
+            # No contract holds a non-standard owner here (their storage reads addr_std), so
+            # no sender can match: 1014, as the FunC gives for such a request.
+            return None
         return kind(owner=owner, proxy=me, proxy_public_key=s.public_key, params=params).address
 
     @staticmethod
     def _close(
-        ctx: Context, s: ProxyStorage, query_id: int, excess: Address, to_leave: int
+        ctx: Context, s: ProxyStorage, query_id: int, excess: MsgAddress, to_leave: int
     ) -> ProxyStorage:
         if s.state == NORMAL:
             ctx.raw_reserve(to_leave, 0)

@@ -13,6 +13,7 @@ from cocoon.ton.constants import STORAGE_ESTIMATE, ExitCode, Op
 from cocoon.ton.embedded.contracts._common import (
     Port,
     forward_excesses,
+    inc_u32,
     same_address,
     unpack_params,
 )
@@ -50,7 +51,7 @@ class RootPort(Port):
         query_id = r.uint(64)
         root = RootConfig.from_data(data)
         throw_unless(ExitCode.EXPECTED_MESSAGE_FROM_OWNER, same_address(ctx.sender, root.owner))
-        version = root.version + 1
+        bump_version = True  # version + 1 is stored at the end (u32: exit 5 at 2^32 - 1)
 
         if op in _HASH_OPS:
             name, add = _HASH_OPS[Op(op)]
@@ -64,7 +65,7 @@ class RootPort(Port):
             length = r.uint(7)
             raw = r.bytes_(length)
             r.end()
-            seqno = root.last_proxy_seqno + 1
+            seqno = inc_u32(root.last_proxy_seqno)  # the dictionary key is a u32 too
             entry = RegisteredProxy(seqno, _netaddr(raw))
             root = attrs.evolve(
                 root,
@@ -102,7 +103,7 @@ class RootPort(Port):
                     params,
                     price_per_token=price,
                     worker_fee_per_token=fee,
-                    params_version=(params.params_version + 1) % (1 << 32),
+                    params_version=inc_u32(params.params_version),
                 ),
             )
         elif op == Op.ROOT_CHANGE_PARAMS:
@@ -121,7 +122,7 @@ class RootPort(Port):
                     client_delay_before_close=client_delay,
                     min_proxy_stake=min_proxy_stake,
                     min_client_stake=min_client_stake,
-                    params_version=(params.params_version + 1) % (1 << 32),
+                    params_version=inc_u32(params.params_version),
                 ),
             )
         elif op == Op.ROOT_UPGRADE_CONTRACTS:
@@ -135,14 +136,14 @@ class RootPort(Port):
                     proxy_sc_code=proxy_code,
                     worker_sc_code=worker_code,
                     client_sc_code=client_code,
-                    params_version=(params.params_version + 1) % (1 << 32),
+                    params_version=inc_u32(params.params_version),
                 ),
             )
         elif op == Op.ROOT_UPGRADE:
             code = r.ref()
             r.end()
             ctx.set_code(code)
-            version = root.version
+            bump_version = False
         elif op == Op.ROOT_RESET:
             r.end()
             root = attrs.evolve(
@@ -159,14 +160,16 @@ class RootPort(Port):
             forward_excesses(ctx, ctx.sender, query_id)
             return new_data
         elif op == Op.ROOT_CHANGE_OWNER:
-            owner = r.address()
+            owner = r.msg_address()  # any form: addr_none or addr_extern lock the root for good
             r.end()
             root = attrs.evolve(root, owner=owner)
         else:
             throw(ExitCode.UNKNOWN_OP)
 
         forward_excesses(ctx, ctx.sender, query_id)
-        return attrs.evolve(root, version=version % (1 << 32)).to_data()
+        if bump_version:
+            root = attrs.evolve(root, version=inc_u32(root.version))
+        return root.to_data()
 
     def get_method(self, name: str, data: Cell, args: tuple[Any, ...]) -> list[Any]:
         root = RootConfig.from_data(data)

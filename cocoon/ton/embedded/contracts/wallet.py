@@ -9,7 +9,7 @@ from pytoniq_core import Cell, begin_cell
 
 from cocoon.ton.cells import Reader, cell_hash
 from cocoon.ton.constants import BOUNCEABLE, ONE_TON, WALLET_MIN_BALANCE, ExitCode, Op
-from cocoon.ton.embedded.contracts._common import Port, create_msg, same_address
+from cocoon.ton.embedded.contracts._common import Port, create_msg, inc_u32, same_address
 from cocoon.ton.embedded.tvm import Context, throw_if, throw_unless
 from cocoon.ton.keys import verify
 from cocoon.ton.storage import WalletStorage
@@ -42,7 +42,9 @@ class WalletPort(Port):
         while cs.refs_left:
             mode = cs.uint(8)
             ctx.send(cs.ref(), mode)
-        return attrs.evolve(s, seqno=(s.seqno + 1) % (1 << 32)).to_cell()
+        # Stored after accepting and sending: at seqno 2^32 - 1 the compute phase fails (exit 5)
+        # with gas paid and the sends dropped.
+        return attrs.evolve(s, seqno=inc_u32(s.seqno)).to_cell()
 
     def internal(self, ctx: Context, body: Cell, data: Cell) -> Cell | None:
         if ctx.bounced:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
-from pytoniq_core import Address, Cell
+from pytoniq_core import Cell
 
 from cocoon.ton.bodies import WorkerProxyPayoutRequest, WorkerProxyRequest
 from cocoon.ton.cells import Reader
@@ -67,7 +67,7 @@ class WorkerPort(Port):
         if op in (Op.EXT_WORKER_PAYOUT_REQUEST_SIGNED, Op.EXT_WORKER_LAST_PAYOUT_REQUEST_SIGNED):
             payload, excess = unpack_signed(r, op, query_id, s.proxy_public_key)
             new_tokens = payload.uint(64)
-            expected = payload.address()
+            expected = payload.msg_address()
             payload.end()
             throw_unless(ExitCode.LOW_MSG_VALUE, ctx.msg_value > COMMISSION_ESTIMATE)
             throw_unless(ExitCode.EXPECTED_MY_ADDRESS, same_address(expected, ctx.my_address))
@@ -93,7 +93,7 @@ class WorkerPort(Port):
         if op == Op.OWNER_WORKER_REGISTER:
             throw_unless(ExitCode.LOW_MSG_VALUE, ctx.msg_value > COMMISSION_ESTIMATE)
             throw_unless(ExitCode.EXPECTED_MESSAGE_FROM_OWNER, same_address(ctx.sender, s.owner))
-            excess: Address = r.address()
+            excess = r.msg_address()
             r.end()
             ctx.raw_reserve(to_leave, 0)
             _notify(ctx, s, query_id, s.tokens, 1, 1, None)
