@@ -289,7 +289,58 @@ def root_vectors() -> list[dict[str, Any]]:
         b.RootChangePrice(query_id=1, price_per_token=1, worker_fee_per_token=1).to_cell(),
     )
     v2.send("hash ops still work", owner, v, b.RootAddWorkerType(query_id=2, hash=h1).to_cell())
-    return [s.dump(), full.dump(), v2.dump()]
+    return [s.dump(), full.dump(), v2.dump(), root_random_walk()]
+
+
+def root_random_walk() -> dict[str, Any]:
+    """A seeded random sequence of root messages, from the owner and from strangers."""
+    rng = random.Random(14)
+    owner, stranger, me = addr(1), addr(2), addr(0xA0)
+    config = RootConfig(owner=owner, params=PARAMS, version=5, last_proxy_seqno=3)
+    w = Scenario("root: random walk (seed 14)", RootPort(), me, config.to_data(), ONE_TON)
+    hashes = [bytes([n]) * 32 for n in range(1, 5)]
+    hash_ops = [
+        b.RootAddWorkerType,
+        b.RootDelWorkerType,
+        b.RootAddModelType,
+        b.RootDelModelType,
+        b.RootAddProxyType,
+        b.RootDelProxyType,
+    ]
+    for i in range(80):
+        sender = owner if rng.random() < 0.9 else stranger
+        pick = rng.randrange(10)
+        host = NetAddr(f"10.0.0.{rng.randrange(256)}:{rng.randrange(1, 65536)}")
+        if pick < 4:
+            body = rng.choice(hash_ops)(query_id=i, hash=rng.choice(hashes)).to_cell()
+        elif pick < 6:
+            body = b.RootRegisterProxy(query_id=i, address=host).to_cell()
+        elif pick == 6:
+            body = b.RootUnregisterProxy(query_id=i, seqno=rng.randrange(1, 12)).to_cell()
+        elif pick == 7:
+            body = b.RootUpdateProxy(query_id=i, seqno=rng.randrange(1, 12), address=host).to_cell()
+        elif pick == 8:
+            body = b.RootChangePrice(
+                query_id=i,
+                price_per_token=rng.randrange(1 << 40),
+                worker_fee_per_token=rng.randrange(1 << 40),
+            ).to_cell()
+        else:
+            body = b.RootChangeParams(
+                query_id=i,
+                price_per_token=rng.randrange(1 << 40),
+                worker_fee_per_token=rng.randrange(1 << 40),
+                proxy_delay_before_close=rng.randrange(1 << 32),
+                client_delay_before_close=rng.randrange(1 << 32),
+                min_proxy_stake=rng.randrange(1 << 64),
+                min_client_stake=rng.randrange(1 << 64),
+            ).to_cell()
+        w.send(f"{i} {body_name(body)}", sender, ONE_TON // 5, body)
+    return w.dump()
+
+
+def body_name(body: Cell) -> str:
+    return Op(body.begin_parse().load_uint(32)).name.lower()
 
 
 def proxy_vectors() -> list[dict[str, Any]]:
