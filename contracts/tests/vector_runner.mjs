@@ -25,8 +25,24 @@ export async function chainWith(code, address, data, balance, now) {
     blockchain.now = now;
     const account = createShardAccount({ address, code, data, balance });
     account.account.storageStats.lastPaid = now;  // no storage fee for the years before `now`
+    // the real storage use (the emulator aborts on a mode-128 send from an account said to use none)
+    account.account.storageStats.used = storageUsed(code, data);
     await blockchain.setShardAccount(address, account);
     return blockchain;
+}
+
+function storageUsed(...roots) {
+    const seen = new Set();
+    let bits = 0n;
+    const walk = (c) => {
+        const h = c.hash().toString('hex');
+        if (seen.has(h)) return;
+        seen.add(h);
+        bits += BigInt(c.bits.length);
+        c.refs.forEach(walk);
+    };
+    roots.forEach(walk);
+    return { cells: BigInt(seen.size), bits };
 }
 
 // Sends an internal (sender given) or external message; returns what the contract did.

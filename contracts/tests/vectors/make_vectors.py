@@ -611,6 +611,11 @@ def wallet_vectors() -> dict[str, Any]:
         # the whole external of a fresh wallet (seqno 0: StateInit attached), as the roles send it
         "deploy_external": hexboc(batch.to_cell()),
         "deploy_value": str(5 * T),
+        # seqno 2^32 - 1: FunC fails storing seqno + 1 in 32 bits (exit 5) after accepting
+        "seqno_overflow": {
+            "data": hexboc(attrs.evolve(WALLET.initial_storage(), seqno=(1 << 32) - 1).to_cell()),
+            "body": hexboc(ext((1 << 32) - 1)),
+        },
         "cases": c,
     }
 
