@@ -4,7 +4,7 @@ from our compiled codes, each with what the Python port of the contract does wit
 
 The node tests send these exact messages to the FunC contracts in @ton/sandbox and compare.
 Run from the repository root after a build:
-    PYTHONPATH=$PWD /work/main/.venv/bin/python contracts/tests/vectors/make_vectors.py
+    PYTHONPATH=$PWD python contracts/scripts/make_payment_vectors.py
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from cocoon.ton.params import Params
 from cocoon.ton.payments import PaymentSigner
 from cocoon.ton.wallet import Transfer, build_wallet_external
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parent.parent / "tests" / "vectors"
 BUILD = HERE.parent.parent / "build"
 NOW = 1_700_000_000
 PROXY_SEED = bytes(range(32))
