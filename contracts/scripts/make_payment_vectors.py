@@ -173,6 +173,10 @@ def client_vectors() -> dict[str, Any]:
     def refund(tokens: int) -> Cell:
         return SIGNER.client_grant_refund(me, tokens, EXCESS, query_id=78).body.to_cell()
 
+    signed = SIGNER.client_charge(me, 5000, EXCESS, query_id=78).body
+    swapped = cb.ClientGrantRefundSigned(
+        query_id=78, send_excesses_to=EXCESS, signature=signed.signature, payload=signed.payload
+    ).to_cell()
     top_up = cb.ExtClientTopUp(query_id=1, amount=2 * T, send_excesses_to=EXCESS).to_cell()
     c = [
         case(port, me, "top_up", d0, top_up, sender=STRANGER, value=2 * T + T // 5),
@@ -422,6 +426,8 @@ def client_vectors() -> dict[str, Any]:
             balance=6 * T,
         ),
         case(port, me, "grant_refund_old", d1, refund(999), sender=STRANGER, value=T // 5),
+        # a charge's signed payload inside a grant-refund envelope: op copy mismatch (1005)
+        case(port, me, "grant_refund_op_mismatch", d1, swapped, sender=STRANGER, value=T // 5),
         case(
             port,
             me,
@@ -449,6 +455,9 @@ def worker_vectors() -> dict[str, Any]:
     base = WORKER.initial_storage()
     used = attrs.evolve(base, tokens=1000).to_cell()
     closed = attrs.evolve(base, state=ContractState.CLOSED, tokens=1000).to_cell()
+    old_params = attrs.evolve(
+        base, tokens=1000, params=attrs.evolve(base.params, struct_version=2)
+    ).to_cell()
     T = ONE_TON
 
     def payout(
@@ -487,6 +496,15 @@ def worker_vectors() -> dict[str, Any]:
         ),
         case(port, me, "payout_op_mismatch", used, swapped, sender=STRANGER, value=T // 5),
         case(port, me, "payout_closed", closed, payout(5000), sender=STRANGER, value=T // 5),
+        case(
+            port,
+            me,
+            "payout_damaged_params",
+            old_params,
+            payout(5000),
+            sender=STRANGER,
+            value=T // 5,
+        ),
         case(port, me, "last_payout", used, payout(7000, last=True), sender=STRANGER, value=T // 5),
         case(
             port,

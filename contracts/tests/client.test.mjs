@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Address } from '@ton/core';
+import { Address, beginCell } from '@ton/core';
 import { runVectors, printGas, loadCode, loadVectors, cell, chainWith, deliver } from './vector_runner.mjs';
 
 test('client: Python-built messages do in FunC what the port does', async (t) => {
@@ -77,4 +77,45 @@ test('client: bounced messages and empty bodies are ignored', async () => {
         assert.equal(got.out.length, 0);
         assert.equal(got.data.hash().toString('hex'), cell(c.data).hash().toString('hex'));
     }
+});
+
+// Issue 14 finding 6: what the TVM does with non-standard addresses in bodies (the FunC reads any
+// MsgAddress; only a message sent to one fails, in the action phase).
+test('client: non-standard addresses in bodies', async () => {
+    const { keyPairFromSeed, sign } = await import('@ton/crypto');
+    const v = loadVectors('client');
+    const address = Address.parse(v.address);
+    const top = v.cases.find((x) => x.name === 'top_up');
+    const reg = v.cases.find((x) => x.name === 'register');
+    const fresh = async (c) => chainWith(loadCode('client'), address, cell(c.data), BigInt(c.balance), c.now);
+    const excess = Address.parse('0:' + 'd4'.repeat(32));
+
+    // top-up with addr_none as excess address: accepted (the address only rides to the proxy)
+    const topUp = beginCell().storeUint(0xf172e6c2, 32).storeUint(1, 64).storeCoins(2_000_000_000n)
+        .storeAddress(null).endCell();
+    let got = await deliver(await fresh(top), address, { body: topUp, sender: top.sender, value: BigInt(top.value) });
+    assert.equal(got.exitCode, 0);
+    assert.equal(got.actionOk, true);
+
+    // charge signed for addr_none instead of this contract: 1015
+    const key = keyPairFromSeed(Buffer.from([...Array(32).keys()]));
+    const payload = beginCell().storeUint(0xbb63ff93, 32).storeUint(5, 64).storeUint(5000, 64)
+        .storeAddress(null).endCell();
+    const charge = beginCell().storeUint(0xbb63ff93, 32).storeUint(5, 64).storeAddress(excess)
+        .storeBuffer(sign(payload.hash(), key.secretKey)).storeRef(payload).endCell();
+    const c = v.cases.find((x) => x.name === 'charge');
+    got = await deliver(await fresh(c), address, { body: charge, sender: c.sender, value: BigInt(c.value) });
+    assert.equal(got.exitCode, 1015);
+
+    // register with addr_none as excess address: computed, then the action phase fails (34);
+    // the transaction aborts and nothing is sent, not even a bounce
+    const register = beginCell().storeUint(0xc45f9f3b, 32).storeUint(3, 64).storeUint(9, 64)
+        .storeAddress(null).endCell();
+    got = await deliver(await fresh(reg), address, { body: register, sender: reg.sender, value: BigInt(reg.value) });
+    assert.equal(got.exitCode, 0);
+    assert.equal(got.actionOk, false);
+    assert.equal(got.actionResult, 34);
+    assert.equal(got.aborted, true);
+    assert.equal(got.out.length, 0);
+    assert.equal(got.data.hash().toString('hex'), cell(reg.data).hash().toString('hex'));
 });

@@ -81,6 +81,7 @@ async function outcome(blockchain, address, tx) {
         exitCode: compute.exitCode,
         gas: Number(compute.gasUsed),
         actionOk: d.actionPhase ? d.actionPhase.success : null,
+        actionResult: d.actionPhase ? d.actionPhase.resultCode : null,
         aborted: d.aborted,
         out,
         data,
