@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Address, beginCell, contractAddress, external, loadStateInit } from '@ton/core';
+import {
+    Address, beginCell, contractAddress, external, internal as internalRelaxed, loadMessageRelaxed,
+    loadStateInit, storeMessageRelaxed,
+} from '@ton/core';
 import { Blockchain } from '@ton/sandbox';
 import { runVectors, printGas, loadCode, loadVectors, cell, chainWith, deliver } from './vector_runner.mjs';
 
@@ -60,4 +63,69 @@ test('wallet: bounced messages, empty bodies and payouts are ignored, coins stay
         assert.equal(got.out.length, 0);
         assert.ok(got.balance > 19n * TON / 10n);
     }
+});
+
+// The client runner's path: its CocoonWallet (the client contract's owner) sends the Python-built
+// register through an external; the client contract takes it as from its owner.
+test('wallet -> client: a register sent through the wallet reaches the client as its owner', async () => {
+    const w = loadVectors('wallet');
+    const cv = loadVectors('client');
+    const wallet = Address.parse(w.address);
+    const client = Address.parse(cv.address);
+    const c = cv.cases.find((x) => x.name === 'register');
+    assert.equal(c.sender, wallet.toRawString());
+    const chain = await chainWith(loadCode('wallet'), wallet, cell(w.cases[0].data), 3n * TON, 1_700_000_000);
+    const account = await chainWith(loadCode('client'), client, cell(c.data), BigInt(c.balance), c.now);
+    await chain.setShardAccount(client, await account.getContract(client).then((x) => x.account));
+    const res = await chain.sendMessage(external({ to: wallet, body: cell(w.cases[0].body) }));
+    const onClient = res.transactions.find((tx) => tx.inMessage.info.dest.equals(client));
+    assert.equal(onClient.description.computePhase.exitCode, 0);
+    // the proxy notice (with the register payload) and the excesses back to the wallet
+    const out = [...onClient.outMessages.values()];
+    assert.equal(out.length, 2);
+    const notice = out[0].body.beginParse();
+    assert.equal(notice.loadUint(32), 0x65448ff4);
+    notice.loadUintBig(64);
+    assert.ok(notice.loadAddress().equals(wallet));
+    notice.loadRef();
+    const reg = notice.loadMaybeRef().beginParse();
+    assert.equal(reg.loadUint(32), 0xa35cb580);
+    assert.equal(reg.loadUintBig(64), 9n);
+    assert.ok(out[1].info.dest.equals(wallet));
+    // the wallet ignores the excesses: its seqno moved once
+    assert.equal((await chain.runGetMethod(wallet, 'seqno')).stackReader.readNumber(), 1);
+});
+
+// Issue 14 finding 5: what the TVM does with the wallet's raw sends (the FunC passes the mode on).
+test('wallet: raw send modes as the TVM applies them', async () => {
+    const v = loadVectors('wallet');
+    const address = Address.parse(v.address);
+    const human = Address.parse('0:' + 'b2'.repeat(32));
+    const stranger = Address.parse('0:' + 'c3'.repeat(32));
+    const send = async (mode, src = null) => {
+        const chain = await chainWith(loadCode('wallet'), address, cell(v.cases[0].data), 3n * TON, 1_700_000_000);
+        const raw = beginCell().store(storeMessageRelaxed(internalRelaxed({ to: stranger, value: TON, bounce: false })))
+            .endCell();
+        const msg = src === null ? raw : beginCell().store(storeMessageRelaxed({
+            ...loadMessageRelaxed(raw.beginParse()), info: { ...loadMessageRelaxed(raw.beginParse()).info, src },
+        })).endCell();
+        const body = beginCell().storeUint(0x9c69f376, 32).storeUint(1, 64).storeUint(mode, 8).storeRef(msg).endCell();
+        return [await deliver(chain, address, { body, sender: human.toRawString(), value: TON / 10n }), chain];
+    };
+    let [got] = await send(1);
+    assert.equal(got.actionOk, true);
+    assert.equal(got.out.length, 1);
+    for (const mode of [4, 8]) {
+        [got] = await send(mode);
+        assert.equal(got.exitCode, 0);
+        assert.equal(got.actionOk, false, `mode ${mode}`);
+        assert.equal(got.actionResult, 34, `mode ${mode}`);
+    }
+    [got] = await send(1, stranger);
+    assert.equal(got.actionResult, 35);
+    let chain;
+    [got, chain] = await send(128 + 32);
+    assert.equal(got.actionOk, true);
+    const state = (await chain.getContract(address)).accountState;
+    assert.ok(state === undefined || state.type !== 'active', `account after 128+32: ${state?.type}`);
 });
