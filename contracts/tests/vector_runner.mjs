@@ -1,7 +1,7 @@
 // Runs the vectors of tests/vectors/<name>.json (messages built by our Python builders, with what
 // the Python port of the contract does with them) against the compiled FunC in @ton/sandbox.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Blockchain, createShardAccount, internal } from '@ton/sandbox';
@@ -138,7 +138,14 @@ export async function runVectors(t, name) {
     return gas;
 }
 
+// Prints the gas table; with COCOON_WRITE_GAS=1 also writes tests/gas/<name>.json (committed: the
+// gas each handler measures in a real TVM, for the embedded chain's fee model).
 export function printGas(name, gas) {
+    if (process.env.COCOON_WRITE_GAS === '1') {
+        mkdirSync(join(ROOT, 'tests', 'gas'), { recursive: true });
+        const table = Object.fromEntries(Object.entries(gas).filter(([, g]) => g !== null));
+        writeFileSync(join(ROOT, 'tests', 'gas', `${name}.json`), JSON.stringify(table, null, 1) + '\n');
+    }
     const rows = Object.entries(gas).map(([k, g]) => `  ${k.padEnd(34)} ${g ?? '-'}`);
     console.log(`gas used by ${name} (sandbox):\n${rows.join('\n')}`);
 }
