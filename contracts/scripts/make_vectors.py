@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -288,7 +289,58 @@ def root_vectors() -> list[dict[str, Any]]:
         b.RootChangePrice(query_id=1, price_per_token=1, worker_fee_per_token=1).to_cell(),
     )
     v2.send("hash ops still work", owner, v, b.RootAddWorkerType(query_id=2, hash=h1).to_cell())
-    return [s.dump(), full.dump(), v2.dump()]
+    return [s.dump(), full.dump(), v2.dump(), root_random_walk()]
+
+
+def root_random_walk() -> dict[str, Any]:
+    """A seeded random sequence of root messages, from the owner and from strangers."""
+    rng = random.Random(14)
+    owner, stranger, me = addr(1), addr(2), addr(0xA0)
+    config = RootConfig(owner=owner, params=PARAMS, version=5, last_proxy_seqno=3)
+    w = Scenario("root: random walk (seed 14)", RootPort(), me, config.to_data(), ONE_TON)
+    hashes = [bytes([n]) * 32 for n in range(1, 5)]
+    hash_ops = [
+        b.RootAddWorkerType,
+        b.RootDelWorkerType,
+        b.RootAddModelType,
+        b.RootDelModelType,
+        b.RootAddProxyType,
+        b.RootDelProxyType,
+    ]
+    for i in range(80):
+        sender = owner if rng.random() < 0.9 else stranger
+        pick = rng.randrange(10)
+        host = NetAddr(f"10.0.0.{rng.randrange(256)}:{rng.randrange(1, 65536)}")
+        if pick < 4:
+            body = rng.choice(hash_ops)(query_id=i, hash=rng.choice(hashes)).to_cell()
+        elif pick < 6:
+            body = b.RootRegisterProxy(query_id=i, address=host).to_cell()
+        elif pick == 6:
+            body = b.RootUnregisterProxy(query_id=i, seqno=rng.randrange(1, 12)).to_cell()
+        elif pick == 7:
+            body = b.RootUpdateProxy(query_id=i, seqno=rng.randrange(1, 12), address=host).to_cell()
+        elif pick == 8:
+            body = b.RootChangePrice(
+                query_id=i,
+                price_per_token=rng.randrange(1 << 40),
+                worker_fee_per_token=rng.randrange(1 << 40),
+            ).to_cell()
+        else:
+            body = b.RootChangeParams(
+                query_id=i,
+                price_per_token=rng.randrange(1 << 40),
+                worker_fee_per_token=rng.randrange(1 << 40),
+                proxy_delay_before_close=rng.randrange(1 << 32),
+                client_delay_before_close=rng.randrange(1 << 32),
+                min_proxy_stake=rng.randrange(1 << 64),
+                min_client_stake=rng.randrange(1 << 64),
+            ).to_cell()
+        w.send(f"{i} {body_name(body)}", sender, ONE_TON // 5, body)
+    return w.dump()
+
+
+def body_name(body: Cell) -> str:
+    return Op(body.begin_parse().load_uint(32)).name.lower()
 
 
 def proxy_vectors() -> list[dict[str, Any]]:
@@ -540,7 +592,118 @@ def proxy_vectors() -> list[dict[str, Any]]:
         b.ExtProxyPayoutRequest(query_id=3, send_excesses_to=excess).to_cell(),
     )
     assert isinstance(ProxyStorage.from_cell(s.data), ProxyStorage)
-    return [s.dump(), c.dump(), t.dump(), d.dump()]
+    return [s.dump(), c.dump(), t.dump(), d.dump(), random_walk()]
+
+
+def random_walk() -> dict[str, Any]:
+    """A seeded random sequence of proxy messages, right and wrong, through every state. Values
+    stay far from any balance boundary, so fees (which the ports do not model) cannot change an
+    outcome."""
+    rng = random.Random(14)
+    T = ONE_TON
+    owner, stranger, root = addr(1), addr(2), addr(0xA0)
+    client_owner, worker_owner, excess = addr(4), addr(5), addr(6)
+    contract = ProxyContract(owner=owner, public_key=public_key(SEED), root=root, params=PARAMS)
+    me = contract.address
+    client, worker = contract.client(client_owner).address, contract.worker(worker_owner).address
+    state = b.ClientStateCell(state=0, balance=0, stake=T, tokens_used=0, secret_hash=bytes(32))
+    w = Scenario(
+        "proxy: random walk (seed 14)",
+        ProxyPort(),
+        me,
+        contract.initial_storage().to_cell(),
+        100 * T,
+    )
+
+    def coins() -> int:
+        return rng.randrange(0, T)
+
+    def who(right: Address) -> Address:
+        return right if rng.random() < 0.85 else stranger
+
+    def value(needed: int) -> int:
+        return needed + (T // 5 if rng.random() < 0.9 else T // 20)
+
+    def client_msg(payload: b.Body) -> Cell:
+        return b.ClientProxyRequest(
+            query_id=rng.randrange(1 << 64), client_owner=client_owner, state=state, payload=payload
+        ).to_cell()
+
+    def signed(kind: type[b.SignedBody]) -> Cell:
+        qid = rng.randrange(1 << 64)
+        payload = b.AddressPayload(op=kind.OP, query_id=qid, address=me).to_cell()
+        return kind(
+            query_id=qid,
+            send_excesses_to=excess,
+            signature=sign(SEED, cell_hash(payload)),
+            payload=payload,
+        ).to_cell()
+
+    for i in range(120):
+        kind = rng.choice(
+            ["top_up"] * 4
+            + ["refund", "force", "register", "worker"] * 2
+            + ["payout", "stake", "text_w", "note", "complete"]
+        )
+        if i == 70:  # the second part runs while closing, then closed
+            kind = "close"
+        elif i > 70 and rng.random() < 0.15:
+            kind = "complete"
+        now = w.now + rng.randrange(0, 1200)
+        if kind == "top_up":
+            n = coins()
+            body = client_msg(b.ClientProxyTopUp(coins=n, send_excesses_to=excess))
+            w.send(f"{i} top-up", who(client), value(n), body, now=now)
+        elif kind in ("refund", "force"):
+            cls = b.ClientProxyRefundGranted if kind == "refund" else b.ClientProxyRefundForce
+            body = client_msg(cls(coins=coins() // 10, send_excesses_to=excess))
+            w.send(f"{i} {kind}", who(client), value(0), body, now=now)
+        elif kind == "register":
+            body = client_msg(b.ClientProxyRegister(nonce=rng.randrange(1 << 64)))
+            w.send(f"{i} register", who(client), value(0), body, now=now)
+        elif kind == "worker":
+            payload = b.WorkerProxyPayoutRequest(
+                coins_to_pay=coins() // 10, coins_to_save=coins() // 10, send_excesses_to=excess
+            )
+            body = b.WorkerProxyRequest(
+                query_id=rng.randrange(1 << 64),
+                worker_owner=worker_owner,
+                state=0,
+                tokens=rng.randrange(1 << 64),
+                payload=payload,
+            ).to_cell()
+            w.send(f"{i} worker payout", who(worker), value(0), body, now=now)
+        elif kind == "payout":
+            body = b.ExtProxyPayoutRequest(query_id=i, send_excesses_to=excess).to_cell()
+            w.send(f"{i} payout request", stranger, value(0), body, now=now)
+        elif kind == "stake":
+            n = coins()
+            body = b.ExtProxyIncreaseStake(query_id=i, grams=n, send_excesses_to=excess).to_cell()
+            w.send(f"{i} increase stake", stranger, value(n), body, now=now)
+        elif kind == "text_w":
+            w.send(f"{i} text w", who(owner), value(0), b.TextCommand.of("w").to_cell(), now=now)
+        elif kind == "note":
+            body = (
+                client_msg(None)
+                if rng.random() < 0.5
+                else b.WorkerProxyRequest(
+                    query_id=i, worker_owner=worker_owner, state=0, tokens=i, payload=None
+                ).to_cell()
+            )
+            w.send(f"{i} notification", stranger, value(0), body, now=now)
+        elif kind == "close":
+            w.send(
+                f"{i} close request", stranger, value(0), signed(b.ProxyCloseRequestSigned), now=now
+            )
+        elif kind == "complete":
+            w.send(
+                f"{i} close complete",
+                stranger,
+                value(0),
+                signed(b.ProxyCloseCompleteSigned),
+                now=now,
+            )
+    return w.dump()
 
 
 def main() -> None:

@@ -65,3 +65,26 @@ test('an addr_none excess address fails the action phase with 34, no bounce (iss
     assert.equal(outMessages(tx).length, 0);
     assert.ok((await state(bc, ME)).data.equals(START));
 });
+
+test('non-standard addresses in bodies: expected address 1015, client owner 1014 (issue 14 finding 6)', async () => {
+    const { keyPairFromSeed, sign } = await import('@ton/crypto');
+    const keys = keyPairFromSeed(Buffer.from([...Array(32).keys()])); // the vectors' proxy key
+    const op = 0x636a4391; // ext_proxy_close_request_signed
+    const payload = beginCell().storeUint(op, 32).storeUint(7, 64).storeUint(0, 2).endCell(); // addr_none
+    const close = beginCell()
+        .storeUint(op, 32)
+        .storeUint(7, 64)
+        .storeAddress(STRANGER)
+        .storeBuffer(sign(payload.hash(), keys.secretKey))
+        .storeRef(payload)
+        .endCell();
+    const bc = await proxy();
+    assert.equal(exitCode((await send(bc, { from: STRANGER, to: ME, value: TON / 5n, body: close })).tx), 1015);
+
+    // client_proxy_request with an addr_none owner: the computed client address matches no sender
+    const topUp = cell(step('client top-up').body).beginParse();
+    const head = beginCell().storeUint(topUp.loadUint(32), 32).storeUint(topUp.loadUintBig(64), 64);
+    topUp.loadAddress();
+    const body = head.storeUint(0, 2).storeSlice(topUp).endCell();
+    assert.equal(exitCode((await send(bc, { from: CLIENT, to: ME, value: 2n * TON, body })).tx), 1014);
+});

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { after } from 'node:test';
+import { writeFileSync } from 'node:fs';
 import { code, vectors, cell, chain, place, send, exitCode, state, outMessages, addr, recordGas, GAS } from './helpers.mjs';
 
 for (const contract of ['root', 'proxy']) {
@@ -54,6 +55,11 @@ for (const contract of ['root', 'proxy']) {
     }
 }
 
+// Gas per successful operation: printed, and written as JSON where COCOON_GAS_OUT names a file
+// (for the embedded chain's gas table, issue 14).
 after(() => {
     for (const [what, gas] of GAS) console.log(`# gas ${what}: ${gas}`);
+    if (process.env.COCOON_GAS_OUT) {
+        writeFileSync(process.env.COCOON_GAS_OUT, JSON.stringify(Object.fromEntries(GAS), null, 1) + '\n');
+    }
 });
