@@ -10,6 +10,7 @@ Run from the repository root after a build:
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from cocoon.ton.keys import public_key
 from cocoon.ton.messages import InternalMessage
 from cocoon.ton.params import Params
 from cocoon.ton.payments import PaymentSigner
+from cocoon.ton.storage import ClientStorage, WorkerStorage
 from cocoon.ton.wallet import Transfer, build_wallet_external
 
 HERE = Path(__file__).resolve().parent.parent / "tests" / "vectors"
@@ -447,7 +449,98 @@ def client_vectors() -> dict[str, Any]:
             value=T // 20,
         ),
     ]
-    return {"address": me.to_str(is_user_friendly=False), "cases": c}
+    return {"address": me.to_str(is_user_friendly=False), "cases": c + client_walk(port, me)}
+
+
+def client_walk(port: Port, me: Address, steps: int = 120) -> list[dict[str, Any]]:
+    """A seeded random walk: each step's data is what the port made of the previous one (failed
+    steps keep it), so the FunC is checked on the states a contract really goes through."""
+    rng = random.Random(14)
+    data = CLIENT.initial_storage().to_cell()
+    now, tokens, T = NOW, 0, ONE_TON
+    out = []
+    for i in range(steps):
+        now += rng.choice((0, 1, 600, 3601))
+        sender = rng.choice((CLIENT.owner, CLIENT.owner, STRANGER))
+        value = rng.choice((T // 20, T // 5, T // 2, 3 * T))
+        excess = rng.choice((EXCESS, CLIENT.owner))
+        qid = rng.randrange(1 << 64)
+        kinds = ("top_up",) * 4 + ("secret_top_up", "register", "secret", "stake", "withdraw")
+        kinds += ("refund",) + ("charge",) * 6
+        kind = rng.choice(kinds) if rng.random() > 0.03 else "grant"
+        if kind in ("charge", "grant"):
+            tokens = max(0, tokens + rng.choice((-5, 0, 1, 1000, 10**6, 10**8)))
+            fn = SIGNER.client_charge if kind == "charge" else SIGNER.client_grant_refund
+            body = fn(me, tokens, excess, query_id=qid).body.to_cell()
+        elif kind == "top_up":
+            amount = rng.choice((0, T // 10, T, 2 * T))
+            body = cb.ExtClientTopUp(query_id=qid, amount=amount, send_excesses_to=excess)
+        elif kind == "secret_top_up":
+            body = cb.OwnerClientChangeSecretHashAndTopUp(
+                query_id=qid,
+                amount=T // 10,
+                secret_hash=rng.randbytes(32),
+                send_excesses_to=excess,
+            )
+        elif kind == "register":
+            body = cb.OwnerClientRegister(
+                query_id=qid, nonce=rng.randrange(1 << 64), send_excesses_to=excess
+            )
+        elif kind == "secret":
+            body = cb.OwnerClientChangeSecretHash(
+                query_id=qid, secret_hash=rng.randbytes(32), send_excesses_to=excess
+            )
+        elif kind == "stake":
+            body = cb.OwnerClientIncreaseStake(
+                query_id=qid, new_stake=rng.choice((T // 2, 2 * T, 3 * T)), send_excesses_to=excess
+            )
+        elif kind == "withdraw":
+            body = cb.OwnerClientWithdraw(query_id=qid, send_excesses_to=excess)
+        else:
+            body = cb.OwnerClientRequestRefund(query_id=qid, send_excesses_to=excess)
+        cell = body if isinstance(body, Cell) else body.to_cell()
+        step = case(
+            port,
+            me,
+            f"walk_{i:03d}_{kind}",
+            data,
+            cell,
+            sender=sender,
+            value=value,
+            balance=rng.choice((T // 20, T, 4 * T)),
+            now=now,
+        )
+        out.append(step)
+        if step["expect"]["exit_code"] == 0:
+            data = Cell.one_from_boc(bytes.fromhex(step["expect"]["data"]))
+        if ClientStorage.from_cell(data).state == ContractState.CLOSED and rng.random() < 0.7:
+            data, tokens = CLIENT.initial_storage().to_cell(), 0  # a new client, mostly
+    return out
+
+
+def worker_walk(port: Port, me: Address, steps: int = 60) -> list[dict[str, Any]]:
+    rng = random.Random(15)
+    data = WORKER.initial_storage().to_cell()
+    tokens, T = 0, ONE_TON
+    out = []
+    for i in range(steps):
+        sender = rng.choice((HUMAN, STRANGER))
+        value = rng.choice((T // 10, T // 5, T))
+        qid = rng.randrange(1 << 64)
+        kind = rng.choice(("payout",) * 6 + ("last", "register"))
+        if kind == "register":
+            cell = wb.OwnerWorkerRegister(query_id=qid, send_excesses_to=EXCESS).to_cell()
+        else:
+            tokens = max(0, tokens + rng.choice((-3, 0, 1, 500, 10**6)))
+            fn = SIGNER.worker_last_payout if kind == "last" else SIGNER.worker_payout
+            cell = fn(me, tokens, EXCESS, query_id=qid).body.to_cell()
+        step = case(port, me, f"walk_{i:03d}_{kind}", data, cell, sender=sender, value=value)
+        out.append(step)
+        if step["expect"]["exit_code"] == 0:
+            data = Cell.one_from_boc(bytes.fromhex(step["expect"]["data"]))
+        if WorkerStorage.from_cell(data).state == ContractState.CLOSED and rng.random() < 0.7:
+            data, tokens = WORKER.initial_storage().to_cell(), 0
+    return out
 
 
 def worker_vectors() -> dict[str, Any]:
@@ -527,7 +620,7 @@ def worker_vectors() -> dict[str, Any]:
             value=T // 5,
         ),
     ]
-    return {"address": me.to_str(is_user_friendly=False), "cases": c}
+    return {"address": me.to_str(is_user_friendly=False), "cases": c + worker_walk(port, me)}
 
 
 def wallet_vectors() -> dict[str, Any]:

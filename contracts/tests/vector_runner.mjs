@@ -143,10 +143,10 @@ export async function runVectors(t, name) {
 export function printGas(name, gas) {
     if (process.env.COCOON_WRITE_GAS === '1') {
         mkdirSync(join(ROOT, 'tests', 'gas'), { recursive: true });
-        const table = Object.fromEntries(Object.entries(gas).filter(([, g]) => g !== null));
+        const table = Object.fromEntries(Object.entries(gas).filter(([k, g]) => g !== null && !k.startsWith('walk_')));
         writeFileSync(join(ROOT, 'tests', 'gas', `${name}.json`), JSON.stringify(table, null, 1) + '\n');
     }
-    const rows = Object.entries(gas).map(([k, g]) => `  ${k.padEnd(34)} ${g ?? '-'}`);
+    const rows = Object.entries(gas).filter(([k]) => !k.startsWith('walk_')).map(([k, g]) => `  ${k.padEnd(34)} ${g ?? '-'}`);
     console.log(`gas used by ${name} (sandbox):\n${rows.join('\n')}`);
 }
 
