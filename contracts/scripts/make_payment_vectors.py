@@ -22,7 +22,7 @@ from cocoon.ton.bodies import worker as wb
 from cocoon.ton.bodies.common import Excesses
 from cocoon.ton.bodies.wallet import OwnerWalletSendMessage
 from cocoon.ton.constants import ONE_TON, ContractState
-from cocoon.ton.contracts import ClientContract, WalletContract, WorkerContract
+from cocoon.ton.contracts import ClientContract, ProxyContract, WalletContract, WorkerContract
 from cocoon.ton.embedded.contracts._common import Port
 from cocoon.ton.embedded.contracts.client import ClientPort
 from cocoon.ton.embedded.contracts.wallet import WalletPort
@@ -731,8 +731,56 @@ def wallet_vectors() -> dict[str, Any]:
     }
 
 
+def lifecycle_vectors() -> dict[str, Any]:
+    """One proxy with one client and one worker, all derived by cocoon/ton/contracts.py from
+    our BOCs (the proxy checks its children's addresses), and the messages of a payment cycle."""
+    params = attrs.evolve(PARAMS, proxy_sc_code=code("proxy"))
+    proxy = ProxyContract(
+        owner=addr(0x51), public_key=public_key(PROXY_SEED), root=addr(0x52), params=params
+    )
+    client = proxy.client(addr(0x53))
+    worker = proxy.worker(addr(0x54))
+    T, tokens = ONE_TON, 10**6
+    return {
+        "proxy": {"address": raw(proxy.address), "data": hexboc(proxy.initial_storage().to_cell())},
+        "client": {
+            "address": raw(client.address),
+            "owner": raw(client.owner),
+            "data": hexboc(client.initial_storage().to_cell()),
+        },
+        "worker": {
+            "address": raw(worker.address),
+            "owner": raw(worker.owner),
+            "data": hexboc(worker.initial_storage().to_cell()),
+        },
+        "excess": raw(EXCESS),
+        "tokens": tokens,
+        "steps": {
+            "top_up": hexboc(
+                cb.ExtClientTopUp(query_id=1, amount=2 * T, send_excesses_to=EXCESS).to_cell()
+            ),
+            "charge": hexboc(
+                SIGNER.client_charge(client.address, tokens, EXCESS, query_id=2).body.to_cell()
+            ),
+            "payout": hexboc(
+                SIGNER.worker_payout(worker.address, tokens, EXCESS, query_id=3).body.to_cell()
+            ),
+            "grant_refund": hexboc(
+                SIGNER.client_grant_refund(
+                    client.address, tokens, EXCESS, query_id=4
+                ).body.to_cell()
+            ),
+        },
+    }
+
+
+def raw(a: Address) -> str:
+    return a.to_str(is_user_friendly=False)
+
+
 def main() -> None:
     for name, fn in (
+        ("lifecycle", lifecycle_vectors),
         ("client", client_vectors),
         ("worker", worker_vectors),
         ("wallet", wallet_vectors),

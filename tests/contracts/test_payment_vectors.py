@@ -1,4 +1,4 @@
-"""The committed client, worker and wallet vectors (contracts/tests/vectors/{client,worker,wallet}.json)
+"""The committed client, worker, wallet and lifecycle vectors (contracts/tests/vectors/*.json)
 are what our Python builders and contract ports produce today for contracts derived from our
 compiled BOCs: a change to a body layout, a storage layout, a port or a contract's code that is not
 carried into the vectors (and so into the FunC tests) fails here, without node."""
@@ -29,7 +29,7 @@ def make_payment_vectors() -> types.ModuleType:
     return module
 
 
-@pytest.mark.parametrize("name", ["client", "worker", "wallet"])
+@pytest.mark.parametrize("name", ["client", "worker", "wallet", "lifecycle"])
 def test_payment_vectors_are_current(make_payment_vectors: types.ModuleType, name: str) -> None:
     fresh = json.loads(json.dumps(getattr(make_payment_vectors, f"{name}_vectors")()))
     committed = json.loads((make_payment_vectors.HERE / f"{name}.json").read_text())
