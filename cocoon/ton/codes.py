@@ -6,15 +6,21 @@ address exactly; we represent it as a *pruned branch* cell (the TON form for "a 
 its hash"), and `cells.cell_hash` (the level-0 hash) of any tree holding it equals the hash of
 the tree holding the real code. Such cells can be hashed and stored in BOCs, never executed.
 
-What is here (no compiled contract code is shipped in this repository):
+What is here:
 
-* `COCOON_WALLET_CODE`: the real CocoonWallet code, by identity (hash `7a48f05c...`, spec 30
-  section 7; depth 6, measured on the reference's BOC). Wallet addresses are the real ones.
+* `LOCAL_CODES`: our own compiled contracts (contracts/src, FunC 0.4.6), real code cells loaded
+  from the BOCs in `cocoon/ton/compiled/` (written by `contracts/scripts/build.mjs`, equal to
+  `contracts/build/`). Local networks on the embedded ledger run them (the chain maps their
+  hashes to the Python ports), so a root made locally can be deployed to a real chain as it is.
+  `LOCAL_CODES.wallet` is our CocoonWallet; a wallet deployed with it runs locally as well.
+* `COCOON_WALLET_CODE`: the reference's CocoonWallet code, by identity (hash `7a48f05c...`,
+  spec 30 section 7; depth 6, measured on the reference's BOC). Node wallets use it by default,
+  so wallet addresses are those of mainnet wallets.
 * `REFERENCE_FAKE_CODES`: the proxy/worker/client codes of the reference's fake-TON mode
   (`spec/fake-ton/runtime.vars`), by identity. With them the addresses equal those the
   reference computes in fake mode (spec 30 sections 13 and 16, vector 3).
-* `LOCAL_CODES`: plainly named local code cells (`cocoon-local:<kind>:v1`) for networks that
-  live only in the embedded ledger. They are ordinary cells: nothing pretends to be real code.
+* `local_code(kind)`: a plainly named cell (`cocoon-local:<kind>:v1`), not code. Local networks
+  used these before our contracts existed; a chain persisted then keeps their kinds in its store.
 
 A real chain hands out real code cells in the root params; those work everywhere unchanged.
 To deploy a CocoonWallet on a real chain, pass the real code BOC to `Wallet(code=...)`.
@@ -22,11 +28,13 @@ To deploy a CocoonWallet on a real chain, pass the real code BOC to `Wallet(code
 
 from __future__ import annotations
 
+from importlib import resources
+
 import attrs
 from pytoniq_core import Cell, begin_cell
 from pytoniq_core.boc.exotic import CellTypes
 
-from cocoon.ton.cells import cell_hash
+from cocoon.ton.cells import cell_hash, from_boc
 from cocoon.ton.errors import CellEncodeError
 
 _PRUNED_BRANCH = 1
@@ -58,23 +66,32 @@ def local_code(kind: str) -> Cell:
     return begin_cell().store_bytes(f"cocoon-local:{kind}:v1".encode()).end_cell()
 
 
+def compiled_code(name: str) -> Cell:
+    """Our compiled contract `name` (root, proxy, worker, client, wallet), from the package."""
+    return from_boc((resources.files("cocoon.ton") / "compiled" / f"{name}.boc").read_bytes())
+
+
 @attrs.frozen
 class ContractCodes:
-    """One code cell per contract kind."""
+    """One code cell per contract kind (a wallet code too, where the set has one)."""
 
     root: Cell
     proxy: Cell
     worker: Cell
     client: Cell
+    wallet: Cell | None = None
 
     def kinds(self) -> dict[bytes, str]:
         """code hash -> kind name."""
-        return {
+        kinds = {
             cell_hash(self.root): "root",
             cell_hash(self.proxy): "proxy",
             cell_hash(self.worker): "worker",
             cell_hash(self.client): "client",
         }
+        if self.wallet is not None:
+            kinds[cell_hash(self.wallet)] = "wallet"
+        return kinds
 
 
 COCOON_WALLET_CODE_HASH = bytes.fromhex(
@@ -97,11 +114,13 @@ REFERENCE_FAKE_CODES = ContractCodes(
     ),
 )
 
+# Our contracts, as compiled: what local networks deploy and run.
 LOCAL_CODES = ContractCodes(
-    root=local_code("root"),
-    proxy=local_code("proxy"),
-    worker=local_code("worker"),
-    client=local_code("client"),
+    root=compiled_code("root"),
+    proxy=compiled_code("proxy"),
+    worker=compiled_code("worker"),
+    client=compiled_code("client"),
+    wallet=compiled_code("wallet"),
 )
 
 # Mainnet code hashes as published (spec 30 section 15). Depths are unknown, so these cannot

@@ -1,6 +1,8 @@
 // Compiles every contract in contracts/src (each .fc file that is not a library) with the pinned
-// FunC 0.4.6 and writes build/<name>.boc plus build/manifest.json (code hash and depth).
-// `--check` compiles the same way and fails (exit 1) when a committed file differs.
+// FunC 0.4.6 and writes build/<name>.boc plus build/manifest.json (code hash and depth), and the
+// same files into the Python package (cocoon/ton/compiled/), whose local networks run these codes
+// and which pip installs without contracts/. `--check` compiles the same way and fails (exit 1)
+// when a committed file differs, in either folder.
 import { readFileSync, writeFileSync, readdirSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +12,11 @@ import { Cell } from '@ton/core';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'src');
 const BUILD = join(ROOT, 'build');
+const PACKAGE = join(ROOT, '..', 'cocoon', 'ton', 'compiled');
+const OUTPUTS = [
+    ['build', BUILD],
+    ['cocoon/ton/compiled', PACKAGE],
+];
 const LIBRARIES = new Set(['stdlib.fc', 'common.fc']);
 const FUNC_VERSION = '0.4.6';
 
@@ -44,32 +51,32 @@ async function main() {
     }
     const manifest = { compiler: `func ${funcVersion}`, contracts: {} };
     const problems = [];
+    const files = new Map();
     for (const name of contractNames()) {
         const { boc, hash, depth } = await compile(name);
         manifest.contracts[name] = { hash, depth, boc: `${name}.boc` };
-        const path = join(BUILD, `${name}.boc`);
-        if (check) {
-            if (!existsSync(path)) problems.push(`${name}.boc is missing (run node scripts/build.mjs)`);
-            else if (!readFileSync(path).equals(boc)) problems.push(`${name}.boc differs from a fresh compile (hash ${hash})`);
-        } else {
-            mkdirSync(BUILD, { recursive: true });
-            writeFileSync(path, boc);
-        }
+        files.set(`${name}.boc`, boc);
         console.log(`${name}: ${hash} depth ${depth}`);
     }
-    const text = JSON.stringify(manifest, null, 2) + '\n';
-    const manifestPath = join(BUILD, 'manifest.json');
-    if (check) {
-        if (!existsSync(manifestPath) || readFileSync(manifestPath, 'utf8') !== text) {
-            problems.push('manifest.json differs from a fresh compile');
+    files.set('manifest.json', Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
+    for (const [label, dir] of OUTPUTS) {
+        for (const [file, bytes] of files) {
+            const path = join(dir, file);
+            if (check) {
+                if (!existsSync(path)) problems.push(`${label}/${file} is missing (run node scripts/build.mjs)`);
+                else if (!readFileSync(path).equals(bytes)) problems.push(`${label}/${file} differs from a fresh compile`);
+            } else {
+                mkdirSync(dir, { recursive: true });
+                writeFileSync(path, bytes);
+            }
         }
+    }
+    if (check) {
         if (problems.length) {
             console.error(problems.join('\n'));
             process.exit(1);
         }
-        console.log('build check: committed BOCs equal a fresh compile');
-    } else {
-        writeFileSync(manifestPath, text);
+        console.log('build check: committed BOCs equal a fresh compile (contracts/build and cocoon/ton/compiled)');
     }
 }
 
