@@ -291,7 +291,7 @@ class Chain:
         msg = InternalMessage(
             dest=dest, value=value, body=body, state_init=state_init, bounce=bounce, src=acc.address
         )
-        fee = self.fees.forward.fee(msg.to_cell())
+        fee = self._forward_fee(msg)
         if value < 0 or value + fee > acc.balance:
             raise LedgerError(f"user account holds {acc.balance}, cannot send {value} + fee {fee}")
         start = len(self._new_txs)
@@ -445,7 +445,7 @@ class Chain:
                         continue
                     return failed(ExitCode.INVALID_SOURCE)
             sent = attrs.evolve(msg, src=acc.address, bounced=False)
-            fee = self.fees.forward.fee(raw if raw is not None else sent.to_cell())
+            fee = self._forward_fee(raw if raw is not None else sent)
             if mode & 128:
                 value = remaining
             else:
@@ -466,10 +466,24 @@ class Chain:
             ExitCode.OK, new_balance, out, fees, delete=delete and new_balance == 0
         )
 
+    def _forward_fee(self, msg: InternalMessage | Cell) -> int:
+        if not self._forwarding_paid:  # zero prices: no need to serialize the message
+            return 0
+        return self.fees.forward.fee(msg if isinstance(msg, Cell) else msg.to_cell())
+
+    @property
+    def _forwarding_paid(self) -> bool:
+        f = self.fees.forward
+        return bool(f.lump_price or f.bit_price or f.cell_price)
+
+    @property
+    def _storage_paid(self) -> bool:
+        return bool(self.fees.storage.bit_price_ps or self.fees.storage.cell_price_ps)
+
     def _storage_phase(self, acc: Account) -> int:
         """Charge the storage fee due since the account's last transaction (param 18), as
         far as the balance goes (TON would record the rest as a debt: not modelled)."""
-        if acc.kind == USER or acc.code is None or not acc.transactions:
+        if acc.kind == USER or acc.code is None or not acc.transactions or not self._storage_paid:
             return 0
         bits, cells = tree_size([c for c in (acc.code, acc.data) if c is not None])
         due = self.fees.storage.fee(bits, cells, self.now() - acc.transactions[-1].now)
@@ -582,7 +596,7 @@ class Chain:
                 bounced=True,
                 src=acc.address,
             )
-            fee = self.fees.forward.fee(bounce.to_cell())
+            fee = self._forward_fee(bounce)
             value = min(bounce_value, acc.balance) - fee
             if value > 0:
                 acc.balance -= value + fee
