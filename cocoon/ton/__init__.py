@@ -73,7 +73,17 @@ from cocoon.ton.codes import (
 from cocoon.ton.constants import ONE_TON, ContractState, ExitCode, Op
 from cocoon.ton.contracts import ClientContract, ProxyContract, WalletContract, WorkerContract
 from cocoon.ton.counters import CounterOrderError, PaymentCounters
-from cocoon.ton.embedded.chain import Chain, ContractView, FeeSchedule, ManualClock
+from cocoon.ton.embedded.chain import Chain, ContractView, ManualClock
+from cocoon.ton.embedded.fees import (
+    MAINNET_FEES,
+    MAINNET_FLOOR,
+    ZERO_FEES,
+    FeeConfig,
+    ForwardPrices,
+    GasPrices,
+    GasTable,
+    StoragePrices,
+)
 from cocoon.ton.embedded.local import deploy_root, local_params, root_command
 from cocoon.ton.errors import (
     BadPaymentSignatureError,
@@ -141,11 +151,14 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "COCOON_WALLET_CODE",
     "LOCAL_CODES",
+    "MAINNET_FEES",
+    "MAINNET_FLOOR",
     "MASK_NONE",
     "MASK_PROXY",
     "MASK_ROOT",
     "ONE_TON",
     "REFERENCE_FAKE_CODES",
+    "ZERO_FEES",
     "AccountState",
     "AccountStatus",
     "AdjustedTokens",
@@ -164,7 +177,10 @@ __all__ = [
     "ExitCode",
     "ExternalMessage",
     "ExternalRejectedError",
-    "FeeSchedule",
+    "FeeConfig",
+    "ForwardPrices",
+    "GasPrices",
+    "GasTable",
     "InsufficientFundsError",
     "InternalMessage",
     "Ledger",
@@ -186,6 +202,7 @@ __all__ = [
     "SignedPayment",
     "SqliteStore",
     "StalePaymentError",
+    "StoragePrices",
     "TokenUsage",
     "Transaction",
     "Transfer",

@@ -113,13 +113,15 @@ class Op(enum.IntEnum):
 class ExitCode(enum.IntEnum):
     """Exit codes the contracts throw (opcodes.fc, wallet disassembly) and the TVM ones we model."""
 
-    COMPUTE_SKIPPED = -1  # no code to run (uninitialized account): the message bounces or stays
+    COMPUTE_SKIPPED = -1  # no compute phase: no code to run, or a value that buys no gas
+    OUT_OF_GAS = -14  # TVM: the handler needs more gas than the message's value buys
     OK = 0
     RANGE_CHECK = 5  # TVM: integer out of range (e.g. a negative reserve)
     CELL_UNDERFLOW = 9  # TVM: read past the end of a cell, or extra data at end_parse
     METHOD_NOT_FOUND = 11  # TVM: no such get-method
     NOT_ENOUGH_BALANCE = 37  # action phase: a message or reserve exceeds the balance
-    INVALID_OUTBOUND_MESSAGE = 34  # action phase: a raw message cell that does not parse
+    INVALID_OUTBOUND_MESSAGE = 34  # action phase: a message that does not parse, send mode +4/+8
+    INVALID_SOURCE = 35  # action phase: a raw message whose src is another account
     INVALID_DESTINATION = 36  # action phase: not a std address
 
     OLD_MESSAGE = 1000

@@ -19,6 +19,7 @@ import attrs
 from pytoniq_core import Address, Cell
 
 from cocoon.ton.cells import cell_hash, from_boc, to_boc
+from cocoon.ton.constants import ExitCode
 from cocoon.ton.errors import AccountNotFoundError
 from cocoon.ton.root import RootConfig
 from cocoon.ton.storage import ClientStorage, ProxyStorage, WalletStorage, WorkerStorage
@@ -91,6 +92,13 @@ class Transaction:
     exit_code: int = 0
     fees: int = 0
     balance_after: int = 0
+
+    @property
+    def compute_skipped(self) -> bool:
+        """No compute phase ran (a value that buys no gas, or no code): aborted, yet the
+        inbound message is on chain. Notifications sent with a token value (1 nano) arrive
+        this way on TON: a log to read, not a failure of the contract."""
+        return self.exit_code == ExitCode.COMPUTE_SKIPPED
 
 
 class Ledger(abc.ABC):

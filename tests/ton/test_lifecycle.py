@@ -116,7 +116,7 @@ async def test_life_cycle() -> None:
 
 
 async def test_fees_are_collected_and_conserved() -> None:
-    chain = ton.Chain(clock=ton.ManualClock(), fees=ton.FeeSchedule(gas=1000, forward=100))
+    chain = ton.Chain(clock=ton.ManualClock(), fees=ton.MAINNET_FLOOR)
     ledger = ton.EmbeddedLedger(chain)
     owner = chain.create_user(addr(1), 10 * T)
     root = ton.deploy_root(chain, owner=owner)

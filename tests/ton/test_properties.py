@@ -14,6 +14,7 @@ who forges, replays and pokes at everything. After every step:
 
 from __future__ import annotations
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -29,7 +30,7 @@ STRANGER = addr(70)
 
 
 class Harness:
-    def __init__(self, fees: ton.FeeSchedule | None = None) -> None:
+    def __init__(self, fees: ton.FeeConfig | None = None) -> None:
         self.net = net = make_net()
         if fees is not None:
             net.chain.fees = fees
@@ -341,4 +342,6 @@ def test_random_operation_sequences_keep_the_invariants(ops) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
 def test_invariants_hold_with_fees(ops) -> None:
-    run_and_check(Harness(ton.FeeSchedule(gas=5_000_000, forward=1_000_000)), ops)
+    # Mainnet's prices, every handler charged 12,000 gas (4.8 million nano).
+    fees = attrs.evolve(ton.MAINNET_FEES, gas_table=ton.GasTable(default=12_000))
+    run_and_check(Harness(fees), ops)

@@ -1,14 +1,19 @@
 """The embedded chain's core: accounts, a message queue ordered by logical time, and the three
 transaction phases (credit, compute by a contract port, action), synchronous and pure Python.
 
-Value model (spec 30 section 14.1): `raw_reserve(x, 0)` exact (failure aborts), `(x, 2)` up to;
-send modes 0, +1 (fees separately), +2 (ignore errors), 64 (carry the inbound value), 128
-(carry the whole remaining balance). A failed transaction keeps its old data and, if the message
-was bounceable, bounces its value (minus fees) with body `0xffffffff ++ first 256 bits`.
-Fees are a flat `gas` per computed transaction (paid out of the inbound value, never more, as
-TON's gas credit works; externals pay from the balance once accepted) and a flat `forward` per
-sent message (both 0 by default); they are collected, so `minted == balances + fees + value in
-flight` always holds.
+Phases as TON runs them: storage (the fee due since the last transaction), credit, compute
+(skipped, the transaction aborted but on chain with its message, when the value buys no gas:
+under the flat gas price, 40,000 nano on mainnet), action (all or nothing), bounce. Value
+model (spec 30 section 14.1): `raw_reserve(x, 0)` exact (failure aborts), `(x, 2)` up to;
+send modes 0, +1 (fees separately), +2 (ignore errors), +16 (bounce if the action phase
+fails), 64 (carry the inbound value), 128 (carry the whole remaining balance), 128+32 (and
+delete the account once empty); +4 and +8 fail the action phase (34), a raw message with
+another account's `src` too (35). A failed compute phase keeps the old data and bounces a
+bounceable message's value (minus fees) with body `0xffffffff ++ first 256 bits`; a failed
+action phase aborts the same way but bounces only if a send had +16 (the value stays).
+Fees come from a `FeeConfig` (`cocoon.ton.embedded.fees`; zero by default until the gas table
+of the compiled contracts exists); they are collected, so `minted == balances + fees + value
+in flight` always holds.
 
 Accounts of kind "user" stand for human wallets (root owner, operators): they accept every
 message and send through `send_from_user`. Nothing else can move their money.
@@ -35,6 +40,7 @@ from cocoon.ton.codes import (
 )
 from cocoon.ton.constants import ExitCode
 from cocoon.ton.embedded.contracts import PORTS, Port
+from cocoon.ton.embedded.fees import EXTERNAL, NO_OP, ZERO_FEES, FeeConfig, tree_size
 from cocoon.ton.embedded.tvm import Context, ContractError, Reserve, Send
 from cocoon.ton.errors import (
     AccountNotFoundError,
@@ -66,12 +72,18 @@ def key(address: Address) -> tuple[int, bytes]:
     return (address.wc, address.hash_part)
 
 
-@attrs.frozen
-class FeeSchedule:
-    """Flat fees in nano: per computed transaction and per sent message."""
+# Send modes TON knows: +1, +2, +16, +32, +64, +128 (+4 and +8 fail the action phase, 34).
+_VALID_SEND_MODE = 0xF3
 
-    gas: int = 0
-    forward: int = 0
+
+@attrs.frozen
+class _ActionResult:
+    exit_code: int
+    balance: int
+    out: list[InternalMessage]
+    fees: int
+    bounce_on_fail: bool = False  # a send with +16 was reached before the failure
+    delete: bool = False  # a send with 128+32 left the balance at 0: the account goes
 
 
 class ManualClock:
@@ -156,12 +168,12 @@ class Chain:
         self,
         *,
         clock: Callable[[], float] | None = None,
-        fees: FeeSchedule | None = None,
+        fees: FeeConfig = ZERO_FEES,
         codes: Iterable[ContractCodes] = (LOCAL_CODES, REFERENCE_FAKE_CODES),
         store: ChainStore | None = None,
     ) -> None:
         self.clock = clock or time.time
-        self.fees = fees or FeeSchedule()
+        self.fees = fees
         self.code_kinds: dict[bytes, str] = {COCOON_WALLET_CODE_HASH: "wallet"}
         for c in codes:
             self.code_kinds.update(c.kinds())
@@ -276,12 +288,12 @@ class Chain:
         acc = self.accounts.get(key(src))
         if acc is None or acc.kind != USER:
             raise LedgerError(f"{src.to_str(False)} is not a user account")
-        fee = self.fees.forward
-        if value < 0 or value + fee > acc.balance:
-            raise LedgerError(f"user account holds {acc.balance}, cannot send {value} + fee {fee}")
         msg = InternalMessage(
             dest=dest, value=value, body=body, state_init=state_init, bounce=bounce, src=acc.address
         )
+        fee = self.fees.forward.fee(msg.to_cell())
+        if value < 0 or value + fee > acc.balance:
+            raise LedgerError(f"user account holds {acc.balance}, cannot send {value} + fee {fee}")
         start = len(self._new_txs)
         lt = self._next_lt(0)
         acc.balance -= value + fee
@@ -394,30 +406,46 @@ class Chain:
 
     def _actions(
         self, acc: Account, ctx: Context, balance: int, inbound_left: int
-    ) -> tuple[int, int, list[InternalMessage], int]:
-        """Action phase: (exit code, new balance, messages, forward fees)."""
+    ) -> _ActionResult:
+        """Action phase, all or nothing (TON's): the first failing action aborts it."""
         remaining, reserved, fees = balance, 0, 0
         out: list[InternalMessage] = []
+        bounce_on_fail = delete = False
+
+        def failed(code: int) -> _ActionResult:
+            return _ActionResult(code, balance, [], 0, bounce_on_fail=bounce_on_fail)
+
         for action in ctx.actions:
             if isinstance(action, Reserve):
                 amount = action.amount
                 if action.mode & 2:
                     amount = min(amount, remaining)
                 elif amount > remaining:
-                    return ExitCode.NOT_ENOUGH_BALANCE, balance, [], 0
+                    return failed(ExitCode.NOT_ENOUGH_BALANCE)
                 remaining -= amount
                 reserved += amount
                 continue
             assert isinstance(action, Send)
-            msg = action.message
+            mode = action.mode
+            if mode & 16:  # bounce the inbound message if this or a later action fails
+                bounce_on_fail = True
+            if mode & ~_VALID_SEND_MODE:  # +4 and +8 are not send modes
+                return failed(ExitCode.INVALID_OUTBOUND_MESSAGE)
+            msg, raw = action.message, None
             if isinstance(msg, Cell):
+                raw = msg
                 try:
                     msg = InternalMessage.from_cell(msg)
                 except CellDecodeError:
-                    if action.mode & 2:
+                    if mode & 2:
                         continue
-                    return ExitCode.INVALID_OUTBOUND_MESSAGE, balance, [], 0
-            mode, fee = action.mode, self.fees.forward
+                    return failed(ExitCode.INVALID_OUTBOUND_MESSAGE)
+                if msg.src is not None and key(msg.src) != key(acc.address):
+                    if mode & 2:
+                        continue
+                    return failed(ExitCode.INVALID_SOURCE)
+            sent = attrs.evolve(msg, src=acc.address, bounced=False)
+            fee = self.fees.forward.fee(raw if raw is not None else sent.to_cell())
             if mode & 128:
                 value = remaining
             else:
@@ -428,11 +456,27 @@ class Chain:
             if value < 0 or total > remaining:
                 if mode & 2:
                     continue
-                return ExitCode.NOT_ENOUGH_BALANCE, balance, [], 0
+                return failed(ExitCode.NOT_ENOUGH_BALANCE)
             remaining -= total
             fees += fee
-            out.append(attrs.evolve(msg, value=value, src=acc.address, bounced=False))
-        return ExitCode.OK, remaining + reserved, out, fees
+            delete = delete or mode & 0xA0 == 0xA0
+            out.append(attrs.evolve(sent, value=value))
+        new_balance = remaining + reserved
+        return _ActionResult(
+            ExitCode.OK, new_balance, out, fees, delete=delete and new_balance == 0
+        )
+
+    def _storage_phase(self, acc: Account) -> int:
+        """Charge the storage fee due since the account's last transaction (param 18), as
+        far as the balance goes (TON would record the rest as a debt: not modelled)."""
+        if acc.kind == USER or acc.code is None or not acc.transactions:
+            return 0
+        bits, cells = tree_size([c for c in (acc.code, acc.data) if c is not None])
+        due = self.fees.storage.fee(bits, cells, self.now() - acc.transactions[-1].now)
+        fee = min(due, acc.balance)
+        acc.balance -= fee
+        self.fees_collected += fee
+        return fee
 
     def _process_internal(self, msg: InternalMessage) -> None:
         acc = self._account(msg.dest)
@@ -441,26 +485,44 @@ class Chain:
         backup = (acc.code, acc.data, acc.kind)
         if not acc.code and msg.state_init is not None and acc.kind != USER:
             self._activate(acc, msg.state_init)
+        # TON's order: a bounceable message pays storage before its value is credited.
+        storage = self._storage_phase(acc) if msg.bounce else 0
         acc.balance += msg.value
+        if not msg.bounce:
+            storage = self._storage_phase(acc)
         if acc.kind == USER:
             self._record(acc, lt, info, (), True, ExitCode.OK, 0)
             return
         port = self._port(acc)
         if port is None:
             acc.code, acc.data, acc.kind = backup
-            self._fail(acc, lt, msg, info, ExitCode.COMPUTE_SKIPPED, 0)
+            self._fail(acc, lt, msg, info, ExitCode.COMPUTE_SKIPPED, storage, msg.value)
             return
-        # The message pays its own gas, never more than it brought (TON's gas credit).
-        gas = min(self.fees.gas, msg.value)
         body = _nonempty(msg.body)
+        op = NO_OP if body is None or len(body.bits) < 32 else int(body.bits[:32].to01(), 2)
+        gas_used = self.fees.handler_gas(port.kind, op)
+        # The message buys the gas (no credit for internals): one that cannot buy the flat
+        # gas is not computed; the transaction is aborted, the message stays on chain.
+        gas_limit = self.fees.gas.bought_for(msg.value)
+        if gas_limit == 0:
+            acc.code, acc.data, acc.kind = backup
+            self._fail(acc, lt, msg, info, ExitCode.COMPUTE_SKIPPED, storage, msg.value)
+            return
+        gas = self.fees.gas.fee(min(gas_used, gas_limit))
+        acc.balance -= gas
+        self.fees_collected += gas
+        inbound_left = max(msg.value - gas, 0)
+        fees = storage + gas
+        if gas_used > gas_limit:
+            acc.code, acc.data, acc.kind = backup
+            self._fail(acc, lt, msg, info, ExitCode.OUT_OF_GAS, fees, inbound_left)
+            return
         if body is None:  # every contract ignores an empty body (and keeps the value)
-            acc.balance -= gas
-            self.fees_collected += gas
-            self._record(acc, lt, info, (), True, ExitCode.OK, gas)
+            self._record(acc, lt, info, (), True, ExitCode.OK, fees)
             return
         ctx = Context(
             my_address=acc.address,
-            my_balance=acc.balance,
+            my_balance=acc.balance + gas,  # the TVM sees the balance before the gas is paid
             msg_value=msg.value,
             sender=msg.src,
             now=self.now(),
@@ -468,29 +530,34 @@ class Chain:
         )
         assert acc.data is not None
         exit_code, new_data = self._compute(port, ctx, body, acc.data, external=False)
-        acc.balance -= gas
-        self.fees_collected += gas
-        if exit_code == ExitCode.OK:
-            exit_code, new_balance, out, fwd = self._actions(
-                acc, ctx, acc.balance, max(msg.value - gas, 0)
-            )
-            if exit_code == ExitCode.OK:
-                self._commit_success(acc, ctx, new_data, new_balance, fwd)
-                self._record(acc, lt, info, self._emit(out, lt), True, ExitCode.OK, gas + fwd)
-                return
+        if exit_code != ExitCode.OK:
+            acc.code, acc.data, acc.kind = backup
+            self._fail(acc, lt, msg, info, exit_code, fees, inbound_left)
+            return
+        result = self._actions(acc, ctx, acc.balance, inbound_left)
+        if result.exit_code == ExitCode.OK:
+            self._commit_success(acc, ctx, new_data, result)
+            out = self._emit(result.out, lt)
+            self._record(acc, lt, info, out, True, ExitCode.OK, fees + result.fees)
+            if result.delete:
+                acc.code = acc.data = acc.kind = None
+            return
+        # A failed action phase aborts the transaction (the inbound value stays); it bounces
+        # only where a send asked for it (+16).
         acc.code, acc.data, acc.kind = backup
-        self._fail(acc, lt, msg, info, exit_code, gas)
+        bounce_value = inbound_left if result.bounce_on_fail else None
+        self._fail(acc, lt, msg, info, result.exit_code, fees, bounce_value)
 
     def _commit_success(
-        self, acc: Account, ctx: Context, new_data: Cell | None, balance: int, fwd: int
+        self, acc: Account, ctx: Context, new_data: Cell | None, result: _ActionResult
     ) -> None:
         if new_data is not None:
             acc.data = new_data
         if ctx.new_code is not None:
             acc.code = ctx.new_code
             acc.kind = self.code_kinds.get(cell_hash(ctx.new_code))
-        acc.balance = balance
-        self.fees_collected += fwd
+        acc.balance = result.balance
+        self.fees_collected += result.fees
 
     def _fail(
         self,
@@ -499,27 +566,29 @@ class Chain:
         msg: InternalMessage,
         info: MessageInfo,
         exit_code: int,
-        gas: int,
+        fees: int,
+        bounce_value: int | None,
     ) -> None:
-        """Aborted transaction: state unchanged; a bounceable message goes back (minus fees)."""
+        """Aborted transaction: state unchanged. A bounceable message goes back with
+        `bounce_value` (what is left of its value) less the bounce's forwarding fee, if that
+        is positive; `bounce_value` None: no bounce (a failed action phase without +16)."""
         out: tuple[InternalMessage, ...] = ()
-        fees = gas
-        if msg.bounce and not msg.bounced and msg.src is not None:
-            fee = self.fees.forward
-            value = min(msg.value - gas - fee, acc.balance - fee)
+        if bounce_value is not None and msg.bounce and not msg.bounced and msg.src is not None:
+            bounce = InternalMessage(
+                dest=msg.src,
+                value=0,
+                body=_bounce_body(msg.body),
+                bounce=False,
+                bounced=True,
+                src=acc.address,
+            )
+            fee = self.fees.forward.fee(bounce.to_cell())
+            value = min(bounce_value, acc.balance) - fee
             if value > 0:
                 acc.balance -= value + fee
                 self.fees_collected += fee
                 fees += fee
-                bounce = InternalMessage(
-                    dest=msg.src,
-                    value=value,
-                    body=_bounce_body(msg.body),
-                    bounce=False,
-                    bounced=True,
-                    src=acc.address,
-                )
-                out = self._emit([bounce], lt)
+                out = self._emit([attrs.evolve(bounce, value=value)], lt)
         self._record(acc, lt, info, out, False, exit_code, fees)
 
     def _process_external(self, ext: ExternalMessage) -> None:
@@ -533,6 +602,8 @@ class Chain:
             raise ExternalRejectedError(
                 ExitCode.COMPUTE_SKIPPED, "no code to run at the destination"
             )
+        gas_used = self.fees.handler_gas(port.kind, EXTERNAL)
+        gas_limit = self.fees.gas.bought_for(acc.balance)  # after accept_message()
         ctx = Context(
             my_address=acc.address,
             my_balance=acc.balance,
@@ -542,22 +613,29 @@ class Chain:
         )
         assert acc.data is not None
         exit_code, new_data = self._compute(port, ctx, ext.body, acc.data, external=True)
-        if not ctx.accepted:
+        if not ctx.accepted or gas_limit == 0:
             acc.code, acc.data, acc.kind = backup
             raise ExternalRejectedError(exit_code or ExitCode.COMPUTE_SKIPPED, "not accepted")
         lt = self._next_lt(0)
         info = MessageInfo(src=None, dest=acc.address, value=0, body=ext.body)
-        gas = min(self.fees.gas, acc.balance)
+        storage = self._storage_phase(acc)
+        if gas_used > gas_limit:
+            exit_code, gas_used = ExitCode.OUT_OF_GAS, gas_limit
+        gas = min(self.fees.gas.fee(gas_used), acc.balance)
         acc.balance -= gas
         self.fees_collected += gas
         if exit_code == ExitCode.OK:
-            exit_code, new_balance, out, fwd = self._actions(acc, ctx, acc.balance, 0)
+            result = self._actions(acc, ctx, acc.balance, 0)
+            exit_code = result.exit_code
             if exit_code == ExitCode.OK:
-                self._commit_success(acc, ctx, new_data, new_balance, fwd)
-                self._record(acc, lt, info, self._emit(out, lt), True, ExitCode.OK, gas + fwd)
+                self._commit_success(acc, ctx, new_data, result)
+                out = self._emit(result.out, lt)
+                self._record(acc, lt, info, out, True, ExitCode.OK, storage + gas + result.fees)
+                if result.delete:
+                    acc.code = acc.data = acc.kind = None
                 return
         # Accepted but failed: gas is paid, the StateInit (if any) stays, the data does not move.
-        self._record(acc, lt, info, (), False, exit_code, gas)
+        self._record(acc, lt, info, (), False, exit_code, storage + gas)
 
     # --- reading --------------------------------------------------------------------------
 

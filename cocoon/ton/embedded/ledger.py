@@ -14,7 +14,8 @@ from typing import Any
 import trio
 from pytoniq_core import Address
 
-from cocoon.ton.embedded.chain import Chain, FeeSchedule, key
+from cocoon.ton.embedded.chain import Chain, key
+from cocoon.ton.embedded.fees import ZERO_FEES, FeeConfig
 from cocoon.ton.embedded.store import SqliteStore
 from cocoon.ton.ledger import AccountState, Ledger, Transaction
 
@@ -28,11 +29,11 @@ class EmbeddedLedger(Ledger):
         *,
         path: str | Path | None = None,
         clock: Callable[[], float] | None = None,
-        fees: FeeSchedule | None = None,
+        fees: FeeConfig | None = None,
     ) -> None:
         if chain is None:
             store = SqliteStore(path) if path is not None else None
-            chain = Chain(clock=clock, fees=fees, store=store)
+            chain = Chain(clock=clock, fees=fees or ZERO_FEES, store=store)
         elif path is not None or clock is not None or fees is not None:
             raise ValueError("give either a chain or the options to build one")
         self.chain = chain

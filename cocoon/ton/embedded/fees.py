@@ -1,0 +1,165 @@
+"""Fees as TON computes them from its blockchain config: gas (params 20/21), forwarding
+(params 24/25) and storage (param 18), in nano-TON.
+
+The contract ports cannot count TVM gas, so a handler's gas comes from a `GasTable`:
+(contract kind, opcode) -> gas units, measured by the compiled contracts' sandbox tests. Until
+that table exists, local networks and tests run on `ZERO_FEES` (the chain's default): nothing
+costs anything and, with a gas price of 0, every message buys the whole gas limit, so no compute
+phase is skipped. `MAINNET_FEES` needs a gas table; `MAINNET_FLOOR` is mainnet's prices with
+no gas measured (every computed transaction pays the flat gas price, and a message that cannot
+buy it is not computed, as on TON).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+from pytoniq_core import Cell
+
+from cocoon.ton.errors import LedgerError
+
+# Pseudo-opcodes for handlers that have none: an internal message with an empty (or shorter
+# than 32 bits) body, and an external message.
+NO_OP = -1
+EXTERNAL = -2
+
+
+@attrs.frozen
+class GasPrices:
+    """Config param 21 (basechain gas prices). `gas_price` is nano per 2^16 gas units."""
+
+    gas_price: int = 0
+    gas_limit: int = 1_000_000
+    gas_credit: int = 10_000
+    flat_gas_limit: int = 0
+    flat_gas_price: int = 0
+
+    def bought_for(self, nano: int) -> int:
+        """Gas units `nano` buys (TON's `gas_bought_for`): 0 below the flat price."""
+        if nano < 0:
+            return 0
+        threshold = self.flat_gas_price + _ceil_shift(
+            self.gas_price * max(self.gas_limit - self.flat_gas_limit, 0)
+        )
+        if nano >= threshold:
+            return self.gas_limit
+        if nano < self.flat_gas_price:
+            return 0
+        return ((nano - self.flat_gas_price) << 16) // self.gas_price + self.flat_gas_limit
+
+    def fee(self, gas_used: int) -> int:
+        """Nano for `gas_used` units (TON's `compute_gas_price`)."""
+        if gas_used <= self.flat_gas_limit:
+            return self.flat_gas_price
+        return self.flat_gas_price + _ceil_shift(self.gas_price * (gas_used - self.flat_gas_limit))
+
+
+@attrs.frozen
+class ForwardPrices:
+    """Config param 25 (basechain message forwarding prices); bit and cell prices per 2^16."""
+
+    lump_price: int = 0
+    bit_price: int = 0
+    cell_price: int = 0
+
+    def fee(self, message: Cell) -> int:
+        """A message's forwarding fee: the lump price plus its bits and cells, the root cell
+        (the header) not counted."""
+        bits, cells = tree_size(message.refs)
+        return self.lump_price + _ceil_shift(self.bit_price * bits + self.cell_price * cells)
+
+
+@attrs.frozen
+class StoragePrices:
+    """Config param 18 (basechain storage prices, per bit and cell per second, per 2^16)."""
+
+    bit_price_ps: int = 0
+    cell_price_ps: int = 0
+
+    def fee(self, bits: int, cells: int, seconds: int) -> int:
+        if seconds <= 0:
+            return 0
+        return _ceil_shift((self.bit_price_ps * bits + self.cell_price_ps * cells) * seconds)
+
+
+@attrs.frozen
+class GasTable:
+    """Gas units per handler, keyed by (contract kind, opcode, or `NO_OP` / `EXTERNAL`).
+    A handler missing from the table uses `default`; with no default it is an error (a fee
+    config that charges gas must not silently charge nothing)."""
+
+    entries: Mapping[tuple[str, int], int] = attrs.field(factory=dict)
+    default: int | None = None
+
+    def gas(self, kind: str, op: int) -> int:
+        used = self.entries.get((kind, op), self.default)
+        if used is None:
+            handler = {NO_OP: "empty-body", EXTERNAL: "external"}.get(op, f"op {op:#x}")
+            raise LedgerError(f"no gas measured for the {kind} contract's {handler} handler")
+        return used
+
+
+@attrs.frozen
+class FeeConfig:
+    """The fee parts of a blockchain config, and the gas each contract handler uses."""
+
+    gas: GasPrices = GasPrices()
+    forward: ForwardPrices = ForwardPrices()
+    storage: StoragePrices = StoragePrices()
+    gas_table: GasTable = GasTable(default=0)
+
+    def handler_gas(self, kind: str, op: int) -> int:
+        if self.gas.gas_price == 0 and self.gas.flat_gas_price == 0:
+            return 0  # gas is free: no table needed
+        return self.gas_table.gas(kind, op)
+
+
+def tree_size(roots: list[Cell]) -> tuple[int, int]:
+    """(bits, cells) of the distinct cells under `roots` (TON counts a shared cell once)."""
+    seen: set[bytes] = set()
+    bits = cells = 0
+    stack = list(roots)
+    while stack:
+        c = stack.pop()
+        h = c.hash
+        if h in seen:
+            continue
+        seen.add(h)
+        bits += len(c.bits)
+        cells += 1
+        stack.extend(c.refs)
+    return bits, cells
+
+
+def _ceil_shift(x: int) -> int:
+    return -((-x) >> 16)
+
+
+ZERO_FEES = FeeConfig()
+
+# TON mainnet basechain, as its config holds them today (docs.ton.org "Blockchain params",
+# tonscan.org/config; spec 30 has no fee figures):
+#   param 21: gas_price 26214400 (400 nano/gas), gas_limit 1000000, gas_credit 10000,
+#             flat_gas_limit 100, flat_gas_price 40000
+#   param 25: lump_price 400000, bit_price 26214400, cell_price 2621440000 (first_frac 21845:
+#             a third of the forwarding fee goes to the sender's action phase, the rest with
+#             the message; both are fees here)
+#   param 18: bit_price_ps 1, cell_price_ps 500
+MAINNET_GAS = GasPrices(
+    gas_price=26_214_400,
+    gas_limit=1_000_000,
+    gas_credit=10_000,
+    flat_gas_limit=100,
+    flat_gas_price=40_000,
+)
+MAINNET_FORWARD = ForwardPrices(lump_price=400_000, bit_price=26_214_400, cell_price=2_621_440_000)
+MAINNET_STORAGE = StoragePrices(bit_price_ps=1, cell_price_ps=500)
+# Needs a gas table: `attrs.evolve(MAINNET_FEES, gas_table=GasTable({...}))`.
+MAINNET_FEES = FeeConfig(
+    gas=MAINNET_GAS, forward=MAINNET_FORWARD, storage=MAINNET_STORAGE, gas_table=GasTable()
+)
+# Mainnet's prices with no handler measured yet: every computed transaction pays the flat gas
+# price (its gas taken as at most 100 units), forwarding and storage are charged in full, and
+# the skip rule holds. A floor of what TON charges, until the gas table exists.
+MAINNET_FLOOR = attrs.evolve(MAINNET_FEES, gas_table=GasTable(default=0))
