@@ -23,6 +23,10 @@ import { chainWith } from './vector_runner.mjs';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CONTRACTS = join(HERE, '..');
 export const TABLE = join(CONTRACTS, '..', 'cocoon', 'ton', 'compiled', 'gas.json');
+// What each vector left in the sandbox (the contract's balance, the values it sent, the fees it
+// paid), for comparing the embedded chain's balances with a real TVM's
+// (tests/contracts/test_vector_balances.py); written and checked with the table.
+const BALANCES = join(HERE, 'sandbox_balances.json');
 const KINDS = ['root', 'proxy', 'client', 'worker', 'wallet'];
 const DO_NOT_PROCESS = 0x9a1247c0;
 const EXCESSES = 0x2565934c;
@@ -48,6 +52,19 @@ class Measured {
     constructor() {
         this.ok = Object.fromEntries(KINDS.map((k) => [k, {}]));
         this.failed = Object.fromEntries(KINDS.map((k) => [k, {}]));
+        this.balances = Object.fromEntries(KINDS.map((k) => [k, []]));
+    }
+    outcome(kind, name, tx) {
+        const d = tx.description;
+        this.balances[kind].push({
+            name,
+            exit_code: d.computePhase.type === 'vm' ? d.computePhase.exitCode : null,
+            gas: d.computePhase.type === 'vm' ? Number(d.computePhase.gasUsed) : 0,
+            aborted: d.aborted,
+            fees: tx.totalFees.coins.toString(),
+            balance: tx.balanceAfter.toString(),
+            out: [...tx.outMessages.values()].map((m) => m.info.value.coins.toString()),
+        });
     }
     note(kind, key, tx) {
         const d = tx.description;
@@ -63,11 +80,23 @@ class Measured {
 // A fresh emulator holding the contract (its storage use set, as the emulator needs for mode 128).
 const fresh = (kind, address, data, balance, now) => chainWith(code(kind), address, data, balance, now);
 
+// Runs `msg` and all it causes; returns the transaction on `to`, with the balance `to` held
+// right after it (before any bounce of what it sent comes back).
+async function run(bc, msg, to) {
+    let first;
+    for await (const tx of await bc.sendMessageIter(msg)) {
+        if (first === undefined && tx.inMessage?.info.dest?.equals?.(to)) {
+            first = tx;
+            first.balanceAfter = (await bc.getContract(to)).balance;
+        }
+    }
+    return first;
+}
+
 async function sendInternal(bc, { from, to, value, body, bounced = false }) {
     const msg = internal({ from, to, value, body, bounce: !bounced, bounced });
     if (bounced) msg.info.bounced = true;
-    const res = await bc.sendMessage(msg);
-    return res.transactions.find((t) => t.inMessage?.info.dest?.equals?.(to));
+    return run(bc, msg, to);
 }
 
 // The state each contract is measured on for the messages every contract gets, and a sender
@@ -83,6 +112,7 @@ async function measureScenarios(m, kind) {
             const body = b64(step.body);
             const tx = await sendInternal(bc, { from: Address.parse(step.from), to: me, value: BigInt(step.value), body, bounced: step.bounced });
             const ok = m.note(kind, step.bounced ? '0xffffffff' : handler(body, false), tx);
+            m.outcome(kind, `${scenario.name} / ${step.what}`, tx);
             bases[kind] ??= { address: me, data: b64(scenario.data), balance: BigInt(scenario.balance), now: scenario.steps[0].now };
             if (ok && !step.bounced) bases[kind].sender ??= Address.parse(step.from);
         }
@@ -98,7 +128,7 @@ async function measureCases(m, kind) {
         let tx;
         if (c.sender === null) {
             try {
-                tx = (await bc.sendMessage(external({ to: me, body }))).transactions[0];
+                tx = await run(bc, external({ to: me, body }), me);
             } catch (e) {
                 if (e.exitCode === undefined) throw e;
                 continue; // not accepted: no transaction, no gas paid
@@ -107,6 +137,7 @@ async function measureCases(m, kind) {
             tx = await sendInternal(bc, { from: Address.parse(c.sender), to: me, value: BigInt(c.value), body });
         }
         const ok = m.note(kind, handler(body, c.sender === null), tx);
+        m.outcome(kind, c.name, tx);
         bases[kind] ??= { address: me, data: hex(c.data), balance: BigInt(c.balance), now: c.now };
         if (ok && c.sender !== null) bases[kind].sender ??= Address.parse(c.sender);
     }
@@ -158,10 +189,13 @@ test('gas table: the committed cocoon/ton/compiled/gas.json is what our contract
         failed: sorted(m.failed),
     };
     const text = JSON.stringify(table, null, 1) + '\n';
+    const balances = JSON.stringify(m.balances, null, 1) + '\n';
     if (process.env.COCOON_WRITE_GAS === '1') {
         writeFileSync(TABLE, text);
+        writeFileSync(BALANCES, balances);
         return;
     }
+    assert.ok(readFileSync(BALANCES, 'utf8') === balances, 'what the vectors leave in the sandbox differs from contracts/tests/sandbox_balances.json (rewrite it with COCOON_WRITE_GAS=1 node --test tests/ in contracts/, and commit it)');
     const committed = JSON.parse(readFileSync(TABLE, 'utf8'));
     const drift = [];
     for (const part of ['handlers', 'failed']) {
