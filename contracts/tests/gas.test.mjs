@@ -1,5 +1,5 @@
 // The gas table: what each handler of our compiled contracts uses in a real TVM, for the embedded
-// chain's fees (cocoon/ton/compiled/gas.json, loaded by cocoon.ton.embedded.fees). Measured by
+// chain's fees (cocoon/ton/embedded/gas.json, loaded by cocoon.ton.embedded.fees). Measured by
 // replaying every vector (tests/vectors/*.json) plus a few messages every contract gets (an empty
 // body, a bounce, do-not-process, an unknown op) on each contract's first vector state.
 //
@@ -22,7 +22,7 @@ import { chainWith } from './vector_runner.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CONTRACTS = join(HERE, '..');
-export const TABLE = join(CONTRACTS, '..', 'cocoon', 'ton', 'compiled', 'gas.json');
+export const TABLE = join(CONTRACTS, '..', 'cocoon', 'ton', 'embedded', 'gas.json');
 // What each vector left in the sandbox (the contract's balance, the values it sent, the fees it
 // paid), for comparing the embedded chain's balances with a real TVM's
 // (tests/contracts/test_vector_balances.py); written and checked with the table.
@@ -178,7 +178,7 @@ function sorted(o) {
     return Object.fromEntries(Object.keys(o).sort().map((k) => [k, typeof o[k] === 'object' ? sorted(o[k]) : o[k]]));
 }
 
-test('gas table: the committed cocoon/ton/compiled/gas.json is what our contracts use in the sandbox', async () => {
+test('gas table: the committed cocoon/ton/embedded/gas.json is what our contracts use in the sandbox', async () => {
     const m = new Measured();
     for (const kind of ['root', 'proxy']) await measureScenarios(m, kind);
     for (const kind of ['client', 'worker', 'wallet']) await measureCases(m, kind);
@@ -207,5 +207,5 @@ test('gas table: the committed cocoon/ton/compiled/gas.json is what our contract
             }
         }
     }
-    assert.deepEqual(drift, [], `the gas our contracts use differs from cocoon/ton/compiled/gas.json (rewrite it with COCOON_WRITE_GAS=1 node --test tests/ in contracts/, and commit it):\n${drift.join('\n')}`);
+    assert.deepEqual(drift, [], `the gas our contracts use differs from cocoon/ton/embedded/gas.json (rewrite it with COCOON_WRITE_GAS=1 node --test tests/ in contracts/, and commit it):\n${drift.join('\n')}`);
 });

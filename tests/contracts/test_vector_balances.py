@@ -1,7 +1,7 @@
 """How far the embedded chain's balances are from a real TVM's with mainnet fees (issue 14).
 
 Every vector (contracts/tests/vectors/*.json) is replayed on the embedded chain with
-`MAINNET_FEES` (gas per handler from cocoon/ton/compiled/gas.json) and compared with what the
+`MAINNET_FEES` (gas per handler from cocoon/ton/embedded/gas.json) and compared with what the
 same message did in @ton/sandbox (contracts/tests/sandbox_balances.json, written and checked
 with the gas table by contracts/tests/gas.test.mjs): the exit code and the number of messages
 sent must be the same; the nano the contract lost (its balance change plus the values it sent)
@@ -36,6 +36,7 @@ CONTRACTS = Path(__file__).resolve().parent.parent.parent / "contracts" / "tests
 FEES = ton.MAINNET_FEES
 RESIDUAL = 1_600_000  # nano, beyond the gas table's approximation
 PER_VECTOR = 5_000_000  # nano: 0.005 TON, all told
+STALE = "contracts/tests/sandbox_balances.json is stale: COCOON_WRITE_GAS=1 node --test tests/"
 
 
 def _b64(s: str) -> Cell:
@@ -102,6 +103,10 @@ def replay() -> list[dict[str, Any]]:
 
     for kind in ("root", "proxy"):
         want_of = iter(sandbox[kind])
+        assert len(sandbox[kind]) == sum(
+            len(s["steps"])
+            for s in json.loads((CONTRACTS / "vectors" / f"{kind}.json").read_text())
+        ), STALE
         for scenario in json.loads((CONTRACTS / "vectors" / f"{kind}.json").read_text()):
             clock = ManualClock(scenario["steps"][0]["now"])
             chain = Chain(clock=clock, fees=FEES)
@@ -111,6 +116,7 @@ def replay() -> list[dict[str, Any]]:
             for step in scenario["steps"]:
                 clock.set(step["now"])
                 want = next(want_of)
+                assert want["name"] == f"{scenario['name']} / {step['what']}", STALE
                 body, value = _b64(step["body"]), int(step["value"])
                 over = _charged_over(kind, step["from"], body, want["gas"])
                 tx = _send(chain, me, step["from"], value, body, step["bounced"])
@@ -124,7 +130,8 @@ def replay() -> list[dict[str, Any]]:
         me = Address(vectors["address"])
         want_of = {w["name"]: w for w in sandbox[kind]}
         for case in vectors["cases"]:
-            if case["name"] not in want_of:  # an external the wallet did not accept
+            if case["name"] not in want_of:
+                assert case["sender"] is None, STALE  # only a refused external has no outcome
                 continue
             want = want_of[case["name"]]
             chain = Chain(clock=ManualClock(case["now"]), fees=FEES)

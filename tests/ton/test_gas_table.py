@@ -1,4 +1,4 @@
-"""The gas table our compiled contracts measure (cocoon/ton/compiled/gas.json, written and
+"""The gas table our compiled contracts measure (cocoon/ton/embedded/gas.json, written and
 checked by contracts/tests/gas.test.mjs) and `MAINNET_FEES` charging it (issue 14)."""
 
 from __future__ import annotations

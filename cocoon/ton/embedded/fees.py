@@ -3,7 +3,7 @@
 
 The contract ports cannot count TVM gas, so a handler's gas comes from a `GasTable`:
 (contract kind, opcode) -> gas units, measured on our compiled contracts by their sandbox tests
-(`cocoon/ton/compiled/gas.json`, written and checked by contracts/tests/gas.test.mjs; loaded by
+(`cocoon/ton/embedded/gas.json`, written and checked by contracts/tests/gas.test.mjs; loaded by
 `measured_gas_table`). `MAINNET_FEES` is mainnet's prices with that table. Local networks and
 tests run on `ZERO_FEES` (the chain's default) unless they choose otherwise: nothing costs
 anything and, with a gas price of 0, every message buys the whole gas limit, so no compute phase
@@ -164,8 +164,8 @@ def gas_table_from_json(text: str | bytes) -> GasTable:
 @functools.cache
 def measured_gas_table() -> GasTable:
     """The gas our compiled contracts use per handler, as their sandbox tests measured it
-    (`cocoon/ton/compiled/gas.json`, shipped in the package)."""
-    path = resources.files("cocoon.ton") / "compiled" / "gas.json"
+    (`cocoon/ton/embedded/gas.json`, shipped in the package)."""
+    path = resources.files("cocoon.ton.embedded") / "gas.json"
     return gas_table_from_json(path.read_bytes())
 
 
