@@ -4,7 +4,11 @@
 The contract ports cannot count TVM gas, so a handler's gas comes from a `GasTable`:
 (contract kind, opcode) -> gas units, measured on our compiled contracts by their sandbox tests
 (`cocoon/ton/embedded/gas.json`, written and checked by contracts/tests/gas.test.mjs; loaded by
-`measured_gas_table`). `MAINNET_FEES` is mainnet's prices with that table. Local networks and
+`measured_gas_table`): per handler the most gas a successful vector of its op used. A failed
+compute pays its handler's figure too (TON charges a failed compute the gas it used, which for
+an early failed check is less: gas.json's `failed` part says how much less; the vectors'
+balances against the sandbox's: tests/contracts/test_vector_balances.py). `MAINNET_FEES` is
+mainnet's prices with that table. Local networks and
 tests run on `ZERO_FEES` (the chain's default) unless they choose otherwise: nothing costs
 anything and, with a gas price of 0, every message buys the whole gas limit, so no compute phase
 is skipped. `MAINNET_FLOOR` is mainnet's prices with no gas measured (every computed
