@@ -47,6 +47,7 @@ from cocoon.ton.cells import friendly, parse_address
 from cocoon.ton.constants import ONE_TON
 from cocoon.ton.contracts import WalletContract
 from cocoon.ton.embedded.chain import Chain
+from cocoon.ton.embedded.fees import ZERO_FEES, FeeConfig
 from cocoon.ton.embedded.ledger import EmbeddedLedger
 from cocoon.ton.embedded.local import deploy_root, local_params, root_command
 from cocoon.ton.errors import LedgerError
@@ -116,6 +117,9 @@ class NetworkConfig:
     fake_ton: Path | None = None
     # Each proxy's (workers, clients) ports; empty: free ones.
     proxy_ports: tuple[tuple[int, int], ...] = ()
+    # The embedded chain's fees: zero until the contracts' gas table exists (see
+    # `cocoon.ton.embedded.fees`); `MAINNET_FLOOR` runs TON's skip rule and mainnet's prices.
+    fees: FeeConfig = ZERO_FEES
 
 
 class RoleSlot:
@@ -235,7 +239,7 @@ async def open_network(
         if config.fake_ton is not None:  # the network's own view of the root
             ledger: EmbeddedLedger = open_fake_ton(config.fake_ton, LOCAL_ALL_ROOT)
         else:
-            ledger = EmbeddedLedger(path=data_dir / "ledger.sqlite")
+            ledger = EmbeddedLedger(path=data_dir / "ledger.sqlite", fees=config.fees)
         try:
             async with trio.open_nursery() as nursery:
                 net = await _build(config, ledger, data_dir, nursery)

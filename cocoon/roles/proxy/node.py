@@ -464,7 +464,11 @@ class ProxyNode:
             body = parse_body(msg.body, "proxy")
         except (CellDecodeError, ValueError):
             return
-        if not tx.success:
+        # On TON the 1-nano state commits and the notifications of client and worker contracts
+        # buy no gas: their transactions are aborted with the compute phase skipped, and the
+        # inbound message is the log the reference reads. Only a message the contract did run
+        # and refuse (e.g. 1008) is a failure.
+        if not tx.success and not tx.compute_skipped:
             if isinstance(body, ClientProxyRequest):
                 self._on_failed_client_notification(msg.src, body, tx.exit_code)
             return
