@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Address, beginCell } from '@ton/core';
-import { runVectors, printGas, loadCode, loadVectors, cell, chainWith, deliver } from './vector_runner.mjs';
+import { runVectors, loadCode, loadVectors, cell, chainWith, deliver } from './vector_runner.mjs';
 
 test('client: Python-built messages do in FunC what the port does', async (t) => {
-    printGas('client', await runVectors(t, 'client'));
+    await runVectors(t, 'client');
 });
 
 async function after(name) {

@@ -47,11 +47,6 @@ export function exitCode(tx) {
     return phase.type === 'vm' ? phase.exitCode : `skipped (${phase.reason})`;
 }
 
-export function gasUsed(tx) {
-    const phase = compute(tx);
-    return phase.type === 'vm' ? Number(phase.gasUsed) : 0;
-}
-
 export async function state(bc, address) {
     const contract = await bc.getContract(address);
     const s = contract.accountState;
@@ -64,10 +59,3 @@ export function outMessages(tx) {
 }
 
 export const addr = (s) => Address.parse(s);
-
-// Gas per operation, collected by the tests and printed once at the end (see the report).
-export const GAS = new Map();
-export function recordGas(contract, what, tx) {
-    const key = `${contract}: ${what}`;
-    if (!GAS.has(key)) GAS.set(key, gasUsed(tx));
-}

@@ -1,7 +1,7 @@
 // Runs the vectors of tests/vectors/<name>.json (messages built by our Python builders, with what
 // the Python port of the contract does with them) against the compiled FunC in @ton/sandbox.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Blockchain, createShardAccount, internal } from '@ton/sandbox';
@@ -91,12 +91,11 @@ async function outcome(blockchain, address, tx) {
 
 // Sends each vector's message and checks the FunC does what the Python port does:
 // exit code, new data, and each outgoing message (destination, bounce flag, body; value where
-// the send mode fixes it). Returns {name: gas} for the gas table.
+// the send mode fixes it). Gas: tests/gas.test.mjs.
 export async function runVectors(t, name) {
     const code = loadCode(name);
     const v = loadVectors(name);
     const address = Address.parse(v.address);
-    const gas = {};
     for (const c of v.cases) {
         await t.test(`${name} vector ${c.name}`, async () => {
             const chain = await chainWith(code, address, cell(c.data), BigInt(c.balance), c.now);
@@ -107,7 +106,6 @@ export async function runVectors(t, name) {
             });
             const want = c.expect;
             assert.equal(got.exitCode, want.exit_code, `exit code of ${c.name}`);
-            gas[c.name] = got.gas;
             if (want.exit_code !== 0) {
                 if (c.sender !== null) {
                     // nothing but the bounce of the inbound value to its sender
@@ -135,19 +133,6 @@ export async function runVectors(t, name) {
             });
         });
     }
-    return gas;
-}
-
-// Prints the gas table; with COCOON_WRITE_GAS=1 also writes tests/gas/<name>.json (committed: the
-// gas each handler measures in a real TVM, for the embedded chain's fee model).
-export function printGas(name, gas) {
-    if (process.env.COCOON_WRITE_GAS === '1') {
-        mkdirSync(join(ROOT, 'tests', 'gas'), { recursive: true });
-        const table = Object.fromEntries(Object.entries(gas).filter(([k, g]) => g !== null && !k.startsWith('walk_')));
-        writeFileSync(join(ROOT, 'tests', 'gas', `${name}.json`), JSON.stringify(table, null, 1) + '\n');
-    }
-    const rows = Object.entries(gas).filter(([k]) => !k.startsWith('walk_')).map(([k, g]) => `  ${k.padEnd(34)} ${g ?? '-'}`);
-    console.log(`gas used by ${name} (sandbox):\n${rows.join('\n')}`);
 }
 
 export { beginCell, storeMessage };

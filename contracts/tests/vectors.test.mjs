@@ -2,9 +2,7 @@
 // Python builders, outcomes from the Python contract ports) against the compiled FunC.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { after } from 'node:test';
-import { writeFileSync } from 'node:fs';
-import { code, vectors, cell, chain, place, send, exitCode, state, outMessages, addr, recordGas, GAS } from './helpers.mjs';
+import { code, vectors, cell, chain, place, send, exitCode, state, outMessages, addr } from './helpers.mjs';
 
 for (const contract of ['root', 'proxy']) {
     for (const scenario of vectors(contract)) {
@@ -28,7 +26,6 @@ for (const contract of ['root', 'proxy']) {
                 const after = await state(bc, me);
                 if (step.exit_code === 0) {
                     assert.equal(tx.description.actionPhase?.success ?? true, true, `${where}: action phase`);
-                    recordGas(contract, step.what, tx);
                 } else {
                     assert.ok(after.data.equals(before.data), `${where}: data unchanged on failure`);
                 }
@@ -54,12 +51,3 @@ for (const contract of ['root', 'proxy']) {
         });
     }
 }
-
-// Gas per successful operation: printed, and written as JSON where COCOON_GAS_OUT names a file
-// (for the embedded chain's gas table, issue 14).
-after(() => {
-    for (const [what, gas] of GAS) console.log(`# gas ${what}: ${gas}`);
-    if (process.env.COCOON_GAS_OUT) {
-        writeFileSync(process.env.COCOON_GAS_OUT, JSON.stringify(Object.fromEntries(GAS), null, 1) + '\n');
-    }
-});

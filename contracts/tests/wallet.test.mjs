@@ -5,12 +5,12 @@ import {
     loadStateInit, storeMessageRelaxed,
 } from '@ton/core';
 import { Blockchain } from '@ton/sandbox';
-import { runVectors, printGas, loadCode, loadVectors, cell, chainWith, deliver } from './vector_runner.mjs';
+import { runVectors, loadCode, loadVectors, cell, chainWith, deliver } from './vector_runner.mjs';
 
 const TON = 1_000_000_000n;
 
 test('wallet: Python-built messages do in FunC what the port does', async (t) => {
-    printGas('wallet', await runVectors(t, 'wallet'));
+    await runVectors(t, 'wallet');
 });
 
 test('wallet: a fresh wallet deploys itself from the roles\' first external and sends its batch', async () => {

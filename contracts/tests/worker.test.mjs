@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Address } from '@ton/core';
-import { runVectors, printGas, loadCode, loadVectors, cell, chainWith, deliver } from './vector_runner.mjs';
+import { runVectors, loadCode, loadVectors, cell, chainWith, deliver } from './vector_runner.mjs';
 
 test('worker: Python-built messages do in FunC what the port does', async (t) => {
-    printGas('worker', await runVectors(t, 'worker'));
+    await runVectors(t, 'worker');
 });
 
 test('worker: payout split and get_cocoon_worker_data', async () => {

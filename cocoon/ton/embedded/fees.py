@@ -2,17 +2,26 @@
 (params 24/25) and storage (param 18), in nano-TON.
 
 The contract ports cannot count TVM gas, so a handler's gas comes from a `GasTable`:
-(contract kind, opcode) -> gas units, measured by the compiled contracts' sandbox tests. Until
-that table exists, local networks and tests run on `ZERO_FEES` (the chain's default): nothing
-costs anything and, with a gas price of 0, every message buys the whole gas limit, so no compute
-phase is skipped. `MAINNET_FEES` needs a gas table; `MAINNET_FLOOR` is mainnet's prices with
-no gas measured (every computed transaction pays the flat gas price, and a message that cannot
-buy it is not computed, as on TON).
+(contract kind, opcode) -> gas units, measured on our compiled contracts by their sandbox tests
+(`cocoon/ton/embedded/gas.json`, written and checked by contracts/tests/gas.test.mjs; loaded by
+`measured_gas_table`): per handler the most gas a successful vector of its op used. A failed
+compute pays its handler's figure too (TON charges a failed compute the gas it used, which for
+an early failed check is less: gas.json's `failed` part says how much less; the vectors'
+balances against the sandbox's: tests/contracts/test_vector_balances.py). `MAINNET_FEES` is
+mainnet's prices with that table. Local networks and
+tests run on `ZERO_FEES` (the chain's default) unless they choose otherwise: nothing costs
+anything and, with a gas price of 0, every message buys the whole gas limit, so no compute phase
+is skipped. `MAINNET_FLOOR` is mainnet's prices with no gas measured (every computed
+transaction pays the flat gas price, and a message that cannot buy it is not computed, as on
+TON).
 """
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Mapping
+from importlib import resources
 
 import attrs
 from pytoniq_core import Cell
@@ -23,6 +32,9 @@ from cocoon.ton.errors import LedgerError
 # than 32 bits) body, and an external message.
 NO_OP = -1
 EXTERNAL = -2
+# An op the contract does not have (it fails with "unknown op"): what any op missing from a
+# contract's entries costs.
+UNKNOWN_OP = -3
 
 
 @attrs.frozen
@@ -85,15 +97,18 @@ class StoragePrices:
 
 @attrs.frozen
 class GasTable:
-    """Gas units per handler, keyed by (contract kind, opcode, or `NO_OP` / `EXTERNAL`).
-    A handler missing from the table uses `default`; with no default it is an error (a fee
-    config that charges gas must not silently charge nothing)."""
+    """Gas units per handler, keyed by (contract kind, opcode, or `NO_OP` / `EXTERNAL` /
+    `UNKNOWN_OP`). An op missing from the table costs the contract's `UNKNOWN_OP` entry (the
+    contract rejects it), or else `default`; with neither it is an error (a fee config that
+    charges gas must not silently charge nothing)."""
 
     entries: Mapping[tuple[str, int], int] = attrs.field(factory=dict)
     default: int | None = None
 
     def gas(self, kind: str, op: int) -> int:
-        used = self.entries.get((kind, op), self.default)
+        used = self.entries.get((kind, op))
+        if used is None:
+            used = self.entries.get((kind, UNKNOWN_OP), self.default)
         if used is None:
             handler = {NO_OP: "empty-body", EXTERNAL: "external"}.get(op, f"op {op:#x}")
             raise LedgerError(f"no gas measured for the {kind} contract's {handler} handler")
@@ -132,6 +147,32 @@ def tree_size(roots: list[Cell]) -> tuple[int, int]:
     return bits, cells
 
 
+_PSEUDO_KEYS = {"empty": NO_OP, "external": EXTERNAL, "unknown": UNKNOWN_OP}
+
+
+def gas_table_from_json(text: str | bytes) -> GasTable:
+    """A `GasTable` from gas.json's `handlers`: {kind: {"0x%08x" op, or "empty" / "external" /
+    "unknown": gas}}. The `failed` part (gas of failing vectors) is for reading, not charged:
+    the chain charges a handler's figure whatever the outcome."""
+    handlers = json.loads(text)["handlers"]
+    entries: dict[tuple[str, int], int] = {}
+    for kind, ops in handlers.items():
+        for key, gas in ops.items():
+            op = _PSEUDO_KEYS[key] if key in _PSEUDO_KEYS else int(key, 16)
+            if not isinstance(gas, int) or gas < 0:
+                raise ValueError(f"gas table: {kind} {key}: {gas!r} is not a gas figure")
+            entries[(kind, op)] = gas
+    return GasTable(entries)
+
+
+@functools.cache
+def measured_gas_table() -> GasTable:
+    """The gas our compiled contracts use per handler, as their sandbox tests measured it
+    (`cocoon/ton/embedded/gas.json`, shipped in the package)."""
+    path = resources.files("cocoon.ton.embedded") / "gas.json"
+    return gas_table_from_json(path.read_bytes())
+
+
 def _ceil_shift(x: int) -> int:
     return -((-x) >> 16)
 
@@ -155,9 +196,12 @@ MAINNET_GAS = GasPrices(
 )
 MAINNET_FORWARD = ForwardPrices(lump_price=400_000, bit_price=26_214_400, cell_price=2_621_440_000)
 MAINNET_STORAGE = StoragePrices(bit_price_ps=1, cell_price_ps=500)
-# Needs a gas table: `attrs.evolve(MAINNET_FEES, gas_table=GasTable({...}))`.
+# Mainnet's prices, each handler charged the gas our compiled contracts measure for it.
 MAINNET_FEES = FeeConfig(
-    gas=MAINNET_GAS, forward=MAINNET_FORWARD, storage=MAINNET_STORAGE, gas_table=GasTable()
+    gas=MAINNET_GAS,
+    forward=MAINNET_FORWARD,
+    storage=MAINNET_STORAGE,
+    gas_table=measured_gas_table(),
 )
 # Mainnet's prices with no handler measured yet: every computed transaction pays the flat gas
 # price (its gas taken as at most 100 units), forwarding and storage are charged in full, and
