@@ -113,7 +113,8 @@ class Op(enum.IntEnum):
 class ExitCode(enum.IntEnum):
     """Exit codes the contracts throw (opcodes.fc, wallet disassembly) and the TVM ones we model."""
 
-    COMPUTE_SKIPPED = -1  # no compute phase: no code to run, or a value that buys no gas
+    COMPUTE_SKIPPED = -1  # no compute phase: no code to run (an uninitialized account)
+    NO_GAS = -2  # no compute phase: the message's value buys no gas (TON's cskip_no_gas)
     OUT_OF_GAS = -14  # TVM: the handler needs more gas than the message's value buys
     OK = 0
     RANGE_CHECK = 5  # TVM: integer out of range (e.g. a negative reserve)

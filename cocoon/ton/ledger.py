@@ -95,10 +95,16 @@ class Transaction:
 
     @property
     def compute_skipped(self) -> bool:
-        """No compute phase ran (a value that buys no gas, or no code): aborted, yet the
-        inbound message is on chain. Notifications sent with a token value (1 nano) arrive
-        this way on TON: a log to read, not a failure of the contract."""
-        return self.exit_code == ExitCode.COMPUTE_SKIPPED
+        """No compute phase ran (no code, or a value that buys no gas): aborted, yet the
+        inbound message is on chain."""
+        return self.exit_code in (ExitCode.COMPUTE_SKIPPED, ExitCode.NO_GAS)
+
+    @property
+    def bought_no_gas(self) -> bool:
+        """Not computed for want of gas, at an account with code: how notifications sent with
+        a token value (1 nano) arrive on TON, a log to read, not a failure of the contract.
+        (A message to an account with no code is no log of it: nothing there sent for it.)"""
+        return self.exit_code == ExitCode.NO_GAS
 
 
 class Ledger(abc.ABC):

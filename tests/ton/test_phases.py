@@ -46,12 +46,24 @@ def test_a_message_that_buys_no_gas_is_on_chain_but_not_computed(value) -> None:
     command = TextCommand.of("b").to_cell()  # would block the wallet if it ran
     txs = chain.send_from_user(net.proxy_owner, w, value, command)
     tx = tx_of(txs, w)
-    assert not tx.success and tx.compute_skipped and tx.exit_code == ton.ExitCode.COMPUTE_SKIPPED
+    assert not tx.success and tx.bought_no_gas and tx.exit_code == ton.ExitCode.NO_GAS
     assert tx.in_msg.body_hash == ton.cell_hash(command) and tx.in_msg.value == value
     assert tx.out_msgs == ()  # the bounce cannot pay its forwarding fee
     assert chain.state(w).data.hash == data.hash and not chain.storage(w).blocked
     assert chain.balance(w) == balance + value  # the value stays
     assert chain.total() == chain.minted
+
+
+def test_a_message_to_an_account_without_code_is_no_log_of_a_contract() -> None:
+    """Skipped too, but for want of code: a proxy watching an address it has not deployed
+    yet must not read a state commit that reached it as its own (the proxy took one for a
+    commit its database never wrote, and disabled itself, during a params-change move)."""
+    net = wallet_net(ton.MAINNET_FLOOR)
+    nowhere = addr(77)
+    txs = net.chain.send_from_user(net.proxy_owner, nowhere, ONE, TextCommand.of("b").to_cell())
+    tx = tx_of(txs, nowhere)
+    assert not tx.success and tx.compute_skipped and not tx.bought_no_gas
+    assert tx.exit_code == ton.ExitCode.COMPUTE_SKIPPED
 
 
 def test_the_flat_gas_price_buys_a_compute_phase() -> None:

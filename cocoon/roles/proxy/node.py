@@ -468,7 +468,7 @@ class ProxyNode:
         # buy no gas: their transactions are aborted with the compute phase skipped, and the
         # inbound message is the log the reference reads. Only a message the contract did run
         # and refuse (e.g. 1008) is a failure.
-        if not tx.success and not tx.compute_skipped:
+        if not tx.success and not tx.bought_no_gas:
             if isinstance(body, ClientProxyRequest):
                 self._on_failed_client_notification(msg.src, body, tx.exit_code)
             return

@@ -520,7 +520,7 @@ class Chain:
         gas_limit = self.fees.gas.bought_for(msg.value)
         if gas_limit == 0:
             acc.code, acc.data, acc.kind = backup
-            self._fail(acc, lt, msg, info, ExitCode.COMPUTE_SKIPPED, storage, msg.value)
+            self._fail(acc, lt, msg, info, ExitCode.NO_GAS, storage, msg.value)
             return
         gas = self.fees.gas.fee(min(gas_used, gas_limit))
         acc.balance -= gas
