@@ -5,23 +5,18 @@ with the compute phase skipped. The proxy reads them as the reference does: as l
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
 import trio
-from pytoniq_core import Address
 
 from cocoon import tl
 from cocoon.network import NetworkConfig, open_network
 from cocoon.roles.proxy.clients import LONG_AUTH_TIMEOUT
-from cocoon.ton import MAINNET_FLOOR, flows
+from cocoon.ton import MAINNET_FLOOR
 from cocoon.ton.bodies import ClientProxyRegister, ClientProxyRequest, ProxySaveState, parse_body
-from cocoon.ton.cells import friendly
-from cocoon.ton.constants import ONE_TON
 from cocoon.ton.ledger import read_contract
 
 from .netutil import chat_body, eventually, run_request
-from .test_proxy_handshakes import raw_session
+from .test_proxy_handshakes import connect_and_register, raw_session
 
 pytestmark = pytest.mark.e2e
 
@@ -76,26 +71,9 @@ async def test_a_register_notification_that_bought_no_gas_authorizes_the_client(
         async with open_network(NetworkConfig(clients=0, client_http=False)) as net:
             net.chain.fees = MAINNET_FLOOR
             node = net.proxies[0].node
-            owner = Address((0, secrets.token_bytes(32)))
-            net.chain.create_user(owner, 100 * ONE_TON)
             async with raw_session(net, "client") as session:
-                params = tl.ClientParams(
-                    flags=3, client_owner_address=friendly(owner), is_test=True,
-                    min_proto_version=1, max_proto_version=2,
-                )  # fmt: skip
-                connected = await session.query(
-                    tl.ClientConnectToProxy(params=params, min_config_version=0), timeout=10
-                )
-                assert isinstance(connected.auth, tl.ClientProxyConnectionAuthLong)
+                owner, _ = await connect_and_register(net, session)
                 client = node.contract.client(owner)
-                for transfer in (
-                    flows.deploy(client),
-                    flows.client_register(client.address, connected.auth.nonce, owner),
-                ):
-                    net.chain.send_from_user(
-                        owner, transfer.dest, transfer.value, transfer.body,
-                        bounce=transfer.state_init is None, state_init=transfer.state_init,
-                    )  # fmt: skip
                 (register,) = [
                     t
                     for t in net.chain.transactions(node.sc_address)

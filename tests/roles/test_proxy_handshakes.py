@@ -3,10 +3,12 @@ each failure answered with the reference's code and text and the connection clos
 
 from __future__ import annotations
 
+import secrets
 from contextlib import asynccontextmanager
 
 import pytest
 import trio
+from pytoniq_core import Address
 
 from cocoon import tl
 from cocoon.net import QueryError, Role, open_session
@@ -14,6 +16,9 @@ from cocoon.network import NetworkConfig, open_network
 from cocoon.ratls.policy import builtin_policies
 from cocoon.ratls.refresh import IdentityHolder
 from cocoon.roles.common.transport import Dialer
+from cocoon.ton import flows
+from cocoon.ton.cells import friendly
+from cocoon.ton.constants import ONE_TON
 
 pytestmark = pytest.mark.e2e
 
@@ -36,6 +41,32 @@ async def raw_session(net, kind: str):
     stream, _ = await dialer.dial("127.0.0.1", port)
     async with open_session(stream, role=Role.DIALER) as session:
         yield session
+
+
+async def connect_and_register(net, session) -> tuple[Address, tl.ClientConnectedToProxy]:
+    """A new client owner (funded) connects over `session`, is offered long auth, and deploys
+    its client contract and sends `register(nonce)` by hand: the owner and the proxy's answer."""
+    node = net.proxies[0].node
+    owner = Address((0, secrets.token_bytes(32)))
+    net.chain.create_user(owner, 100 * ONE_TON)
+    params = tl.ClientParams(
+        flags=3, client_owner_address=friendly(owner), is_test=True,
+        min_proto_version=1, max_proto_version=2,
+    )  # fmt: skip
+    connected = await session.query(
+        tl.ClientConnectToProxy(params=params, min_config_version=0), timeout=10
+    )
+    assert isinstance(connected.auth, tl.ClientProxyConnectionAuthLong)
+    client = node.contract.client(owner)
+    for transfer in (
+        flows.deploy(client),
+        flows.client_register(client.address, connected.auth.nonce, owner),
+    ):
+        net.chain.send_from_user(
+            owner, transfer.dest, transfer.value, transfer.body,
+            bounce=transfer.state_init is None, state_init=transfer.state_init,
+        )  # fmt: skip
+    return owner, connected
 
 
 def worker_params(**changes: object) -> tl.WorkerParams:

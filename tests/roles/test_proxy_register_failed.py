@@ -4,8 +4,6 @@ failed transaction, with the exit code, instead of after the whole register time
 
 from __future__ import annotations
 
-import secrets
-
 import attrs
 import pytest
 from pytoniq_core import Address
@@ -13,12 +11,9 @@ from pytoniq_core import Address
 from cocoon import tl
 from cocoon.network import NetworkConfig, open_network
 from cocoon.roles.proxy.clients import LONG_AUTH_TIMEOUT
-from cocoon.ton import flows
-from cocoon.ton.cells import friendly
-from cocoon.ton.constants import ONE_TON
 from cocoon.ton.embedded.chain import key
 
-from .test_proxy_handshakes import raw_session
+from .test_proxy_handshakes import connect_and_register, raw_session
 
 pytestmark = pytest.mark.e2e
 
@@ -35,26 +30,8 @@ async def test_a_register_that_failed_on_chain_is_refused_at_once():
     async with open_network(NetworkConfig(clients=0, client_http=False)) as net:
         node = net.proxies[0].node
         _damage_params(net.chain, node.sc_address)
-        owner = Address((0, secrets.token_bytes(32)))
-        net.chain.create_user(owner, 100 * ONE_TON)
         async with raw_session(net, "client") as session:
-            params = tl.ClientParams(
-                flags=3, client_owner_address=friendly(owner), is_test=True,
-                min_proto_version=1, max_proto_version=2,
-            )  # fmt: skip
-            connected = await session.query(
-                tl.ClientConnectToProxy(params=params, min_config_version=0), timeout=10
-            )
-            assert isinstance(connected.auth, tl.ClientProxyConnectionAuthLong)
-            client = node.contract.client(owner)
-            for transfer in (
-                flows.deploy(client),
-                flows.client_register(client.address, connected.auth.nonce, owner),
-            ):
-                net.chain.send_from_user(
-                    owner, transfer.dest, transfer.value, transfer.body,
-                    bounce=transfer.state_init is None, state_init=transfer.state_init,
-                )  # fmt: skip
+            await connect_and_register(net, session)
             failed = [t for t in net.chain.transactions(node.sc_address) if not t.success]
             assert [t.exit_code for t in failed] == [1008]  # the notification did fail there
             # Far less than the register timeout: before the fix this query timed out.
