@@ -1,0 +1,1 @@
+"""TON through liteservers: blocks, Merkle proofs and their checks (`blocks`, `proofs`)."""
