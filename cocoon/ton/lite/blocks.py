@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 from pytoniq_core import Address, Builder, Cell, Slice, begin_cell
@@ -32,6 +33,9 @@ from cocoon.ton.lite.dicts import (
     store_hashmap_e,
 )
 from cocoon.ton.lite.merkle import merkle_update, to_boc_multi
+
+if TYPE_CHECKING:
+    from cocoon.ton.embedded.chain import Chain
 
 MASTERCHAIN = -1
 BASECHAIN = 0
@@ -926,6 +930,20 @@ class SyntheticChain:
         end_lt = max(max_lt, start_lt) + 1
         self._lt = end_lt
         return self._make_blocks(block_txs, start_lt, end_lt, now)
+
+    def advance_from(self, chain: Chain) -> BuiltBlock:
+        """`advance` over an embedded chain: every basechain account, with its transactions
+        not yet in a block."""
+        items = []
+        for acc in chain.accounts.values():
+            if acc.address.wc != BASECHAIN:
+                continue
+            rec = self.accounts.get(acc.address.hash_part)
+            after = 0 if rec is None else rec.last_lt
+            items.append(
+                (chain.state(acc.address), chain.transactions(acc.address, after_lt=after))
+            )
+        return self.advance(items, chain.now())
 
     def _make_blocks(self, block_txs, start_lt: int, end_lt: int, now: int) -> BuiltBlock:
         mc_seqno = len(self.mc_blocks) + 1

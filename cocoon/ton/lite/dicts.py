@@ -152,7 +152,12 @@ def _read_label(s: Slice, max_len: int) -> str:
 
 
 def lookup(
-    root: Cell | None, key: int, n: int, *, skip_extra: Callable[[Slice], None] | None = None
+    root: Cell | None,
+    key: int,
+    n: int,
+    *,
+    skip_extra: Callable[[Slice], None] | None = None,
+    path: list[Cell] | None = None,
 ) -> Slice | None:
     """The value stored under `key` in a `Hashmap(Aug) n` (None if absent). For an augmented
     map, `skip_extra` reads past a leaf's extra. Only the key's path is read: a proof that
@@ -164,6 +169,8 @@ def lookup(
     try:
         while True:
             s = _ordinary(cell, "a dictionary node on the key's path")
+            if path is not None:
+                path.append(cell)
             label = _read_label(s, rest)
             if not want.startswith(label):
                 return None
