@@ -26,7 +26,7 @@ from typing import Any
 
 import attrs
 import trio
-from pytoniq_core import Address
+from pytoniq_core import Address, Cell
 
 from cocoon.backends.fake import FakeInferenceConfig, FakeInferenceServer, serve_fake_inference
 from cocoon.errors import ConfigError
@@ -223,8 +223,8 @@ class Network:
             await trio.sleep(0.01)
 
 
-def _wallet(seed: bytes, owner: Address) -> Address:
-    return WalletContract(public_key=public_key(seed), owner=owner).address
+def _wallet(seed: bytes, owner: Address, code: Cell) -> Address:
+    return WalletContract(public_key=public_key(seed), owner=owner, code=code).address
 
 
 @asynccontextmanager
@@ -364,7 +364,7 @@ async def plan_network(
                 return local_all_key or _seed(data_dir, name), parse_address(LOCAL_ALL_OWNER)
             return _seed(data_dir, name), _owner(data_dir, name)
         seed, owner = _seed(data_dir, name), _owner(data_dir, name)
-        wallet = _wallet(seed, owner)
+        wallet = _wallet(seed, owner, await ledger.wallet_code())
         state = await ledger.get_account(wallet)
         if state.balance < config.wallet_funds // 2:
             await ledger.faucet(wallet, config.wallet_funds)

@@ -16,8 +16,9 @@ A local network on the embedded ledger, end to end::
         config = await ton.read_root_config(ledger, root)          # RootConfig
 
         operator = chain.create_user(Address((0, b"\\x02" * 32)))
-        proxy_wallet = ton.Wallet(ledger, seed=b"\\x0a" * 32, owner=operator)
-        client_wallet = ton.Wallet(ledger, seed=b"\\x0b" * 32, owner=operator)
+        # Wallets with the chain's wallet code (here: our compiled CocoonWallet).
+        proxy_wallet = await ton.open_wallet(ledger, seed=b"\\x0a" * 32, owner=operator)
+        client_wallet = await ton.open_wallet(ledger, seed=b"\\x0b" * 32, owner=operator)
         chain.mint(proxy_wallet.address, 10 * ton.ONE_TON)        # faucet
         chain.mint(client_wallet.address, 50 * ton.ONE_TON)
 
@@ -41,8 +42,8 @@ A local network on the embedded ledger, end to end::
 
     trio.run(main)
 
-Import rule: everything here but `Wallet` and `EmbeddedLedger` is pure (no trio); those two
-are loaded on first use.
+Import rule: everything here but `Wallet`, `open_wallet` and `EmbeddedLedger` is pure (no
+trio); those are loaded on first use.
 """
 
 from __future__ import annotations
@@ -135,6 +136,7 @@ from cocoon.ton.wallet import Transfer, build_wallet_external, wallet_address
 
 _LAZY = {
     "Wallet": "cocoon.ton.wallet_client",
+    "open_wallet": "cocoon.ton.wallet_client",
     "EmbeddedLedger": "cocoon.ton.embedded.ledger",
     "SqliteStore": "cocoon.ton.embedded.store",
 }
@@ -228,6 +230,7 @@ __all__ = [
     "from_boc",
     "local_code",
     "local_params",
+    "open_wallet",
     "parse_address",
     "parse_body",
     "parse_payment",

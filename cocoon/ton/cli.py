@@ -2,7 +2,7 @@
 
     cocoon ton addresses --root EQB... --proxy-owner UQ... --proxy-seed <b64> \
         [--client-wallet UQ... | --wallet-seed <b64> --wallet-owner UQ...] [--worker-owner UQ...] \
-        [--params fake|local | --root-data <boc>] [--testnet]
+        [--params fake|local | --root-data <boc>] [--wallet-code reference|local] [--testnet]
     cocoon ton inspect <boc as hex or base64> [--as client|proxy|worker|root|wallet|payment]
 """
 
@@ -66,6 +66,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="fake: the reference's fake-TON root; local: this project's local network",
     )
     a.add_argument("--root-data", help="the root's data BOC (hex/base64): take params from it")
+    a.add_argument(
+        "--wallet-code",
+        choices=["reference", "local"],
+        help="the code the CocoonWallet is made with: reference (mainnet's and fake-TON's) or "
+        "local (ours, what local networks use); default: local with --params local, "
+        "else reference",
+    )
     a.add_argument("--testnet", action="store_true", help="print testnet-flagged addresses")
     i = sub.add_parser("inspect", help="parse a BOC: signed payment, body, storage or root data")
     i.add_argument("boc", help="BOC as hex or base64")
@@ -88,6 +95,15 @@ def _params(args: argparse.Namespace) -> Params:
     )
 
 
+def _wallet_code(args: argparse.Namespace) -> Cell:
+    choice = args.wallet_code
+    if choice is None:
+        choice = "local" if args.params == "local" and not args.root_data else "reference"
+    code = LOCAL_CODES.wallet if choice == "local" else REFERENCE_FAKE_CODES.wallet
+    assert code is not None  # both sets have one
+    return code
+
+
 def _show(name: str, address: Address, testnet: bool) -> None:
     print(f"{name:<16} {friendly(address, testnet=testnet)}  {raw(address)}")
 
@@ -107,7 +123,9 @@ def addresses(args: argparse.Namespace) -> int:
         if not args.wallet_owner:
             raise SystemExit("--wallet-seed needs --wallet-owner")
         wallet = WalletContract(
-            public_key(_bytes(args.wallet_seed)), parse_address(args.wallet_owner)
+            public_key(_bytes(args.wallet_seed)),
+            parse_address(args.wallet_owner),
+            code=_wallet_code(args),
         )
         _show("cocoon wallet", wallet.address, args.testnet)
         client_wallet = client_wallet or wallet.address

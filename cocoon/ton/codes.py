@@ -12,18 +12,23 @@ What is here:
   from the BOCs in `cocoon/ton/compiled/` (written by `contracts/scripts/build.mjs`, equal to
   `contracts/build/`). Local networks on the embedded ledger run them (the chain maps their
   hashes to the Python ports), so a root made locally can be deployed to a real chain as it is.
-  `LOCAL_CODES.wallet` is our CocoonWallet; a wallet deployed with it runs locally as well.
+  `LOCAL_CODES.wallet` is our CocoonWallet: the nodes of a local network make their wallets
+  with it, so each wallet's StateInit holds real code and could be deployed anywhere.
 * `COCOON_WALLET_CODE`: the reference's CocoonWallet code, by identity (hash `7a48f05c...`,
-  spec 30 section 7; depth 6, measured on the reference's BOC). Node wallets use it by default,
-  so wallet addresses are those of mainnet wallets.
+  spec 30 section 7; depth 6, measured on the reference's BOC). Mainnet wallets are made with
+  it, and so are the wallets of the reference's fake-TON mode: with it a wallet address equals
+  the reference's (spec 30 section 16, vector 2).
 * `REFERENCE_FAKE_CODES`: the proxy/worker/client codes of the reference's fake-TON mode
-  (`spec/fake-ton/runtime.vars`), by identity. With them the addresses equal those the
-  reference computes in fake mode (spec 30 sections 13 and 16, vector 3).
+  (`spec/fake-ton/runtime.vars`), by identity, and the reference's wallet code. With them the
+  addresses equal those the reference computes in fake mode (spec 30 sections 13 and 16,
+  vector 3).
 * `local_code(kind)`: a plainly named cell (`cocoon-local:<kind>:v1`), not code. Local networks
   used these before our contracts existed; a chain persisted then keeps their kinds in its store.
 
 A real chain hands out real code cells in the root params; those work everywhere unchanged.
-To deploy a CocoonWallet on a real chain, pass the real code BOC to `Wallet(code=...)`.
+The root's data holds no wallet code, so a chain says which wallet code its nodes use:
+`Ledger.wallet_code()` (an embedded chain's `Chain.wallet_code`, kept in its store; a chain
+service passes its own on; a real chain: the reference's, as mainnet wallets are).
 """
 
 from __future__ import annotations
@@ -73,7 +78,8 @@ def compiled_code(name: str) -> Cell:
 
 @attrs.frozen
 class ContractCodes:
-    """One code cell per contract kind (a wallet code too, where the set has one)."""
+    """One code cell per contract kind (a wallet code too, where the set has one: the code
+    the nodes of a network built on these codes make their wallets with)."""
 
     root: Cell
     proxy: Cell
@@ -112,6 +118,7 @@ REFERENCE_FAKE_CODES = ContractCodes(
     client=code_by_hash(
         bytes.fromhex("5d8a54e4462dd52f747bae8c1edca819fd2f462be05c1fc595cc2a34e6b18c44"), 5
     ),
+    wallet=COCOON_WALLET_CODE,  # fake mode's wallets are the reference's (mainnet) wallets
 )
 
 # Our contracts, as compiled: what local networks deploy and run.

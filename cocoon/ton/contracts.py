@@ -17,8 +17,7 @@ import attrs
 from pytoniq_core import Address, Cell
 
 from cocoon.errors import ConfigError
-from cocoon.ton.cells import address_of, state_init
-from cocoon.ton.codes import COCOON_WALLET_CODE
+from cocoon.ton.cells import address_of, cell_hash, state_init
 from cocoon.ton.params import Params
 from cocoon.ton.storage import ClientStorage, ProxyStorage, WalletStorage, WorkerStorage
 
@@ -40,12 +39,14 @@ def _proxy_params(params: Params) -> Params:
 
 @attrs.frozen
 class WalletContract:
-    """A node's CocoonWallet: keyed by its Ed25519 public key and the human owner."""
+    """A node's CocoonWallet: keyed by its Ed25519 public key and the human owner, made with
+    `code`. No default code: the chain says which (`Ledger.wallet_code()`); mainnet's and the
+    reference's fake-TON wallets are `codes.COCOON_WALLET_CODE`, a local network's our own."""
 
     public_key: bytes
     owner: Address
     subwallet: int = 0
-    code: Cell = attrs.field(default=COCOON_WALLET_CODE, eq=False)
+    code: Cell = attrs.field(kw_only=True, eq=cell_hash)  # by identity: any cell of that hash
 
     def initial_storage(self) -> WalletStorage:
         return WalletStorage(public_key=self.public_key, owner=self.owner, subwallet=self.subwallet)

@@ -46,7 +46,7 @@ from pytoniq_core import Address, Cell, begin_cell
 from cocoon.errors import ConfigError
 from cocoon.ton.bodies import NetAddr
 from cocoon.ton.cells import friendly, from_boc, parse_address, to_boc
-from cocoon.ton.codes import LOCAL_CODES
+from cocoon.ton.codes import LOCAL_CODES, REFERENCE_FAKE_CODES
 from cocoon.ton.constants import ONE_TON
 from cocoon.ton.embedded.chain import Chain
 from cocoon.ton.embedded.ledger import EmbeddedLedger
@@ -220,7 +220,9 @@ class FakeTonLedger(EmbeddedLedger):
     def __init__(
         self, root: RootConfig, root_address: Address, *, clock: Callable[[], float] | None = None
     ) -> None:
-        chain = Chain(clock=clock)
+        # Wallets are the reference's, so their addresses (and the client contracts' keyed
+        # by them) are those the reference's runners compute in this mode.
+        chain = Chain(clock=clock, wallet_code=REFERENCE_FAKE_CODES.wallet)
         p = root.params
         for code, kind in (
             (p.proxy_sc_code, "proxy"),

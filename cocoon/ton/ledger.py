@@ -19,6 +19,7 @@ import attrs
 from pytoniq_core import Address, Cell
 
 from cocoon.ton.cells import cell_hash, from_boc, to_boc
+from cocoon.ton.codes import COCOON_WALLET_CODE
 from cocoon.ton.constants import ExitCode
 from cocoon.ton.errors import AccountNotFoundError
 from cocoon.ton.root import RootConfig
@@ -143,6 +144,13 @@ class Ledger(abc.ABC):
     @abc.abstractmethod
     async def now(self) -> int:
         """Chain time (unix seconds), for `valid_until` and unlock times."""
+
+    async def wallet_code(self) -> Cell:
+        """The code this chain's nodes make their CocoonWallets with: a wallet's address derives
+        from it, and its first external deploys it. The root's data holds no wallet code, so
+        the chain says. On a real chain they are the reference's wallets (mainnet's); local
+        chains say otherwise (`EmbeddedLedger`: our compiled wallet)."""
+        return COCOON_WALLET_CODE
 
 
 _STORAGE_KINDS = ("root", "proxy", "client", "worker", "wallet")

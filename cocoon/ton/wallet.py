@@ -139,5 +139,8 @@ def build_wallet_external(
     )
 
 
-def wallet_address(public_key: bytes, owner: Address, subwallet: int = 0) -> Address:
-    return WalletContract(public_key=public_key, owner=owner, subwallet=subwallet).address
+def wallet_address(public_key: bytes, owner: Address, subwallet: int = 0, *, code: Cell) -> Address:
+    """The address of the CocoonWallet made with `code` (the chain's: `Ledger.wallet_code()`)."""
+    return WalletContract(
+        public_key=public_key, owner=owner, subwallet=subwallet, code=code
+    ).address

@@ -1,7 +1,10 @@
 """`Wallet`: a node's CocoonWallet driven through a `Ledger` (spec 30 sections 7.2 and 7.5).
 
-    wallet = Wallet(ledger, seed=node_wallet_key, owner=operator_address)
+    wallet = await open_wallet(ledger, seed=node_wallet_key, owner=operator_address)
     await wallet.send(flows.client_top_up(client_sc, 5 * ONE_TON, wallet.address))
+
+`open_wallet` makes the wallet with the code the ledger's chain uses (`Ledger.wallet_code()`):
+our compiled CocoonWallet on a local network, the reference's on mainnet and in fake-TON mode.
 
 One external is in flight at a time; up to 4 transfers ride in each, in order, as many as
 the balance allows (value + 0.1 TON each, within min(1000 TON, balance), wallet >= 2.1 TON). `send` returns
@@ -13,11 +16,12 @@ rebuilt with the new seqno.
 
 from __future__ import annotations
 
+from typing import Any
+
 import trio
 from pytoniq_core import Address, Cell
 
 from cocoon.ton.cells import cell_hash, to_boc
-from cocoon.ton.codes import COCOON_WALLET_CODE
 from cocoon.ton.constants import (
     MIN_WALLET_BALANCE,
     WALLET_MAX_BATCH_VALUE,
@@ -72,8 +76,15 @@ def plan_batches(
     return batches
 
 
+async def open_wallet(ledger: Ledger, seed: bytes, owner: Address, **options: Any) -> Wallet:
+    """The `Wallet` of `seed` and `owner` made with the ledger's wallet code (`options` are
+    `Wallet`'s: subwallet, valid_for, resend_every, low_balance)."""
+    return Wallet(ledger, seed, owner, code=await ledger.wallet_code(), **options)
+
+
 class Wallet:
-    """Sends transfers from a CocoonWallet through any `Ledger`."""
+    """Sends transfers from a CocoonWallet through any `Ledger`. `code` is the wallet code of
+    the ledger's chain (`open_wallet` asks it); the address derives from it."""
 
     def __init__(
         self,
@@ -81,8 +92,8 @@ class Wallet:
         seed: bytes,
         owner: Address,
         *,
+        code: Cell,
         subwallet: int = 0,
-        code: Cell = COCOON_WALLET_CODE,
         valid_for: int = WALLET_VALID_FOR,
         resend_every: float = 30.0,
         low_balance: int = MIN_WALLET_BALANCE,

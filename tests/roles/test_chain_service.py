@@ -14,7 +14,13 @@ from pytoniq_core import Address
 
 from cocoon.roles.chain.remote import RemoteLedger
 from cocoon.roles.chain.service import serve_ledger
+from cocoon.ton.codes import COCOON_WALLET_CODE, LOCAL_CODES, is_identity_only
+from cocoon.ton.constants import ONE_TON
+from cocoon.ton.embedded.chain import Chain
 from cocoon.ton.embedded.ledger import EmbeddedLedger
+from cocoon.ton.embedded.store import SqliteStore
+from cocoon.ton.wallet import Transfer
+from cocoon.ton.wallet_client import open_wallet
 
 
 async def test_a_remote_ledger_sees_the_served_chain(tmp_path, nursery):
@@ -27,6 +33,31 @@ async def test_a_remote_ledger_sees_the_served_chain(tmp_path, nursery):
         assert (await ledger.get_account(address)).balance == 12345
         assert (await remote.get_account(address)).balance == 12345
         assert abs(await remote.now() - await ledger.now()) <= 1
+    finally:
+        await remote.aclose()
+        nursery.cancel_scope.cancel()
+        ledger.close()
+
+
+@pytest.mark.parametrize("wallet_code", [None, COCOON_WALLET_CODE])
+async def test_a_remote_ledgers_wallets_are_the_served_chains(tmp_path, nursery, wallet_code):
+    # The root's data holds no wallet code: the service tells its clients the chain's, so a
+    # role in another process makes its wallet at the address the chain's own nodes do.
+    chain = Chain(store=SqliteStore(tmp_path / "ledger.sqlite"), wallet_code=wallet_code)
+    ledger = EmbeddedLedger(chain)
+    port = await nursery.start(partial(serve_ledger, ledger, 0))
+    remote = RemoteLedger(f"http://127.0.0.1:{port}")
+    try:
+        code = await remote.wallet_code()
+        assert code.hash == chain.wallet_code.hash == (wallet_code or LOCAL_CODES.wallet).hash
+        assert is_identity_only(code) == (wallet_code is not None)
+        owner = chain.create_user(Address((0, bytes([1]) * 32)), ONE_TON)
+        here = await open_wallet(ledger, b"\x0a" * 32, owner)
+        there = await open_wallet(remote, b"\x0a" * 32, owner)
+        assert there.address == here.address
+        await remote.faucet(there.address, 5 * ONE_TON)
+        (tx,) = await there.send(Transfer(owner, ONE_TON))
+        assert tx.success and (await ledger.get_account(here.address)).code.hash == code.hash
     finally:
         await remote.aclose()
         nursery.cancel_scope.cancel()

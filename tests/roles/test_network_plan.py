@@ -15,7 +15,7 @@ from cocoon.roles.worker.config import WorkerConfig
 from cocoon.ton.cells import parse_address
 from cocoon.ton.embedded.ledger import EmbeddedLedger
 from cocoon.ton.ledger import read_contract
-from cocoon.ton.wallet_client import Wallet
+from cocoon.ton.wallet_client import open_wallet
 
 BACKENDS = ("127.0.0.1:8001", "127.0.0.1:8002")
 LEDGER_URL = "http://127.0.0.1:9999"
@@ -56,7 +56,7 @@ async def test_the_chain_holds_the_root_and_funded_wallets(tmp_path, ledger):
         (proxy.node_wallet_key, proxy.owner_address),
         (plan.clients[0].node_wallet_key, plan.clients[0].owner_address),
     ):
-        wallet = Wallet(ledger, seed, parse_address(owner))
+        wallet = await open_wallet(ledger, seed, parse_address(owner))
         assert (await ledger.get_account(wallet.address)).balance >= config.wallet_funds // 2
 
 

@@ -10,6 +10,7 @@ import trio
 from cocoon.backends.fake import FakeInferenceConfig
 from cocoon.network import NetworkConfig, open_network
 from cocoon.ratls.quote import FAKE_IMAGE_HASH
+from cocoon.ton.codes import LOCAL_CODES, is_identity_only
 from cocoon.ton.ledger import read_contract
 
 from .netutil import chat_body, eventually, run_request
@@ -85,6 +86,12 @@ async def test_accounts_and_payments_settle_on_the_ledger():
         # Nothing was created or lost: the chain's books balance.
         chain = net.chain
         assert chain.total() + chain.fees_collected == chain.minted
+        # The nodes' wallets are our compiled CocoonWallet, as every contract here is real
+        # code: the whole network could be deployed to a real chain as it is.
+        for wallet in (proxy.wallet, client.wallet):
+            state = await net.ledger.get_account(wallet.address)
+            assert state.active and state.code.hash == LOCAL_CODES.wallet.hash
+        assert all(a.code is None or not is_identity_only(a.code) for a in chain.accounts.values())
 
 
 async def test_model_list_shows_the_workers():

@@ -37,7 +37,9 @@ class SyncWallet:
     def __init__(self, chain: Chain, seed: bytes, owner: Address) -> None:
         self.chain = chain
         self.seed = seed
-        self.contract = WalletContract(public_key=public_key(seed), owner=owner)
+        self.contract = WalletContract(
+            public_key=public_key(seed), owner=owner, code=chain.wallet_code
+        )
         self.address = self.contract.address
 
     @property

@@ -275,7 +275,7 @@ def test_internal_message_round_trip_and_reference_header() -> None:
 def test_external_message_and_wallet_body_round_trip() -> None:
     from cocoon.ton.wallet import WalletOrder, parse_wallet_body
 
-    wallet = ton.WalletContract(public_key=bytes(32), owner=addr(3))
+    wallet = ton.WalletContract(public_key=bytes(32), owner=addr(3), code=ton.LOCAL_CODES.wallet)
     transfers = [ton.Transfer(dest=addr(4), value=5), ton.Transfer(dest=addr(6), value=1)]
     ext = ton.build_wallet_external(
         wallet, b"\x01" * 32, seqno=0, valid_until=99, transfers=transfers

@@ -31,7 +31,7 @@ from cocoon.ton.faketon import (
 from cocoon.ton.keys import public_key
 from cocoon.ton.ledger import read_root_config
 from cocoon.ton.wallet import Transfer
-from cocoon.ton.wallet_client import Wallet
+from cocoon.ton.wallet_client import open_wallet
 
 FIXTURE = Path(__file__).parent.parent / "data" / "fake-ton-config.json"
 
@@ -59,7 +59,9 @@ def test_fixture_gives_the_spec_vector3_addresses() -> None:
     assert ton.raw(proxy.address) == (
         "0:4f93161f3ca80e04c6db8bd55054ed83433ed6837c3d2b9613b25f31d7f29a79"
     )
-    wallet = ton.wallet_address(public_key(LOCAL_ALL_CLIENT_WALLET_KEY), owner)
+    wallet = ton.wallet_address(
+        public_key(LOCAL_ALL_CLIENT_WALLET_KEY), owner, code=ton.REFERENCE_FAKE_CODES.wallet
+    )
     assert ton.raw(proxy.client(wallet).address) == (
         "0:800a33452d8e00ac8f99750b006b31005b8d4abc7c952005ac161f696ea700d5"
     )
@@ -134,11 +136,36 @@ async def test_pseudo_chain_serves_the_root_at_the_configured_address() -> None:
 async def test_every_account_holds_pseudo_funds() -> None:
     ledger = FakeTonLedger(load_fake_ton_config(FIXTURE), ton.parse_address(LOCAL_ALL_ROOT))
     wallet = ton.wallet_address(
-        public_key(LOCAL_ALL_CLIENT_WALLET_KEY), ton.parse_address(LOCAL_ALL_OWNER)
+        public_key(LOCAL_ALL_CLIENT_WALLET_KEY),
+        ton.parse_address(LOCAL_ALL_OWNER),
+        code=await ledger.wallet_code(),
     )
     state = await ledger.get_account(wallet)
     assert state.balance == FAKE_ACCOUNT_BALANCE
     assert (await ledger.get_account(wallet)).balance == FAKE_ACCOUNT_BALANCE  # minted once
+
+
+async def test_a_pseudo_chains_wallets_are_the_references() -> None:
+    # Fake mode's wallets are mainnet's (the reference's code), so a client's wallet and the
+    # client contract keyed by it are at the addresses the reference computes (vectors 2, 3).
+    ledger = open_fake_ton(FIXTURE, LOCAL_ALL_ROOT)
+    code = await ledger.wallet_code()
+    assert ton.cell_hash(code) == ton.cell_hash(ton.COCOON_WALLET_CODE)
+    owner = ton.parse_address(LOCAL_ALL_OWNER)
+    wallet = await open_wallet(ledger, LOCAL_ALL_CLIENT_WALLET_KEY, owner)
+    assert ton.raw(wallet.address) == (
+        "0:9d8f8ddb043c9e2657dee85552a562dfb03329e181db9b3e6571ae7eb4dcfe7f"
+    )
+    root = load_fake_ton_config(FIXTURE)
+    proxy = ton.ProxyContract(
+        owner, public_key(LOCAL_ALL_PROXY_KEY), ton.parse_address(LOCAL_ALL_ROOT), root.params
+    )
+    assert ton.raw(proxy.client(wallet.address).address) == (
+        "0:800a33452d8e00ac8f99750b006b31005b8d4abc7c952005ac161f696ea700d5"
+    )
+    # Its first send deploys it there (the chain runs the wallet port for the hash).
+    (tx,) = await wallet.send(Transfer(owner, ton.ONE_TON))
+    assert tx.success and (await ledger.get_account(wallet.address)).active
 
 
 async def test_a_new_pseudo_chain_starts_above_an_earlier_ones_times() -> None:
@@ -147,7 +174,7 @@ async def test_a_new_pseudo_chain_starts_above_an_earlier_ones_times() -> None:
     owner = ton.parse_address(LOCAL_ALL_OWNER)
 
     async def one_send(ledger: FakeTonLedger) -> int:
-        wallet = Wallet(ledger, LOCAL_ALL_PROXY_KEY, owner)
+        wallet = await open_wallet(ledger, LOCAL_ALL_PROXY_KEY, owner)
         (tx,) = await wallet.send(Transfer(owner, ton.ONE_TON))
         return tx.lt
 

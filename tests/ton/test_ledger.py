@@ -16,7 +16,7 @@ async def _network(ledger: ton.EmbeddedLedger):
     chain = ledger.chain
     owner = chain.create_user(addr(1), 10 * T)
     root = ton.deploy_root(chain, owner=owner)
-    wallet = ton.Wallet(ledger, b"\x0a" * 32, owner)
+    wallet = await ton.open_wallet(ledger, b"\x0a" * 32, owner)
     await ledger.faucet(wallet.address, 20 * T)
     config = await ton.read_root_config(ledger, root)
     signer = ton.PaymentSigner(b"\x0b" * 32)
@@ -91,7 +91,7 @@ async def test_a_restarted_network_keeps_its_money(tmp_path) -> None:
     clock = ton.ManualClock()
     ledger = ton.EmbeddedLedger(path=path, clock=clock)
     owner, root, wallet, proxy, signer = await _network(ledger)
-    client_wallet = ton.Wallet(ledger, b"\x0d" * 32, owner)
+    client_wallet = await ton.open_wallet(ledger, b"\x0d" * 32, owner)
     await ledger.faucet(client_wallet.address, 30 * T)
     client = proxy.client(client_wallet.address)
     await wallet.send(flows.deploy(proxy))
@@ -120,7 +120,7 @@ async def test_a_restarted_network_keeps_its_money(tmp_path) -> None:
         got = await again.get_transactions(proxy.address, after_lt=after, limit=2)
         assert [t.lt for t in got] == expected[:2]
     # It keeps working: seqnos, codes and contracts survived.
-    wallet2 = ton.Wallet(again, b"\x0a" * 32, owner)
+    wallet2 = await ton.open_wallet(again, b"\x0a" * 32, owner)
     assert await wallet2.seqno() == 1
     await wallet2.send(
         flows.client_charge(signer.client_charge(client.address, 1000, wallet2.address))

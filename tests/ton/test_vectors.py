@@ -49,7 +49,10 @@ def test_vector1_struct_version_3() -> None:
 def test_vector2_wallet_address() -> None:
     key = public_key(WALLET_SEED)
     assert key.hex() == "db4f96e50b5c679fea16504ffc1548c0b32fdc7225e6401f9fc5d721b0f99710"
-    wallet = ton.WalletContract(public_key=key, owner=ton.parse_address(OWNER))
+    # Mainnet's CocoonWallet (the reference's code, by hash).
+    wallet = ton.WalletContract(
+        public_key=key, owner=ton.parse_address(OWNER), code=ton.COCOON_WALLET_CODE
+    )
     data = wallet.initial_storage().to_cell()
     assert ton.cell_hash(data).hex().startswith("9e3314dc")
     assert ton.cell_hash(data).hex().endswith("73a1")
@@ -57,7 +60,10 @@ def test_vector2_wallet_address() -> None:
         "0:9d8f8ddb043c9e2657dee85552a562dfb03329e181db9b3e6571ae7eb4dcfe7f"
     )
     assert ton.friendly(wallet.address) == "UQCdj43bBDyeJlfe6FVSpWLfsDMp4YHbmz5lca5-tNz-fx20"
-    assert ton.wallet_address(key, ton.parse_address(OWNER)) == wallet.address
+    assert (
+        ton.wallet_address(key, ton.parse_address(OWNER), code=ton.COCOON_WALLET_CODE)
+        == wallet.address
+    )
 
 
 def test_vector3_fake_mode_addresses() -> None:
@@ -73,7 +79,7 @@ def test_vector3_fake_mode_addresses() -> None:
     assert ton.raw(proxy.address) == (
         "0:4f93161f3ca80e04c6db8bd55054ed83433ed6837c3d2b9613b25f31d7f29a79"
     )
-    wallet = ton.wallet_address(public_key(WALLET_SEED), owner)
+    wallet = ton.wallet_address(public_key(WALLET_SEED), owner, code=ton.COCOON_WALLET_CODE)
     assert ton.raw(proxy.client(wallet).address) == (
         "0:800a33452d8e00ac8f99750b006b31005b8d4abc7c952005ac161f696ea700d5"
     )

@@ -171,7 +171,7 @@ def test_internal_commands(net) -> None:
 async def test_async_wallet_batches_and_checks_funds() -> None:
     net = make_net_with_payees()
     ledger = ton.EmbeddedLedger(net.chain)
-    wallet = ton.Wallet(ledger, net.proxy_wallet.seed, net.proxy_owner)
+    wallet = await ton.open_wallet(ledger, net.proxy_wallet.seed, net.proxy_owner)
     assert wallet.address == net.proxy_wallet.address
     assert await wallet.seqno() == 0
     txs = await wallet.send(*[pay(addr(80 + i), ONE) for i in range(6)])

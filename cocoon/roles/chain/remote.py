@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pytoniq_core import Address
+from pytoniq_core import Address, Cell
 
 from cocoon.errors import ConfigError
 from cocoon.http.client import HttpClient
 from cocoon.http.errors import HttpError
 from cocoon.roles.chain.codec import account_from_json, address_text, value_from_json, value_to_json
-from cocoon.ton.errors import ExternalRejectedError, LedgerError
+from cocoon.ton.cells import from_boc
+from cocoon.ton.errors import CellDecodeError, ExternalRejectedError, LedgerError
 from cocoon.ton.ledger import AccountState, Ledger, Transaction, transaction_from_json
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ class RemoteLedger(Ledger):
             raise ConfigError(f"a ledger service URL is http://host:port, got {url!r}")
         self.url = url
         self._http = HttpClient(parts.hostname, port, max_connections=32)
+        self._wallet_code: Cell | None = None
 
     async def _call(self, method: str, **args: Any) -> Any:
         body = json.dumps(args).encode()
@@ -84,6 +86,16 @@ class RemoteLedger(Ledger):
 
     async def now(self) -> int:
         return int((await self._call("now"))["now"])
+
+    async def wallet_code(self) -> Cell:
+        # The service's chain chose it once for good (its wallets' addresses derive from it).
+        if self._wallet_code is None:
+            answer = await self._call("wallet_code")
+            try:
+                self._wallet_code = from_boc(bytes.fromhex(answer["code"]))
+            except (KeyError, TypeError, ValueError, CellDecodeError) as e:
+                raise LedgerError(f"ledger service {self.url}: bad wallet code: {e}") from e
+        return self._wallet_code
 
     async def faucet(self, address: Address, amount: int) -> None:
         await self._call("faucet", address=address_text(address), amount=amount)

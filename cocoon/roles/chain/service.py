@@ -1,7 +1,8 @@
 """`serve_ledger`: a `Ledger` over HTTP/JSON (POST /<method>, JSON in and out).
 
 Methods: `get_account`, `get_transactions`, `send_external`, `run_get_method`,
-`wait_for_change` (long poll: answers `{"changed": false}` after `wait` seconds), `now`, and
+`wait_for_change` (long poll: answers `{"changed": false}` after `wait` seconds), `now`,
+`wallet_code` (the code the chain's nodes make their wallets with, a hex BOC), and
 `faucet` (only for an embedded ledger: local networks fund their wallets with it). A rejected
 external answers 409 with the exit code, so the remote side raises the same error.
 
@@ -25,6 +26,7 @@ from cocoon.errors import CocoonError
 from cocoon.http.server import HttpRequest, HttpResponder, serve_http
 from cocoon.roles.chain.codec import account_to_json, value_from_json, value_to_json
 from cocoon.roles.common.webguard import WebAccess
+from cocoon.ton.cells import to_boc
 from cocoon.ton.errors import ExternalRejectedError, LedgerError
 from cocoon.ton.ledger import Ledger, transaction_to_json
 
@@ -54,6 +56,8 @@ async def _dispatch(ledger: Ledger, method: str, args: dict[str, Any]) -> Any:
         return {"changed": False}
     if method == "now":
         return {"now": await ledger.now()}
+    if method == "wallet_code":
+        return {"code": to_boc(await ledger.wallet_code()).hex()}
     if method == "faucet":
         faucet = getattr(ledger, "faucet", None)
         if faucet is None:

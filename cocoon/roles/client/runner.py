@@ -31,7 +31,7 @@ from cocoon.roles.common.transport import Dialer, parse_endpoint
 from cocoon.roles.common.web import WebHandle, serve_web
 from cocoon.ton.cells import parse_address
 from cocoon.ton.ledger import Ledger
-from cocoon.ton.wallet_client import Wallet
+from cocoon.ton.wallet_client import open_wallet
 
 log = logging.getLogger("cocoon.client")
 
@@ -76,7 +76,7 @@ async def run_client(
     wallet_key = await resolve_key(
         config.node_wallet_key, config.keys, "wallet", what="node_wallet_key"
     )
-    wallet = Wallet(ledger, wallet_key, owner)
+    wallet = await open_wallet(ledger, wallet_key, owner)
     dialer = Dialer(
         identity=holder,
         policy=policy or policies[config.proxy_policy],

@@ -96,6 +96,8 @@ class ProxyNode:
         ledger: Ledger,
         root: RootView,
         store: ProxyStore,
+        *,
+        wallet_code: Cell,  # the ledger's (`Ledger.wallet_code()`): the wallet's address
     ) -> None:
         self.config = config
         self.ledger = ledger
@@ -103,7 +105,7 @@ class ProxyNode:
         self.store = store
         self.signer = PaymentSigner(config.machine_specific_private_key)
         self.owner = parse_address(config.owner_address)
-        self.wallet = Wallet(ledger, config.node_wallet_key, self.owner)
+        self.wallet = Wallet(ledger, config.node_wallet_key, self.owner, code=wallet_code)
         self.registry = WorkerRegistry(
             SelectionPolicy(latency_prior=config.latency_prior, price_weight=config.price_weight)
         )

@@ -214,7 +214,7 @@ async def run_proxy(
         ProxyStore, config.db_path, config.machine_specific_private_key
     )
     try:
-        node = ProxyNode(config, ledger, view, store)
+        node = ProxyNode(config, ledger, view, store, wallet_code=await ledger.wallet_code())
         async with trio.open_nursery() as nursery:
             node.start(nursery)
             await nursery.start(

@@ -40,7 +40,7 @@ from cocoon.ton.cells import parse_address
 from cocoon.ton.ledger import Ledger
 from cocoon.ton.pricing import Multipliers
 from cocoon.ton.root import RootConfig
-from cocoon.ton.wallet_client import Wallet
+from cocoon.ton.wallet_client import open_wallet
 
 log = logging.getLogger("cocoon.worker")
 
@@ -250,7 +250,7 @@ async def run_worker(
             and wallet_key is not None
             and config.self_payout_interval > 0
         ):
-            wallet = Wallet(ledger, wallet_key, owner)
+            wallet = await open_wallet(ledger, wallet_key, owner)
             nursery.start_soon(self_payout_loop, node, ledger, wallet)
         if config.http_port is not None:
             from cocoon.roles.worker.web import worker_app

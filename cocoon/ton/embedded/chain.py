@@ -170,6 +170,7 @@ class Chain:
         clock: Callable[[], float] | None = None,
         fees: FeeConfig = ZERO_FEES,
         codes: Iterable[ContractCodes] = (LOCAL_CODES, REFERENCE_FAKE_CODES),
+        wallet_code: Cell | None = None,
         store: ChainStore | None = None,
     ) -> None:
         self.clock = clock or time.time
@@ -177,6 +178,13 @@ class Chain:
         self.code_kinds: dict[bytes, str] = {COCOON_WALLET_CODE_HASH: "wallet"}
         for c in codes:
             self.code_kinds.update(c.kinds())
+        # The code this chain's nodes make their wallets with (`Ledger.wallet_code`); a store
+        # keeps the one its chain began with, as its wallets' addresses derive from it.
+        # Default: our compiled CocoonWallet, so a local wallet's StateInit is deployable as is.
+        wallet_code = wallet_code if wallet_code is not None else LOCAL_CODES.wallet
+        assert wallet_code is not None  # LOCAL_CODES has one
+        self.wallet_code: Cell = wallet_code
+        self.code_kinds[cell_hash(wallet_code)] = "wallet"
         self.accounts: dict[tuple[int, bytes], Account] = {}
         self.minted = 0
         self.fees_collected = 0

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import trio
-from pytoniq_core import Address
+from pytoniq_core import Address, Cell
 
 from cocoon.ton.embedded.chain import Chain, key
 from cocoon.ton.embedded.fees import ZERO_FEES, FeeConfig
@@ -78,6 +78,10 @@ class EmbeddedLedger(Ledger):
     async def now(self) -> int:
         await trio.lowlevel.checkpoint()
         return self.chain.now()
+
+    async def wallet_code(self) -> Cell:
+        await trio.lowlevel.checkpoint()
+        return self.chain.wallet_code
 
     def close(self) -> None:
         """Close the backing file, if any (the chain stays readable in memory)."""

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from pytoniq_core import Address
 
-from cocoon.ton.cells import from_boc, to_boc
+from cocoon.ton.cells import cell_hash, from_boc, to_boc
+from cocoon.ton.codes import COCOON_WALLET_CODE
 from cocoon.ton.embedded.chain import Account, Chain
 from cocoon.ton.ledger import Transaction, transaction_from_json, transaction_to_json
 
@@ -45,6 +46,13 @@ class SqliteStore:
         chain.lt = int(meta.get("lt", "0"))
         for code_hash, kind in json.loads(meta.get("code_kinds", "{}")).items():
             chain.code_kinds[bytes.fromhex(code_hash)] = kind
+        if "wallet_code" in meta:
+            chain.wallet_code = from_boc(bytes.fromhex(meta["wallet_code"]))
+        elif meta:
+            # Saved before chains chose their wallet code: its nodes' wallets were made with
+            # the reference's, and keep their addresses (and money) with it.
+            chain.wallet_code = COCOON_WALLET_CODE
+        chain.code_kinds[cell_hash(chain.wallet_code)] = "wallet"
         rows = self._db.execute(
             "SELECT wc, hash, balance, kind, code, data, last_lt, last_hash FROM accounts"
         )
@@ -74,6 +82,7 @@ class SqliteStore:
                 "fees_collected": str(chain.fees_collected),
                 "lt": str(chain.lt),
                 "code_kinds": json.dumps({h.hex(): k for h, k in chain.code_kinds.items()}),
+                "wallet_code": to_boc(chain.wallet_code).hex(),
             }
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
             for k in changed:
