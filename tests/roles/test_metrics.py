@@ -15,10 +15,9 @@ from prometheus_client.samples import Sample
 
 from cocoon.backends.fake import FakeInferenceConfig
 from cocoon.network import Network, NetworkConfig, open_network
+from cocoon.roles.common.metrics import ModelLabels, endpoint_label, sync_families
 from cocoon.roles.common.web import WebHandle
 from cocoon.roles.proxy.registry import base_model_name
-
-pytestmark = pytest.mark.e2e
 
 MODEL = "Qwen/Qwen3-8B"
 CHAT = "/v1/chat/completions"
@@ -91,6 +90,7 @@ async def net():
         yield network
 
 
+@pytest.mark.e2e
 async def test_every_role_serves_metrics_that_match_the_requests(net: Network):
     client_web = net.clients[0].web
     assert client_web is not None
@@ -227,6 +227,7 @@ async def test_every_role_serves_metrics_that_match_the_requests(net: Network):
     assert m.value("cocoon_worker_enabled") == 1
 
 
+@pytest.mark.e2e
 async def test_metrics_need_the_access_hash(net: Network):
     for web in (net.clients[0].web, net.proxies[0].web, net.workers[0].web):
         assert web is not None
@@ -241,3 +242,25 @@ async def test_metrics_need_the_access_hash(net: Network):
             # The bearer form is for /metrics only: other pages keep their own ways.
             r = await http.get("/jsonstats", headers={"Authorization": f"Bearer {web.access_hash}"})
             assert r.status_code == 401
+
+
+def test_label_values_are_bounded():
+    labels = ModelLabels(limit=2)
+    known = {"a", "b", "c"}
+    assert [labels(m, known) for m in ("a", "x", "b", "c", "a")] == [
+        "a",
+        "other",
+        "b",
+        "other",
+        "a",
+    ]
+    assert endpoint_label("/v1/chat/completions?debug=1") == "/v1/chat/completions"
+    assert endpoint_label("/v1/completions") == "/v1/completions"
+    assert endpoint_label("/v1/embeddings") == endpoint_label("/anything/else") == "other"
+
+
+def test_sync_lag_is_infinite_before_the_first_read():
+    [lag] = sync_families("proxy", None)
+    assert lag.name == "cocoon_proxy_ton_sync_lag_seconds" and lag.samples[0].value == float("inf")
+    lag, last = sync_families("proxy", 1000.0)
+    assert lag.samples[0].value > 0 and last.samples[0].value == 1000.0
