@@ -46,7 +46,7 @@ def _bearer(authorization: str | None) -> str | None:
     """The token of `Authorization: Bearer <token>` (how Prometheus sends a scrape's
     credentials), taken on `/metrics` only: a GET that changes nothing."""
     scheme, _, token = (authorization or "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
 
 
 def web_access(app: QuartTrio) -> WebAccess:
