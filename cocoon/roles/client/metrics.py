@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from cocoon.roles.client.pages import _address  # contracts as the pages show them
 from cocoon.roles.common.metrics import (
     RequestMetrics,
     ScrapeCollector,
@@ -87,8 +88,6 @@ class ClientMetrics:
         self.spent.add((model,), cost)
 
     def collect(self) -> Iterator[Metric]:
-        from cocoon.roles.client.pages import _address  # the pages' address form
-
         node = self.node
         yield self.tokens.family()
         yield self.billed.family()
