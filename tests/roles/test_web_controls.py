@@ -27,6 +27,7 @@ class WorkerStub:
         )
         self.coefficient = 1000
         self.manual_disabled = False
+        self.ctx = SimpleNamespace(metrics=None)  # `worker_app` sets its metrics there
 
     async def set_manual_disabled(self, value: bool) -> None:
         self.manual_disabled = value

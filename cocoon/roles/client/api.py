@@ -7,6 +7,7 @@
 | `GET /v1/models`, `GET /v1/models/{id}` | models with workers across all proxies (`?all=1`: every model) |
 | other `/v1/*` | 404 (405 for a wrong method), OpenAI-shaped |
 | `GET /stats`, `/jsonstats`, `/health` | dashboard, JSON stats, readiness (200/503) |
+| `GET /metrics` | Prometheus metrics (`metrics.py`; access hash, or it as `Authorization: Bearer`) |
 | `POST /request/charge|topup|withdraw|close?proxy=<proxy contract>` | payment-channel actions, short HTML |
 | `GET /request/debuglogentry?request_guid=` | the debug record of a request (`{}` if unknown) |
 | `OPTIONS *` | CORS preflight (for `cors_origins` on `/v1/*`) |
@@ -55,7 +56,9 @@ from cocoon.roles.client.inference import (
     send_error,
 )
 from cocoon.roles.client.journal import Journal
+from cocoon.roles.client.metrics import ClientMetrics
 from cocoon.roles.client.pages import health_json, jsonstats, models_now, stats_page, wallet_view
+from cocoon.roles.common.metrics import add_metrics_route, new_registry
 from cocoon.roles.common.pages import short_html, stats_link
 from cocoon.roles.common.web import NATIVE_ROUTES
 from cocoon.roles.common.webapp import html_response, json_response, new_app
@@ -143,6 +146,9 @@ def client_app(node: ClientNode) -> QuartTrio:
     )
     app = new_app("cocoon-client", access)
     back = stats_link(access.access_hash)
+    registry = new_registry()
+    inference.metrics = ClientMetrics(registry, node)
+    add_metrics_route(app, registry)
 
     def price() -> int:
         root = node.root.config

@@ -63,6 +63,7 @@ from cocoon.roles.client.shaping import (
 
 if TYPE_CHECKING:
     from cocoon.roles.client.core import ClientNode
+    from cocoon.roles.client.metrics import ClientMetrics
 
 log = logging.getLogger("cocoon.client.inference")
 
@@ -149,6 +150,7 @@ class InferenceApi:
         self._keys = tuple(k.encode() for k in cfg.api_keys)
         # The proxies' model list, to name the choices when a model is unknown.
         self.model_names: Callable[[], Awaitable[list[str]]] | None = None
+        self.metrics: ClientMetrics | None = None  # `/metrics`, when the app serves it
 
     # ------------------------------------------------------------------ auth
 
@@ -288,6 +290,8 @@ class InferenceApi:
         stats = self.node.stats
         stats["tokens"].add(tokens - record.tokens)
         stats["cost"].add(cost - record.cost)
+        if self.metrics is not None:
+            self.metrics.recharged(record, tokens - record.tokens, cost - record.cost)
         self.journal.recharge(record, tokens, cost)
 
     def _finish(self, record: RequestRecord, began: float) -> None:
@@ -304,6 +308,8 @@ class InferenceApi:
             stats["proxy_time"].add(record.proxy_time)
         if record.worker_time is not None:
             stats["worker_time"].add(record.worker_time)
+        if self.metrics is not None:
+            self.metrics.finished(record)
         self.journal.add(record)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from quart import Response, request
 from quart_trio import QuartTrio
 
+from cocoon.roles.common.metrics import METRICS_PATH
 from cocoon.roles.common.webguard import OPEN_PATHS, GuardedApp, WebAccess, refusal
 
 WEB_ACCESS = "cocoon.web_access"  # app.extensions key: the app's WebAccess
@@ -41,15 +42,23 @@ def _refused(status: int, message: str, code: str) -> Response:
     return Response(answer.body, status=status, headers=dict(answer.all_headers()))
 
 
+def _bearer(authorization: str | None) -> str | None:
+    """The token of `Authorization: Bearer <token>` (how Prometheus sends a scrape's
+    credentials), taken on `/metrics` only: a GET that changes nothing."""
+    scheme, _, token = (authorization or "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
 def web_access(app: QuartTrio) -> WebAccess:
     return app.extensions[WEB_ACCESS]
 
 
 def new_app(name: str, access: WebAccess) -> QuartTrio:
     """A Quart-Trio app behind `access`: every request passes the Host and Origin checks;
-    the control pages (all but `/v1/*`, `/health`, `/perf`) need the access token
-    (`?access_hash=`, `X-Access-Hash`, or a form field), and a request that may change state
-    (any method but GET and HEAD) needs the CSRF token of our forms too, unless the token
+    the control pages (all but `/v1/*`, `/health`, `/perf`; `/metrics` among them) need the
+    access token (`?access_hash=`, `X-Access-Hash`, a form field, or on `/metrics` only
+    `Authorization: Bearer`), and a request that may change state (any method but GET and
+    HEAD) needs the CSRF token of our forms too, unless the token
     came in the `X-Access-Hash` header (a page cannot send that cross-origin)."""
     app = QuartTrio(name)
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
@@ -63,6 +72,8 @@ def new_app(name: str, access: WebAccess) -> QuartTrio:
         header = request.headers.get("X-Access-Hash")
         form = await request.form if request.method not in _SAFE_METHODS else {}
         given = request.args.get("access_hash") or header or form.get("access_hash")
+        if not given and path == METRICS_PATH:
+            given = _bearer(request.headers.get("Authorization"))
         if not given:
             return _refused(
                 401, "this page needs the access hash: ?access_hash=<http_access_hash>",

@@ -11,7 +11,8 @@ the client's funds (`/request/*`), read `/jsonstats`, or spend the operator's mo
 - An `Origin` header must be this server's own origin, or, on `/v1/*` only, one of the
   client's `cors_origins` (those alone get CORS headers and a preflight answer); any other
   Origin is refused (403). Requests without Origin (SDKs, curl) go through.
-- The control pages (everything but `/v1/*`, `/health`, `/perf`) need the access token
+- The control pages (everything but `/v1/*`, `/health`, `/perf`; `/metrics` too, which shows
+  balances) need the access token
   (`http_access_hash`, generated at start when unset) and change state only by POST with a
   CSRF token (or the token in the `X-Access-Hash` header, which no page can send cross-origin
   without a preflight, never granted): see `webapp.new_app`.

@@ -54,6 +54,7 @@ from cocoon.ton.wallet_client import Wallet
 
 if TYPE_CHECKING:
     from cocoon.roles.proxy.clients import ClientSession
+    from cocoon.roles.proxy.metrics import ProxyMetrics
     from cocoon.roles.proxy.requests import RunningRequest
     from cocoon.roles.proxy.workers import WorkerSession
 
@@ -115,6 +116,7 @@ class ProxyNode:
         self.slots = SlotQueue(config.busy_queue_limit)  # requests waiting for a busy model
         self.worker_sessions: dict[int, WorkerSession] = {}  # by connection id
         self.stats = CounterSet()
+        self.metrics: ProxyMetrics | None = None  # set by the web app that serves /metrics
         self.session_hash = secrets.token_bytes(32)
         self.seqno = 0
         self.pending: dict[int, str] = {}  # DB seqno -> session hash (hex) committed with it

@@ -32,6 +32,7 @@ from cocoon.net import SessionClosed, codes
 from cocoon.openai.errors import caused_by_request
 from cocoon.roles.common import bounds
 from cocoon.roles.common.errors import OutOfRangeError, RequestError
+from cocoon.roles.common.metrics import OTHER, endpoint_label
 from cocoon.roles.proxy.answers import (
     Kind,
     WorkerAnswer,
@@ -91,6 +92,8 @@ class RunningRequest:
         self._attempt_account: WorkerAccount | None = None
         self.worker_tokens: dict[WorkerAccount, int] = {}
         self.bytes_sent = 0
+        self.endpoint = OTHER  # the carried HTTP request's path, as a metrics label
+        self.in_parts = False  # the answer came in several parts (a stream)
 
     # Called from the worker's and client's connections ------------------------------------
 
@@ -163,9 +166,10 @@ class RunningRequest:
         if to_reserve > available:
             raise RequestError(codes.NOTREADY, "balance is too low")
         try:
-            tl.decode(q.query, tl.HttpRequest)
+            http_request = tl.decode(q.query, tl.HttpRequest)
         except tl.TLDecodeError as e:
             raise RequestError(codes.PROTOVIOLATION, f"invalid http request: {e}") from e
+        self.endpoint = endpoint_label(http_request.url)
         self.reserved = to_reserve
         acc.reserved += to_reserve
         acc.running += 1
@@ -368,6 +372,7 @@ class RunningRequest:
         first = answer.kind is Kind.ANSWER
         if first:
             self.first_answer_at = time.time()
+            self.in_parts = not answer.last
             try:
                 data = add_headers(
                     data,
@@ -438,6 +443,8 @@ class RunningRequest:
         node.stats["bytes_received"].add(len(self.query.query))
         node.stats["bytes_sent"].add(self.bytes_sent)
         node.stats["total_adjusted_tokens_used"].add(self.tokens)
+        if node.metrics is not None:
+            node.metrics.settled(self, ok, time.time())
 
     async def _send_payments(self) -> None:
         """After the write that makes them durable: the client's and the worker's receipts."""

@@ -1,4 +1,4 @@
-"""The proxy's pages: `/stats`, `/jsonstats`, `/health` and the `/request/*` controls
+"""The proxy's pages: `/stats`, `/jsonstats`, `/health`, `/metrics` (Prometheus) and the `/request/*` controls
 (spec 40 section 5.4, with the reference's JSON keys; `success` counts successes). The
 controls are POSTs with the pages' CSRF token, behind the access hash (`webapp.new_app`)."""
 
@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from quart import request
 from quart_trio import QuartTrio
 
+from cocoon.roles.common.metrics import add_metrics_route, new_registry
 from cocoon.roles.common.pages import (
     Button,
     Section,
@@ -22,6 +23,7 @@ from cocoon.roles.common.pages import (
 )
 from cocoon.roles.common.webapp import html_response, json_response, new_app
 from cocoon.roles.common.webguard import WebAccess
+from cocoon.roles.proxy.metrics import ProxyMetrics
 
 if TYPE_CHECKING:
     from cocoon.roles.proxy.node import ProxyNode
@@ -190,6 +192,9 @@ def proxy_app(node: ProxyNode) -> QuartTrio:
     )
     app = new_app("cocoon-proxy", access)
     back = stats_link(access.access_hash)
+    registry = new_registry()
+    node.metrics = ProxyMetrics(registry, node)
+    add_metrics_route(app, registry)
 
     def page(text: str) -> Any:
         return html_response(short_html(text, back))

@@ -23,6 +23,7 @@ import logging
 import math
 import re
 import time
+from typing import TYPE_CHECKING
 
 import attrs
 import trio
@@ -41,8 +42,12 @@ from cocoon.openai.errors import shown
 from cocoon.openai.usage import UsageCounter, UsageCounts
 from cocoon.openai.validation import COMPAT, InvalidRequestError, Profile, validate_request
 from cocoon.roles.common.counters import CounterSet
+from cocoon.roles.common.metrics import OTHER, endpoint_label
 from cocoon.roles.worker.replies import ZERO_TOKENS, Replier, Send
 from cocoon.ton.pricing import AdjustedTokens, Multipliers, TokenUsage, adjusted_tokens
+
+if TYPE_CHECKING:
+    from cocoon.roles.worker.metrics import WorkerMetrics
 
 log = logging.getLogger("cocoon.worker.query")
 
@@ -77,6 +82,7 @@ class QueryContext:
     # Ask for usage on every streamed chunk (vLLM's `continuous_usage_stats`); off only for
     # an inference server that refuses the option.
     continuous_usage: bool = True
+    metrics: WorkerMetrics | None = None  # set by the web app that serves /metrics
 
 
 def tokens_used(adjusted: AdjustedTokens) -> tl.TokensUsed:
@@ -98,6 +104,7 @@ class _Meter:
         self.coefficient = coefficient
         self.pricing = pricing
         self.counter: UsageCounter | None = None  # set once the answer's head arrived
+        self.endpoint = OTHER  # the request's path, as a metrics label (once decoded)
 
     def _adjust(self, counts: UsageCounts) -> AdjustedTokens:
         usage = TokenUsage(counts.prompt, counts.cached, counts.completion, counts.reasoning)
@@ -170,6 +177,8 @@ async def serve_query(
     replier = Replier(send, proto, query.request_id, debug=bool(query.enable_debug), start=start)
     if ctx.active >= ctx.max_active:
         await replier.error(codes.ERROR, "too many active queries")
+        if ctx.metrics is not None:
+            ctx.metrics.ended(OTHER, "rejected")
         return
     ctx.active += 1
     ctx.stats["queries"].add()
@@ -209,6 +218,14 @@ async def serve_query(
             ("reasoning", tokens.reasoning),
         ):
             ctx.stats[f"{name}_adjusted_tokens_used"].add(value)
+        if ctx.metrics is not None:
+            first = replier.first_answer_at  # set when the answer goes in parts
+            ctx.metrics.ended(
+                meter.endpoint,
+                "success" if ok else "failed",
+                duration=time.time() - start if replier.answered else None,
+                first_token=first - start if first is not None else None,
+            )
 
 
 async def _forward(
@@ -224,6 +241,7 @@ async def _forward(
     except tl.TLDecodeError as e:
         await replier.error(codes.PLAIN, f"worker: invalid http request: {e}")
         return False
+    meter.endpoint = endpoint_label(request.url)
     try:
         valid = validate_request(
             request.url,

@@ -1,4 +1,4 @@
-"""The worker's pages: `/stats`, `/jsonstats`, `/health` and the `/request/*` controls
+"""The worker's pages: `/stats`, `/jsonstats`, `/health`, `/metrics` (Prometheus) and the `/request/*` controls
 (spec 40 sections 3.7 and 5.3, with the reference's JSON keys and its bugs fixed). The
 controls are POSTs with the pages' CSRF token, behind the access hash (`webapp.new_app`)."""
 
@@ -14,6 +14,7 @@ from quart import request
 from quart_trio import QuartTrio
 
 from cocoon.errors import ConfigError
+from cocoon.roles.common.metrics import add_metrics_route, new_registry
 from cocoon.roles.common.pages import (
     Button,
     Link,
@@ -26,6 +27,7 @@ from cocoon.roles.common.pages import (
 )
 from cocoon.roles.common.webapp import html_response, json_response, new_app
 from cocoon.roles.common.webguard import WebAccess
+from cocoon.roles.worker.metrics import WorkerMetrics
 
 if TYPE_CHECKING:
     from cocoon.roles.worker.runner import WorkerNode
@@ -166,6 +168,9 @@ def worker_app(node: WorkerNode) -> QuartTrio:
     )
     app = new_app("cocoon-worker", access)
     back = stats_link(access.access_hash)
+    registry = new_registry()
+    node.ctx.metrics = WorkerMetrics(registry, node)
+    add_metrics_route(app, registry)
 
     @app.route("/stats")
     async def stats() -> Any:

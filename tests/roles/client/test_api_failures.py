@@ -46,6 +46,7 @@ class ScriptedNode:
         self.seen: list[tuple[object, tl.HttpRequest]] = []
         self.links: list[object] = []
         self.channels: dict[str, object] = {}
+        self.models_seen: dict[str, int] = {}  # the models `/metrics` may name
         self.on_charge = None  # what the API gave the last request for the proxy's receipt
 
     def ready_links(self) -> list[object]:
