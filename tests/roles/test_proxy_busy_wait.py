@@ -54,6 +54,7 @@ async def test_requests_beyond_the_capacity_wait_for_a_slot():
 async def test_past_the_queue_limit_the_refusal_is_a_clear_503():
     async with open_network(_config(busy_wait=60, busy_queue_limit=1)) as net:
         answers = await _burst(net.client_url, 6)
+        stats = net.proxies[0].node.stats
     statuses = sorted(r.status_code for r in answers)
     assert statuses.count(200) >= 3  # two slots and one waiter
     refused = [r for r in answers if r.status_code != 200]
@@ -62,6 +63,9 @@ async def test_past_the_queue_limit_the_refusal_is_a_clear_503():
         assert r.status_code == 503 and "retry-after" in r.headers
         message = r.json()["error"]["message"]
         assert message.startswith("no ready workers for model Qwen/Qwen3-8B: all busy"), message
+    # Each request is counted once, as it ended (a refusal after admission was counted twice).
+    assert stats["success"].total == statuses.count(200)
+    assert stats["failed"].total == stats["rejected"].total == len(refused)
 
 
 async def test_a_request_given_up_while_waiting_leaves_the_queue():

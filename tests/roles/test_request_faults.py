@@ -66,6 +66,8 @@ async def test_requests_timing_out_on_their_own_deadline_do_not_exclude_the_work
             assert _only_worker(net).consecutive_failures == 0
             r = await http.post("/v1/chat/completions", json=body | {"max_tokens": 2})
             assert r.status_code == 200, r.text
+        stats = net.proxies[0].node.stats
+        assert (stats["failed"].total, stats["success"].total) == (3, 1)  # each counted once
 
 
 async def test_a_query_that_fails_fails_alone_and_its_session_goes_on():

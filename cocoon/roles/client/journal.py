@@ -58,6 +58,11 @@ class ModelTotals:
     cost: int = 0
 
 
+# Per-model totals kept by name; further names go to one shared row.
+MAX_MODEL_TOTALS = 256
+OTHER_MODELS = "(other models)"
+
+
 class Journal:
     def __init__(self, debug_log_size: int = 1000, recent: int = RECENT_REQUESTS) -> None:
         self.recent: deque[RequestRecord] = deque(maxlen=recent)
@@ -69,9 +74,9 @@ class Journal:
     def add(self, record: RequestRecord) -> None:
         """A finished request."""
         self.recent.append(record)
-        totals = self.models.get(record.model)
+        totals = self.models.get(self._model_key(record.model))
         if totals is None:
-            totals = self.models[record.model] = ModelTotals()
+            totals = self.models[self._model_key(record.model)] = ModelTotals()
         totals.requests += 1
         totals.tokens += record.tokens
         totals.cost += record.cost
@@ -91,11 +96,18 @@ class Journal:
     def recharge(self, record: RequestRecord, tokens: int, cost: int) -> None:
         """A recorded request's charge as the proxy's receipt says, which came after it was
         recorded (the caller left, or our own deadline ended it first)."""
-        totals = self.models.get(record.model)
+        totals = self.models.get(self._model_key(record.model))
         if totals is not None:
             totals.tokens += tokens - record.tokens
             totals.cost += cost - record.cost
         record.tokens, record.cost = tokens, cost
+
+    def _model_key(self, model: str) -> str:
+        """Callers name models freely (unknown ones too): past `MAX_MODEL_TOTALS` names the
+        rest share one row, so the totals cannot grow without bound."""
+        if model in self.models or len(self.models) < MAX_MODEL_TOTALS:
+            return model
+        return OTHER_MODELS
 
     def keep_debug(self, key: bytes, entry: dict[str, Any]) -> None:
         if self.debug_log_size <= 0:

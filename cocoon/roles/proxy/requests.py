@@ -123,13 +123,17 @@ class RunningRequest:
             self._admit()
             ok = await self._attempts()
         except RequestError as e:
-            node.stats["rejected" if self.conn_id is None else "failed"].add()
+            if self.conn_id is None:  # no worker took it
+                node.stats["rejected"].add()
+            elif not self.admitted:  # `_settle` counts an admitted request as failed
+                node.stats["failed"].add()
             await self._fail(e.code, e.message)
         except Exception:
             # A bug met by one request fails that request only, never the proxy's other
             # requests (they share the node's nursery).
             log.exception("request failed")
-            node.stats["failed"].add()
+            if not self.admitted:
+                node.stats["failed"].add()
             await self._fail(codes.ERROR, "proxy: internal error")
         finally:
             self._settle(ok)  # synchronous: done even when the proxy is shutting down

@@ -147,3 +147,19 @@ def test_journal_keeps_recent_records_totals_and_a_bounded_debug_log():
     assert Journal(debug_log_size=0).debug_entry(b"") is None
     record = RequestRecord("", "m", "/v1/completions", True, 1.0, ended_at=3.5)
     assert record.as_json()["duration"] == 2.5
+
+
+def test_journal_model_totals_stay_bounded_whatever_names_callers_send():
+    from cocoon.roles.client.journal import MAX_MODEL_TOTALS, OTHER_MODELS
+
+    journal = Journal()
+    for i in range(MAX_MODEL_TOTALS + 50):
+        journal.add(RequestRecord(f"{i}", f"made-up-{i}", "/v1/completions", True, 1.0))
+    journal.add(RequestRecord("again", "made-up-0", "/v1/completions", True, 1.0))
+    assert len(journal.models) == MAX_MODEL_TOTALS + 1
+    assert journal.models[OTHER_MODELS].requests == 50
+    assert journal.models["made-up-0"].requests == 2  # a name already kept keeps its row
+    late = RequestRecord("late", "made-up-9999", "/v1/completions", True, 1.0)
+    journal.add(late)
+    journal.recharge(late, 7, 14)
+    assert journal.models[OTHER_MODELS].tokens == 7 and journal.models[OTHER_MODELS].cost == 14
