@@ -207,3 +207,6 @@ MAINNET_FEES = FeeConfig(
 # price (its gas taken as at most 100 units), forwarding and storage are charged in full, and
 # the skip rule holds. A floor of what TON charges, until the gas table exists.
 MAINNET_FLOOR = attrs.evolve(MAINNET_FEES, gas_table=GasTable(default=0))
+
+# The fee configs a command line can name (`cocoon network --fees`, `cocoon chain serve --fees`).
+FEES_BY_NAME: Mapping[str, FeeConfig] = {"mainnet": MAINNET_FEES, "zero": ZERO_FEES}
