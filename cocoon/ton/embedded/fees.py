@@ -8,12 +8,14 @@ The contract ports cannot count TVM gas, so a handler's gas comes from a `GasTab
 compute pays its handler's figure too (TON charges a failed compute the gas it used, which for
 an early failed check is less: gas.json's `failed` part says how much less; the vectors'
 balances against the sandbox's: tests/contracts/test_vector_balances.py). `MAINNET_FEES` is
-mainnet's prices with that table. Local networks and
-tests run on `ZERO_FEES` (the chain's default) unless they choose otherwise: nothing costs
-anything and, with a gas price of 0, every message buys the whole gas limit, so no compute phase
-is skipped. `MAINNET_FLOOR` is mainnet's prices with no gas measured (every computed
-transaction pays the flat gas price, and a message that cannot buy it is not computed, as on
-TON).
+mainnet's prices with that table: local networks run on it (`NetworkConfig.fees`, `cocoon
+network --fees`, `cocoon chain serve --fees`, a role opening a chain file), and so do the
+whole-network tests, so the values the roles attach are checked against what TON charges
+(`cocoon.ton.embedded.margins`). `ZERO_FEES` is a bare `Chain`'s default, for unit tests that
+want it: nothing costs anything and, with a gas price of 0, every message buys the whole gas
+limit, so no compute phase is skipped. `MAINNET_FLOOR` is mainnet's prices with no gas
+measured (every computed transaction pays the flat gas price, and a message that cannot buy it
+is not computed, as on TON).
 """
 
 from __future__ import annotations
