@@ -47,7 +47,7 @@ from cocoon.ton.cells import friendly, parse_address
 from cocoon.ton.constants import ONE_TON
 from cocoon.ton.contracts import WalletContract
 from cocoon.ton.embedded.chain import Chain
-from cocoon.ton.embedded.fees import ZERO_FEES, FeeConfig
+from cocoon.ton.embedded.fees import MAINNET_FEES, FeeConfig
 from cocoon.ton.embedded.ledger import EmbeddedLedger
 from cocoon.ton.embedded.local import deploy_root, local_params, root_command
 from cocoon.ton.errors import LedgerError
@@ -117,9 +117,10 @@ class NetworkConfig:
     fake_ton: Path | None = None
     # Each proxy's (workers, clients) ports; empty: free ones.
     proxy_ports: tuple[tuple[int, int], ...] = ()
-    # The embedded chain's fees: zero until the contracts' gas table exists (see
-    # `cocoon.ton.embedded.fees`); `MAINNET_FLOOR` runs TON's skip rule and mainnet's prices.
-    fees: FeeConfig = ZERO_FEES
+    # The embedded chain's fees: mainnet's prices and the gas our compiled contracts measure
+    # (`cocoon.ton.embedded.fees`), so every value the roles attach is checked against what TON
+    # would charge; `ZERO_FEES` only for tests that want a chain where nothing costs anything.
+    fees: FeeConfig = MAINNET_FEES
 
 
 class RoleSlot:

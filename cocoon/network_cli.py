@@ -2,6 +2,8 @@
 
     cocoon network                  # serve: prints the client's URL and an example request
     cocoon network --once           # send one chat completion, print answer, tokens and cost
+    cocoon network --fees zero      # a chain where nothing costs anything (default: mainnet's
+                                    # prices and our contracts' measured gas, as on TON)
     cocoon network --plan DIR       # the same network as separate processes: write their
                                     # configs and chain into DIR, print the commands to run
     cocoon network --disable-ton FAKE_TON_CONFIG [--plan DIR]
@@ -23,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+
+from cocoon.roles.chain.cli import add_fees_argument
 
 MODEL = "Qwen/Qwen3-8B"
 
@@ -67,6 +71,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "/tmp/run/fake-ton-config.json); proxies listen on the ports it registers, the first "
         "nodes take the identities of the reference's cocoon-launch --local-all",
     )
+    add_fees_argument(parser)
 
 
 def _example(url: str, model: str) -> str:
@@ -131,6 +136,7 @@ def plan(args: argparse.Namespace) -> int:
     import trio
 
     from cocoon.network import NetworkConfig, fake_ton_proxy_ports, free_port, plan_network
+    from cocoon.ton.embedded.fees import FEES_BY_NAME
     from cocoon.ton.embedded.ledger import EmbeddedLedger
     from cocoon.ton.faketon import LOCAL_ALL_ROOT, open_fake_ton
 
@@ -153,11 +159,15 @@ def plan(args: argparse.Namespace) -> int:
         client_http_port=args.port if args.port is not None else 10000,
         fake_ton=fake,
         proxy_ports=fake_ton_proxy_ports(fake, args.proxies) if fake else (),
+        fees=FEES_BY_NAME[args.fees],
     )
     chain_file = directory / "ledger.sqlite"
 
     async def deploy() -> Any:
-        ledger = open_fake_ton(fake, LOCAL_ALL_ROOT) if fake else EmbeddedLedger(path=chain_file)
+        if fake:
+            ledger = open_fake_ton(fake, LOCAL_ALL_ROOT)
+        else:
+            ledger = EmbeddedLedger(path=chain_file, fees=config.fees)
         try:
             return await plan_network(config, ledger, directory, backends=backends)
         finally:
@@ -173,6 +183,7 @@ def plan(args: argparse.Namespace) -> int:
         paths = planned.write_configs(directory, ledger=f"http://{host}:{args.chain_port}")
         lines = [
             f"{cocoon} chain serve --path {shlex.quote(str(chain_file))} --port {args.chain_port}"
+            f" --fees {args.fees}"
         ]
         suffix = ""
     lines += [
@@ -203,6 +214,7 @@ def run(args: argparse.Namespace) -> int:
     from cocoon.backends.fake import FakeInferenceConfig
     from cocoon.network import NetworkConfig, fake_ton_proxy_ports, open_network
     from cocoon.service import run_service
+    from cocoon.ton.embedded.fees import FEES_BY_NAME
 
     port = args.port if args.port is not None else (0 if args.once else 10000)
     config = NetworkConfig(
@@ -218,6 +230,7 @@ def run(args: argparse.Namespace) -> int:
         proxy_ports=fake_ton_proxy_ports(args.disable_ton, args.proxies)
         if args.disable_ton
         else (),
+        fees=FEES_BY_NAME[args.fees],
     )
 
     async def main() -> int:

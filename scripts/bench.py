@@ -244,7 +244,7 @@ class Network:
         backends = [f"{HOST}:{self.fast_port}", f"{HOST}:{self.slow_port}"]
 
         async def plan() -> Any:
-            ledger = EmbeddedLedger(path=data / "ledger.sqlite")
+            ledger = EmbeddedLedger(path=data / "ledger.sqlite", fees=config.fees)
             try:
                 return await plan_network(config, ledger, data, backends=backends)
             finally:

@@ -129,3 +129,26 @@ def test_a_bad_ledger_spec_is_a_config_error(spec, needle):
 
     with pytest.raises(ConfigError, match=needle):
         open_ledger(spec)
+
+
+def test_a_ledger_file_charges_mainnet_fees_unless_told(tmp_path):
+    """A role or `cocoon chain serve` opening a chain file runs it on TON's prices; zero fees
+    only by choice (`--fees zero`)."""
+    import argparse
+
+    from cocoon.roles.chain.cli import add_arguments
+    from cocoon.roles.chain.remote import open_embedded_ledger, open_ledger
+    from cocoon.ton.embedded.fees import FEES_BY_NAME, MAINNET_FEES, ZERO_FEES
+
+    ledger = open_ledger(str(tmp_path / "a.sqlite"))
+    assert ledger.chain.fees == MAINNET_FEES
+    ledger.close()
+    ledger = open_embedded_ledger(tmp_path / "b.sqlite", ZERO_FEES)
+    assert ledger.chain.fees == ZERO_FEES
+    ledger.close()
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parser.parse_args(["serve", "--path", "x"]).fees == "mainnet"
+    assert FEES_BY_NAME[parser.parse_args(["serve", "--path", "x", "--fees", "zero"]).fees] == (
+        ZERO_FEES
+    )

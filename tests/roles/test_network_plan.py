@@ -13,6 +13,7 @@ from cocoon.roles.common.config import to_mapping
 from cocoon.roles.proxy.config import ProxyConfig
 from cocoon.roles.worker.config import WorkerConfig
 from cocoon.ton.cells import parse_address
+from cocoon.ton.embedded.fees import MAINNET_FEES
 from cocoon.ton.embedded.ledger import EmbeddedLedger
 from cocoon.ton.ledger import read_contract
 from cocoon.ton.wallet_client import open_wallet
@@ -23,7 +24,7 @@ LEDGER_URL = "http://127.0.0.1:9999"
 
 @pytest.fixture
 def ledger(tmp_path):
-    ledger = EmbeddedLedger(path=tmp_path / "ledger.sqlite")
+    ledger = EmbeddedLedger(path=tmp_path / "ledger.sqlite", fees=MAINNET_FEES)
     yield ledger
     ledger.close()
 
@@ -88,7 +89,8 @@ def test_the_network_command_plans_separate_processes(tmp_path, capsys):
     out = capsys.readouterr().out
     for name in ("proxy0.json", "worker0.json", "worker1.json", "client0.json"):
         assert f"{tmp_path / name}" in out
-    assert f"chain serve --path {tmp_path / 'ledger.sqlite'} --port 18123" in out
+    # The chain service charges the fees the plan deployed with: mainnet's unless told.
+    assert f"chain serve --path {tmp_path / 'ledger.sqlite'} --port 18123 --fees mainnet" in out
     assert out.count("fake-inference --port") == 2
     worker = WorkerConfig.load(tmp_path / "worker1.json")
     assert worker.ledger == "http://127.0.0.1:18123"
@@ -96,3 +98,12 @@ def test_the_network_command_plans_separate_processes(tmp_path, capsys):
     assert ProxyConfig.load(tmp_path / "proxy0.json").db_path.parent == tmp_path
     assert main(argv) == 2
     assert "already holds a network" in capsys.readouterr().err
+
+
+def test_a_plan_on_a_zero_fee_chain_serves_it_with_zero_fees(tmp_path, capsys):
+    from cocoon.cli import main
+
+    assert main(["network", "--plan", str(tmp_path), "--fees", "zero"]) == 0
+    assert f"chain serve --path {tmp_path / 'ledger.sqlite'} --port 10090 --fees zero" in (
+        capsys.readouterr().out
+    )

@@ -11,6 +11,7 @@ from cocoon.backends.fake import FakeInferenceConfig
 from cocoon.network import NetworkConfig, open_network
 from cocoon.ratls.quote import FAKE_IMAGE_HASH
 from cocoon.ton.codes import LOCAL_CODES, is_identity_only
+from cocoon.ton.constants import CLIENT_MIN_RESERVE, DEPLOY_VALUE_PROXY
 from cocoon.ton.ledger import read_contract
 
 from .netutil import chat_body, eventually, run_request
@@ -83,9 +84,22 @@ async def test_accounts_and_payments_settle_on_the_ledger():
         await eventually(lambda: link.signed_tokens == total and link.max_tokens == total)
         earnings = next(iter(net.workers[0].node.earnings.by_proxy.values()))
         await eventually(lambda: earnings.chain_tokens == total)
-        # Nothing was created or lost: the chain's books balance.
+        # Nothing was created or lost: the chain's books balance (`total()` counts the fees
+        # collected), and real fees were paid: the network runs on mainnet's prices.
         chain = net.chain
-        assert chain.total() + chain.fees_collected == chain.minted
+        assert chain.total() == chain.minted and chain.fees_collected > 0
+        # The fees came out of the contracts' gas money, never out of what they owe: the proxy
+        # contract holds the client's refundable balance and its own earnings (spec 30 section
+        # 8.5) plus a gas reserve of at most its deploy value.
+        proxy_sc = await read_contract(net.ledger, proxy.sc_address, "proxy")
+        owed = client_sc.balance + proxy_sc.balance + proxy_sc.stake
+        reserve = (await net.ledger.get_account(proxy.sc_address)).balance - owed
+        assert 0 < reserve < DEPLOY_VALUE_PROXY
+        # The client's deposit (one stake) lost exactly the tokens charged, not a nano of fees.
+        assert client_sc.balance == client_sc.stake - 2 * total  # price 2 nano/token
+        # The client and worker contracts kept their minimum reserve for storage and gas.
+        for address in (acc.sc_address, wacc.sc_address):
+            assert (await net.ledger.get_account(address)).balance >= CLIENT_MIN_RESERVE
         # The nodes' wallets are our compiled CocoonWallet, as every contract here is real
         # code: the whole network could be deployed to a real chain as it is.
         for wallet in (proxy.wallet, client.wallet):

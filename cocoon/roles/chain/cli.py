@@ -1,4 +1,5 @@
-"""`cocoon chain serve --path FILE --port N`: share one embedded ledger between processes."""
+"""`cocoon chain serve --path FILE --port N [--fees mainnet|zero]`: share one embedded ledger
+between processes. It charges mainnet's fees by default, as TON would."""
 
 from __future__ import annotations
 
@@ -14,6 +15,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
     )
+    add_fees_argument(serve)
+
+
+def add_fees_argument(parser: argparse.ArgumentParser) -> None:
+    from cocoon.ton.embedded.fees import FEES_BY_NAME
+
+    parser.add_argument(
+        "--fees",
+        choices=sorted(FEES_BY_NAME),
+        default="mainnet",
+        help="the embedded chain's fees: mainnet's prices with our contracts' measured gas "
+        "(default), or zero (nothing costs anything)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,9 +38,10 @@ def run(args: argparse.Namespace) -> int:
     from cocoon.roles.chain.remote import open_embedded_ledger
     from cocoon.roles.chain.service import serve_ledger
     from cocoon.service import run_service
+    from cocoon.ton.embedded.fees import FEES_BY_NAME
 
     async def main() -> None:
-        ledger = open_embedded_ledger(args.path)
+        ledger = open_embedded_ledger(args.path, FEES_BY_NAME[args.fees])
         try:
             async with trio.open_nursery() as nursery:
                 port = await nursery.start(partial(serve_ledger, ledger, args.port, host=args.host))

@@ -19,6 +19,7 @@ from cocoon.ton.errors import CellDecodeError, ExternalRejectedError, LedgerErro
 from cocoon.ton.ledger import AccountState, Ledger, Transaction, transaction_from_json
 
 if TYPE_CHECKING:
+    from cocoon.ton.embedded.fees import FeeConfig
     from cocoon.ton.embedded.ledger import EmbeddedLedger
 
 
@@ -106,7 +107,7 @@ class RemoteLedger(Ledger):
 
 def open_ledger(spec: str) -> Ledger:
     """A ledger from a role config's `ledger` value: `http://host:port` (a chain service) or
-    a path to an embedded ledger's sqlite file (only one process may use it)."""
+    a path to an embedded ledger's sqlite file (only one process may use it; mainnet fees)."""
     if "://" in spec:
         return RemoteLedger(spec)
     if not spec:
@@ -114,13 +115,15 @@ def open_ledger(spec: str) -> Ledger:
     return open_embedded_ledger(Path(spec.removeprefix("embedded:")))
 
 
-def open_embedded_ledger(path: Path) -> EmbeddedLedger:
-    """The embedded ledger kept in the sqlite file `path`, or `ConfigError`."""
+def open_embedded_ledger(path: Path, fees: FeeConfig | None = None) -> EmbeddedLedger:
+    """The embedded ledger kept in the sqlite file `path` charging `fees` (default mainnet's,
+    as TON would), or `ConfigError`."""
     import sqlite3
 
+    from cocoon.ton.embedded.fees import MAINNET_FEES
     from cocoon.ton.embedded.ledger import EmbeddedLedger
 
     try:
-        return EmbeddedLedger(path=path)
+        return EmbeddedLedger(path=path, fees=fees or MAINNET_FEES)
     except sqlite3.Error as e:
         raise ConfigError(f"cannot open the ledger file {path}: {e}") from e

@@ -8,12 +8,14 @@ The contract ports cannot count TVM gas, so a handler's gas comes from a `GasTab
 compute pays its handler's figure too (TON charges a failed compute the gas it used, which for
 an early failed check is less: gas.json's `failed` part says how much less; the vectors'
 balances against the sandbox's: tests/contracts/test_vector_balances.py). `MAINNET_FEES` is
-mainnet's prices with that table. Local networks and
-tests run on `ZERO_FEES` (the chain's default) unless they choose otherwise: nothing costs
-anything and, with a gas price of 0, every message buys the whole gas limit, so no compute phase
-is skipped. `MAINNET_FLOOR` is mainnet's prices with no gas measured (every computed
-transaction pays the flat gas price, and a message that cannot buy it is not computed, as on
-TON).
+mainnet's prices with that table: local networks run on it (`NetworkConfig.fees`, `cocoon
+network --fees`, `cocoon chain serve --fees`, a role opening a chain file), and so do the
+whole-network tests, so the values the roles attach are checked against what TON charges
+(`cocoon.ton.embedded.margins`). `ZERO_FEES` is a bare `Chain`'s default, for unit tests that
+want it: nothing costs anything and, with a gas price of 0, every message buys the whole gas
+limit, so no compute phase is skipped. `MAINNET_FLOOR` is mainnet's prices with no gas
+measured (every computed transaction pays the flat gas price, and a message that cannot buy it
+is not computed, as on TON).
 """
 
 from __future__ import annotations
@@ -207,3 +209,6 @@ MAINNET_FEES = FeeConfig(
 # price (its gas taken as at most 100 units), forwarding and storage are charged in full, and
 # the skip rule holds. A floor of what TON charges, until the gas table exists.
 MAINNET_FLOOR = attrs.evolve(MAINNET_FEES, gas_table=GasTable(default=0))
+
+# The fee configs a command line can name (`cocoon network --fees`, `cocoon chain serve --fees`).
+FEES_BY_NAME: Mapping[str, FeeConfig] = {"mainnet": MAINNET_FEES, "zero": ZERO_FEES}
