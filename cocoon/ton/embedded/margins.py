@@ -156,7 +156,9 @@ class _Wallet:
     def __init__(self, chain: Chain, seed: bytes, owner: Address, funds: int) -> None:
         self.chain = chain
         self.seed = seed
-        self.contract = WalletContract(public_key=public_key(seed), owner=owner)
+        self.contract = WalletContract(
+            public_key=public_key(seed), owner=owner, code=chain.wallet_code
+        )
         self.address = self.contract.address
         chain.mint(self.address, funds)
 
