@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pytoniq_core import Address, Cell
+from pytoniq_core import Address, Cell, begin_cell
 
 from cocoon import ton
 from cocoon.ton.codes import compiled_code
@@ -47,10 +47,21 @@ def _hex(s: str) -> Cell:
     return Cell.one_from_boc(bytes.fromhex(s))
 
 
+def _external(dest: Address, body: Cell) -> Cell:
+    """The external message @ton/core builds (and the sandbox imports): the body inline in
+    the message cell when it fits, as it does for a wallet's signed body (its import fee
+    counts the messages it carries, not the body)."""
+    b = begin_cell().store_uint(0b10, 2).store_uint(0, 2).store_address(dest)
+    b.store_coins(0).store_bit(0)  # import_fee 0, no StateInit
+    if len(b.bits) + 1 + len(body.bits) <= 1023 and len(body.refs) <= 4:
+        return b.store_bit(0).store_cell(body).end_cell()
+    return ExternalMessage(dest=dest, body=body).to_cell()
+
+
 def _send(chain: Chain, me: Address, sender: str | None, value: int, body: Cell, bounced: bool):
     if sender is None:
         try:
-            txs = chain.submit_external(ExternalMessage(dest=me, body=body).to_cell())
+            txs = chain.submit_external(_external(me, body))
         except ExternalRejectedError:
             return None
     else:
@@ -70,9 +81,9 @@ def _send(chain: Chain, me: Address, sender: str | None, value: int, body: Cell,
     return next(t for t in txs if t.account == me)
 
 
-def _charged_over(kind: str, sender: str | None, body: Cell, used: int) -> int:
+def _charged_over(kind: str, sender: str | None, body: Cell, want: dict[str, Any]) -> int:
     """Nano the chain charges beyond what the TVM used: the table's figure for the handler
-    (the chain reads the op from the body) against this vector's measured gas."""
+    (the chain reads the op from the body) and the exit code, against this vector's gas."""
     op = (
         EXTERNAL
         if sender is None
@@ -80,7 +91,8 @@ def _charged_over(kind: str, sender: str | None, body: Cell, used: int) -> int:
         if len(body.bits) < 32
         else int(body.bits[:32].to01(), 2)
     )
-    return FEES.gas.fee(FEES.gas_table.gas(kind, op)) - FEES.gas.fee(used)
+    exit_code = want["exit_code"] or 0
+    return FEES.gas.fee(FEES.gas_table.gas(kind, op, exit_code)) - FEES.gas.fee(want["gas"])
 
 
 def replay() -> list[dict[str, Any]]:
@@ -118,7 +130,7 @@ def replay() -> list[dict[str, Any]]:
                 want = next(want_of)
                 assert want["name"] == f"{scenario['name']} / {step['what']}", STALE
                 body, value = _b64(step["body"]), int(step["value"])
-                over = _charged_over(kind, step["from"], body, want["gas"])
+                over = _charged_over(kind, step["from"], body, want)
                 tx = _send(chain, me, step["from"], value, body, step["bounced"])
                 # each step from the TVM's balance before it, so differences do not add up
                 compare(kind, want["name"], tx, tvm_balance, value, want, over)
@@ -138,7 +150,7 @@ def replay() -> list[dict[str, Any]]:
             chain.place(me, compiled_code(kind), _hex(case["data"]), int(case["balance"]))
             body = _hex(case["body"])
             value = int(case["value"]) if case["sender"] is not None else 0  # externals carry none
-            over = _charged_over(kind, case["sender"], body, want["gas"])
+            over = _charged_over(kind, case["sender"], body, want)
             tx = _send(chain, me, case["sender"], value, body, False)
             compare(kind, case["name"], tx, int(case["balance"]), value, want, over)
     return rows

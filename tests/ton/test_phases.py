@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import attrs
 import pytest
+from pytoniq_core import Cell
 
 from cocoon import ton
 from cocoon.ton.bodies import OwnerWalletSendMessage, TextCommand
@@ -199,10 +200,13 @@ def test_a_computed_message_pays_gas_by_the_table_and_forwarding() -> None:
     net.chain.create_user(addr(61))
     chain, w = net.chain, net.proxy_wallet
     held = chain.balance(w.address)
-    txs = w.send(ton.Transfer(dest=addr(61), value=ONE))  # deploy + send: external gas
+    external = w.external(ton.Transfer(dest=addr(61), value=ONE))
+    txs = chain.submit_external(external)  # deploy + send: import fee and external gas
+    imported = FWD.fee(Cell.one_from_boc(external))  # the signed body and StateInit count
     sent = ton.InternalMessage(dest=addr(61), value=ONE, src=w.address).to_cell()
-    assert txs[0].fees == GAS.fee(5_000) + FWD.fee(sent) == 2_000_000 + 400_000
-    assert chain.balance(w.address) == held - ONE - GAS.fee(5_000)
+    assert txs[0].fees == imported + GAS.fee(5_000) + FWD.fee(sent)
+    assert GAS.fee(5_000) + FWD.fee(sent) == 2_000_000 + 400_000 and imported > 400_000
+    assert chain.balance(w.address) == held - ONE - imported - GAS.fee(5_000)
     assert chain.balance(addr(61)) == ONE - FWD.fee(sent)  # mode 0: the value pays forwarding
 
     owner_before, held = chain.balance(net.proxy_owner), chain.balance(w.address)

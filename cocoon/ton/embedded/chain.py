@@ -308,7 +308,7 @@ class Chain:
         cell = from_boc(message) if isinstance(message, bytes | bytearray) else message
         ext = ExternalMessage.from_cell(cell)
         start = len(self._new_txs)
-        self._process_external(ext)
+        self._process_external(ext, cell)
         return self._run(start)
 
     def run_until_idle(self, max_steps: int = MAX_STEPS) -> list[Transaction]:
@@ -514,7 +514,6 @@ class Chain:
             return
         body = _nonempty(msg.body)
         op = NO_OP if body is None or len(body.bits) < 32 else int(body.bits[:32].to01(), 2)
-        gas_used = self.fees.handler_gas(port.kind, op)
         # The message buys the gas (no credit for internals): one that cannot buy the flat
         # gas is not computed; the transaction is aborted, the message stays on chain.
         gas_limit = self.fees.gas.bought_for(msg.value)
@@ -522,28 +521,31 @@ class Chain:
             acc.code, acc.data, acc.kind = backup
             self._fail(acc, lt, msg, info, ExitCode.NO_GAS, storage, msg.value)
             return
-        gas = self.fees.gas.fee(min(gas_used, gas_limit))
-        acc.balance -= gas
-        self.fees_collected += gas
-        inbound_left = max(msg.value - gas, 0)
-        fees = storage + gas
-        if gas_used > gas_limit:
-            acc.code, acc.data, acc.kind = backup
-            self._fail(acc, lt, msg, info, ExitCode.OUT_OF_GAS, fees, inbound_left)
-            return
-        if body is None:  # every contract ignores an empty body (and keeps the value)
-            self._record(acc, lt, info, (), True, ExitCode.OK, fees)
-            return
         ctx = Context(
             my_address=acc.address,
-            my_balance=acc.balance + gas,  # the TVM sees the balance before the gas is paid
+            my_balance=acc.balance,  # the TVM sees the balance before the gas is paid
             msg_value=msg.value,
             sender=msg.src,
             now=self.now(),
             bounced=msg.bounced,
         )
         assert acc.data is not None
-        exit_code, new_data = self._compute(port, ctx, body, acc.data, external=False)
+        exit_code, new_data = ExitCode.OK, None
+        if body is not None:  # every contract ignores an empty body (and keeps the value)
+            exit_code, new_data = self._compute(port, ctx, body, acc.data, external=False)
+        # A failed compute pays the gas its failing check used (the table's figure for that
+        # exit code), a successful one its handler's.
+        gas_used = self.fees.handler_gas(port.kind, op, exit_code)
+        if gas_used > gas_limit:
+            exit_code, gas_used = ExitCode.OUT_OF_GAS, gas_limit
+        gas = self.fees.gas.fee(gas_used)
+        acc.balance -= gas
+        self.fees_collected += gas
+        inbound_left = max(msg.value - gas, 0)
+        fees = storage + gas
+        if body is None and exit_code == ExitCode.OK:
+            self._record(acc, lt, info, (), True, ExitCode.OK, fees)
+            return
         if exit_code != ExitCode.OK:
             acc.code, acc.data, acc.kind = backup
             self._fail(acc, lt, msg, info, exit_code, fees, inbound_left)
@@ -596,16 +598,19 @@ class Chain:
                 bounced=True,
                 src=acc.address,
             )
-            fee = self._forward_fee(bounce)
+            # TON prices a bounce by the cells its body refers to (none: the lump price), and
+            # sends it when what is left of the inbound value covers that, even if nothing
+            # is left after (with zero fees a bounce of nothing is left out).
+            fee = self.fees.forward.bounce_fee(bounce.body) if self._forwarding_paid else 0
             value = min(bounce_value, acc.balance) - fee
-            if value > 0:
+            if value > 0 or (value == 0 and fee > 0):
                 acc.balance -= value + fee
                 self.fees_collected += fee
                 fees += fee
                 out = self._emit([attrs.evolve(bounce, value=value)], lt)
         self._record(acc, lt, info, out, False, exit_code, fees)
 
-    def _process_external(self, ext: ExternalMessage) -> None:
+    def _process_external(self, ext: ExternalMessage, cell: Cell) -> None:
         acc = self._account(ext.dest)
         backup = (acc.code, acc.data, acc.kind)
         if not acc.code and ext.state_init is not None and acc.kind != USER:
@@ -616,11 +621,18 @@ class Chain:
             raise ExternalRejectedError(
                 ExitCode.COMPUTE_SKIPPED, "no code to run at the destination"
             )
-        gas_used = self.fees.handler_gas(port.kind, EXTERNAL)
-        gas_limit = self.fees.gas.bought_for(acc.balance)  # after accept_message()
+        # TON first takes the import fee for the external (its cells outside the root, as a
+        # forwarding fee); an account that cannot pay it never sees the message.
+        import_fee = self._forward_fee(cell)
+        if import_fee > acc.balance:
+            acc.code, acc.data, acc.kind = backup
+            raise ExternalRejectedError(
+                ExitCode.COMPUTE_SKIPPED, "cannot pay the external message's import fee"
+            )
+        gas_limit = self.fees.gas.bought_for(acc.balance - import_fee)  # after accept_message()
         ctx = Context(
             my_address=acc.address,
-            my_balance=acc.balance,
+            my_balance=acc.balance - import_fee,
             msg_value=0,
             sender=None,
             now=self.now(),
@@ -632,7 +644,10 @@ class Chain:
             raise ExternalRejectedError(exit_code or ExitCode.COMPUTE_SKIPPED, "not accepted")
         lt = self._next_lt(0)
         info = MessageInfo(src=None, dest=acc.address, value=0, body=ext.body)
-        storage = self._storage_phase(acc)
+        acc.balance -= import_fee
+        self.fees_collected += import_fee
+        before_compute = import_fee + self._storage_phase(acc)
+        gas_used = self.fees.handler_gas(port.kind, EXTERNAL, exit_code)
         if gas_used > gas_limit:
             exit_code, gas_used = ExitCode.OUT_OF_GAS, gas_limit
         gas = min(self.fees.gas.fee(gas_used), acc.balance)
@@ -644,12 +659,14 @@ class Chain:
             if exit_code == ExitCode.OK:
                 self._commit_success(acc, ctx, new_data, result)
                 out = self._emit(result.out, lt)
-                self._record(acc, lt, info, out, True, ExitCode.OK, storage + gas + result.fees)
+                self._record(
+                    acc, lt, info, out, True, ExitCode.OK, before_compute + gas + result.fees
+                )
                 if result.delete:
                     acc.code = acc.data = acc.kind = None
                 return
         # Accepted but failed: gas is paid, the StateInit (if any) stays, the data does not move.
-        self._record(acc, lt, info, (), False, exit_code, storage + gas)
+        self._record(acc, lt, info, (), False, exit_code, before_compute + gas)
 
     # --- reading --------------------------------------------------------------------------
 

@@ -75,11 +75,22 @@ class ForwardPrices:
     bit_price: int = 0
     cell_price: int = 0
 
-    def fee(self, message: Cell) -> int:
-        """A message's forwarding fee: the lump price plus its bits and cells, the root cell
-        (the header) not counted."""
-        bits, cells = tree_size(message.refs)
+    def price(self, bits: int, cells: int) -> int:
+        """TON's `compute_fwd_fees`: the lump price plus `bits` and `cells` (those outside the
+        message's root cell; the lump pays for the root)."""
         return self.lump_price + _ceil_shift(self.bit_price * bits + self.cell_price * cells)
+
+    def fee(self, message: Cell) -> int:
+        """A message's forwarding fee, or an inbound external's import fee (TON prices both
+        alike): the lump price plus the distinct cells under the root and their bits. A body
+        or StateInit stored inline in the root is free; one in a ref is counted."""
+        return self.price(*tree_size(message.refs))
+
+    def bounce_fee(self, body: Cell) -> int:
+        """A bounce's forwarding fee: TON counts only the cells the bounce body refers to
+        (`prepare_bounce_phase`); the classic body (32 ones and the first 256 bits of the
+        inbound body) has none, so it is the lump price."""
+        return self.price(*tree_size(body.refs))
 
 
 @attrs.frozen
@@ -100,12 +111,21 @@ class GasTable:
     """Gas units per handler, keyed by (contract kind, opcode, or `NO_OP` / `EXTERNAL` /
     `UNKNOWN_OP`). An op missing from the table costs the contract's `UNKNOWN_OP` entry (the
     contract rejects it), or else `default`; with neither it is an error (a fee config that
-    charges gas must not silently charge nothing)."""
+    charges gas must not silently charge nothing).
+
+    `failed`: (kind, op, exit code) -> the gas a compute of that handler failing with that code
+    used (TON charges a failed compute the gas it used, and a check that fails early uses less
+    than the handler's success). A failure the table has no figure for pays the handler's."""
 
     entries: Mapping[tuple[str, int], int] = attrs.field(factory=dict)
     default: int | None = None
+    failed: Mapping[tuple[str, int, int], int] = attrs.field(factory=dict)
 
-    def gas(self, kind: str, op: int) -> int:
+    def gas(self, kind: str, op: int, exit_code: int = 0) -> int:
+        if exit_code:
+            used = self.failed.get((kind, op, exit_code))
+            if used is not None:
+                return used
         used = self.entries.get((kind, op))
         if used is None:
             used = self.entries.get((kind, UNKNOWN_OP), self.default)
@@ -124,10 +144,11 @@ class FeeConfig:
     storage: StoragePrices = StoragePrices()
     gas_table: GasTable = GasTable(default=0)
 
-    def handler_gas(self, kind: str, op: int) -> int:
+    def handler_gas(self, kind: str, op: int, exit_code: int = 0) -> int:
+        """The gas a compute of `kind`'s handler for `op` that ends with `exit_code` uses."""
         if self.gas.gas_price == 0 and self.gas.flat_gas_price == 0:
             return 0  # gas is free: no table needed
-        return self.gas_table.gas(kind, op)
+        return self.gas_table.gas(kind, op, exit_code)
 
 
 def tree_size(roots: list[Cell]) -> tuple[int, int]:
@@ -151,18 +172,32 @@ _PSEUDO_KEYS = {"empty": NO_OP, "external": EXTERNAL, "unknown": UNKNOWN_OP}
 
 
 def gas_table_from_json(text: str | bytes) -> GasTable:
-    """A `GasTable` from gas.json's `handlers`: {kind: {"0x%08x" op, or "empty" / "external" /
-    "unknown": gas}}. The `failed` part (gas of failing vectors) is for reading, not charged:
-    the chain charges a handler's figure whatever the outcome."""
-    handlers = json.loads(text)["handlers"]
+    """A `GasTable` from gas.json: `handlers` {kind: {"0x%08x" op, or "empty" / "external" /
+    "unknown": gas}} and `failed` {kind: {op key: {"exit code": gas}}} (a compute that failed
+    with that code)."""
+    table = json.loads(text)
     entries: dict[tuple[str, int], int] = {}
-    for kind, ops in handlers.items():
+    for kind, ops in table["handlers"].items():
         for key, gas in ops.items():
-            op = _PSEUDO_KEYS[key] if key in _PSEUDO_KEYS else int(key, 16)
-            if not isinstance(gas, int) or gas < 0:
-                raise ValueError(f"gas table: {kind} {key}: {gas!r} is not a gas figure")
-            entries[(kind, op)] = gas
-    return GasTable(entries)
+            entries[(kind, _op_of(key))] = _gas_figure(gas, kind, key)
+    failed: dict[tuple[str, int, int], int] = {}
+    for kind, ops in table.get("failed", {}).items():
+        for key, by_exit in ops.items():
+            if not isinstance(by_exit, dict):
+                raise ValueError(f"gas table: failed {kind} {key}: {by_exit!r} is not by exit code")
+            for code, gas in by_exit.items():
+                failed[(kind, _op_of(key), int(code))] = _gas_figure(gas, kind, key)
+    return GasTable(entries, failed=failed)
+
+
+def _op_of(key: str) -> int:
+    return _PSEUDO_KEYS[key] if key in _PSEUDO_KEYS else int(key, 16)
+
+
+def _gas_figure(gas: object, kind: str, key: str) -> int:
+    if not isinstance(gas, int) or gas < 0:
+        raise ValueError(f"gas table: {kind} {key}: {gas!r} is not a gas figure")
+    return gas
 
 
 @functools.cache
