@@ -1,18 +1,23 @@
 """How far the embedded chain's balances are from a real TVM's with mainnet fees (issue 14).
 
-Every vector (contracts/tests/vectors/*.json) is replayed on the embedded chain with
-`MAINNET_FEES` (gas per handler from cocoon/ton/embedded/gas.json) and compared with what the
-same message did in @ton/sandbox (contracts/tests/sandbox_balances.json, written and checked
-with the gas table by contracts/tests/gas.test.mjs): the exit code and the number of messages
-sent must be the same; the nano the contract lost (its balance change plus the values it sent)
-may differ by
+Every vector (contracts/tests/vectors/*.json, 520 of them) is replayed on the embedded chain
+with `MAINNET_FEES` (gas per handler from cocoon/ton/embedded/gas.json) and compared with what
+the same message did in @ton/sandbox (contracts/tests/sandbox_balances.json, written and
+checked with the gas table by contracts/tests/gas.test.mjs): the exit code and the number of
+messages sent must be the same, and the nano the contract lost (its balance change plus the
+values it sent) differs by exactly the gas table's approximation, nothing else:
 
-* the gas table's approximation: a handler is charged the most gas any successful vector of
-  its op used, whatever this vector used (up to 11,580 gas = 4,632,000 nano on the proxy's
-  client notifications, whose payloads differ a lot; a failed check pays the success figure);
-* less than `RESIDUAL` beyond that, from forwarding fees the chain counts differently (seen:
-  a bounce pays 155,200 nano more, a contract's excess 78,400 more, a wallet external about
-  1,066,800 less for two messages and 1,539,200 for four: no import fee, raw sends cheaper).
+* a successful compute is charged the most gas any successful vector of its handler used,
+  whatever this vector used: up to 11,580 gas = 4,632,000 nano over (the proxy's client
+  notifications, whose payloads differ a lot); median over all vectors 0;
+* a failed compute is charged the most gas a vector failing in that handler with that exit
+  code used: up to 100 gas = 40,000 nano over (11 of 216 failing vectors pay anything over).
+
+Forwarding (a bounce's lump price, bodies inline in the message cell, an external's import
+fee), storage (the AccountStorage root counted) and the phases' order are TON's, to the nano:
+beyond the table, the chain and the TVM agree on every vector. `scripts/gas_report.py` prints
+the per-contract figures. Not covered by any vector: storage debt (the chain's storage phase
+takes what the balance holds, and neither records a due payment nor freezes an account).
 """
 
 from __future__ import annotations
@@ -34,8 +39,8 @@ from cocoon.ton.messages import ExternalMessage, InternalMessage
 
 CONTRACTS = Path(__file__).resolve().parent.parent.parent / "contracts" / "tests"
 FEES = ton.MAINNET_FEES
-RESIDUAL = 1_600_000  # nano, beyond the gas table's approximation
-PER_VECTOR = 5_000_000  # nano: 0.005 TON, all told
+PER_VECTOR = 4_632_000  # nano, all told: the largest overcharge of the gas table
+PER_FAILED_VECTOR = 40_000  # nano over for a failed compute: 100 gas
 STALE = "contracts/tests/sandbox_balances.json is stale: COCOON_WRITE_GAS=1 node --test tests/"
 
 
@@ -168,8 +173,10 @@ def test_every_vector_has_the_tvms_outcome_on_the_chain(rows) -> None:
 
 
 def test_the_chains_balances_are_the_tvms_up_to_the_gas_tables_approximation(rows) -> None:
-    off = [r for r in rows if abs(r["diff"] - r["over"]) > RESIDUAL]
-    assert off == []
+    # beyond the table's figure against the vector's measured gas, not a nano of difference
+    assert [(r["name"], r["diff"] - r["over"]) for r in rows if r["diff"] != r["over"]] == []
     assert [r for r in rows if abs(r["diff"]) > PER_VECTOR] == []
-    # the table never charges less than a successful vector used
-    assert min(r["over"] for r in rows if r["exit"][1] == 0) >= 0
+    failed = [r for r in rows if r["exit"][1]]
+    assert len(failed) > 200 and max(r["diff"] for r in failed) <= PER_FAILED_VECTOR
+    # the table never charges less than a vector used
+    assert min(r["over"] for r in rows) >= 0

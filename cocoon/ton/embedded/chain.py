@@ -40,7 +40,13 @@ from cocoon.ton.codes import (
 )
 from cocoon.ton.constants import ExitCode
 from cocoon.ton.embedded.contracts import PORTS, Port
-from cocoon.ton.embedded.fees import EXTERNAL, NO_OP, ZERO_FEES, FeeConfig, tree_size
+from cocoon.ton.embedded.fees import (
+    EXTERNAL,
+    NO_OP,
+    ZERO_FEES,
+    FeeConfig,
+    account_storage_used,
+)
 from cocoon.ton.embedded.tvm import Context, ContractError, Reserve, Send
 from cocoon.ton.errors import (
     AccountNotFoundError,
@@ -480,12 +486,12 @@ class Chain:
     def _storage_paid(self) -> bool:
         return bool(self.fees.storage.bit_price_ps or self.fees.storage.cell_price_ps)
 
-    def _storage_phase(self, acc: Account) -> int:
+    def _storage_phase(self, acc: Account, stored_balance: int) -> int:
         """Charge the storage fee due since the account's last transaction (param 18), as
         far as the balance goes (TON would record the rest as a debt: not modelled)."""
         if acc.kind == USER or acc.code is None or not acc.transactions or not self._storage_paid:
             return 0
-        bits, cells = tree_size([c for c in (acc.code, acc.data) if c is not None])
+        bits, cells = account_storage_used(acc.code, acc.data, stored_balance)
         due = self.fees.storage.fee(bits, cells, self.now() - acc.transactions[-1].now)
         fee = min(due, acc.balance)
         acc.balance -= fee
@@ -500,10 +506,11 @@ class Chain:
         if not acc.code and msg.state_init is not None and acc.kind != USER:
             self._activate(acc, msg.state_init)
         # TON's order: a bounceable message pays storage before its value is credited.
-        storage = self._storage_phase(acc) if msg.bounce else 0
+        stored_balance = acc.balance
+        storage = self._storage_phase(acc, stored_balance) if msg.bounce else 0
         acc.balance += msg.value
         if not msg.bounce:
-            storage = self._storage_phase(acc)
+            storage = self._storage_phase(acc, stored_balance)
         if acc.kind == USER:
             self._record(acc, lt, info, (), True, ExitCode.OK, 0)
             return
@@ -646,7 +653,7 @@ class Chain:
         info = MessageInfo(src=None, dest=acc.address, value=0, body=ext.body)
         acc.balance -= import_fee
         self.fees_collected += import_fee
-        before_compute = import_fee + self._storage_phase(acc)
+        before_compute = import_fee + self._storage_phase(acc, acc.balance + import_fee)
         gas_used = self.fees.handler_gas(port.kind, EXTERNAL, exit_code)
         if gas_used > gas_limit:
             exit_code, gas_used = ExitCode.OUT_OF_GAS, gas_limit

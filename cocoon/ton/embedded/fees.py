@@ -168,6 +168,15 @@ def tree_size(roots: list[Cell]) -> tuple[int, int]:
     return bits, cells
 
 
+def account_storage_used(code: Cell | None, data: Cell | None, balance: int) -> tuple[int, int]:
+    """(bits, cells) TON's storage phase prices for an active account (its `storage_used`):
+    the code and data trees and the AccountStorage root that refers to them: last_trans_lt
+    (64 bits), the balance (VarUInteger 16), no extra currencies (1), account_active (1) and
+    the StateInit's five Maybe/HashmapE flags. `balance` is the one the last transaction left."""
+    bits, cells = tree_size([c for c in (code, data) if c is not None])
+    return bits + 64 + 4 + 8 * ((balance.bit_length() + 7) // 8) + 1 + 1 + 5, cells + 1
+
+
 _PSEUDO_KEYS = {"empty": NO_OP, "external": EXTERNAL, "unknown": UNKNOWN_OP}
 
 
