@@ -16,8 +16,9 @@ values it sent) differs by exactly the gas table's approximation, nothing else:
 Forwarding (a bounce's lump price, bodies inline in the message cell, an external's import
 fee), storage (the AccountStorage root counted) and the phases' order are TON's, to the nano:
 beyond the table, the chain and the TVM agree on every vector. `scripts/gas_report.py` prints
-the per-contract figures. Not covered by any vector: storage debt (the chain's storage phase
-takes what the balance holds, and neither records a due payment nor freezes an account).
+the per-contract figures. Not covered by any vector, and not modelled: storage debt (the
+chain's storage phase takes what the balance holds, records no due payment and freezes no
+account; see cocoon/ton/embedded/chain.py).
 """
 
 from __future__ import annotations

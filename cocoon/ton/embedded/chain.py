@@ -11,9 +11,15 @@ delete the account once empty); +4 and +8 fail the action phase (34), a raw mess
 another account's `src` too (35). A failed compute phase keeps the old data and bounces a
 bounceable message's value (minus fees) with body `0xffffffff ++ first 256 bits`; a failed
 action phase aborts the same way but bounces only if a send had +16 (the value stays).
-Fees come from a `FeeConfig` (`cocoon.ton.embedded.fees`; zero by default until the gas table
-of the compiled contracts exists); they are collected, so `minted == balances + fees + value
-in flight` always holds.
+Fees come from a `FeeConfig` (`cocoon.ton.embedded.fees`, which states TON's rules: a bounce
+pays the lump price, an external its import fee, a failed compute the gas of its failing check,
+storage counts the account's root cell); they are collected, so `minted == balances + fees +
+value in flight` always holds. Storage debt is left out: the storage phase takes what the
+balance holds, records no due payment (TON's `due_payment`, which FunC's `get_due_payment`
+reads) and freezes nothing (TON freezes an account whose debt passes param 20/21's
+freeze_due_limit). It matters only to a contract left idle at its floor: ours cost
+0.005-0.015 TON a year to store; root and proxy keep 0.01 TON (under a year of it), client and
+worker 0.11 TON.
 
 Accounts of kind "user" stand for human wallets (root owner, operators): they accept every
 message and send through `send_from_user`. Nothing else can move their money.

@@ -1,19 +1,28 @@
 """Fees as TON computes them from its blockchain config: gas (params 20/21), forwarding
-(params 24/25) and storage (param 18), in nano-TON.
+(params 24/25) and storage (param 18), in nano-TON, by the rules of TON's
+crypto/block/transaction.cpp:
+
+* forwarding (`ForwardPrices.fee`): the lump price plus the distinct cells outside the
+  message's root cell and their bits (`compute_fwd_fees`): a body or StateInit inline in the
+  root is free, one in a ref is counted. The sender pays it all (`first_frac` only splits it
+  between blocks' fee accounts); the receiver gets the value. An inbound external pays the
+  same formula as its import fee before compute. A bounce counts only the cells its body
+  refers to: the classic body has none, so it costs the lump price.
+* storage (`account_storage_used`): code and data trees plus the AccountStorage root.
 
 The contract ports cannot count TVM gas, so a handler's gas comes from a `GasTable`:
 (contract kind, opcode) -> gas units, measured on our compiled contracts by their sandbox tests
 (`cocoon/ton/embedded/gas.json`, written and checked by contracts/tests/gas.test.mjs; loaded by
-`measured_gas_table`): per handler the most gas a successful vector of its op used. A failed
-compute pays its handler's figure too (TON charges a failed compute the gas it used, which for
-an early failed check is less: gas.json's `failed` part says how much less; the vectors'
-balances against the sandbox's: tests/contracts/test_vector_balances.py). `MAINNET_FEES` is
-mainnet's prices with that table. Local networks and
-tests run on `ZERO_FEES` (the chain's default) unless they choose otherwise: nothing costs
-anything and, with a gas price of 0, every message buys the whole gas limit, so no compute phase
-is skipped. `MAINNET_FLOOR` is mainnet's prices with no gas measured (every computed
-transaction pays the flat gas price, and a message that cannot buy it is not computed, as on
-TON).
+`measured_gas_table`): per handler the most gas a successful vector of its op used, and per
+handler and exit code the most gas a compute failing so used (TON charges a failed compute the
+gas it used). With mainnet prices the chain's balances are the sandbox's to the table's
+approximation and not a nano more (tests/contracts/test_vector_balances.py;
+scripts/gas_report.py prints the figures). `MAINNET_FEES` is mainnet's prices with that table.
+Local networks and tests run on `ZERO_FEES` (the chain's default) unless they choose
+otherwise: nothing costs anything and, with a gas price of 0, every message buys the whole gas
+limit, so no compute phase is skipped. `MAINNET_FLOOR` is mainnet's prices with no gas
+measured (every computed transaction pays the flat gas price, and a message that cannot buy it
+is not computed, as on TON).
 """
 
 from __future__ import annotations
