@@ -117,7 +117,8 @@ class Scenario:
             for action in ctx.actions:
                 if isinstance(action, Send):
                     msg = action.message
-                    assert isinstance(msg, InternalMessage)
+                    if isinstance(msg, Cell):  # a raw message (a body inline, as FunC sends)
+                        msg = InternalMessage.from_cell(msg)
                     out.append(
                         {
                             "to": raw(msg.dest),

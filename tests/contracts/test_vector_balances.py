@@ -1,18 +1,24 @@
 """How far the embedded chain's balances are from a real TVM's with mainnet fees (issue 14).
 
-Every vector (contracts/tests/vectors/*.json) is replayed on the embedded chain with
-`MAINNET_FEES` (gas per handler from cocoon/ton/embedded/gas.json) and compared with what the
-same message did in @ton/sandbox (contracts/tests/sandbox_balances.json, written and checked
-with the gas table by contracts/tests/gas.test.mjs): the exit code and the number of messages
-sent must be the same; the nano the contract lost (its balance change plus the values it sent)
-may differ by
+Every vector (contracts/tests/vectors/*.json, 520 of them) is replayed on the embedded chain
+with `MAINNET_FEES` (gas per handler from cocoon/ton/embedded/gas.json) and compared with what
+the same message did in @ton/sandbox (contracts/tests/sandbox_balances.json, written and
+checked with the gas table by contracts/tests/gas.test.mjs): the exit code and the number of
+messages sent must be the same, and the nano the contract lost (its balance change plus the
+values it sent) differs by exactly the gas table's approximation, nothing else:
 
-* the gas table's approximation: a handler is charged the most gas any successful vector of
-  its op used, whatever this vector used (up to 11,580 gas = 4,632,000 nano on the proxy's
-  client notifications, whose payloads differ a lot; a failed check pays the success figure);
-* less than `RESIDUAL` beyond that, from forwarding fees the chain counts differently (seen:
-  a bounce pays 155,200 nano more, a contract's excess 78,400 more, a wallet external about
-  1,066,800 less for two messages and 1,539,200 for four: no import fee, raw sends cheaper).
+* a successful compute is charged the most gas any successful vector of its handler used,
+  whatever this vector used: up to 11,580 gas = 4,632,000 nano over (the proxy's client
+  notifications, whose payloads differ a lot); median over all vectors 0;
+* a failed compute is charged the most gas a vector failing in that handler with that exit
+  code used: up to 100 gas = 40,000 nano over (11 of 216 failing vectors pay anything over).
+
+Forwarding (a bounce's lump price, bodies inline in the message cell, an external's import
+fee), storage (the AccountStorage root counted) and the phases' order are TON's, to the nano:
+beyond the table, the chain and the TVM agree on every vector. `scripts/gas_report.py` prints
+the per-contract figures. Not covered by any vector, and not modelled: storage debt (the
+chain's storage phase takes what the balance holds, records no due payment and freezes no
+account; see cocoon/ton/embedded/chain.py).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pytoniq_core import Address, Cell
+from pytoniq_core import Address, Cell, begin_cell
 
 from cocoon import ton
 from cocoon.ton.codes import compiled_code
@@ -34,8 +40,8 @@ from cocoon.ton.messages import ExternalMessage, InternalMessage
 
 CONTRACTS = Path(__file__).resolve().parent.parent.parent / "contracts" / "tests"
 FEES = ton.MAINNET_FEES
-RESIDUAL = 1_600_000  # nano, beyond the gas table's approximation
-PER_VECTOR = 5_000_000  # nano: 0.005 TON, all told
+PER_VECTOR = 4_632_000  # nano, all told: the largest overcharge of the gas table
+PER_FAILED_VECTOR = 40_000  # nano over for a failed compute: 100 gas
 STALE = "contracts/tests/sandbox_balances.json is stale: COCOON_WRITE_GAS=1 node --test tests/"
 
 
@@ -47,10 +53,21 @@ def _hex(s: str) -> Cell:
     return Cell.one_from_boc(bytes.fromhex(s))
 
 
+def _external(dest: Address, body: Cell) -> Cell:
+    """The external message @ton/core builds (and the sandbox imports): the body inline in
+    the message cell when it fits, as it does for a wallet's signed body (its import fee
+    counts the messages it carries, not the body)."""
+    b = begin_cell().store_uint(0b10, 2).store_uint(0, 2).store_address(dest)
+    b.store_coins(0).store_bit(0)  # import_fee 0, no StateInit
+    if len(b.bits) + 1 + len(body.bits) <= 1023 and len(body.refs) <= 4:
+        return b.store_bit(0).store_cell(body).end_cell()
+    return ExternalMessage(dest=dest, body=body).to_cell()
+
+
 def _send(chain: Chain, me: Address, sender: str | None, value: int, body: Cell, bounced: bool):
     if sender is None:
         try:
-            txs = chain.submit_external(ExternalMessage(dest=me, body=body).to_cell())
+            txs = chain.submit_external(_external(me, body))
         except ExternalRejectedError:
             return None
     else:
@@ -70,9 +87,9 @@ def _send(chain: Chain, me: Address, sender: str | None, value: int, body: Cell,
     return next(t for t in txs if t.account == me)
 
 
-def _charged_over(kind: str, sender: str | None, body: Cell, used: int) -> int:
+def _charged_over(kind: str, sender: str | None, body: Cell, want: dict[str, Any]) -> int:
     """Nano the chain charges beyond what the TVM used: the table's figure for the handler
-    (the chain reads the op from the body) against this vector's measured gas."""
+    (the chain reads the op from the body) and the exit code, against this vector's gas."""
     op = (
         EXTERNAL
         if sender is None
@@ -80,7 +97,8 @@ def _charged_over(kind: str, sender: str | None, body: Cell, used: int) -> int:
         if len(body.bits) < 32
         else int(body.bits[:32].to01(), 2)
     )
-    return FEES.gas.fee(FEES.gas_table.gas(kind, op)) - FEES.gas.fee(used)
+    exit_code = want["exit_code"] or 0
+    return FEES.gas.fee(FEES.gas_table.gas(kind, op, exit_code)) - FEES.gas.fee(want["gas"])
 
 
 def replay() -> list[dict[str, Any]]:
@@ -118,7 +136,7 @@ def replay() -> list[dict[str, Any]]:
                 want = next(want_of)
                 assert want["name"] == f"{scenario['name']} / {step['what']}", STALE
                 body, value = _b64(step["body"]), int(step["value"])
-                over = _charged_over(kind, step["from"], body, want["gas"])
+                over = _charged_over(kind, step["from"], body, want)
                 tx = _send(chain, me, step["from"], value, body, step["bounced"])
                 # each step from the TVM's balance before it, so differences do not add up
                 compare(kind, want["name"], tx, tvm_balance, value, want, over)
@@ -138,7 +156,7 @@ def replay() -> list[dict[str, Any]]:
             chain.place(me, compiled_code(kind), _hex(case["data"]), int(case["balance"]))
             body = _hex(case["body"])
             value = int(case["value"]) if case["sender"] is not None else 0  # externals carry none
-            over = _charged_over(kind, case["sender"], body, want["gas"])
+            over = _charged_over(kind, case["sender"], body, want)
             tx = _send(chain, me, case["sender"], value, body, False)
             compare(kind, case["name"], tx, int(case["balance"]), value, want, over)
     return rows
@@ -156,8 +174,10 @@ def test_every_vector_has_the_tvms_outcome_on_the_chain(rows) -> None:
 
 
 def test_the_chains_balances_are_the_tvms_up_to_the_gas_tables_approximation(rows) -> None:
-    off = [r for r in rows if abs(r["diff"] - r["over"]) > RESIDUAL]
-    assert off == []
+    # beyond the table's figure against the vector's measured gas, not a nano of difference
+    assert [(r["name"], r["diff"] - r["over"]) for r in rows if r["diff"] != r["over"]] == []
     assert [r for r in rows if abs(r["diff"]) > PER_VECTOR] == []
-    # the table never charges less than a successful vector used
-    assert min(r["over"] for r in rows if r["exit"][1] == 0) >= 0
+    failed = [r for r in rows if r["exit"][1]]
+    assert len(failed) > 200 and max(r["diff"] for r in failed) <= PER_FAILED_VECTOR
+    # the table never charges less than a vector used
+    assert min(r["over"] for r in rows) >= 0

@@ -8,6 +8,7 @@ import inspect
 
 import attrs
 import pytest
+from pytoniq_core import Cell
 
 from cocoon import ton
 from cocoon.ton.bodies import RootAddWorkerType, TextCommand
@@ -92,10 +93,12 @@ def test_mainnet_fees_charge_a_wallet_handler_exactly_its_measured_gas() -> None
     net.chain.fees = ton.MAINNET_FEES
     chain, w = net.chain, net.proxy_wallet
     net.chain.create_user(addr(61))
-    txs = w.send(ton.Transfer(dest=addr(61), value=ONE))  # deploys the wallet: its external
+    external = w.external(ton.Transfer(dest=addr(61), value=ONE))  # deploys the wallet
+    txs = chain.submit_external(external)
     sent = ton.InternalMessage(dest=addr(61), value=ONE, src=w.address).to_cell()
     gas = GAS.fee(table.gas("wallet", EXTERNAL))
-    assert txs[0].fees == gas + ton.MAINNET_FEES.forward.fee(sent)
+    forward = ton.MAINNET_FEES.forward
+    assert txs[0].fees == forward.fee(Cell.one_from_boc(external)) + gas + forward.fee(sent)
 
     held = chain.balance(w.address)
     txs = chain.send_from_user(net.proxy_owner, w.address, ONE // 10, TextCommand.of("b").to_cell())
@@ -105,8 +108,9 @@ def test_mainnet_fees_charge_a_wallet_handler_exactly_its_measured_gas() -> None
     assert chain.total() == chain.minted
 
 
-def test_mainnet_fees_charge_a_failed_compute_its_handlers_gas() -> None:
-    # TON charges a failed compute the gas it used; the chain charges the handler's figure.
+def test_mainnet_fees_charge_a_failed_compute_the_gas_its_failing_check_used() -> None:
+    # TON charges a failed compute the gas it used: the owner check fails early, for less
+    # than the handler's success, and the table has that figure by exit code.
     net = make_net()
     net.chain.fees = ton.MAINNET_FEES
     body = RootAddWorkerType(query_id=1, hash=bytes(32)).to_cell()
@@ -115,9 +119,27 @@ def test_mainnet_fees_charge_a_failed_compute_its_handlers_gas() -> None:
     txs = net.chain.send_from_user(net.proxy_owner, net.root, ONE, body, bounce=False)
     tx = next(t for t in txs if t.account == net.root)
     assert not tx.success and tx.exit_code == ton.ExitCode.EXPECTED_MESSAGE_FROM_OWNER
-    charged = GAS.fee(measured_gas_table().entries[("root", int(ton.Op.ROOT_ADD_WORKER_TYPE))])
-    assert tx.fees == charged > 40_000
-    assert net.chain.balance(net.root) == held + ONE - charged
+    table, op = measured_gas_table(), int(ton.Op.ROOT_ADD_WORKER_TYPE)
+    failed = table.failed[("root", op, int(ton.ExitCode.EXPECTED_MESSAGE_FROM_OWNER))]
+    assert failed < table.entries[("root", op)]
+    assert tx.fees == GAS.fee(failed) > 40_000
+    assert net.chain.balance(net.root) == held + ONE - GAS.fee(failed)
+
+
+def test_a_failure_the_table_has_no_figure_for_pays_the_handlers_gas() -> None:
+    table = ton.GasTable({("root", 7): 3_000}, failed={("root", 7, 1010): 1_000})
+    assert table.gas("root", 7) == 3_000
+    assert table.gas("root", 7, 1010) == 1_000
+    assert table.gas("root", 7, 1011) == 3_000
+
+
+def test_the_failed_part_is_read_by_exit_code() -> None:
+    text = '{"handlers": {"root": {"0x00000007": 3000}}, "failed": {"root": {"0x00000007": {"1010": 900, "-14": 5}}}}'
+    table = gas_table_from_json(text)
+    assert table.failed == {("root", 7, 1010): 900, ("root", 7, -14): 5}
+    with pytest.raises(ValueError, match="by exit code"):
+        gas_table_from_json('{"handlers": {}, "failed": {"root": {"0x00000007": 900}}}')
+    assert all(code for _, _, code in measured_gas_table().failed)  # failures only
 
 
 def test_zero_fees_stay_the_chain_default() -> None:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import attrs
 import pytest
+from pytoniq_core import Cell
 
 from cocoon import ton
 from cocoon.ton.bodies import OwnerWalletSendMessage, TextCommand
-from cocoon.ton.embedded.fees import EXTERNAL, tree_size
+from cocoon.ton.embedded.fees import EXTERNAL, account_storage_used, tree_size
 from tests.ton.helpers import addr, make_net
 
 ONE = ton.ONE_TON
@@ -199,10 +200,13 @@ def test_a_computed_message_pays_gas_by_the_table_and_forwarding() -> None:
     net.chain.create_user(addr(61))
     chain, w = net.chain, net.proxy_wallet
     held = chain.balance(w.address)
-    txs = w.send(ton.Transfer(dest=addr(61), value=ONE))  # deploy + send: external gas
+    external = w.external(ton.Transfer(dest=addr(61), value=ONE))
+    txs = chain.submit_external(external)  # deploy + send: import fee and external gas
+    imported = FWD.fee(Cell.one_from_boc(external))  # the signed body and StateInit count
     sent = ton.InternalMessage(dest=addr(61), value=ONE, src=w.address).to_cell()
-    assert txs[0].fees == GAS.fee(5_000) + FWD.fee(sent) == 2_000_000 + 400_000
-    assert chain.balance(w.address) == held - ONE - GAS.fee(5_000)
+    assert txs[0].fees == imported + GAS.fee(5_000) + FWD.fee(sent)
+    assert GAS.fee(5_000) + FWD.fee(sent) == 2_000_000 + 400_000 and imported > 400_000
+    assert chain.balance(w.address) == held - ONE - imported - GAS.fee(5_000)
     assert chain.balance(addr(61)) == ONE - FWD.fee(sent)  # mode 0: the value pays forwarding
 
     owner_before, held = chain.balance(net.proxy_owner), chain.balance(w.address)
@@ -239,9 +243,13 @@ def test_storage_is_charged_for_the_time_since_the_last_transaction() -> None:
     net = wallet_net(mainnet_with(**{"0": 1_000}))
     w, chain = net.proxy_wallet.address, net.chain
     state = chain.state(w)
-    bits, cells = tree_size([state.code, state.data])
-    net.clock.advance(86_400)
     held = chain.balance(w)
+    bits, cells = account_storage_used(state.code, state.data, held)
+    # the AccountStorage root counts too: 75 bits and the balance's bytes
+    tree_bits, tree_cells = tree_size([state.code, state.data])
+    assert 2**32 <= held < 2**40  # a 5-byte balance
+    assert (bits, cells) == (tree_bits + 75 + 8 * 5, tree_cells + 1)
+    net.clock.advance(86_400)
     tx = tx_of(chain.send_from_user(net.proxy_owner, w, ONE, b_command()), w)
     storage = ton.MAINNET_FEES.storage.fee(bits, cells, 86_400)
     assert storage > 0 and tx.fees == storage + GAS.fee(1_000)

@@ -11,9 +11,15 @@ delete the account once empty); +4 and +8 fail the action phase (34), a raw mess
 another account's `src` too (35). A failed compute phase keeps the old data and bounces a
 bounceable message's value (minus fees) with body `0xffffffff ++ first 256 bits`; a failed
 action phase aborts the same way but bounces only if a send had +16 (the value stays).
-Fees come from a `FeeConfig` (`cocoon.ton.embedded.fees`; zero by default until the gas table
-of the compiled contracts exists); they are collected, so `minted == balances + fees + value
-in flight` always holds.
+Fees come from a `FeeConfig` (`cocoon.ton.embedded.fees`, which states TON's rules: a bounce
+pays the lump price, an external its import fee, a failed compute the gas of its failing check,
+storage counts the account's root cell); they are collected, so `minted == balances + fees +
+value in flight` always holds. Storage debt is left out: the storage phase takes what the
+balance holds, records no due payment (TON's `due_payment`, which FunC's `get_due_payment`
+reads) and freezes nothing (TON freezes an account whose debt passes param 20/21's
+freeze_due_limit). It matters only to a contract left idle at its floor: ours cost
+0.005-0.015 TON a year to store; root and proxy keep 0.01 TON (under a year of it), client and
+worker 0.11 TON.
 
 Accounts of kind "user" stand for human wallets (root owner, operators): they accept every
 message and send through `send_from_user`. Nothing else can move their money.
@@ -40,7 +46,13 @@ from cocoon.ton.codes import (
 )
 from cocoon.ton.constants import ExitCode
 from cocoon.ton.embedded.contracts import PORTS, Port
-from cocoon.ton.embedded.fees import EXTERNAL, NO_OP, ZERO_FEES, FeeConfig, tree_size
+from cocoon.ton.embedded.fees import (
+    EXTERNAL,
+    NO_OP,
+    ZERO_FEES,
+    FeeConfig,
+    account_storage_used,
+)
 from cocoon.ton.embedded.tvm import Context, ContractError, Reserve, Send
 from cocoon.ton.errors import (
     AccountNotFoundError,
@@ -316,7 +328,7 @@ class Chain:
         cell = from_boc(message) if isinstance(message, bytes | bytearray) else message
         ext = ExternalMessage.from_cell(cell)
         start = len(self._new_txs)
-        self._process_external(ext)
+        self._process_external(ext, cell)
         return self._run(start)
 
     def run_until_idle(self, max_steps: int = MAX_STEPS) -> list[Transaction]:
@@ -488,12 +500,12 @@ class Chain:
     def _storage_paid(self) -> bool:
         return bool(self.fees.storage.bit_price_ps or self.fees.storage.cell_price_ps)
 
-    def _storage_phase(self, acc: Account) -> int:
+    def _storage_phase(self, acc: Account, stored_balance: int) -> int:
         """Charge the storage fee due since the account's last transaction (param 18), as
         far as the balance goes (TON would record the rest as a debt: not modelled)."""
         if acc.kind == USER or acc.code is None or not acc.transactions or not self._storage_paid:
             return 0
-        bits, cells = tree_size([c for c in (acc.code, acc.data) if c is not None])
+        bits, cells = account_storage_used(acc.code, acc.data, stored_balance)
         due = self.fees.storage.fee(bits, cells, self.now() - acc.transactions[-1].now)
         fee = min(due, acc.balance)
         acc.balance -= fee
@@ -508,10 +520,11 @@ class Chain:
         if not acc.code and msg.state_init is not None and acc.kind != USER:
             self._activate(acc, msg.state_init)
         # TON's order: a bounceable message pays storage before its value is credited.
-        storage = self._storage_phase(acc) if msg.bounce else 0
+        stored_balance = acc.balance
+        storage = self._storage_phase(acc, stored_balance) if msg.bounce else 0
         acc.balance += msg.value
         if not msg.bounce:
-            storage = self._storage_phase(acc)
+            storage = self._storage_phase(acc, stored_balance)
         if acc.kind == USER:
             self._record(acc, lt, info, (), True, ExitCode.OK, 0)
             return
@@ -522,7 +535,6 @@ class Chain:
             return
         body = _nonempty(msg.body)
         op = NO_OP if body is None or len(body.bits) < 32 else int(body.bits[:32].to01(), 2)
-        gas_used = self.fees.handler_gas(port.kind, op)
         # The message buys the gas (no credit for internals): one that cannot buy the flat
         # gas is not computed; the transaction is aborted, the message stays on chain.
         gas_limit = self.fees.gas.bought_for(msg.value)
@@ -530,28 +542,31 @@ class Chain:
             acc.code, acc.data, acc.kind = backup
             self._fail(acc, lt, msg, info, ExitCode.NO_GAS, storage, msg.value)
             return
-        gas = self.fees.gas.fee(min(gas_used, gas_limit))
-        acc.balance -= gas
-        self.fees_collected += gas
-        inbound_left = max(msg.value - gas, 0)
-        fees = storage + gas
-        if gas_used > gas_limit:
-            acc.code, acc.data, acc.kind = backup
-            self._fail(acc, lt, msg, info, ExitCode.OUT_OF_GAS, fees, inbound_left)
-            return
-        if body is None:  # every contract ignores an empty body (and keeps the value)
-            self._record(acc, lt, info, (), True, ExitCode.OK, fees)
-            return
         ctx = Context(
             my_address=acc.address,
-            my_balance=acc.balance + gas,  # the TVM sees the balance before the gas is paid
+            my_balance=acc.balance,  # the TVM sees the balance before the gas is paid
             msg_value=msg.value,
             sender=msg.src,
             now=self.now(),
             bounced=msg.bounced,
         )
         assert acc.data is not None
-        exit_code, new_data = self._compute(port, ctx, body, acc.data, external=False)
+        exit_code, new_data = ExitCode.OK, None
+        if body is not None:  # every contract ignores an empty body (and keeps the value)
+            exit_code, new_data = self._compute(port, ctx, body, acc.data, external=False)
+        # A failed compute pays the gas its failing check used (the table's figure for that
+        # exit code), a successful one its handler's.
+        gas_used = self.fees.handler_gas(port.kind, op, exit_code)
+        if gas_used > gas_limit:
+            exit_code, gas_used = ExitCode.OUT_OF_GAS, gas_limit
+        gas = self.fees.gas.fee(gas_used)
+        acc.balance -= gas
+        self.fees_collected += gas
+        inbound_left = max(msg.value - gas, 0)
+        fees = storage + gas
+        if body is None and exit_code == ExitCode.OK:
+            self._record(acc, lt, info, (), True, ExitCode.OK, fees)
+            return
         if exit_code != ExitCode.OK:
             acc.code, acc.data, acc.kind = backup
             self._fail(acc, lt, msg, info, exit_code, fees, inbound_left)
@@ -604,16 +619,19 @@ class Chain:
                 bounced=True,
                 src=acc.address,
             )
-            fee = self._forward_fee(bounce)
+            # TON prices a bounce by the cells its body refers to (none: the lump price), and
+            # sends it when what is left of the inbound value covers that, even if nothing
+            # is left after (with zero fees a bounce of nothing is left out).
+            fee = self.fees.forward.bounce_fee(bounce.body) if self._forwarding_paid else 0
             value = min(bounce_value, acc.balance) - fee
-            if value > 0:
+            if value > 0 or (value == 0 and fee > 0):
                 acc.balance -= value + fee
                 self.fees_collected += fee
                 fees += fee
                 out = self._emit([attrs.evolve(bounce, value=value)], lt)
         self._record(acc, lt, info, out, False, exit_code, fees)
 
-    def _process_external(self, ext: ExternalMessage) -> None:
+    def _process_external(self, ext: ExternalMessage, cell: Cell) -> None:
         acc = self._account(ext.dest)
         backup = (acc.code, acc.data, acc.kind)
         if not acc.code and ext.state_init is not None and acc.kind != USER:
@@ -624,11 +642,18 @@ class Chain:
             raise ExternalRejectedError(
                 ExitCode.COMPUTE_SKIPPED, "no code to run at the destination"
             )
-        gas_used = self.fees.handler_gas(port.kind, EXTERNAL)
-        gas_limit = self.fees.gas.bought_for(acc.balance)  # after accept_message()
+        # TON first takes the import fee for the external (its cells outside the root, as a
+        # forwarding fee); an account that cannot pay it never sees the message.
+        import_fee = self._forward_fee(cell)
+        if import_fee > acc.balance:
+            acc.code, acc.data, acc.kind = backup
+            raise ExternalRejectedError(
+                ExitCode.COMPUTE_SKIPPED, "cannot pay the external message's import fee"
+            )
+        gas_limit = self.fees.gas.bought_for(acc.balance - import_fee)  # after accept_message()
         ctx = Context(
             my_address=acc.address,
-            my_balance=acc.balance,
+            my_balance=acc.balance - import_fee,
             msg_value=0,
             sender=None,
             now=self.now(),
@@ -640,7 +665,10 @@ class Chain:
             raise ExternalRejectedError(exit_code or ExitCode.COMPUTE_SKIPPED, "not accepted")
         lt = self._next_lt(0)
         info = MessageInfo(src=None, dest=acc.address, value=0, body=ext.body)
-        storage = self._storage_phase(acc)
+        acc.balance -= import_fee
+        self.fees_collected += import_fee
+        before_compute = import_fee + self._storage_phase(acc, acc.balance + import_fee)
+        gas_used = self.fees.handler_gas(port.kind, EXTERNAL, exit_code)
         if gas_used > gas_limit:
             exit_code, gas_used = ExitCode.OUT_OF_GAS, gas_limit
         gas = min(self.fees.gas.fee(gas_used), acc.balance)
@@ -652,12 +680,14 @@ class Chain:
             if exit_code == ExitCode.OK:
                 self._commit_success(acc, ctx, new_data, result)
                 out = self._emit(result.out, lt)
-                self._record(acc, lt, info, out, True, ExitCode.OK, storage + gas + result.fees)
+                self._record(
+                    acc, lt, info, out, True, ExitCode.OK, before_compute + gas + result.fees
+                )
                 if result.delete:
                     acc.code = acc.data = acc.kind = None
                 return
         # Accepted but failed: gas is paid, the StateInit (if any) stays, the data does not move.
-        self._record(acc, lt, info, (), False, exit_code, storage + gas)
+        self._record(acc, lt, info, (), False, exit_code, before_compute + gas)
 
     # --- reading --------------------------------------------------------------------------
 

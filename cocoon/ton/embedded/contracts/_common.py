@@ -34,29 +34,30 @@ def inc_u32(value: int) -> int:
 
 
 def forward_excesses(ctx: Context, to: MsgAddress, query_id: int) -> None:
-    """Everything left after the reserves goes back to `to` (non-bounceable, mode 128)."""
-    body = Excesses(query_id=query_id).to_cell()
-    dest = to.as_std() if isinstance(to, OtherAddress) else to
-    if dest is not None:
-        ctx.send(create_msg(0x10, dest, 0, body), 128)
-        return
-    # The FunC builds this message whatever `to` is (`load_msg_addr` took any MsgAddress);
-    # TON's action phase cannot deliver to addr_none, addr_extern or anycast and fails with 34.
-    # The message goes out as the raw cell the contract would build, for the chain to refuse.
-    ctx.send(_raw_internal(0x10, to, body), 128)
+    """Everything left after the reserves goes back to `to` (non-bounceable, mode 128).
+
+    The FunC builds this message whatever `to` is (`load_msg_addr` took any MsgAddress); TON's
+    action phase cannot deliver to addr_none, addr_extern or anycast and fails with 34 (and
+    rewrites a 256-bit addr_var to the addr_std it is)."""
+    std = to.as_std() if isinstance(to, OtherAddress) else to
+    dest = to if std is None else std
+    ctx.send(simple_msg(0x10, dest, 0, Excesses(query_id=query_id).to_cell()), 128)
 
 
-def _raw_internal(flags: int, to: MsgAddress, body: Cell) -> Cell:
-    """The 6 bits of `flags` (int_msg_info$0, ihr_disabled, bounce, bounced, src addr_none),
-    `to`, value 0, zero fees, lt and time, no StateInit, the body in a ref, as the FunC sends."""
+def simple_msg(flags: int, to: MsgAddress, value: int, body: Cell) -> Cell:
+    """The raw message common.fc's `send_simple` builds: the 6 bits of `flags` (int_msg_info$0,
+    ihr_disabled, bounce, bounced, src addr_none), `to`, `value`, zero fees, lt and time, no
+    StateInit, and the body (op and query id) inline in the message cell. Its place matters
+    for fees: TON's forwarding fee counts a body in a ref, not one in the root."""
     b = begin_cell().store_uint(flags, 6)
     store_msg_address(b, to)
-    b.store_uint(0, 4 + 1 + 4 + 4 + 64 + 32).store_uint(0, 1).store_uint(1, 1).store_ref(body)
-    return b.end_cell()
+    b.store_coins(value)
+    b.store_uint(0, 1 + 4 + 4 + 64 + 32).store_uint(0, 1).store_uint(0, 1)
+    return b.store_cell(body).end_cell()
 
 
-def payout_msg(to: Address, value: int, query_id: int) -> InternalMessage:
-    return create_msg(0x10, to, value, Payout(query_id=query_id).to_cell())
+def payout_msg(to: Address, value: int, query_id: int) -> Cell:
+    return simple_msg(0x10, to, value, Payout(query_id=query_id).to_cell())
 
 
 def unpack_params(params: Params) -> Params:
