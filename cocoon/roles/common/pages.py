@@ -3,11 +3,16 @@
 Every role's `/stats` is a list of sections, each a key/value table or a table of rows,
 rendered with a small stylesheet so a person can read it at a glance (status colours, rates
 over 1 s ... 1 day). `/jsonstats` serves the same figures as standard JSON.
+
+A page opened in a browser with JavaScript keeps itself up to date over `/stats/live`
+(`live.py`): a small script patches the cells that changed. Without JavaScript it reloads
+every few seconds (a refresh inside <noscript>), as it always did.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
@@ -28,6 +33,59 @@ text-align:left;vertical-align:top;font-variant-numeric:tabular-nums;overflow-wr
 td.k{color:#5a6272;width:35%}.ok{color:#13795b;font-weight:600}.warn{color:#a15c00;font-weight:600}
 .bad{color:#b3261e;font-weight:600}code{font-size:12px;word-break:break-all}
 a{color:#2457c5}form{display:inline}button{font:inherit;cursor:pointer}
+header .live{float:right;font-size:12px;opacity:.8}header .live.on::before{content:"\\25CF  ";color:#3ddc97}
+td.flash,section.flash{animation:flash 1.5s ease-out}@keyframes flash{from{background:#fff3b0}to{background:transparent}}
+"""
+
+# The live script: follows `/stats/live` (server-sent events, see live.py) and patches the
+# tables in place: a cell whose HTML changed is replaced (and flashes), a section whose shape
+# changed is replaced whole, a new set of sections replaces <main>. When the stream is refused
+# (too many live pages, a stale token) it falls back to reloading, as without JavaScript.
+_SCRIPT = """
+(() => {
+  const url = document.body.dataset.live, main = document.querySelector("main");
+  const mark = document.getElementById("live");
+  if (!url || !window.EventSource) { setTimeout(() => location.reload(), RELOAD_MS); return; }
+  const say = (text, on) => { mark.textContent = text; mark.classList.toggle("on", on); };
+  const flash = (el) => { el.classList.remove("flash"); void el.offsetWidth; el.classList.add("flash"); };
+  const fresh = (text) => {
+    const t = document.createElement("template"); t.innerHTML = text; return t.content.firstElementChild;
+  };
+  const patch = (key, text) => {
+    const old = main.querySelector(`section[data-key="${CSS.escape(key)}"]`), now = fresh(text);
+    if (!old) { main.appendChild(now); return; }
+    const a = old.querySelectorAll("tr"), b = now.querySelectorAll("tr");
+    if (a.length !== b.length || [...a].some((r, i) => r.cells.length !== b[i].cells.length)) {
+      old.replaceWith(now); flash(now); return;
+    }
+    a.forEach((row, i) => [...row.cells].forEach((c, j) => {
+      const n = b[i].cells[j];
+      if (c.innerHTML !== n.innerHTML) { c.innerHTML = n.innerHTML; flash(c); }
+    }));
+  };
+  const source = new EventSource(url);
+  source.onopen = () => say("live", true);
+  source.onmessage = (e) => {
+    const d = JSON.parse(e.data);
+    if (d.subtitle !== undefined) document.getElementById("subtitle").textContent = d.subtitle;
+    if (d.order) {
+      const keep = new Set(d.order);
+      main.querySelectorAll("section").forEach((s) => { if (!keep.has(s.dataset.key)) s.remove(); });
+    }
+    for (const [key, text] of Object.entries(d.html)) patch(key, text);
+    if (d.order) d.order.forEach((key) => {
+      const s = main.querySelector(`section[data-key="${CSS.escape(key)}"]`); if (s) main.appendChild(s);
+    });
+    document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
+    say("live", true);
+  };
+  source.onerror = () => {
+    if (source.readyState === EventSource.CLOSED) {
+      say(`reloading every ${RELOAD_MS / 1000} s`, false);
+      setTimeout(() => location.reload(), RELOAD_MS);
+    } else say("reconnecting\u2026", false);
+  };
+})();
 """
 
 
@@ -93,10 +151,42 @@ def cell(value: Any) -> str:
     return html.escape(str(value))
 
 
-def render_section(section: Section) -> str:
-    parts = [
-        f'<section class="{"wide" if section.wide else ""}"><h2>{html.escape(section.title)}</h2><table>'
-    ]
+@attrs.frozen
+class Page:
+    """A dashboard: what `/stats` renders and `/stats/live` sends the changes of."""
+
+    title: str
+    subtitle: str
+    sections: Sequence[Section]
+
+    def render(self, *, live: str | None = None, refresh: int = 5) -> str:
+        return render_page(self.title, self.subtitle, self.sections, refresh=refresh, live=live)
+
+    def parts(self) -> dict[str, str]:
+        """Each section's HTML by its key, in page order (what the live channel compares)."""
+        return {
+            key: render_section(s, key)
+            for key, s in zip(section_keys(self.sections), self.sections, strict=True)
+        }
+
+
+def section_keys(sections: Sequence[Section]) -> list[str]:
+    """A stable name per section (its title as a slug; a repeated title gets a suffix), by
+    which the live script finds the section to patch."""
+    keys: list[str] = []
+    for section in sections:
+        base = re.sub(r"[^a-z0-9]+", "-", section.title.lower()).strip("-") or "section"
+        key, n = base, 2
+        while key in keys:
+            key, n = f"{base}-{n}", n + 1
+        keys.append(key)
+    return keys
+
+
+def render_section(section: Section, key: str = "") -> str:
+    css = "wide" if section.wide else ""
+    data = f' data-key="{html.escape(key, quote=True)}"' if key else ""
+    parts = [f'<section class="{css}"{data}><h2>{html.escape(section.title)}</h2><table>']
     if section.items is not None:
         for key, value in section.items.items():
             parts.append(f'<tr><td class="k">{html.escape(key)}</td><td>{cell(value)}</td></tr>')
@@ -112,13 +202,31 @@ def render_section(section: Section) -> str:
     return "".join(parts)
 
 
-def render_page(title: str, subtitle: str, sections: Iterable[Section], *, refresh: int = 5) -> str:
-    body = "".join(render_section(s) for s in sections)
+def render_page(
+    title: str,
+    subtitle: str,
+    sections: Iterable[Section],
+    *,
+    refresh: int = 5,
+    live: str | None = None,
+) -> str:
+    """The whole page. With `live` (the `/stats/live` URL, token included) its script keeps
+    it current; without JavaScript (or when the live channel is refused) it reloads every
+    `refresh` seconds."""
+    sections = list(sections)
+    body = "".join(
+        render_section(s, k) for s, k in zip(sections, section_keys(sections), strict=True)
+    )
+    data = f' data-live="{html.escape(live, quote=True)}"' if live else ""
+    script = _SCRIPT.replace("RELOAD_MS", str(refresh * 1000))
     return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        f"<meta http-equiv='refresh' content='{refresh}'><title>{html.escape(title)}</title>"
-        f"<style>{_STYLE}</style></head><body><header><h1>{html.escape(title)}</h1>"
-        f"<div class='sub'>{html.escape(subtitle)}</div></header><main>{body}</main></body></html>"
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>"
+        f"<noscript><meta http-equiv='refresh' content='{refresh}'></noscript>"
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body{data}>"
+        f"<header><span class='live' id='live'>refreshes every {refresh} s</span>"
+        f"<h1>{html.escape(title)}</h1><div class='sub' id='subtitle'>{html.escape(subtitle)}</div>"
+        f"</header><main>{body}</main><script>{script}</script></body></html>"
     )
 
 
