@@ -29,12 +29,13 @@ grid-template-columns:repeat(auto-fill,minmax(520px,1fr))}section{background:#ff
 box-shadow:0 1px 3px rgba(0,0,0,.08);padding:12px 16px;overflow-x:auto}section.wide{grid-column:1/-1}
 h2{font-size:13px;letter-spacing:.06em;text-transform:uppercase;color:#5a6272;margin:0 0 8px}
 table{border-collapse:collapse;width:100%}td,th{padding:4px 8px;border-bottom:1px solid #eef0f3;
-text-align:left;vertical-align:top;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}th{color:#5a6272;font-weight:600}
+text-align:left;vertical-align:baseline;font-variant-numeric:tabular-nums}th{color:#5a6272;font-weight:600;white-space:nowrap}
+td.n,th.n{text-align:right}.long{overflow-wrap:anywhere}
 td.k{color:#5a6272;width:35%}.ok{color:#13795b;font-weight:600}.warn{color:#a15c00;font-weight:600}
 .bad{color:#b3261e;font-weight:600}code{font-size:12px;word-break:break-all}
-a{color:#2457c5}form{display:inline}button{font:inherit;cursor:pointer}
+a{color:#2457c5}form{display:inline}button{font:inherit;cursor:pointer;white-space:nowrap;margin:1px 0}
 header .live{float:right;font-size:12px;opacity:.8}header .live.on::before{content:"\\25CF  ";color:#3ddc97}
-td.flash,section.flash{animation:flash 1.5s ease-out}@keyframes flash{from{background:#fff3b0}to{background:transparent}}
+td.flash,section.flash{animation:flash 1s ease-out}@keyframes flash{from{background:#fff3b0}to{background:transparent}}
 """
 
 # The live script: follows `/stats/live` (server-sent events, see live.py) and patches the
@@ -51,6 +52,9 @@ _SCRIPT = """
   const fresh = (text) => {
     const t = document.createElement("template"); t.innerHTML = text; return t.content.firstElementChild;
   };
+  const lit = (section, column) => {
+    const only = section.dataset.flash; return only === undefined || only.split(",").includes(String(column));
+  };
   const patch = (key, text) => {
     const old = main.querySelector(`section[data-key="${CSS.escape(key)}"]`), now = fresh(text);
     if (!old) { main.appendChild(now); return; }
@@ -60,7 +64,7 @@ _SCRIPT = """
     }
     a.forEach((row, i) => [...row.cells].forEach((c, j) => {
       const n = b[i].cells[j];
-      if (c.innerHTML !== n.innerHTML) { c.innerHTML = n.innerHTML; flash(c); }
+      if (c.innerHTML !== n.innerHTML) { c.innerHTML = n.innerHTML; if (lit(old, j)) flash(c); }
     }));
   };
   const source = new EventSource(url);
@@ -127,6 +131,9 @@ class Section:
     columns: Sequence[str] = ()
     rows: Sequence[Sequence[Any]] = ()  # table of rows
     wide: bool = False
+    # The columns whose cells flash when a live update changes them (None: all). Rates over
+    # short windows change every second: flashing them would only distract.
+    flash_columns: Sequence[int] | None = None
 
 
 def cell(value: Any) -> str:
@@ -145,10 +152,22 @@ def cell(value: Any) -> str:
     if isinstance(value, bytes):
         return f"<code>{value.hex()}</code>"
     if isinstance(value, list | tuple):
-        return "<br>".join(cell(v) for v in value)
+        # A value and its controls on one line; several values one per line.
+        inline = any(isinstance(v, Button | Link) for v in value)
+        return (" " if inline else "<br>").join(cell(v) for v in value)
     if value is None:
         return "&mdash;"
-    return html.escape(str(value))
+    text = str(value)
+    if _LONG_WORD.search(text):  # an address or hash: may break anywhere, other words may not
+        return f'<span class="long">{html.escape(text)}</span>'
+    return html.escape(text)
+
+
+_LONG_WORD = re.compile(r"\S{25}")
+
+
+def _numeric(value: Any) -> bool:
+    return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
 
 
 @attrs.frozen
@@ -186,16 +205,29 @@ def section_keys(sections: Sequence[Section]) -> list[str]:
 def render_section(section: Section, key: str = "") -> str:
     css = "wide" if section.wide else ""
     data = f' data-key="{html.escape(key, quote=True)}"' if key else ""
+    if section.flash_columns is not None:
+        data += f' data-flash="{",".join(str(i) for i in section.flash_columns)}"'
     parts = [f'<section class="{css}"{data}><h2>{html.escape(section.title)}</h2><table>']
     if section.items is not None:
         for key, value in section.items.items():
             parts.append(f'<tr><td class="k">{html.escape(key)}</td><td>{cell(value)}</td></tr>')
     if section.columns:
-        parts.append(
-            "<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in section.columns) + "</tr>"
+        # Columns of numbers only are aligned right, their heads with them.
+        numeric = [
+            all(len(r) > i and _numeric(r[i]) for r in section.rows)
+            and any(r[i] is not None for r in section.rows)
+            for i in range(len(section.columns))
+        ]
+        align = [' class="n"' if n else "" for n in numeric]
+        heads = "".join(
+            f"<th{a}>{html.escape(c)}</th>" for c, a in zip(section.columns, align, strict=True)
         )
+        parts.append(f"<tr>{heads}</tr>")
         for row in section.rows:
-            parts.append("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>")
+            cells = "".join(
+                f"<td{align[i] if i < len(align) else ''}>{cell(v)}</td>" for i, v in enumerate(row)
+            )
+            parts.append(f"<tr>{cells}</tr>")
         if not section.rows:
             parts.append(f'<tr><td colspan="{len(section.columns)}">none</td></tr>')
     parts.append("</table></section>")
@@ -222,6 +254,8 @@ def render_page(
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width,initial-scale=1'>"
+        # No icon to fetch: a browser's GET of /favicon.ico has no token and is refused.
+        "<link rel='icon' href='data:,'>"
         f"<noscript><meta http-equiv='refresh' content='{refresh}'></noscript>"
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body{data}>"
         f"<header><span class='live' id='live'>refreshes every {refresh} s</span>"
@@ -236,7 +270,7 @@ def counters_section(title: str, stats: CounterSet, names: Sequence[str]) -> Sec
     for name in names:
         values = stats[name].as_list()
         rows.append([name.replace("_", " "), *[round(v, 3) for v in values]])
-    return Section(title, columns=["", *WINDOW_NAMES], rows=rows, wide=True)
+    return Section(title, columns=["", *WINDOW_NAMES], rows=rows, wide=True, flash_columns=(1,))
 
 
 def stats_link(access_hash: str) -> str:
