@@ -126,6 +126,8 @@ async def test_live_pages_are_capped_and_their_slots_released(nursery):
             await anext(events(one))
             await anext(events(two))
             assert feed.open == 2
+            r = await http.head(LIVE_PATH, params=LIVE)  # answered at once, holds no slot
+            assert r.status_code == 200 and feed.open == 2
             r = await http.get(LIVE_PATH, params=LIVE)
             assert r.status_code == 503
             assert r.json()["error"]["code"] == "live_pages_busy"

@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 
 import attrs
 import trio
-from quart import Response
+from quart import Response, request
 from quart_trio import QuartTrio
 
 from cocoon.roles.common.pages import Page
@@ -134,6 +134,8 @@ def add_live_route(
 
     @app.route(LIVE_PATH)
     async def stats_live() -> Any:
+        if request.method == "HEAD":  # no stream to hold a slot for an answer with no body
+            return Response(b"", content_type="text/event-stream")
         if feed.full:
             answer = refusal(
                 503, "too many live pages are open; this one reloads instead", "live_pages_busy"
