@@ -1,8 +1,9 @@
 """Each role's `/stats` in a real browser (headless chromium driven by Playwright) against a
 whole network in this process: the page renders without console errors, its tables are
 there, it goes live (`/stats/live`) and a chat completion sent meanwhile shows up in its
-counters without a reload; a page of another origin cannot open the live channel. Saves a
-screenshot of each page to build/screenshots/ (`nox -s browser`).
+counters without a reload; a page of another origin cannot open the live channel; without
+JavaScript the tables are there and the page reloads itself, as it does when its live
+channel is refused. Saves a screenshot of each page to build/screenshots/ (`nox -s browser`).
 
 Skipped where Playwright or chromium is missing (Debian: `apt install chromium`;
 Playwright: the `browser` extra). Playwright's sync API drives the browser from one worker
@@ -22,6 +23,11 @@ import pytest
 import trio
 
 from cocoon.network import NetworkConfig, free_port, open_network
+from cocoon.roles.common.live import LiveLimits, add_live_route, live_link
+from cocoon.roles.common.pages import Page, Section
+from cocoon.roles.common.web import serve_web
+from cocoon.roles.common.webapp import html_response, new_app
+from cocoon.roles.common.webguard import WebAccess
 
 # `nox -s browser` sets this: there a missing browser or library is a failure, not a skip.
 REQUIRED = os.environ.get("COCOON_BROWSER_REQUIRED") == "1"
@@ -180,3 +186,44 @@ async def test_dashboards_render_and_update_live():
             assert (SHOTS / f"{role}-stats.png").stat().st_size > 0
         assert seen["foreign"].startswith("error"), seen["foreign"]
         assert seen["no_js"]["tables"] >= 3 and seen["no_js"]["refresh"] == 1
+
+
+def reloads_when_refused(url: str) -> dict[str, Any]:
+    """In a worker thread: a page whose live channel is refused shows it, and reloads."""
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            page.evaluate("() => { window.notReloaded = true; }")
+            page.wait_for_function(
+                "() => document.getElementById('live').textContent.startsWith('reloading')",
+                timeout=WAIT_MS,
+            )
+            label = page.locator("#live").inner_text()
+            page.wait_for_function("() => window.notReloaded !== true", timeout=WAIT_MS)
+            return {"label": label, "tables": page.locator("main section table").count()}
+        finally:
+            browser.close()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (Debian: apt install chromium)")
+async def test_page_reloads_when_its_live_channel_is_refused():
+    token = "t0ken"
+    app = new_app("board", WebAccess.create(token, bind_host="127.0.0.1"))
+
+    async def snapshot() -> Page:
+        return Page("board", "", [Section("Status", {"served": 1})])
+
+    @app.route("/stats")
+    async def stats() -> Any:
+        return html_response((await snapshot()).render(live=live_link(token), refresh=1))
+
+    add_live_route(app, snapshot, LiveLimits(max_connections=0))  # every live page refused
+    async with trio.open_nursery() as nursery:
+        web = await nursery.start(serve_web, app, "127.0.0.1", 0)
+        seen = await trio.to_thread.run_sync(
+            reloads_when_refused, f"{web.url}/stats?access_hash={token}"
+        )
+        nursery.cancel_scope.cancel()
+    assert seen == {"label": "reloading every 1 s", "tables": 1}
