@@ -118,6 +118,15 @@ def browse(roles: list[tuple[str, str]], send_completion: Any, foreign_url: str)
                 live,
             )
             page.close()
+            # On a phone's width the sections stack (a screenshot to look at).
+            narrow = browser.new_context(viewport={"width": 400, "height": 800})
+            page = narrow.new_page()
+            page.goto(roles[0][1])
+            page.screenshot(path=str(SHOTS / f"{roles[0][0]}-stats-narrow.png"), full_page=True)
+            seen["narrow_overflow"] = page.evaluate(
+                "() => document.documentElement.scrollWidth - window.innerWidth"
+            )
+            narrow.close()
             # Without JavaScript the page is the same tables, reloading itself.
             plain = browser.new_context(
                 java_script_enabled=False, viewport={"width": 1280, "height": 900}
@@ -185,6 +194,7 @@ async def test_dashboards_render_and_update_live():
             assert int(after) > int(before), (role, page["queries"])
             assert (SHOTS / f"{role}-stats.png").stat().st_size > 0
         assert seen["foreign"].startswith("error"), seen["foreign"]
+        assert seen["narrow_overflow"] <= 0, seen["narrow_overflow"]  # no sideways scrolling
         assert seen["no_js"]["tables"] >= 3 and seen["no_js"]["refresh"] == 1
 
 

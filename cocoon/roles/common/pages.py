@@ -24,8 +24,8 @@ from cocoon.roles.common.counters import WINDOW_NAMES, CounterSet
 _STYLE = """
 body{font:14px/1.4 system-ui,-apple-system,Segoe UI,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
 header{background:#1d2330;color:#fff;padding:14px 24px}header h1{margin:0;font-size:20px}
-header .sub{opacity:.7;font-size:12px}main{padding:16px 24px;display:grid;gap:16px;
-grid-template-columns:repeat(auto-fill,minmax(520px,1fr))}section{background:#fff;border-radius:8px;
+header .sub{opacity:.7;font-size:12px;overflow-wrap:anywhere}main{padding:16px 24px;display:grid;gap:16px;
+grid-template-columns:repeat(auto-fill,minmax(min(520px,100%),1fr))}section{background:#fff;border-radius:8px;
 box-shadow:0 1px 3px rgba(0,0,0,.08);padding:12px 16px;overflow-x:auto}section.wide{grid-column:1/-1}
 h2{font-size:13px;letter-spacing:.06em;text-transform:uppercase;color:#5a6272;margin:0 0 8px}
 table{border-collapse:collapse;width:100%}td,th{padding:4px 8px;border-bottom:1px solid #eef0f3;
@@ -40,7 +40,7 @@ td.flash,section.flash{animation:flash 1s ease-out}@keyframes flash{from{backgro
 
 # The live script: follows `/stats/live` (server-sent events, see live.py) and patches the
 # tables in place: a cell whose HTML changed is replaced (and flashes), a section whose shape
-# changed is replaced whole, a new set of sections replaces <main>. When the stream is refused
+# changed is replaced whole, sections that came or went are added or removed. When the stream is refused
 # (too many live pages, a stale token) it falls back to reloading, as without JavaScript.
 _SCRIPT = """
 (() => {
@@ -157,7 +157,10 @@ def cell(value: Any) -> str:
         return (" " if inline else "<br>").join(cell(v) for v in value)
     if value is None:
         return "&mdash;"
-    text = str(value)
+    return _text(str(value))
+
+
+def _text(text: str) -> str:
     if _LONG_WORD.search(text):  # an address or hash: may break anywhere, other words may not
         return f'<span class="long">{html.escape(text)}</span>'
     return html.escape(text)
@@ -210,7 +213,7 @@ def render_section(section: Section, key: str = "") -> str:
     parts = [f'<section class="{css}"{data}><h2>{html.escape(section.title)}</h2><table>']
     if section.items is not None:
         for key, value in section.items.items():
-            parts.append(f'<tr><td class="k">{html.escape(key)}</td><td>{cell(value)}</td></tr>')
+            parts.append(f'<tr><td class="k">{_text(key)}</td><td>{cell(value)}</td></tr>')
     if section.columns:
         # Columns of numbers only are aligned right, their heads with them.
         numeric = [
