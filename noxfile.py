@@ -1,4 +1,4 @@
-"""nox sessions: `nox -s tests lint` (the default), `network`, `e2e`, `bench`, `soak`."""
+"""nox sessions: `nox -s tests lint` (the default), `network`, `e2e`, `browser`, `bench`, `soak`."""
 
 from __future__ import annotations
 
@@ -35,6 +35,20 @@ def e2e(session: nox.Session) -> None:
     """The end-to-end tests: whole networks in one process, driven over HTTP and TL."""
     session.install("-e", ".[test]")
     session.run("pytest", "-m", "e2e", *session.posargs)
+
+
+@nox.session(python="3.11")
+def browser(session: nox.Session) -> None:
+    """Each role's dashboard in headless chromium (Debian's `chromium`, or $CHROMIUM; driven by
+    Playwright, which downloads no browser here): renders without console errors, updates
+    live, screenshots in build/screenshots/; then the guard checks of
+    scripts/browser_check.py. Fails, rather than skips, without chromium."""
+    session.install("-e", ".[test,browser]")
+    session.run(
+        "pytest", "-p", "no:cacheprovider", "tests/browser", *session.posargs,
+        env={"COCOON_BROWSER_REQUIRED": "1"},
+    )  # fmt: skip
+    session.run("python", "scripts/browser_check.py")
 
 
 @nox.session(python="3.11")

@@ -190,7 +190,8 @@ def main() -> int:
         print("browser_check: no chromium on PATH (Debian: apt install chromium)", file=sys.stderr)
         return 2
     port = free_port()
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helper processes may still write to the profile as the browser exits.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         proc = subprocess.Popen(
             [browser, "--headless=new", "--no-sandbox", "--disable-gpu",
              f"--remote-debugging-port={port}", f"--user-data-dir={profile}", "about:blank"],

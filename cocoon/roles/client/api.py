@@ -57,9 +57,17 @@ from cocoon.roles.client.inference import (
 )
 from cocoon.roles.client.journal import Journal
 from cocoon.roles.client.metrics import ClientMetrics
-from cocoon.roles.client.pages import health_json, jsonstats, models_now, stats_page, wallet_view
+from cocoon.roles.client.pages import (
+    health_json,
+    jsonstats,
+    models_now,
+    stats_page,
+    stats_view,
+    wallet_view,
+)
+from cocoon.roles.common.live import add_live_route, live_link
 from cocoon.roles.common.metrics import add_metrics_route, new_registry
-from cocoon.roles.common.pages import short_html, stats_link
+from cocoon.roles.common.pages import Page, short_html, stats_link
 from cocoon.roles.common.web import NATIVE_ROUTES
 from cocoon.roles.common.webapp import html_response, json_response, new_app
 from cocoon.roles.common.webguard import WebAccess, guard_native
@@ -174,11 +182,21 @@ def client_app(node: ClientNode) -> QuartTrio:
 
     # ------------------------------------------------------------------ pages
 
+    live = live_link(access.access_hash)
+
     @app.route("/stats")
     async def stats() -> Any:
         found = await models_now(catalog)
         data = jsonstats(node, journal, await wallet_view(node), found)
-        return html_response(stats_page(node, data, found, controls=access.form_fields()))
+        page = stats_page(node, data, found, controls=access.form_fields(), live=live)
+        return html_response(page)
+
+    async def snapshot() -> Page:
+        found = await models_now(catalog)
+        data = jsonstats(node, journal, await wallet_view(node), found)
+        return stats_view(node, data, found, controls=access.form_fields())
+
+    add_live_route(app, snapshot)
 
     @app.route("/jsonstats")
     async def json_stats() -> Any:

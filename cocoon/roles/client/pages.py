@@ -18,7 +18,7 @@ import trio
 from pytoniq_core import Address
 
 import cocoon
-from cocoon.roles.common.pages import Button, Section, Status, counters_section, render_page
+from cocoon.roles.common.pages import Button, Page, Section, Status, counters_section
 from cocoon.roles.common.rootinfo import root_config_json
 from cocoon.ton.cells import friendly, parse_address
 from cocoon.ton.constants import ONE_TON
@@ -253,8 +253,21 @@ def stats_page(
     models: list[ModelInfo] | None,
     *,
     controls: Mapping[str, str] | None = None,
+    live: str | None = None,
 ) -> str:
-    """The dashboard; its buttons POST `controls` (the access and CSRF tokens)."""
+    """The dashboard; its buttons POST `controls` (the access and CSRF tokens), and it
+    follows `live` (the `/stats/live` URL) when given."""
+    return stats_view(node, data, models, controls=controls).render(live=live)
+
+
+def stats_view(
+    node: ClientNode,
+    data: dict[str, Any],
+    models: list[ModelInfo] | None,
+    *,
+    controls: Mapping[str, str] | None = None,
+) -> Page:
+    """What the dashboard shows."""
     cfg = node.config
     health = data["health"]
     fields = dict(controls or {})
@@ -379,4 +392,4 @@ def stats_page(
         ),
         Section("Global config", global_config),
     ]
-    return render_page("cocoon client", wallet["address"], sections)
+    return Page("cocoon client", wallet["address"], sections)

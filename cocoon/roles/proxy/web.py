@@ -11,13 +11,14 @@ from urllib.parse import urlencode
 from quart import request
 from quart_trio import QuartTrio
 
+from cocoon.roles.common.live import add_live_route, live_link
 from cocoon.roles.common.metrics import add_metrics_route, new_registry
 from cocoon.roles.common.pages import (
     Button,
+    Page,
     Section,
     Status,
     counters_section,
-    render_page,
     short_html,
     stats_link,
 )
@@ -121,8 +122,16 @@ def jsonstats(node: ProxyNode) -> dict[str, Any]:
     }
 
 
-def stats_page(node: ProxyNode, *, controls: Mapping[str, str] | None = None) -> str:
-    """The dashboard; its buttons POST `controls` (the access and CSRF tokens)."""
+def stats_page(
+    node: ProxyNode, *, controls: Mapping[str, str] | None = None, live: str | None = None
+) -> str:
+    """The dashboard; its buttons POST `controls` (the access and CSRF tokens), and it
+    follows `live` (the `/stats/live` URL) when given."""
+    return stats_view(node, controls=controls).render(live=live)
+
+
+def stats_view(node: ProxyNode, *, controls: Mapping[str, str] | None = None) -> Page:
+    """What the dashboard shows."""
     data = jsonstats(node)
     fields = dict(controls or {})
     state = (
@@ -182,7 +191,7 @@ def stats_page(node: ProxyNode, *, controls: Mapping[str, str] | None = None) ->
                 wide=True,
             )
         )
-    return render_page("cocoon proxy", data["smartcontract"]["address"] or "", sections)
+    return Page("cocoon proxy", data["smartcontract"]["address"] or "", sections)
 
 
 def proxy_app(node: ProxyNode) -> QuartTrio:
@@ -202,9 +211,16 @@ def proxy_app(node: ProxyNode) -> QuartTrio:
     async def arg(name: str) -> str:
         return request.args.get(name) or (await request.form).get(name, "")
 
+    live = live_link(access.access_hash)
+
     @app.route("/stats")
     async def stats() -> Any:
-        return html_response(stats_page(node, controls=access.form_fields()))
+        return html_response(stats_page(node, controls=access.form_fields(), live=live))
+
+    async def snapshot() -> Page:
+        return stats_view(node, controls=access.form_fields())
+
+    add_live_route(app, snapshot)
 
     @app.route("/jsonstats")
     async def json_stats() -> Any:

@@ -14,14 +14,15 @@ from quart import request
 from quart_trio import QuartTrio
 
 from cocoon.errors import ConfigError
+from cocoon.roles.common.live import add_live_route, live_link
 from cocoon.roles.common.metrics import add_metrics_route, new_registry
 from cocoon.roles.common.pages import (
     Button,
     Link,
+    Page,
     Section,
     Status,
     counters_section,
-    render_page,
     short_html,
     stats_link,
 )
@@ -98,8 +99,16 @@ def jsonstats(node: WorkerNode) -> dict[str, Any]:
     }
 
 
-def stats_page(node: WorkerNode, *, controls: Mapping[str, str] | None = None) -> str:
-    """The dashboard; its buttons POST `controls` (the access and CSRF tokens)."""
+def stats_page(
+    node: WorkerNode, *, controls: Mapping[str, str] | None = None, live: str | None = None
+) -> str:
+    """The dashboard; its buttons POST `controls` (the access and CSRF tokens), and it
+    follows `live` (the `/stats/live` URL) when given."""
+    return stats_view(node, controls=controls).render(live=live)
+
+
+def stats_view(node: WorkerNode, *, controls: Mapping[str, str] | None = None) -> Page:
+    """What the dashboard shows."""
     cfg = node.config
     fields = dict(controls or {})
     token = fields.get("access_hash", "")
@@ -158,7 +167,7 @@ def stats_page(node: WorkerNode, *, controls: Mapping[str, str] | None = None) -
             wide=True,
         ),
     ]
-    return render_page("cocoon worker", cfg.model_name, sections)
+    return Page("cocoon worker", cfg.model_name, sections)
 
 
 def worker_app(node: WorkerNode) -> QuartTrio:
@@ -172,9 +181,16 @@ def worker_app(node: WorkerNode) -> QuartTrio:
     node.ctx.metrics = WorkerMetrics(registry, node)
     add_metrics_route(app, registry)
 
+    live = live_link(access.access_hash)
+
     @app.route("/stats")
     async def stats() -> Any:
-        return html_response(stats_page(node, controls=access.form_fields()))
+        return html_response(stats_page(node, controls=access.form_fields(), live=live))
+
+    async def snapshot() -> Page:
+        return stats_view(node, controls=access.form_fields())
+
+    add_live_route(app, snapshot)
 
     @app.route("/jsonstats")
     async def json_stats() -> Any:
