@@ -8,8 +8,9 @@
 #   docker run -v ./data:/data cocoon proxy /data/proxy.json
 #
 # Configs and keys come from the volume /data (the working directory: relative paths in a
-# config land there); any config key can be overridden by an environment variable
-# COCOON_<KEY> (COCOON_HTTP_HOST, COCOON_LEDGER, COCOON_PROXIES, COCOON_API_KEYS...).
+# config land there; writable by uid 10001); any config key can be overridden by an
+# environment variable COCOON_<KEY> (COCOON_LEDGER, COCOON_PROXIES, COCOON_API_KEYS...).
+# Logs go to the container's output (stderr, unbuffered), nothing to files.
 # Built elsewhere from python:3.11-slim; on a machine without a registry, from a local
 # Debian image: --build-arg BASE=localhost/bookworm-python:3.11 (see README).
 ARG BASE=python:3.11-slim
@@ -41,9 +42,12 @@ FROM ${BASE}
 RUN useradd --uid 10001 --user-group --no-create-home --home-dir /data --shell /usr/sbin/nologin cocoon \
     && mkdir /data && chown cocoon:cocoon /data
 COPY --from=build /opt/cocoon /opt/cocoon
+# COCOON_HTTP_HOST: a role's pages and API listen on every address of the container (a
+# published port reaches nothing on its loopback); the Host check still applies.
 ENV PATH=/opt/cocoon/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
+    COCOON_HTTP_HOST=0.0.0.0 \
     COCOON_HEALTH_URL=http://127.0.0.1:10000/health
 USER cocoon
 WORKDIR /data
