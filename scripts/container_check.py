@@ -211,7 +211,7 @@ def check_image(engine: str, image: str) -> None:
         print((logs.stdout + logs.stderr)[-3000:], file=sys.stderr)
         raise
     finally:
-        run(engine, "rm", "-f", name, check=False, capture=True)
+        run(engine, "rm", "-f", "-v", name, check=False, capture=True)  # -v: its /data volume
 
 
 def compose_command(engine: str) -> list[str]:
