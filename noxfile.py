@@ -1,4 +1,5 @@
-"""nox sessions: `nox -s tests lint` (the default), `network`, `e2e`, `browser`, `bench`, `soak`."""
+"""nox sessions: `nox -s tests lint` (the default), `network`, `e2e`, `browser`, `bench`, `soak`,
+`container`."""
 
 from __future__ import annotations
 
@@ -66,3 +67,14 @@ def soak(session: nox.Session) -> None:
     violated invariant (`-- --duration 60` for a shorter run)."""
     session.install("-e", ".")
     session.run("python", "scripts/soak.py", *session.posargs)
+
+
+@nox.session(python="3.11")
+def container(session: nox.Session) -> None:
+    """Build the image (Dockerfile) with docker or podman and check it: a network in one
+    container, /health, a chat completion through the official `openai` SDK, SIGTERM and its
+    exit status (scripts/container_check.py; `-- --compose` also brings compose.yaml up).
+    The base image: COCOON_BASE, else python:3.11-slim (with podman alone: the local one of
+    ../shared/container/README.md)."""
+    session.install("openai")  # the check's own client; not a dependency of the package
+    session.run("python", "scripts/container_check.py", *session.posargs)

@@ -6,6 +6,10 @@
                                     # prices and our contracts' measured gas, as on TON)
     cocoon network --plan DIR       # the same network as separate processes: write their
                                     # configs and chain into DIR, print the commands to run
+    cocoon network --plan DIR --listen 0.0.0.0 --proxy-host proxy --proxy-ports 11101:11102 \
+        --chain-url http://chain:10090 --inference-url inference:8000
+                                    # the same for containers (compose.yaml): roles listen on
+                                    # every address and reach each other by name
     cocoon network --disable-ton FAKE_TON_CONFIG [--plan DIR]
                                     # no chain: the reference's fake-TON mode (every role
                                     # reads the root from the file; proxies on its ports)
@@ -64,6 +68,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--chain-port", type=int, default=10090, help="with --plan: the chain service's port"
     )
     parser.add_argument(
+        "--chain-url",
+        help="with --plan: the chain service's URL the roles are given "
+        "(default: http://127.0.0.1:CHAIN_PORT)",
+    )
+    parser.add_argument(
+        "--listen",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="the address the roles listen on (with --plan: every role's RPC and HTTP ports; "
+        "else the client's API): 0.0.0.0 in a container (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--proxy-host",
+        metavar="HOST",
+        help="with --plan: the name or address workers and clients reach the proxies at "
+        "(their configs list it; the root contract too, where the reference's roles read "
+        "IPv4 addresses only); default: 127.0.0.1",
+    )
+    parser.add_argument(
+        "--proxy-ports",
+        type=_port_pair,
+        metavar="WORKERS:CLIENTS",
+        help="with --plan: the first proxy's ports for workers and clients (the next proxies "
+        "take the following ones); default: free ones",
+    )
+    parser.add_argument(
         "--disable-ton",
         type=Path,
         metavar="FAKE_TON_CONFIG",
@@ -72,6 +102,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "nodes take the identities of the reference's cocoon-launch --local-all",
     )
     add_fees_argument(parser)
+
+
+def _port_pair(text: str) -> tuple[int, int]:
+    workers, sep, clients = text.partition(":")
+    if not (sep and workers.isdigit() and clients.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected WORKERS:CLIENTS ports, got {text!r}")
+    return int(workers), int(clients)
 
 
 def _example(url: str, model: str) -> str:
@@ -148,6 +185,16 @@ def plan(args: argparse.Namespace) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     host = "127.0.0.1"
     fake_ports = [] if args.inference_url else [free_port(host) for _ in range(args.workers)]
+    proxy_ports: tuple[tuple[int, int], ...] = ()
+    if fake:
+        proxy_ports = fake_ton_proxy_ports(fake, args.proxies)
+    elif args.proxy_ports:
+        workers_port, clients_port = args.proxy_ports
+        proxy_ports = tuple(
+            (workers_port + 2 * i, clients_port + 2 * i) for i in range(args.proxies)
+        )
+    elif args.proxy_host:  # ports free here: the proxies' own host may not resolve here
+        proxy_ports = tuple((free_port(host), free_port(host)) for _ in range(args.proxies))
     backends = [args.inference_url] * args.workers if args.inference_url else [
         f"{host}:{port}" for port in fake_ports
     ]  # fmt: skip
@@ -158,8 +205,9 @@ def plan(args: argparse.Namespace) -> int:
         model=args.model,
         client_http_port=args.port if args.port is not None else 10000,
         fake_ton=fake,
-        proxy_ports=fake_ton_proxy_ports(fake, args.proxies) if fake else (),
+        proxy_ports=proxy_ports,
         fees=FEES_BY_NAME[args.fees],
+        host=args.proxy_host or host,  # where the proxies are reached: the root lists it
     )
     chain_file = directory / "ledger.sqlite"
 
@@ -173,14 +221,15 @@ def plan(args: argparse.Namespace) -> int:
         finally:
             ledger.close()
 
-    planned = trio.run(deploy)
+    planned = _listening_on(trio.run(deploy), args.listen)
     cocoon = f"{shlex.quote(sys.executable)} -m cocoon"
     if fake:
         paths = planned.write_configs(directory, ledger="")
         lines = []
         suffix = f" --disable-ton {shlex.quote(str(fake.resolve()))}"
     else:
-        paths = planned.write_configs(directory, ledger=f"http://{host}:{args.chain_port}")
+        chain_url = args.chain_url or f"http://{host}:{args.chain_port}"
+        paths = planned.write_configs(directory, ledger=chain_url)
         lines = [
             f"{cocoon} chain serve --path {shlex.quote(str(chain_file))} --port {args.chain_port}"
             f" --fees {args.fees}"
@@ -199,6 +248,18 @@ def plan(args: argparse.Namespace) -> int:
     print(f"then the OpenAI-compatible API is http://{host}:{config.client_http_port}/v1")
     print("(each role prints its dashboard's URL with its access hash when it starts)")
     return 0
+
+
+def _listening_on(planned: Any, listen: str) -> Any:
+    """`planned` with every role listening on `listen` (RPC and HTTP)."""
+    import attrs
+
+    return attrs.evolve(
+        planned,
+        proxies=tuple(attrs.evolve(c, rpc_host=listen, http_host=listen) for c in planned.proxies),
+        workers=tuple(attrs.evolve(c, http_host=listen) for c in planned.workers),
+        clients=tuple(attrs.evolve(c, http_host=listen) for c in planned.clients),
+    )
 
 
 def _dashboard(web: Any) -> str:
@@ -225,6 +286,7 @@ def run(args: argparse.Namespace) -> int:
         inference=FakeInferenceConfig(token_delay=args.token_delay),
         inference_url=args.inference_url,
         client_http_port=port,
+        client_options={"http_host": args.listen},
         data_dir=args.data_dir,
         fake_ton=args.disable_ton,
         proxy_ports=fake_ton_proxy_ports(args.disable_ton, args.proxies)

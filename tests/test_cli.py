@@ -160,3 +160,35 @@ def test_wire_decode_fails_when_a_stream_does_not_decode(tmp_path, capsys):
     (tmp_path / "b.bin").write_bytes(b"garbage bytes")
     assert main(["wire", "decode", "-q", str(tmp_path)]) == 1
     assert "b.bin: DOES NOT DECODE" in capsys.readouterr().out
+
+
+def test_a_role_reads_its_environment_over_its_config_file(tmp_path):
+    """`COCOON_<KEY>` overrides the file's key (a container's settings): the ledger the client
+    fails to reach is the environment's, not the file's."""
+    import json
+    import os
+
+    config = tmp_path / "client.json"
+    config.write_text(
+        json.dumps(
+            {
+                "owner_address": "UQArc1nAWLasnWgVuEZE33FoCk3UY56-reny86qsUFv4g2iZ",
+                "root_contract_address": "EQA9wzd17NjCo1aywvHNP7Erlf7yhTlMvaHhj47zXGK2mBtb",
+                "node_wallet_key": "4E5qYXfgnqzwQ9HSlSMCQZFZ0H9W9dtOfn5Y97DkyN8=",
+                "ledger": "http://127.0.0.1:1",
+                "http_port": 0,
+            }
+        )
+    )
+    ledger = f"http://127.0.0.1:{_free_port()}"
+    proc = subprocess.run(
+        [sys.executable, "-m", "cocoon", "client", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=os.environ | {"COCOON_LEDGER": ledger},
+    )
+    assert proc.returncode == 1
+    logged, failed = proc.stderr.strip().splitlines()
+    assert "COCOON_LEDGER from the environment" in logged
+    assert failed.startswith(f"cocoon client: ledger service {ledger}")

@@ -152,3 +152,21 @@ def test_a_ledger_file_charges_mainnet_fees_unless_told(tmp_path):
     assert FEES_BY_NAME[parser.parse_args(["serve", "--path", "x", "--fees", "zero"]).fees] == (
         ZERO_FEES
     )
+
+
+async def test_a_name_roles_reach_it_by_is_accepted_when_allowed(tmp_path, nursery):
+    """Between containers the roles' URL is `http://chain:PORT`: their Host `chain:PORT` is
+    refused (as a rebinding page's would be) unless the service is told that name."""
+    ledger = EmbeddedLedger(path=tmp_path / "ledger.sqlite")
+    refusing = await nursery.start(partial(serve_ledger, ledger, 0))
+    allowing = await nursery.start(partial(serve_ledger, ledger, 0, allowed_hosts=["chain"]))
+    try:
+        async with httpx.AsyncClient() as http:
+            for port, status in ((refusing, 403), (allowing, 200)):
+                r = await http.post(
+                    f"http://127.0.0.1:{port}/now", content="{}", headers={"Host": f"chain:{port}"}
+                )
+                assert r.status_code == status, r.text
+    finally:
+        nursery.cancel_scope.cancel()
+        ledger.close()

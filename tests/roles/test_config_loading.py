@@ -176,3 +176,47 @@ def test_negative_sizes_counts_and_intervals_are_config_errors(cls, key, value, 
     with pytest.raises(ConfigError, match=needle):
         config.from_dict(data | {key: value})
     assert getattr(config.from_dict(data | {key: 1}), key) == 1
+
+
+def test_environment_variables_override_the_file(tmp_path, caplog):
+    """A container sets `COCOON_<KEY>` instead of editing the file in its volume: the value is
+    read as the file's would be (text for numbers, lists and booleans; JSON for objects)."""
+    from cocoon.roles.client.config import ClientConfig
+
+    path = tmp_path / "client.json"
+    path.write_text(json.dumps({"owner_address": "UQA", "http_port": 1, "ledger": "l.sqlite"}))
+    environ = {
+        "COCOON_HTTP_HOST": "0.0.0.0",
+        "COCOON_HTTP_PORT": "10000",
+        "COCOON_PROXIES": "proxy:11102, proxy2:11102",
+        "COCOON_IS_TEST": "true",
+        "COCOON_API_KEYS": "sk-one,sk-two",
+        "COCOON_KEYS": '{"wallet": {"file": "/data/wallet.key"}}',
+        "COCOON_NOT_A_KEY": "ignored",
+        "HTTP_PORT": "2",  # without the prefix: not ours
+    }
+    with caplog.at_level("INFO", logger="cocoon.config"):
+        cfg = ClientConfig.load(path, environ=environ)
+    assert (cfg.http_host, cfg.http_port, cfg.is_test) == ("0.0.0.0", 10000, True)
+    assert cfg.proxies == ("proxy:11102", "proxy2:11102")
+    assert cfg.api_keys == ("sk-one", "sk-two")
+    assert str(cfg.keys["wallet"].file) == "/data/wallet.key"
+    assert cfg.ledger == "l.sqlite"  # not overridden: the file's
+    assert "COCOON_API_KEYS" in caplog.text and "sk-one" not in caplog.text  # names, no values
+    assert ClientConfig.load(path).http_port == 1  # no environ given: the file alone
+
+
+@pytest.mark.parametrize(
+    ("environ", "needle"),
+    [
+        ({"COCOON_HTTP_PORT": "ten"}, r"COCOON_HTTP_PORT from the environment\): http_port"),
+        ({"COCOON_KEYS": "{nope"}, r"^COCOON_KEYS: not valid JSON"),
+    ],
+)
+def test_a_bad_environment_value_names_the_variable(tmp_path, environ, needle):
+    from cocoon.roles.client.config import ClientConfig
+
+    path = tmp_path / "client.json"
+    path.write_text(json.dumps({"owner_address": "UQA"}))
+    with pytest.raises(ConfigError, match=needle):
+        ClientConfig.load(path, environ=environ)

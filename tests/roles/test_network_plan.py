@@ -6,6 +6,7 @@ import json
 
 import attrs
 import pytest
+import trio
 
 from cocoon.network import NetworkConfig, plan_network
 from cocoon.roles.client.config import ClientConfig
@@ -107,3 +108,36 @@ def test_a_plan_on_a_zero_fee_chain_serves_it_with_zero_fees(tmp_path, capsys):
     assert f"chain serve --path {tmp_path / 'ledger.sqlite'} --port 10090 --fees zero" in (
         capsys.readouterr().out
     )
+
+
+def test_a_plan_for_containers_names_hosts_instead_of_loopback(tmp_path):
+    """`--plan` for compose.yaml: each role listens on every address and reaches the others
+    by name (the proxies' name and fixed ports registered in the root, the chain service's
+    URL, the inference server's name)."""
+    from cocoon.cli import main
+
+    argv = ["network", "--plan", str(tmp_path), "--listen", "0.0.0.0", "--proxy-host", "proxy",
+            "--proxy-ports", "11101:11102", "--chain-url", "http://chain:10090",
+            "--inference-url", "inference:8000"]  # fmt: skip
+    assert main(argv) == 0
+    proxy = ProxyConfig.load(tmp_path / "proxy0.json")
+    worker = WorkerConfig.load(tmp_path / "worker0.json")
+    client = ClientConfig.load(tmp_path / "client0.json")
+    assert (proxy.rpc_host, proxy.workers_rpc_port, proxy.client_rpc_port) == (
+        "0.0.0.0",
+        11101,
+        11102,
+    )
+    assert worker.proxies == ("proxy:11101",) and client.proxies == ("proxy:11102",)
+    assert worker.forward_requests_to == "inference:8000"
+    assert {c.http_host for c in (proxy, worker, client)} == {"0.0.0.0"}
+    assert {c.ledger for c in (proxy, worker, client)} == {"http://chain:10090"}
+    ledger = EmbeddedLedger(path=tmp_path / "ledger.sqlite")
+    try:  # a plain test: `main` runs trio itself
+        address = parse_address(proxy.root_contract_address)
+        root = trio.run(read_contract, ledger, address, "root")
+    finally:
+        ledger.close()
+    # Registered by name: the roles' configs list the proxy, as the reference's readers of
+    # the root take only IPv4 addresses.
+    assert [p.address.address for p in root.registered_proxies] == ["proxy:11101 proxy:11102"]

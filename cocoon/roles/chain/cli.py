@@ -15,6 +15,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
     )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        type=_host_name,
+        metavar="NAME",
+        help="a name roles reach this service by (`http://NAME:PORT`, e.g. between "
+        "containers); addresses and localhost are always accepted (repeatable)",
+    )
+
     add_fees_argument(serve)
 
 
@@ -28,6 +38,16 @@ def add_fees_argument(parser: argparse.ArgumentParser) -> None:
         help="the embedded chain's fees: mainnet's prices with our contracts' measured gas "
         "(default), or zero (nothing costs anything)",
     )
+
+
+def _host_name(text: str) -> str:
+    from cocoon.roles.common.webguard import split_host
+
+    try:
+        split_host(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"not a host name: {text!r} ({e})") from None
+    return text
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,7 +64,15 @@ def run(args: argparse.Namespace) -> int:
         ledger = open_embedded_ledger(args.path, FEES_BY_NAME[args.fees])
         try:
             async with trio.open_nursery() as nursery:
-                port = await nursery.start(partial(serve_ledger, ledger, args.port, host=args.host))
+                port = await nursery.start(
+                    partial(
+                        serve_ledger,
+                        ledger,
+                        args.port,
+                        host=args.host,
+                        allowed_hosts=args.allowed_host,
+                    )
+                )
                 print(f"ledger service: http://{args.host}:{port}", flush=True)
         finally:
             ledger.close()

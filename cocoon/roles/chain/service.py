@@ -9,13 +9,15 @@ external answers 409 with the exit code, so the remote side raises the same erro
 Only programs call it (the roles' `RemoteLedger`), never a browser: a request with an `Origin`
 header (which browsers send with every POST, same-origin ones included) or a `Host` that is
 not this server's address (DNS rebinding) is refused, so no web page the operator opens can
-use the faucet or send messages.
+use the faucet or send messages. Roles that reach it by a name (`http://chain:10090` between
+containers) need that name in `allowed_hosts`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -25,7 +27,7 @@ from pytoniq_core import Address
 from cocoon.errors import CocoonError
 from cocoon.http.server import HttpRequest, HttpResponder, serve_http
 from cocoon.roles.chain.codec import account_to_json, value_from_json, value_to_json
-from cocoon.roles.common.webguard import WebAccess
+from cocoon.roles.common.webguard import WebAccess, to_allowed_hosts
 from cocoon.ton.cells import to_boc
 from cocoon.ton.errors import ExternalRejectedError, LedgerError
 from cocoon.ton.ledger import Ledger, transaction_to_json
@@ -98,12 +100,16 @@ async def serve_ledger(
     port: int,
     *,
     host: str = "127.0.0.1",
+    allowed_hosts: Sequence[str] = (),
     task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Serve `ledger` until cancelled; started with the bound port."""
+    """Serve `ledger` until cancelled; started with the bound port. Requests must name this
+    server in `Host`: an address, localhost, or one of `allowed_hosts` (`name` or `name:port`)."""
     async with trio.open_nursery() as nursery:
         # No access hash here: only the Host rule of the role pages is used.
-        access = WebAccess.create("-", bind_host=host)
+        access = WebAccess.create(
+            "-", bind_host=host, allowed_hosts=to_allowed_hosts(allowed_hosts)
+        )
         handler = partial(_handle, ledger, access)
         bound = await nursery.start(partial(serve_http, handler, port, host=host))
         log.info("ledger service on http://%s:%d", host, bound)

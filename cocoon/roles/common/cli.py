@@ -4,6 +4,7 @@ opening the ledger it names, running the role until Ctrl-C."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,7 +20,8 @@ def add_config_argument(parser: argparse.ArgumentParser, role: str) -> None:
     # The config class is where the keys are documented (defaults and a comment each).
     parser.epilog = (
         f"The config keys, their defaults and meaning: {role.capitalize()}Config in "
-        f"cocoon/roles/{role}/config.py."
+        f"cocoon/roles/{role}/config.py. An environment variable COCOON_<KEY> (the key in "
+        "upper case, e.g. COCOON_HTTP_HOST) overrides the file's key."
     )
     chain = parser.add_mutually_exclusive_group()
     chain.add_argument(
@@ -35,15 +37,15 @@ def add_config_argument(parser: argparse.ArgumentParser, role: str) -> None:
 
 
 def run_role(
-    load: Callable[[str], Any], run: Callable[..., Awaitable[None]], args: argparse.Namespace
+    load: Callable[..., Any], run: Callable[..., Awaitable[None]], args: argparse.Namespace
 ) -> int:
-    """Load the config, open its ledger (None when it names none: the role then says whether
+    """Load the config (its keys overridden by `COCOON_<KEY>` environment variables), open its ledger (None when it names none: the role then says whether
     it can do without; a private pseudo chain with `--disable-ton`) and run `run(config, ledger=...)` until interrupted."""
     from cocoon.roles.chain.remote import RemoteLedger, open_ledger
     from cocoon.ton.faketon import open_fake_ton
 
     try:
-        config = load(args.config)
+        config = load(args.config, environ=os.environ)
         spec = args.ledger or config.ledger
         if getattr(args, "disable_ton", None):
             ledger = open_fake_ton(args.disable_ton, config.root_contract_address)

@@ -5,6 +5,10 @@ be digit strings, booleans may be `"1"`/`"0"`, `int256` fields are base64 of 32 
 keys are ignored. We accept the same files, convert them with these coercions into an attrs
 config class (which validates itself at construction), warn about unknown keys, and fail at
 start-up with a message naming the file and the key.
+
+A role started from the command line also reads `COCOON_<KEY>` environment variables (the
+key in upper case: `COCOON_HTTP_HOST`, `COCOON_LEDGER`), which override the file's keys: the
+few settings a container or a service manager sets without writing a file.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from cocoon.roles.seal.keys import KeySource
 
 log = logging.getLogger("cocoon.config")
 C = TypeVar("C")
+
+ENV_PREFIX = "COCOON_"
 
 # A role's own attestation, the `tdx` key ("fake" is short for "fake_tdx").
 TDX_MODES = ("none", "fake", "fake_tdx", "tdx")
@@ -157,12 +163,42 @@ def from_mapping(cls: type[C], data: Mapping[str, Any], *, source: str = "config
         raise ConfigError(f"{source}: {message}") from e
 
 
+def env_overrides(cls: type, environ: Mapping[str, str]) -> dict[str, Any]:
+    """The keys of the attrs config `cls` that `environ` sets as `COCOON_<KEY>`. Values stay
+    text for the field's converter (numbers, booleans and lists are read from text as in the
+    files), except JSON objects and arrays (`COCOON_KEYS='{"wallet": {"file": "w.key"}}'`)."""
+    out: dict[str, Any] = {}
+    for field in attrs.fields(cls):
+        key = field.metadata.get("key", field.name)
+        name = ENV_PREFIX + key.upper()
+        if name not in environ:
+            continue
+        value: Any = environ[name]
+        if value.lstrip().startswith(("{", "[")):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as e:
+                raise ConfigError(f"{name}: not valid JSON: {e}") from e
+        out[key] = value
+    return out
+
+
 class FromFile:
     """Mixin for a role's attrs config: `Config.load(path)` and `Config.from_dict(data)`."""
 
     @classmethod
-    def load(cls, path: str | Path) -> Self:
-        return from_mapping(cls, load_mapping(path), source=str(path))
+    def load(cls, path: str | Path, *, environ: Mapping[str, str] | None = None) -> Self:
+        """The config in the file `path`, with the keys `environ` overrides (`env_overrides`)
+        when it is given."""
+        data = load_mapping(path)
+        overrides = env_overrides(cls, environ) if environ is not None else {}
+        source = str(path)
+        if overrides:
+            names = ", ".join(ENV_PREFIX + key.upper() for key in sorted(overrides))
+            # Names only: the values may be keys.
+            log.info("%s: %s from the environment", path, names)
+            source = f"{path} (with {names} from the environment)"
+        return from_mapping(cls, data | overrides, source=source)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
