@@ -19,7 +19,7 @@ from cocoon.ton.constants import WALLET_MIN_BALANCE
 from cocoon.ton.contracts import WalletContract
 from cocoon.ton.errors import CellDecodeError
 from cocoon.ton.keys import public_key
-from cocoon.ton.ledger import AccountState, Ledger
+from cocoon.ton.ledger import AccountState, Ledger, Transaction
 from cocoon.ton.storage import WalletStorage
 from cocoon.ton.wallet import Transfer
 from cocoon.tonops.amounts import format_ton, parse_ton
@@ -222,9 +222,17 @@ async def cmd_send(args: argparse.Namespace) -> int:
         await confirm(describe(out, testnet=args.testnet), yes=args.yes)
         _wallet_tx, dest_tx = await send_one(s, transfer, wait=args.wait)
         after = await s.ledger.get_account(dest)
-    status = "ok" if dest_tx.success else f"failed with exit code {dest_tx.exit_code}"
-    print(f"sent: the destination's transaction {status}; it holds {format_ton(after.balance)}")
-    return 0 if dest_tx.success else 1
+    print(f"sent: {outcome(dest_tx, bounce)}; the destination holds {format_ton(after.balance)}")
+    return 0 if dest_tx.success or (dest_tx.compute_skipped and not bounce) else 1
+
+
+def outcome(tx: Transaction, bounce: bool) -> str:
+    if tx.success:
+        return "the destination's transaction succeeded"
+    if tx.compute_skipped and not bounce:
+        return "credited (the destination has no code yet: nothing ran there)"
+    back = ", the value bounced back" if bounce else ""
+    return f"the destination's transaction failed with exit code {tx.exit_code}{back}"
 
 
 async def cmd_faucet(args: argparse.Namespace) -> int:
