@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from pytoniq_core import Address
+from pytoniq_core import Address, Cell
 
 from cocoon.errors import ConfigError
 from cocoon.roles.chain.ledgers import add_ledger_arguments, ledger_spec_from_args, open_ledger_spec
@@ -33,7 +33,7 @@ from cocoon.ton.bodies import (
 )
 from cocoon.ton.cells import address_of, cell_hash, describe_address, friendly, parse_address, raw
 from cocoon.ton.cells import state_init as make_state_init
-from cocoon.ton.codes import LOCAL_CODES
+from cocoon.ton.codes import LOCAL_CODES, MAINNET_CODE_HASHES
 from cocoon.ton.constants import COMMISSION_ESTIMATE
 from cocoon.ton.embedded.local import DEFAULT_ROOT_BALANCE
 from cocoon.ton.errors import LedgerError
@@ -166,8 +166,17 @@ async def cmd_show(args: argparse.Namespace) -> int:
         return 0
     print(f"root         {friendly(root, testnet=args.testnet, bounceable=True)}")
     print(f"balance      {format_ton(state.balance)}")
+    if state.code is not None:
+        print(f"code         {cell_hash(state.code).hex()} ({_root_code_name(state.code)})")
     print("\n".join(root_lines(config, testnet=args.testnet)))
     return 0
+
+
+def _root_code_name(code: Cell) -> str:
+    h = cell_hash(code)
+    if h == cell_hash(LOCAL_CODES.root):
+        return "this project's root"
+    return "mainnet's root" if h == MAINNET_CODE_HASHES["root"] else "another root code"
 
 
 # --- deploy -------------------------------------------------------------------------------

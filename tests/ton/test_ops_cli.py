@@ -187,7 +187,7 @@ def test_an_operator_stands_up_and_governs_a_root(tmp_path, capsys):
     assert field(shown, "version") == "10" and field(shown, "network") == "id"
     assert "30 nano/token to clients" in shown and "client 2 TON" in shown
     assert WORKER_IMAGE in shown and model_hash("Qwen/Qwen3-8B").hex() in shown
-    assert PROXY_IMAGE not in shown
+    assert PROXY_IMAGE not in shown and "(this project's root)" in shown
 
 
 def test_each_spend_shows_what_it_sends_and_a_no_sends_nothing(tmp_path, capsys, monkeypatch):
