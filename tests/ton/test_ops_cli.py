@@ -19,6 +19,7 @@ from pytoniq_core import Address
 from cocoon.cli import main
 from cocoon.errors import ConfigError
 from cocoon.roles.chain.ledgers import LedgerSpec, open_ledger_spec, parse_ledger_spec
+from cocoon.roles.chain.remote import open_ledger
 from cocoon.roles.chain.service import serve_ledger
 from cocoon.ton.cells import parse_address
 from cocoon.ton.codes import LOCAL_CODES, code_by_hash
@@ -346,6 +347,13 @@ def test_ledger_specs():
     for bad in ("", "ton:", "ftp://x"):
         with pytest.raises(ConfigError):
             parse_ledger_spec(bad)
+
+
+def test_roles_do_not_take_a_ton_ledger_for_a_file_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="ton: ledger"):
+        open_ledger("ton:global.config.json")
+    assert not any(tmp_path.iterdir())
 
 
 async def test_a_missing_chain_file_is_an_error_not_a_new_chain(tmp_path):
