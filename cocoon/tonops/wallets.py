@@ -112,7 +112,7 @@ def code_name(code: Cell) -> str:
     return f"{name}, {known}, hash {h.hex()}"
 
 
-async def open_operator_wallet(
+def open_operator_wallet(
     args: argparse.Namespace, ledger: Ledger, seed: bytes, code: Cell
 ) -> Wallet:
     return Wallet(
@@ -228,7 +228,7 @@ async def open_session(args: argparse.Namespace) -> AsyncIterator[Session]:
     seed = load_seed(args)
     async with open_ledger_spec(spec) as ledger:
         code = await choose_wallet_code(args, ledger)
-        wallet = await open_operator_wallet(args, ledger, seed, code)
+        wallet = open_operator_wallet(args, ledger, seed, code)
         yield Session(ledger, wallet, seed)
 
 
