@@ -27,7 +27,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "router": ("cocoon.roles.router.cli", "RA-TLS router: reverse and SOCKS5 forward proxy"),
     "seal-server": ("cocoon.roles.seal.cli_server", "answer seal key requests (software enclave)"),
     "seal-client": ("cocoon.roles.seal.cli_client", "get a persistent key from the seal server"),
-    "ton": ("cocoon.ton.cli", "TON contracts: derive addresses, inspect BOCs"),
+    "ton": (
+        "cocoon.tonops.cli",
+        "TON: addresses, BOCs; your wallet, a root of your own (deploy, govern)",
+    ),
     "proxy": ("cocoon.roles.proxy.cli", "run a proxy: routes requests, keeps the accounts"),
     "worker": ("cocoon.roles.worker.cli", "run a worker in front of an inference server"),
     "client": ("cocoon.roles.client.cli", "run a client: the OpenAI-compatible API that pays"),

@@ -41,12 +41,17 @@ def _bytes(text: str) -> bytes:
         return base64.b64decode(
             text + "=" * (-len(text) % 4), altchars=b"-_" if "-" in text or "_" in text else None
         )
-    except (binascii.Error, ValueError) as exc:
-        raise SystemExit(f"not hex or base64: {text[:20]}...") from exc
+    except (binascii.Error, ValueError):
+        # Never the text itself: it may be a seed.
+        raise SystemExit(f"not hex or base64 ({len(text)} characters)") from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="action", required=True)
+    add_subcommands(parser.add_subparsers(dest="action", required=True))
+
+
+def add_subcommands(sub: argparse._SubParsersAction) -> None:
+    """`addresses` and `inspect` (the operators' tools add theirs: `cocoon.tonops.cli`)."""
     a = sub.add_parser("addresses", help="derive proxy, client, worker and wallet addresses")
     a.add_argument("--root", required=True, help="root contract address")
     a.add_argument("--proxy-owner", required=True, help="the proxy operator's owner address")

@@ -22,7 +22,8 @@ from cocoon.ton.messages import ExternalMessage, InternalMessage
 class Transfer:
     """One message for a wallet to send: value to `dest`, with an optional body and StateInit.
 
-    As the reference: bounceable unless a StateInit is attached; send mode 0 when the value is
+    As the reference: bounceable unless a StateInit is attached (`bounce` says otherwise: a
+    top-up of an account with no code yet must not bounce); send mode 0 when the value is
     above 1 nano, else 1 (pay fees separately, used for 1-nano state commits).
     """
 
@@ -31,6 +32,7 @@ class Transfer:
     body: Cell | None = attrs.field(default=None, eq=False)
     state_init: Cell | None = attrs.field(default=None, eq=False)
     mode: int | None = None
+    bounce: bool | None = None
 
     @property
     def send_mode(self) -> int:
@@ -44,7 +46,7 @@ class Transfer:
             value=self.value,
             body=self.body,
             state_init=self.state_init,
-            bounce=self.state_init is None,
+            bounce=self.state_init is None if self.bounce is None else self.bounce,
         )
 
 

@@ -110,6 +110,13 @@ def open_ledger(spec: str) -> Ledger:
     a path to an embedded ledger's sqlite file (only one process may use it; mainnet fees)."""
     if "://" in spec:
         return RemoteLedger(spec)
+    if spec.startswith("ton:"):
+        # Not a file name: TON's liteservers, opened within a nursery by
+        # `ledgers.open_ledger_spec`, which the roles take up with the liteserver ledger.
+        raise ConfigError(
+            "the roles cannot run on a ton: ledger yet (no liteserver ledger in this build); "
+            "use a chain file or http://host:port"
+        )
     if not spec:
         raise ConfigError("no ledger configured (`ledger`: http://host:port or a file path)")
     return open_embedded_ledger(Path(spec.removeprefix("embedded:")))
