@@ -192,7 +192,8 @@ async def cmd_deploy(args: argparse.Namespace) -> int:
         if (await s.ledger.get_account(root)).active:
             print(f"already deployed: {friendly(root, testnet=args.testnet, bounceable=True)}")
             return 0
-        transfer = Transfer(dest=root, value=value, state_init=init, bounce=False)
+        # Fees paid apart (+1): the root starts with exactly the value asked for.
+        transfer = Transfer(dest=root, value=value, state_init=init, bounce=False, mode=1)
         notes = await preflight(s.wallet, [transfer])
         if config.owner != s.wallet.address:
             notes.append("the owner is not this wallet: these tools cannot govern the root")

@@ -208,7 +208,8 @@ async def cmd_send(args: argparse.Namespace) -> int:
         bounce = args.bounce
         if bounce is None:
             bounce = await _default_bounce(s.ledger, args.to, dest)
-        transfer = Transfer(dest=dest, value=value, body=body, bounce=bounce)
+        # Fees paid apart (+1), as people's wallets send: the amount asked for arrives.
+        transfer = Transfer(dest=dest, value=value, body=body, bounce=bounce, mode=1)
         notes = await preflight(s.wallet, [transfer])
         out = Outgoing(
             sender=s.wallet.address,
