@@ -366,7 +366,14 @@ class LiteClient(LiteApi):
 
     async def _writer(self, session: _Session) -> None:
         async for packet in session.receive_channel:
-            await session.conn.send(packet)
+            # Under load many queries wait here at once: one write for all of them.
+            batch = [packet]
+            while len(batch) < 256:
+                try:
+                    batch.append(session.receive_channel.receive_nowait())
+                except trio.WouldBlock:
+                    break
+            await session.conn.send_many(batch)
 
     async def _reader(self, session: _Session) -> None:
         while True:
