@@ -10,7 +10,7 @@ raising `LiteServerError` answers `liteServer.error`; a query that does not pars
 the handler lacks, gets `liteServer.error` with TON's code for a protocol violation.
 
 `ServerFaults` lets a test make the server misbehave: delay answers, swallow them, stop
-answering pings, or drop every connection.
+answering pings, refuse new connections, or drop every connection.
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ class ServerFaults:
     delay: float = 0.0  # seconds before each answer
     swallow_answers: bool = False  # never answer queries (the connection stays up)
     ignore_pings: bool = False  # never answer tcp.ping
+    refuse_connections: bool = False  # close new connections before the handshake
 
 
 class LiteServer:
@@ -119,6 +120,8 @@ class LiteServer:
         scope = trio.CancelScope()
         self._scopes.add(scope)
         try:
+            if self.faults.refuse_connections:
+                return
             with scope:
                 with trio.move_on_after(self._handshake_timeout) as handshake_scope:
                     conn = await handshake_server(

@@ -39,6 +39,7 @@ class ToyHandler(MethodHandler):
         self.seqno = seqno
         self.now = now
         self.sent: list[bytes] = []
+        self.last_query: dict[str, Any] = {}
         self.active = 0
         self.max_active = 0
         self.hold = 0.0  # seconds each lookupBlock takes
@@ -103,6 +104,69 @@ class ToyHandler(MethodHandler):
             }
         finally:
             self.active -= 1
+
+    async def get_block_header(self, query: dict[str, Any]) -> dict[str, Any]:
+        self.last_query = query
+        return {
+            "@type": "liteServer.blockHeader",
+            "id": query["id"],
+            "mode": query["mode"],
+            "header_proof": b"proof",
+        }
+
+    async def get_account_state(self, query: dict[str, Any]) -> dict[str, Any]:
+        self.last_query = query
+        return {
+            "@type": "liteServer.accountState",
+            "id": query["id"],
+            "shardblk": block(7, workchain=0),
+            "shard_proof": b"shard proof",
+            "proof": b"account proof",
+            "state": b"state boc",
+        }
+
+    async def get_transactions(self, query: dict[str, Any]) -> dict[str, Any]:
+        self.last_query = query
+        return {
+            "@type": "liteServer.transactionList",
+            "ids": [block(7, workchain=0)] * query["count"],
+            "transactions": b"transactions boc",
+        }
+
+    async def get_block_proof(self, query: dict[str, Any]) -> dict[str, Any]:
+        self.last_query = query
+        target = query["target_block"] or block(self.seqno)
+        link = {
+            "@type": "liteServer.blockLinkForward",
+            "to_key_block": False,
+            "from": query["known_block"],
+            "to": target,
+            "dest_proof": b"dest",
+            "config_proof": b"config",
+            "signatures": {
+                "@type": "liteServer.signatureSet.ordinary",
+                "validator_set_hash": 5,
+                "catchain_seqno": 6,
+                "signatures": [{"node_id_short": bytes(32), "signature": b"sig"}],
+            },
+        }
+        return {
+            "@type": "liteServer.partialBlockProof",
+            "complete": True,
+            "from": query["known_block"],
+            "to": target,
+            "steps": [link],
+        }
+
+    async def get_config_params(self, query: dict[str, Any]) -> dict[str, Any]:
+        self.last_query = query
+        return {
+            "@type": "liteServer.configInfo",
+            "mode": query["mode"],
+            "id": query["id"],
+            "state_proof": b"state",
+            "config_proof": b"config",
+        }
 
     async def send_message(self, query: dict[str, Any]) -> dict[str, Any]:
         self.sent.append(query["body"])

@@ -22,7 +22,7 @@ from cocoon.ton.lite.errors import (
 from cocoon.ton.lite.server import LiteServer, serve_lite
 from cocoon.ton.lite.types import BlockId, BlockIdExt
 
-from .helpers import OTHER_KEY, SERVER_KEY, ToyHandler, block, memory_connector
+from .helpers import OTHER_KEY, SERVER_KEY, ZERO_STATE, ToyHandler, block, memory_connector
 
 SERVER_PUB = public_key_of(SERVER_KEY)
 
@@ -56,7 +56,7 @@ async def test_typed_calls_over_loopback_tcp() -> None:
         assert await client.get_time() == handler.now
         info = await client.get_masterchain_info()
         assert info.last == BlockIdExt.from_tl(block(321))
-        assert info.init.root_hash == handler_zero_root()
+        assert info.init.root_hash == ZERO_STATE["root_hash"]
         ext = await client.get_masterchain_info_ext()
         assert (ext.last.seqno, ext.now, ext.last_utime) == (321, handler.now, handler.now - 3)
         header = await client.lookup_block(BlockId(-1, -(2**63), 300))
@@ -71,10 +71,47 @@ async def test_typed_calls_over_loopback_tcp() -> None:
         assert client.stats.connects == 1
 
 
-def handler_zero_root() -> bytes:
-    from .helpers import ZERO_STATE
+async def test_proof_bearing_calls_carry_their_fields(autojump_clock: object) -> None:
+    handler = ToyHandler(seqno=90)
+    account = (0, bytes(range(32)))
+    mc = BlockIdExt.from_tl(block(90))
+    async with memory_pair(handler) as (_, client):
+        header = await client.get_block_header(mc, mode=1)
+        assert (header.id, header.mode, header.header_proof) == (mc, 1, b"proof")
 
-    return ZERO_STATE["root_hash"]
+        state = await client.get_account_state(mc, account)
+        assert handler.last_query["account"] == {
+            "@type": "liteServer.accountId",
+            "workchain": 0,
+            "id": bytes(range(32)),
+        }
+        assert state.id == mc
+        assert state.shardblk.workchain == 0
+        assert (state.shard_proof, state.proof, state.state) == (
+            b"shard proof",
+            b"account proof",
+            b"state boc",
+        )
+
+        txs = await client.get_transactions(account, lt=123456, hash_=b"\x07" * 32, count=3)
+        assert (handler.last_query["lt"], handler.last_query["hash"]) == (123456, b"\x07" * 32)
+        assert len(txs.ids) == 3
+        assert txs.transactions == b"transactions boc"
+
+        known = BlockIdExt.from_tl(block(80))
+        proof = await client.get_block_proof(known, mc)
+        assert handler.last_query["mode"] == 1
+        assert (proof.complete, proof.from_, proof.to) == (True, known, mc)
+        step = proof.steps[0]
+        assert step["@type"] == "liteServer.blockLinkForward"
+        assert step["signatures"]["signatures"][0]["signature"] == b"sig"
+        open_ended = await client.get_block_proof(known)
+        assert handler.last_query["target_block"] is None
+        assert open_ended.to.seqno == 90
+
+        config = await client.get_config_params(mc, [34, 36])
+        assert handler.last_query["param_list"] == [34, 36]
+        assert config.id == mc
 
 
 async def test_two_hundred_concurrent_queries_on_one_connection() -> None:
@@ -155,6 +192,18 @@ async def test_reconnect_after_the_server_drops() -> None:
         assert await client.get_time() == handler.now
         assert client.stats.connects == 2
         assert server.connections_accepted == 2
+
+
+async def test_refused_connection_is_a_transport_error(autojump_clock: object) -> None:
+    handler = ToyHandler()
+    async with memory_pair(handler) as (server, client):
+        server.faults.refuse_connections = True
+        with pytest.raises(LiteTransportError):
+            await client.get_time()
+        assert server.connections_accepted == 0
+        server.faults.refuse_connections = False
+        await trio.sleep(client.options.reconnect_backoff)  # past the backoff
+        assert await client.get_time() == handler.now
 
 
 async def test_query_in_flight_when_the_connection_drops_fails(autojump_clock: object) -> None:
