@@ -47,20 +47,13 @@ async def memory_pool(
 async def test_failover_when_a_server_is_gone() -> None:
     live = ToyHandler()
     async with trio.open_nursery() as nursery:
-        dead_scope = trio.CancelScope()
-
-        async def dead_server(
-            task_status: trio.TaskStatus[LiteServer] = trio.TASK_STATUS_IGNORED,
-        ) -> None:
-            with dead_scope:
-                await serve_lite(ToyHandler(), 0, KEYS[0], task_status=task_status)
-
-        dead = await nursery.start(dead_server)
+        async with trio.open_nursery() as dead_nursery:
+            dead = await dead_nursery.start(serve_lite, ToyHandler(), 0, KEYS[0])
+            dead_nursery.cancel_scope.cancel()
+        # Its listener is closed now: its port refuses connections.
         dead_config = LiteServerConfig("127.0.0.1", dead.port, dead.public_key)
         alive = await nursery.start(serve_lite, live, 0, KEYS[1])
         alive_config = LiteServerConfig("127.0.0.1", alive.port, alive.public_key)
-        dead_scope.cancel()  # its port now refuses connections
-        await trio.lowlevel.checkpoint()
 
         async with open_lite_pool([dead_config, alive_config], health_checks=False) as pool:
             assert await pool.get_time() == live.now
