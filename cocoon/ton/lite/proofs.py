@@ -444,6 +444,14 @@ def check_transactions(
 ) -> list[Transaction]:
     """Check a `transactionList` BOC as a hash chain backwards from (lt, hash) (a proven
     `last_trans_lt`/`last_trans_hash`, or an earlier link): newest first."""
+    return [tx for tx, _ in check_transaction_chain(boc, address, lt, tx_hash, count=count)]
+
+
+def check_transaction_chain(
+    boc: bytes, address: Address, lt: int, tx_hash: bytes, *, count: int | None = None
+) -> list[tuple[Transaction, bytes]]:
+    """`check_transactions` with each transaction's `prev_trans_hash`: the link the next
+    (older) page of a walk back is asked and checked from."""
     roots = _roots(boc, "transaction list") if boc else []
     if count is not None and len(roots) > count:
         raise LiteProofError(f"asked for {count} transactions, got {len(roots)}")
@@ -463,6 +471,6 @@ def check_transactions(
             raise LiteProofError("a transaction of another account")
         if parsed.tx.lt != lt:
             raise LiteProofError(f"transaction has lt {parsed.tx.lt}, expected {lt}")
-        out.append(parsed.tx)
+        out.append((parsed.tx, parsed.prev_hash))
         lt, tx_hash = parsed.tx.prev_lt, parsed.prev_hash
     return out
