@@ -24,7 +24,6 @@ from __future__ import annotations
 import collections
 import hashlib
 import logging
-import math
 from typing import Any
 
 import attrs
@@ -33,10 +32,10 @@ from pytoniq_core import Address, Cell, begin_cell
 
 from cocoon.ton.embedded.chain import Chain
 from cocoon.ton.errors import ExternalRejectedError
-from cocoon.ton.ledger import AccountState
-from cocoon.ton.lite.blocks import MASTERCHAIN, BlockId, BuiltBlock, SyntheticChain, account_cell
-from cocoon.ton.lite.errors import LiteError
-from cocoon.ton.lite.merkle import to_boc_multi
+from cocoon.ton.lite import tl
+from cocoon.ton.lite.blocks import MASTERCHAIN, BlockId, BuiltBlock, SyntheticChain
+from cocoon.ton.lite.errors import LiteServerError
+from cocoon.ton.lite.merkle import from_boc_multi, to_boc_multi
 from cocoon.ton.lite.proofs import header_proof_boc, prove_account_state, transaction_list
 
 log = logging.getLogger(__name__)
@@ -59,24 +58,6 @@ FAKE_VERSION = 0x101
 FAKE_CAPABILITIES = 7
 
 TLDict = dict[str, Any]
-
-
-class LiteQueryError(LiteError):
-    """What the handler answers as `liteServer.error` (code and message, as TON's server)."""
-
-    def __init__(self, code: int, message: str) -> None:
-        self.code = code
-        self.message = message
-        super().__init__(f"liteserver error {code}: {message}")
-
-
-def _server_error(code: int, message: str) -> Exception:
-    """The front end's error type when it is there (`server.LiteServerError`), else ours."""
-    try:
-        from cocoon.ton.lite.errors import LiteServerError  # type: ignore[attr-defined]
-    except ImportError:  # the ADNL front end's errors are not merged in yet
-        return LiteQueryError(code, message)
-    return LiteServerError(code, message)
 
 
 class BlockProducer:
@@ -133,7 +114,7 @@ class BlockProducer:
 class ChainFaults:
     """One liteserver's misbehaviour. Changes apply to queries arriving afterwards."""
 
-    drop_externals: int = 0  # drop this many next externals (math.inf: all), answering status 1
+    drop_externals: float = 0  # drop this many next externals (math.inf: all), yet answer 1
     lag: int = 0  # serve the head this many blocks back (and nothing newer)
     lie_about_head: bool = False  # a made-up head at the real head's seqno, balances inflated
     tamper_accounts: set[bytes] = attrs.field(factory=set)  # account ids served altered
@@ -148,12 +129,13 @@ def _address(account: TLDict) -> Address:
 def _tampered_state(state_boc: bytes) -> bytes:
     """The account cell with one data bit flipped: what a liteserver altering a balance or a
     contract's data would serve. Its hash is no longer the one the shard state holds."""
-    from cocoon.ton.lite.merkle import from_boc_multi
-
     (cell,) = from_boc_multi(state_boc, "account state")
     bits = cell.bits.copy()
     bits[-1] = not bits[-1]
-    altered = begin_cell().store_bits(bits).store_refs(cell.refs).end_cell()
+    b = begin_cell().store_bits(bits)
+    for ref in cell.refs:
+        b.store_ref(ref)
+    altered = b.end_cell()
     return to_boc_multi([altered])
 
 
@@ -225,10 +207,10 @@ class FakeLiteHandler:
         else:
             blocks = chain.shard_blocks[:head_seqno]
         if not 1 <= wanted.seqno <= len(blocks):
-            raise _server_error(ERROR_CODE_NOTREADY, f"block {wanted.seqno} is not in the db")
+            raise LiteServerError(ERROR_CODE_NOTREADY, f"block {wanted.seqno} is not in the db")
         block = blocks[wanted.seqno - 1]
         if block.id != wanted:
-            raise _server_error(ERROR_CODE_ERROR, "block with these hashes is unknown")
+            raise LiteServerError(ERROR_CODE_ERROR, "block with these hashes is unknown")
         return chain, block
 
     # --- dispatch ---------------------------------------------------------------------------
@@ -238,7 +220,7 @@ class FakeLiteHandler:
         self.counts[name] += 1
         method = _METHODS.get(name)
         if method is None:
-            raise _server_error(ERROR_CODE_PROTOVIOLATION, "unknown query")
+            raise LiteServerError(ERROR_CODE_PROTOVIOLATION, "unknown query")
         return await method(self, query)
 
     async def wait_masterchain_seqno(self, query: TLDict) -> TLDict:
@@ -248,7 +230,7 @@ class FakeLiteHandler:
             while self._view()[1] < seqno:
                 await self.producer.wait_block()
             return {}
-        raise _server_error(ERROR_CODE_TIMEOUT, f"timeout waiting for masterchain block {seqno}")
+        raise LiteServerError(ERROR_CODE_TIMEOUT, f"timeout waiting for masterchain block {seqno}")
 
     def _masterchain_info(self) -> TLDict:
         head = self._head()
@@ -322,7 +304,7 @@ class FakeLiteHandler:
             earlier = [b for b in blocks if b.gen_utime <= query["utime"]]
             found = earlier[-1] if earlier else None
         if found is None:
-            raise _server_error(ERROR_CODE_NOTREADY, "block not found")
+            raise LiteServerError(ERROR_CODE_NOTREADY, "block not found")
         return {
             "@type": "liteServer.blockHeader",
             "id": found.id.to_tl(),
@@ -334,10 +316,10 @@ class FakeLiteHandler:
         await trio.lowlevel.checkpoint()
         chain, block = self._block(query["id"])
         if block.id.workchain != MASTERCHAIN:
-            raise _server_error(ERROR_CODE_PROTOVIOLATION, "a masterchain block id is expected")
+            raise LiteServerError(ERROR_CODE_PROTOVIOLATION, "a masterchain block id is expected")
         address = _address(query["account"])
         if address.wc != 0:
-            raise _server_error(ERROR_CODE_ERROR, "only basechain accounts are served")
+            raise LiteServerError(ERROR_CODE_ERROR, "only basechain accounts are served")
         answer = prove_account_state(chain, address, block.id.seqno)
         state = answer.state
         if address.hash_part in self.faults.tamper_accounts:
@@ -358,7 +340,7 @@ class FakeLiteHandler:
         count = min(query["count"], MAX_TRANSACTIONS_PER_CALL)
         ids, boc = transaction_list(chain, address, query["lt"], query["hash"], count)
         if not ids:
-            raise _server_error(ERROR_CODE_ERROR, "cannot locate transaction in block")
+            raise LiteServerError(ERROR_CODE_ERROR, "cannot locate transaction in block")
         if address.hash_part in self.faults.break_transactions and len(ids) > 1:
             boc = _without_second(boc)
             ids = ids[:1] + ids[2:]
@@ -380,17 +362,15 @@ class FakeLiteHandler:
             self.producer.chain.submit_external(bytes(query["body"]))
         except ExternalRejectedError as e:
             # TON's liteserver runs an external on the account first and refuses it the same.
-            raise _server_error(
+            raise LiteServerError(
                 ERROR_CODE_ERROR, f"cannot apply external message to current state: {e}"
             ) from None
         except Exception as e:  # a BOC that is no external message
-            raise _server_error(ERROR_CODE_PROTOVIOLATION, f"bad external message: {e}") from None
+            raise LiteServerError(ERROR_CODE_PROTOVIOLATION, f"bad external message: {e}") from None
         return {"@type": "liteServer.sendMsgStatus", "status": 1}
 
 
 def _without_second(boc: bytes) -> bytes:
-    from cocoon.ton.lite.merkle import from_boc_multi
-
     cells: list[Cell] = from_boc_multi(boc, "transaction list")
     return to_boc_multi(cells[:1] + cells[2:])
 
@@ -409,11 +389,37 @@ _METHODS = {
     "liteServer.sendMessage": FakeLiteHandler.send_message,
 }
 
-__all__ = [
-    "BlockProducer",
-    "ChainFaults",
-    "FakeLiteHandler",
-    "account_cell",
-    "AccountState",
-    "math",
-]
+
+class LocalLiteQuery:
+    """A handler reached without a socket, through the strict TL codec both ways: the query
+    is encoded and decoded as a liteserver would read it, the answer as a client would. What
+    `LiteClient` over `serve_lite` does, less ADNL (for unit tests and quick tools)."""
+
+    def __init__(self, handler: FakeLiteHandler, name: str | None = None) -> None:
+        self.handler = handler
+        self.name = name or handler.name
+
+    async def query(
+        self,
+        function: str,
+        fields: dict[str, Any] | None = None,
+        *,
+        wait_seqno: tuple[int, int] | None = None,
+    ) -> dict[str, Any]:
+        data = tl.encode(function, fields)
+        if wait_seqno is not None:
+            seqno, timeout_ms = wait_seqno
+            prefix = {"seqno": seqno, "timeout_ms": timeout_ms}
+            data = tl.encode("liteServer.waitMasterchainSeqno", prefix) + data
+        prefixes, parsed = tl.decode_query(data)
+        try:
+            for p in prefixes:
+                await self.handler.handle(p)
+            answer = await self.handler.handle(parsed)
+        except LiteServerError as e:
+            answer = {"@type": "liteServer.error", "code": e.code, "message": e.message}
+        encoded = answer if isinstance(answer, bytes) else tl.encode(answer["@type"], answer)
+        value = tl.decode(encoded, (tl.registry().result_type(function), "liteServer.Error"))
+        if value["@type"] == "liteServer.error":
+            raise LiteServerError(value["code"], value["message"])
+        return value

@@ -1,0 +1,258 @@
+"""`LiteLedger` against the fake liteserver over the embedded chain: proven reads, transaction
+walks, externals confirmed by proven transactions, and the faults a liteserver could commit
+(a tampered account, a broken transaction chain, a lying head, a dropped external), each
+refused or recovered from."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import attrs
+import pytest
+import trio
+from pytoniq_core import begin_cell
+
+from cocoon import ton
+from cocoon.ton import flows
+from cocoon.ton.embedded.chain import Chain
+from cocoon.ton.lite.errors import LiteProofError
+from cocoon.ton.lite.fake import BlockProducer, FakeLiteHandler, LocalLiteQuery
+from cocoon.ton.lite.ledger import (
+    LiteHeadDisagreementError,
+    LiteLedger,
+    LiteLedgerOptions,
+)
+from tests.ton.helpers import addr
+
+T = ton.ONE_TON
+START = 1_800_000_000
+
+
+@pytest.fixture(autouse=True)
+def _clock(autojump_clock: trio.abc.Clock) -> trio.abc.Clock:
+    return autojump_clock  # every test on virtual time
+
+
+@attrs.define
+class Setup:
+    chain: Chain
+    producer: BlockProducer
+    handlers: list[FakeLiteHandler]
+    ledger: LiteLedger
+
+
+@asynccontextmanager
+async def lite(servers: int = 2, **options: object) -> AsyncIterator[Setup]:
+    chain = Chain(clock=lambda: START + int(trio.current_time()))
+    producer = BlockProducer(chain, block_interval=1.0)
+    handlers = [FakeLiteHandler(producer, name=f"ls{i}") for i in range(servers)]
+    ledger = LiteLedger([LocalLiteQuery(h) for h in handlers], LiteLedgerOptions(**options))
+    async with trio.open_nursery() as nursery:
+        await nursery.start(producer.run)
+        yield Setup(chain, producer, handlers, ledger)
+        nursery.cancel_scope.cancel()
+
+
+async def test_account_reads_are_proven_at_the_agreed_head() -> None:
+    async with lite() as s:
+        owner = s.chain.create_user(addr(1), 10 * T)
+        await s.producer.wait_block()
+        state = await s.ledger.get_account(owner)
+        assert state.status is ton.AccountStatus.ACTIVE and state.balance == 10 * T
+        missing = await s.ledger.get_account(addr(99))
+        assert missing.status is ton.AccountStatus.NONEXIST and missing.balance == 0
+        head = s.ledger.head
+        assert head is not None and head == s.producer.head.id
+        first_now = await s.ledger.now()
+        assert first_now == s.producer.head.gen_utime
+        # Both servers were asked for the head; reads went to one at a time.
+        assert all(h.counts["liteServer.getMasterchainInfoExt"] >= 1 for h in s.handlers)
+        # Time moves with the head: a later block, a later `now`, never an older one.
+        await trio.sleep(5)
+        assert await s.ledger.now() >= first_now + 4
+        assert s.ledger.head is not None and s.ledger.head.seqno > head.seqno
+
+
+async def test_a_wallet_pays_through_the_lite_ledger_and_books_match_the_chain() -> None:
+    async with lite() as s:
+        owner = s.chain.create_user(addr(1), 10 * T)
+        root = ton.deploy_root(s.chain, owner=owner)
+        wallet = ton.Wallet(s.ledger, b"\x0a" * 32, owner, resend_every=5)
+        s.chain.mint(wallet.address, 20 * T)
+        config = await ton.read_root_config(s.ledger, root)
+        signer = ton.PaymentSigner(b"\x0b" * 32)
+        proxy = ton.ProxyContract(owner, signer.public_key, root, config.params)
+        [tx] = await wallet.send(flows.deploy(proxy))
+        assert tx.in_msg is not None and tx.in_msg.src is None
+        state = await s.ledger.get_account(proxy.address)
+        assert state.active and state.balance == s.chain.balance(proxy.address)
+        storage = ton.ProxyStorage.from_cell(state.data)
+        assert storage.owner == owner
+        # Get-methods run our port on the proven data, as the embedded chain runs them.
+        assert await s.ledger.run_get_method(proxy.address, "get_cocoon_proxy_data") == (
+            s.chain.get_method(proxy.address, "get_cocoon_proxy_data")
+        )
+        assert await s.ledger.run_get_method(wallet.address, "seqno") == [1]
+        # Transactions: the chain's, oldest first, with the bodies wallets match by.
+        for address in (wallet.address, proxy.address):
+            mine = await s.ledger.get_transactions(address)
+            theirs = s.chain.transactions(address)
+            assert [t.lt for t in mine] == [t.lt for t in theirs]
+            assert [t.in_msg.body_hash for t in mine] == [t.in_msg.body_hash for t in theirs]
+        assert await s.ledger.get_transactions(wallet.address, after_lt=tx.lt) == []
+
+
+async def test_transactions_after_an_lt_are_walked_back_sixteen_at_a_time() -> None:
+    async with lite() as s:
+        alice = s.chain.create_user(addr(1), 1000 * T)
+        bob = s.chain.create_user(addr(2), 0)
+        for i in range(40):
+            body = begin_cell().store_uint(i, 32).end_cell()
+            s.chain.send_from_user(alice, bob, T, body, bounce=False)
+        await s.producer.wait_block()
+        theirs = s.chain.transactions(bob)
+        assert len(theirs) == 40
+        mine = await s.ledger.get_transactions(bob)
+        assert [t.lt for t in mine] == [t.lt for t in theirs]
+        assert [t.in_msg.body_hash for t in mine] == [t.in_msg.body_hash for t in theirs]
+        pages = sum(h.counts["liteServer.getTransactions"] for h in s.handlers)
+        assert pages == 3  # 40 = 16 + 16 + 8
+        # Proven transactions are kept: asking after an lt asks nothing more.
+        after = await s.ledger.get_transactions(bob, after_lt=theirs[29].lt, limit=4)
+        assert [t.lt for t in after] == [t.lt for t in theirs[30:34]]
+        assert sum(h.counts["liteServer.getTransactions"] for h in s.handlers) == pages
+        # A new transaction costs one more page, not a walk over the whole history.
+        s.chain.send_from_user(alice, bob, T, None, bounce=False)
+        await s.producer.wait_block()
+        await trio.sleep(1)
+        new = await s.ledger.get_transactions(bob, after_lt=theirs[-1].lt)
+        assert len(new) == 1
+        assert sum(h.counts["liteServer.getTransactions"] for h in s.handlers) == pages + 1
+
+
+async def test_wait_for_change_returns_at_the_head_holding_the_transaction() -> None:
+    async with lite() as s:
+        alice = s.chain.create_user(addr(1), 10 * T)
+        bob = s.chain.create_user(addr(2), 0)
+        await s.producer.wait_block()
+        start = (await s.ledger.get_account(bob)).last_tx_lt
+        seen: list[ton.AccountState] = []
+
+        async def watch() -> None:
+            seen.append(await s.ledger.wait_for_change(bob, start))
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(watch)
+            await trio.sleep(7)
+            assert not seen
+            s.chain.send_from_user(alice, bob, 2 * T, None, bounce=False)
+        assert seen[0].balance == 2 * T and seen[0].last_tx_lt > start
+        # The servers held waitMasterchainSeqno instead of being polled.
+        assert sum(h.counts["liteServer.waitMasterchainSeqno"] for h in s.handlers) >= 2
+
+
+async def test_a_tampered_account_state_is_refused(caplog: pytest.LogCaptureFixture) -> None:
+    async with lite() as s:
+        owner = s.chain.create_user(addr(1), 10 * T)
+        await s.producer.wait_block()
+        s.handlers[0].faults.tamper_accounts.add(owner.hash_part)
+        # One honest server is enough: the tampered answer is refused, the other one used.
+        for _ in range(2):
+            assert (await s.ledger.get_account(owner)).balance == 10 * T
+            await trio.sleep(1.5)
+        assert "does not check" in caplog.text
+        s.handlers[1].faults.tamper_accounts.add(owner.hash_part)
+        await trio.sleep(1.5)
+        with pytest.raises(LiteProofError):
+            await s.ledger.get_account(owner)
+
+
+async def test_a_broken_transaction_chain_is_refused() -> None:
+    async with lite() as s:
+        alice = s.chain.create_user(addr(1), 100 * T)
+        bob = s.chain.create_user(addr(2), 0)
+        for _ in range(5):
+            s.chain.send_from_user(alice, bob, T, None, bounce=False)
+        await s.producer.wait_block()
+        for h in s.handlers:
+            h.faults.break_transactions.add(bob.hash_part)
+        with pytest.raises(LiteProofError):
+            await s.ledger.get_transactions(bob)
+        # An honest server again: the same walk checks and comes out whole.
+        s.handlers[1].faults.break_transactions.clear()
+        txs = await s.ledger.get_transactions(bob)
+        assert [t.lt for t in txs] == [t.lt for t in s.chain.transactions(bob)]
+
+
+async def test_a_lying_head_is_refused_and_the_view_never_goes_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with lite() as s:
+        owner = s.chain.create_user(addr(1), 10 * T)
+        await s.producer.wait_block()
+        s.handlers[1].faults.lie_about_head = True
+        with caplog.at_level(logging.ERROR), pytest.raises(LiteHeadDisagreementError):
+            await s.ledger.get_account(owner)
+        assert "LITESERVERS DISAGREE" in caplog.text
+        # Honest again: a head is taken; a later lie keeps the ledger at its trusted head.
+        s.handlers[1].faults.lie_about_head = False
+        trusted = await s.ledger.refresh_head()
+        assert (await s.ledger.get_account(owner)).balance == 10 * T
+        s.handlers[1].faults.lie_about_head = True
+        s.producer.advance()
+        assert await s.ledger.refresh_head() == trusted
+        assert (await s.ledger.get_account(owner)).balance == 10 * T  # not the liar's
+        s.handlers[1].faults.lie_about_head = False
+        assert (await s.ledger.refresh_head()).seqno > trusted.seqno
+
+
+async def test_one_server_with_a_trusted_block_refuses_a_head_not_descending_from_it() -> None:
+    chain = Chain(clock=lambda: START + int(trio.current_time()))
+    producer = BlockProducer(chain)
+    owner = chain.create_user(addr(1), 10 * T)
+    trusted = producer.advance().id
+    producer.advance()
+    producer.advance()
+    handler = FakeLiteHandler(producer)
+    ledger = LiteLedger(
+        [LocalLiteQuery(handler)], LiteLedgerOptions(trusted_block=trusted, min_agreement=1)
+    )
+    assert (await ledger.get_account(owner)).balance == 10 * T
+    assert ledger.head == producer.head.id
+    # Each header back to the trusted block was checked.
+    assert handler.counts["liteServer.getBlockHeader"] == producer.head.id.seqno - trusted.seqno
+    liar_handler = FakeLiteHandler(producer)
+    liar_handler.faults.lie_about_head = True
+    fooled = LiteLedger(
+        [LocalLiteQuery(liar_handler)], LiteLedgerOptions(trusted_block=trusted, min_agreement=1)
+    )
+    with pytest.raises(LiteProofError):
+        await fooled.get_account(owner)
+
+
+async def test_a_dropped_external_is_resent_until_it_runs() -> None:
+    async with lite() as s:
+        owner = s.chain.create_user(addr(1), 10 * T)
+        wallet = ton.Wallet(s.ledger, b"\x0a" * 32, owner, resend_every=5)
+        s.chain.mint(wallet.address, 20 * T)
+        for h in s.handlers:
+            h.faults.drop_externals = 1  # the first external vanishes on both servers
+        dest = s.chain.create_user(addr(3), 0)
+        started = trio.current_time()
+        [tx] = await wallet.send(ton.Transfer(dest=dest, value=3 * T))
+        assert [h.faults.dropped for h in s.handlers] == [1, 1]
+        assert trio.current_time() - started >= 5  # it ran on the resend
+        assert tx.in_msg is not None and tx.in_msg.src is None
+        assert (await s.ledger.get_account(dest)).balance == 3 * T == s.chain.balance(dest)
+
+
+def test_stage_one_needs_two_servers_or_a_trusted_block() -> None:
+    producer = BlockProducer(Chain())
+    one = [LocalLiteQuery(FakeLiteHandler(producer))]
+    with pytest.raises(ValueError):
+        LiteLedger(one)
+    with pytest.raises(ValueError):
+        LiteLedger(one, LiteLedgerOptions(min_agreement=1))
+    assert not LiteLedger(one, LiteLedgerOptions(unverified=True)).verified
