@@ -3,6 +3,8 @@ walks, externals confirmed by proven transactions, and the faults a liteserver c
 (a tampered account, a broken transaction chain, a lying head, a dropped external), each
 refused or recovered from."""
 
+# Every async test runs on virtual time (autojump_clock).
+
 from __future__ import annotations
 
 import logging
@@ -30,11 +32,6 @@ T = ton.ONE_TON
 START = 1_800_000_000
 
 
-@pytest.fixture(autouse=True)
-def _clock(autojump_clock: trio.abc.Clock) -> trio.abc.Clock:
-    return autojump_clock  # every test on virtual time
-
-
 @attrs.define
 class Setup:
     chain: Chain
@@ -55,7 +52,7 @@ async def lite(servers: int = 2, **options: object) -> AsyncIterator[Setup]:
         nursery.cancel_scope.cancel()
 
 
-async def test_account_reads_are_proven_at_the_agreed_head() -> None:
+async def test_account_reads_are_proven_at_the_agreed_head(autojump_clock: trio.abc.Clock) -> None:
     async with lite() as s:
         owner = s.chain.create_user(addr(1), 10 * T)
         await s.producer.wait_block()
@@ -75,7 +72,9 @@ async def test_account_reads_are_proven_at_the_agreed_head() -> None:
         assert s.ledger.head is not None and s.ledger.head.seqno > head.seqno
 
 
-async def test_a_wallet_pays_through_the_lite_ledger_and_books_match_the_chain() -> None:
+async def test_a_wallet_pays_through_the_lite_ledger_and_books_match_the_chain(
+    autojump_clock: trio.abc.Clock,
+) -> None:
     async with lite() as s:
         owner = s.chain.create_user(addr(1), 10 * T)
         root = ton.deploy_root(s.chain, owner=owner)
@@ -104,7 +103,9 @@ async def test_a_wallet_pays_through_the_lite_ledger_and_books_match_the_chain()
         assert await s.ledger.get_transactions(wallet.address, after_lt=tx.lt) == []
 
 
-async def test_transactions_after_an_lt_are_walked_back_sixteen_at_a_time() -> None:
+async def test_transactions_after_an_lt_are_walked_back_sixteen_at_a_time(
+    autojump_clock: trio.abc.Clock,
+) -> None:
     async with lite() as s:
         alice = s.chain.create_user(addr(1), 1000 * T)
         bob = s.chain.create_user(addr(2), 0)
@@ -132,7 +133,9 @@ async def test_transactions_after_an_lt_are_walked_back_sixteen_at_a_time() -> N
         assert sum(h.counts["liteServer.getTransactions"] for h in s.handlers) == pages + 1
 
 
-async def test_wait_for_change_returns_at_the_head_holding_the_transaction() -> None:
+async def test_wait_for_change_returns_at_the_head_holding_the_transaction(
+    autojump_clock: trio.abc.Clock,
+) -> None:
     async with lite() as s:
         alice = s.chain.create_user(addr(1), 10 * T)
         bob = s.chain.create_user(addr(2), 0)
@@ -153,7 +156,9 @@ async def test_wait_for_change_returns_at_the_head_holding_the_transaction() -> 
         assert sum(h.counts["liteServer.waitMasterchainSeqno"] for h in s.handlers) >= 2
 
 
-async def test_a_tampered_account_state_is_refused(caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_tampered_account_state_is_refused(
+    autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
+) -> None:
     async with lite() as s:
         owner = s.chain.create_user(addr(1), 10 * T)
         await s.producer.wait_block()
@@ -169,7 +174,7 @@ async def test_a_tampered_account_state_is_refused(caplog: pytest.LogCaptureFixt
             await s.ledger.get_account(owner)
 
 
-async def test_a_broken_transaction_chain_is_refused() -> None:
+async def test_a_broken_transaction_chain_is_refused(autojump_clock: trio.abc.Clock) -> None:
     async with lite() as s:
         alice = s.chain.create_user(addr(1), 100 * T)
         bob = s.chain.create_user(addr(2), 0)
@@ -187,7 +192,7 @@ async def test_a_broken_transaction_chain_is_refused() -> None:
 
 
 async def test_a_lying_head_is_refused_and_the_view_never_goes_back(
-    caplog: pytest.LogCaptureFixture,
+    autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with lite() as s:
         owner = s.chain.create_user(addr(1), 10 * T)
@@ -208,7 +213,9 @@ async def test_a_lying_head_is_refused_and_the_view_never_goes_back(
         assert (await s.ledger.refresh_head()).seqno > trusted.seqno
 
 
-async def test_one_server_with_a_trusted_block_refuses_a_head_not_descending_from_it() -> None:
+async def test_one_server_with_a_trusted_block_refuses_a_head_not_descending_from_it(
+    autojump_clock: trio.abc.Clock,
+) -> None:
     chain = Chain(clock=lambda: START + int(trio.current_time()))
     producer = BlockProducer(chain)
     owner = chain.create_user(addr(1), 10 * T)
@@ -232,7 +239,7 @@ async def test_one_server_with_a_trusted_block_refuses_a_head_not_descending_fro
         await fooled.get_account(owner)
 
 
-async def test_a_dropped_external_is_resent_until_it_runs() -> None:
+async def test_a_dropped_external_is_resent_until_it_runs(autojump_clock: trio.abc.Clock) -> None:
     async with lite() as s:
         owner = s.chain.create_user(addr(1), 10 * T)
         wallet = ton.Wallet(s.ledger, b"\x0a" * 32, owner, resend_every=5)
