@@ -58,6 +58,7 @@ FAKE_VERSION = 0x101
 FAKE_CAPABILITIES = 7
 
 TLDict = dict[str, Any]
+_EXTERNALS_KEPT = 4096
 
 
 class BlockProducer:
@@ -78,6 +79,9 @@ class BlockProducer:
         self.block_delay = block_delay
         self._changed = trio.Event()
         self._new_block = trio.Event()
+        # Externals taken, by hash: liteservers relay one message once, so the same external
+        # sent to several of them (as wallets do) runs once, and the copies are no error.
+        self._externals: collections.OrderedDict[bytes, None] = collections.OrderedDict()
         self.synthetic.advance_from(chain)  # block 1 at once: there is always a head
         chain.add_listener(self._on_change)
 
@@ -104,6 +108,17 @@ class BlockProducer:
                     await trio.sleep(self.block_delay)
             self._changed = trio.Event()
             self.advance()
+
+    def submit_external(self, boc: bytes) -> None:
+        """Run an external on the chain, once per message (a copy is taken and ignored).
+        Raises `ExternalRejectedError` as the chain does."""
+        digest = hashlib.sha256(boc).digest()
+        if digest in self._externals:
+            return
+        self.chain.submit_external(boc)
+        self._externals[digest] = None
+        if len(self._externals) > _EXTERNALS_KEPT:
+            self._externals.popitem(last=False)
 
     async def wait_block(self) -> None:
         """Until the next block is made."""
@@ -359,7 +374,7 @@ class FakeLiteHandler:
             log.info("%s: dropped an external (fault)", self.name)
             return {"@type": "liteServer.sendMsgStatus", "status": 1}
         try:
-            self.producer.chain.submit_external(bytes(query["body"]))
+            self.producer.submit_external(bytes(query["body"]))
         except ExternalRejectedError as e:
             # TON's liteserver runs an external on the account first and refuses it the same.
             raise LiteServerError(
