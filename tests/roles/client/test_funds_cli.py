@@ -23,8 +23,10 @@ def args(url: str, action: str, access_hash: str = "") -> argparse.Namespace:
     )
 
 
-async def test_close_refunds_the_balance_to_the_wallet():
-    async with open_network(NetworkConfig(min_client_charge=1, min_worker_payout=1)) as net:
+@pytest.mark.parametrize("ledger", ["embedded", "lite"])  # the roles on liteservers too
+async def test_close_refunds_the_balance_to_the_wallet(ledger):
+    config = NetworkConfig(min_client_charge=1, min_worker_payout=1, ledger=ledger)
+    async with open_network(config) as net:
         client = net.clients[0].node
         out = await run_request(client, chat_body(max_tokens=10))
         used = out.done.tokens
