@@ -263,3 +263,34 @@ def test_stage_one_needs_two_servers_or_a_trusted_block() -> None:
     with pytest.raises(ValueError):
         LiteLedger(one, LiteLedgerOptions(min_agreement=1))
     assert not LiteLedger(one, LiteLedgerOptions(unverified=True)).verified
+
+
+async def test_over_adnl_on_loopback_a_wallet_pays_and_a_liar_is_refused(
+    autojump_clock: trio.abc.Clock,
+) -> None:
+    pytest.importorskip("cocoon.ton.lite.client")  # the ADNL client (branch liteadnl)
+    serve_lite = pytest.importorskip("cocoon.ton.lite.server").serve_lite
+    from cocoon.ton.lite.ledger import LiteEndpoint, open_lite_ledger
+
+    chain = Chain(clock=lambda: START + int(trio.current_time()))
+    producer = BlockProducer(chain)
+    handlers = [FakeLiteHandler(producer, name=f"ls{i}") for i in range(2)]
+    async with trio.open_nursery() as nursery:
+        await nursery.start(producer.run)
+        servers = [await nursery.start(serve_lite, h) for h in handlers]
+        endpoints = [LiteEndpoint("127.0.0.1", s.port, s.public_key) for s in servers]
+        async with open_lite_ledger(endpoints) as ledger:
+            owner = chain.create_user(addr(1), 10 * T)
+            wallet = ton.Wallet(ledger, b"\x0a" * 32, owner, resend_every=5)
+            chain.mint(wallet.address, 20 * T)
+            dest = chain.create_user(addr(3), 0)
+            [tx] = await wallet.send(ton.Transfer(dest=dest, value=3 * T))
+            assert (await ledger.get_account(dest)).balance == 3 * T
+            assert [t.lt for t in await ledger.get_transactions(wallet.address)] == [tx.lt]
+            assert all(s.queries > 0 for s in servers)
+            handlers[0].faults.lie_about_head = True
+            producer.advance()
+            async with open_lite_ledger(endpoints) as fresh:
+                with pytest.raises(LiteHeadDisagreementError):
+                    await fresh.get_account(dest)
+        nursery.cancel_scope.cancel()
