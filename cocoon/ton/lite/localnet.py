@@ -24,6 +24,7 @@ from cocoon.ton.lite.ledger import LiteEndpoint, LiteLedger, LiteLedgerOptions, 
 from cocoon.ton.lite.server import LiteServer, serve_lite
 
 SERVERS_PER_ROLE = 2  # the agreement rule's two independent liteservers
+BLOCK_INTERVAL = 1.0  # seconds between blocks when nothing changes (a benchmark may set it)
 
 
 @attrs.define(eq=False)
@@ -95,12 +96,13 @@ async def start_fake_lite(
     chain: Chain,
     nursery: trio.Nursery,
     *,
-    block_interval: float = 1.0,
+    block_interval: float | None = None,
     host: str = "127.0.0.1",
     options: LiteLedgerOptions | None = None,
 ) -> FakeLiteNetwork:
     """Start the block producer over `chain` in `nursery`; roles' liteservers come with
     `ledger_for`."""
-    producer = BlockProducer(chain, block_interval=block_interval)
+    interval = BLOCK_INTERVAL if block_interval is None else block_interval
+    producer = BlockProducer(chain, block_interval=interval)
     await nursery.start(producer.run)
     return FakeLiteNetwork(producer, host, options or LiteLedgerOptions())
