@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 
 import attrs
 import trio
@@ -206,14 +207,19 @@ class AdnlConnection:
         self._send_broken = False
 
     async def send(self, payload: bytes) -> None:
-        """Send one packet. A send cancelled halfway leaves the stream unusable (the peer's
-        decryption would be out of step), so the connection refuses further sends."""
+        """Send one packet; see `send_many`."""
+        await self.send_many((payload,))
+
+    async def send_many(self, payloads: Sequence[bytes]) -> None:
+        """Send packets in order, in one write. A send cancelled halfway leaves the stream
+        unusable (the peer's decryption would be out of step), so the connection then refuses
+        further sends."""
         async with self._send_lock:
             if self._send_broken:
                 raise LiteTransportError(
                     "an earlier send was interrupted; the connection is unusable"
                 )
-            data = self._codec.frame(payload)
+            data = b"".join([self._codec.frame(p) for p in payloads])
             self._send_broken = True
             try:
                 await self.stream.send_all(data)
