@@ -1,5 +1,11 @@
-"""TON through liteservers: blocks, Merkle proofs and their checks (`blocks`, `proofs`), ADNL
-over TCP (`adnl`), lite_api TL (`tl`), a client per server (`client`), a pool of servers
-(`pool`), the global config (`config`), an in-process liteserver front end for tests
-(`server`), the fake liteserver's backend over the embedded chain (`fake`) and the
-proof-checking `Ledger` (`ledger`)."""
+"""TON through liteservers.
+
+Pure (sans-IO): `adnl` (the ADNL-over-TCP handshake and packet codec), `tl` (lite_api TL),
+`types` (typed answers), `api` (typed calls over any `query`), `config` (the TON global
+config), `blocks` and `proofs` (TON's block structures, Merkle proofs of liteserver answers
+and their checks). In trio: `connection` (an ADNL session over a stream), `client` (one
+liteserver), `pool` (several, with health checks and failover), `server` (an in-process
+liteserver front end for tests), `fake` (the fake liteserver's backend over the embedded
+chain), `ledger` (`LiteLedger`, the proof-checking `Ledger`), `localnet` (fake liteservers for
+a local network). Errors: `errors`.
+"""

@@ -30,8 +30,9 @@ import attrs
 import trio
 
 from cocoon.ton.lite import tl
-from cocoon.ton.lite.adnl import MAX_PACKET_SIZE, AdnlConnection, handshake_client
+from cocoon.ton.lite.adnl import MAX_PACKET_SIZE
 from cocoon.ton.lite.api import LiteApi
+from cocoon.ton.lite.connection import AdnlConnection, handshake_client
 from cocoon.ton.lite.errors import (
     LiteDecodeError,
     LiteError,

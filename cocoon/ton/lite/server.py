@@ -24,12 +24,8 @@ import attrs
 import trio
 
 from cocoon.ton.lite import tl
-from cocoon.ton.lite.adnl import (
-    MAX_PACKET_SIZE,
-    AdnlConnection,
-    handshake_server,
-    public_key_of,
-)
+from cocoon.ton.lite.adnl import MAX_PACKET_SIZE, public_key_of
+from cocoon.ton.lite.connection import AdnlConnection, handshake_server
 from cocoon.ton.lite.errors import LiteDecodeError, LiteError, LiteServerError, LiteTransportError
 
 # TON's common/errorcode.h.

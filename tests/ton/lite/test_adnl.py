@@ -9,7 +9,7 @@ import trio
 import trio.testing
 from pytoniq_core.crypto.ciphers import create_aes_ctr_cipher
 
-from cocoon.ton.lite import adnl, tl
+from cocoon.ton.lite import adnl, connection, tl
 from cocoon.ton.lite.errors import (
     LiteChecksumError,
     LiteHandshakeError,
@@ -132,14 +132,14 @@ def test_server_needs_the_private_key_of_the_id() -> None:
 
 async def test_both_sides_over_a_memory_stream() -> None:
     a, b = trio.testing.memory_stream_pair()
-    results: dict[str, adnl.AdnlConnection] = {}
+    results: dict[str, connection.AdnlConnection] = {}
 
     async def server() -> None:
-        results["server"] = await adnl.handshake_server(b, SERVER_KEY)
+        results["server"] = await connection.handshake_server(b, SERVER_KEY)
 
     async with trio.open_nursery() as nursery:
         nursery.start_soon(server)
-        results["client"] = await adnl.handshake_client(a, SERVER_PUB)
+        results["client"] = await connection.handshake_client(a, SERVER_PUB)
     client, srv = results["client"], results["server"]
     ping = tl.encode("tcp.ping", {"random_id": 42})
     await client.send(ping)
@@ -156,13 +156,13 @@ async def test_client_with_wrong_key_gets_a_handshake_error() -> None:
 
     async def server() -> None:
         with pytest.raises(LiteHandshakeError):
-            await adnl.handshake_server(b, SERVER_KEY)
+            await connection.handshake_server(b, SERVER_KEY)
         await b.aclose()  # what a liteserver does: close without a word
 
     async with trio.open_nursery() as nursery:
         nursery.start_soon(server)
         with pytest.raises(LiteHandshakeError, match="no handshake answer"):
-            await adnl.handshake_client(a, adnl.public_key_of(b"\x05" * 32))
+            await connection.handshake_client(a, adnl.public_key_of(b"\x05" * 32))
 
 
 async def test_query_pipelined_behind_the_handshake_is_kept() -> None:
@@ -170,5 +170,5 @@ async def test_query_pipelined_behind_the_handshake_is_kept() -> None:
     hello = adnl.client_hello(SERVER_PUB)
     codec = adnl.client_codec(hello)
     await a.send_all(hello.packet + codec.frame(b"early query"))
-    srv = await adnl.handshake_server(b, SERVER_KEY)
+    srv = await connection.handshake_server(b, SERVER_KEY)
     assert await srv.receive() == b"early query"
