@@ -38,6 +38,7 @@ from cocoon.ton.embedded.contracts import PORTS
 from cocoon.ton.errors import AccountNotFoundError, ExternalRejectedError
 from cocoon.ton.ledger import AccountState, Ledger, Transaction
 from cocoon.ton.lite.blocks import FULL_SHARD, MASTERCHAIN, BlockId
+from cocoon.ton.lite.config import GlobalConfig
 from cocoon.ton.lite.errors import (
     LiteError,
     LiteProofError,
@@ -90,6 +91,9 @@ class LiteLedgerOptions:
     lag_wait_ms: int = 3_000  # reads wait this long for a server a block or two behind
     max_link_walk: int = 100_000  # headers walked back to the trusted block, at most
     code_kinds: Mapping[bytes, str] = attrs.field(factory=dict)  # more code hashes -> port kinds
+    # The network's zero state (root hash, from the global config): a server of another
+    # network (testnet for mainnet) is not asked for heads.
+    zero_state_hash: bytes | None = None
 
 
 @attrs.frozen
@@ -231,6 +235,12 @@ class LiteLedger(Ledger):
         async def ask(i: int, server: LiteQuery) -> None:
             try:
                 info = await self._query(server, "liteServer.getMasterchainInfoExt", {"mode": 0})
+                if (
+                    self.options.zero_state_hash is not None
+                    and info["init"]["root_hash"] != self.options.zero_state_hash
+                ):
+                    log.error("liteserver %s serves another network's chain", server.name)
+                    return
                 heads[i] = BlockId.from_tl(info["last"])
             except LiteError as e:
                 log.warning("liteserver %s gave no head: %s", server.name, e)
@@ -536,6 +546,16 @@ class LiteEndpoint:
     port: int
     public_key: bytes
     name: str = ""
+
+
+def endpoints_of(config: GlobalConfig) -> list[LiteEndpoint]:
+    """The liteservers a TON global config lists."""
+    return [LiteEndpoint(s.host, s.port, s.public_key, s.name) for s in config.liteservers]
+
+
+def options_for(config: GlobalConfig, **options: Any) -> LiteLedgerOptions:
+    """`LiteLedgerOptions` for the network a global config describes (its zero state)."""
+    return LiteLedgerOptions(zero_state_hash=config.validator.zero_state.root_hash, **options)
 
 
 @asynccontextmanager

@@ -19,9 +19,11 @@ import attrs
 import trio
 
 from cocoon.ton.embedded.chain import Chain
-from cocoon.ton.lite.fake import BlockProducer, FakeLiteHandler
+from cocoon.ton.lite.config import GlobalConfig, LiteServerConfig, ValidatorConfig
+from cocoon.ton.lite.fake import FAKE_ZERO_STATE, BlockProducer, FakeLiteHandler
 from cocoon.ton.lite.ledger import LiteEndpoint, LiteLedger, LiteLedgerOptions, open_lite_ledger
 from cocoon.ton.lite.server import LiteServer, serve_lite
+from cocoon.ton.lite.types import BlockIdExt
 
 SERVERS_PER_ROLE = 2  # the agreement rule's two independent liteservers
 BLOCK_INTERVAL = 1.0  # seconds between blocks when nothing changes (a benchmark may set it)
@@ -52,6 +54,23 @@ class FakeLiteNetwork:
                 total.update(handler.counts)
             out[role] = total
         return out
+
+    def global_config(self, role: str) -> GlobalConfig:
+        """A TON global config naming `role`'s liteservers (what a role started as its own
+        process would be given); the zero state is the fake chain's."""
+        zero = FAKE_ZERO_STATE
+        return GlobalConfig(
+            liteservers=tuple(
+                LiteServerConfig(self.host, s.port or 0, s.public_key)
+                for _, s in self.servers[role]
+            ),
+            validator=ValidatorConfig(
+                zero_state=BlockIdExt(
+                    zero["workchain"], -(2**63), 0, zero["root_hash"], zero["file_hash"]
+                ),
+                init_block=None,
+            ),
+        )
 
     async def ledger_for(
         self, role: str, nursery: trio.Nursery, *, servers: int = SERVERS_PER_ROLE

@@ -294,3 +294,50 @@ async def test_over_adnl_on_loopback_a_wallet_pays_and_a_liar_is_refused(
                 with pytest.raises(LiteHeadDisagreementError):
                     await fresh.get_account(dest)
         nursery.cancel_scope.cancel()
+
+
+async def test_a_ledger_from_a_global_config_reads_and_refuses_another_network(
+    autojump_clock: trio.abc.Clock,
+) -> None:
+    from cocoon.ton.lite.config import parse_global_config
+    from cocoon.ton.lite.errors import LiteUnavailableError
+    from cocoon.ton.lite.ledger import endpoints_of, open_lite_ledger, options_for
+    from cocoon.ton.lite.localnet import start_fake_lite
+
+    chain = Chain(clock=lambda: START + int(trio.current_time()))
+    owner = chain.create_user(addr(1), 10 * T)
+    async with trio.open_nursery() as nursery:
+        fake = await start_fake_lite(chain, nursery)
+        await fake.ledger_for("client0", nursery)
+        # The config a role's own process would be given, through its JSON form.
+        config = parse_global_config(fake.global_config("client0").to_json())
+        assert len(config.liteservers) == 2
+        async with open_lite_ledger(endpoints_of(config), options_for(config)) as ledger:
+            assert (await ledger.get_account(owner)).balance == 10 * T
+        other = LiteLedgerOptions(zero_state_hash=bytes(32))  # say, testnet's
+        async with open_lite_ledger(endpoints_of(config), other) as ledger:
+            with pytest.raises(LiteUnavailableError):
+                await ledger.get_account(owner)
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_lagging_server_holds_the_head_back_but_never_makes_it_go_back(
+    autojump_clock: trio.abc.Clock,
+) -> None:
+    async with lite() as s:
+        alice = s.chain.create_user(addr(1), 10 * T)
+        bob = s.chain.create_user(addr(2), 0)
+        await s.producer.wait_block()
+        before = await s.ledger.refresh_head()
+        s.handlers[0].faults.lag = 3
+        for _ in range(3):
+            s.producer.advance()
+        # Two servers must agree: the head is the newest block both have, never older.
+        held = await s.ledger.refresh_head()
+        assert held.seqno >= before.seqno and held.seqno == s.producer.head.id.seqno - 3
+        s.chain.send_from_user(alice, bob, T, None, bounce=False)
+        await s.producer.wait_block()
+        assert (await s.ledger.get_account(bob)).balance == 0  # not in a block both have
+        s.handlers[0].faults.lag = 0
+        assert (await s.ledger.refresh_head()) == s.producer.head.id
+        assert (await s.ledger.get_account(bob)).balance == T
