@@ -341,3 +341,33 @@ async def test_a_lagging_server_holds_the_head_back_but_never_makes_it_go_back(
         s.handlers[0].faults.lag = 0
         assert (await s.ledger.refresh_head()) == s.producer.head.id
         assert (await s.ledger.get_account(bob)).balance == T
+
+
+async def test_old_states_are_pruned_and_their_headers_still_served() -> None:
+    from cocoon.ton.lite.blocks import BuiltBlock, PrunedBlock
+    from cocoon.ton.lite.errors import LiteServerError
+    from cocoon.ton.lite.proofs import check_block_header
+
+    chain = Chain(clock=lambda: START)
+    owner = chain.create_user(addr(1), 10 * T)
+    producer = BlockProducer(chain, keep_blocks=4)
+    trusted = producer.advance().id
+    for _ in range(20):
+        producer.advance()
+    whole = [b for b in producer.synthetic.mc_blocks if isinstance(b, BuiltBlock)]
+    assert [b.id.seqno for b in whole] == [1, 19, 20, 21, 22]  # the key block and the last 4
+    handler = FakeLiteHandler(producer)
+    server = LocalLiteQuery(handler)
+    pruned = producer.synthetic.mc_blocks[trusted.seqno - 1]
+    assert isinstance(pruned, PrunedBlock)
+    answer = await server.query("liteServer.getBlockHeader", {"id": trusted.to_tl(), "mode": 0})
+    assert check_block_header(answer["header_proof"], trusted).id == trusted
+    account = {"workchain": 0, "id": owner.hash_part}
+    with pytest.raises(LiteServerError):
+        await server.query(
+            "liteServer.getAccountState", {"id": trusted.to_tl(), "account": account}
+        )
+    # A ledger trusting that old block still walks the headers up to the head.
+    ledger = LiteLedger([server], LiteLedgerOptions(trusted_block=trusted, min_agreement=1))
+    assert (await ledger.get_account(owner)).balance == 10 * T
+    assert ledger.head == producer.head.id
