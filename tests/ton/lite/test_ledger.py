@@ -392,3 +392,25 @@ async def test_old_states_are_pruned_and_their_headers_still_served() -> None:
     ledger = LiteLedger([server], LiteLedgerOptions(trusted_block=trusted, min_agreement=1))
     assert (await ledger.get_account(owner)).balance == 10 * T
     assert ledger.head == producer.head.id
+
+
+async def test_a_ton_ledger_spec_opens_a_lite_ledger(
+    autojump_clock: trio.abc.Clock, tmp_path: Path
+) -> None:
+    # Where the roles and tools take `ton:GLOBAL_CONFIG.json` (cocoon.roles.chain.ledgers).
+    ledgers = pytest.importorskip(
+        "cocoon.roles.chain.ledgers", reason="ton: ledger specs come with the ops tools (main)"
+    )
+    from cocoon.ton.lite.localnet import start_fake_lite
+
+    chain = Chain(clock=lambda: START + int(trio.current_time()))
+    owner = chain.create_user(addr(1), 10 * T)
+    async with trio.open_nursery() as nursery:
+        fake = await start_fake_lite(chain, nursery)
+        await fake.ledger_for("ops", nursery)
+        path = tmp_path / "global.config.json"
+        path.write_text(json.dumps(fake.global_config("ops").to_json()))
+        async with ledgers.open_ledger_spec(f"ton:{path}") as ledger:
+            assert isinstance(ledger, LiteLedger) and ledger.verified
+            assert (await ledger.get_account(owner)).balance == 10 * T
+        nursery.cancel_scope.cancel()
