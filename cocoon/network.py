@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import trio
@@ -60,6 +60,10 @@ from cocoon.ton.faketon import (
     open_fake_ton,
 )
 from cocoon.ton.keys import public_key
+from cocoon.ton.ledger import Ledger
+
+if TYPE_CHECKING:
+    from cocoon.ton.lite.localnet import FakeLiteNetwork
 
 READY_TIMEOUT = 60.0
 
@@ -121,6 +125,12 @@ class NetworkConfig:
     # (`cocoon.ton.embedded.fees`), so every value the roles attach is checked against what TON
     # would charge; `ZERO_FEES` only for tests that want a chain where nothing costs anything.
     fees: FeeConfig = MAINNET_FEES
+    # Which ledger the roles use: "embedded" (the chain itself) or "lite" (fake liteservers
+    # over ADNL on loopback serving the chain in TON's block and proof formats, each role on a
+    # proof-checking `LiteLedger` of its own; `cocoon.ton.lite.localnet`).
+    ledger: str = attrs.field(
+        default="embedded", validator=attrs.validators.in_(("embedded", "lite"))
+    )
 
 
 class RoleSlot:
@@ -171,6 +181,7 @@ class Network:
     client_slots: list[RoleSlot]
     backends: tuple[FakeInferenceServer, ...]
     data_dir: Path
+    lite: FakeLiteNetwork | None = None  # the fake liteservers, with ledger="lite"
 
     @property
     def proxies(self) -> list[ProxyHandle]:
@@ -234,6 +245,8 @@ async def open_network(
 ) -> AsyncIterator[Network]:
     """Build the network, wait until it can serve (unless told not to), and yield it."""
     config = config or NetworkConfig()
+    if config.ledger == "lite" and config.fake_ton is not None:
+        raise ConfigError("fake-TON mode has no shared chain for liteservers to serve")
     with tempfile.TemporaryDirectory(prefix="cocoon-net-") as tmp:
         data_dir = config.data_dir or Path(tmp)
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -485,8 +498,17 @@ async def _build(
         urls = [config.inference_url] * config.workers
     plan = await plan_network(config, ledger, data_dir, backends=urls)
 
-    def role_ledger(root_contract_address: str) -> EmbeddedLedger:
-        """The network's chain, or in fake-TON mode a pseudo chain of the role's own."""
+    lite = None
+    if config.ledger == "lite":
+        from cocoon.ton.lite.localnet import start_fake_lite  # the ADNL stack, only when used
+
+        lite = await start_fake_lite(ledger.chain, nursery)
+
+    async def role_ledger(root_contract_address: str, role: str) -> Ledger:
+        """The network's chain (directly, or through liteservers of the role's own), or in
+        fake-TON mode a pseudo chain of the role's own."""
+        if lite is not None:
+            return await lite.ledger_for(role, nursery)
         if config.fake_ton is None:
             return ledger
         return open_fake_ton(config.fake_ton, root_contract_address)
@@ -527,7 +549,10 @@ async def _build(
                 ],
             )
         slot = RoleSlot(
-            nursery, run_proxy, proxy_config, ledger=role_ledger(proxy_config.root_contract_address)
+            nursery,
+            run_proxy,
+            proxy_config,
+            ledger=await role_ledger(proxy_config.root_contract_address, f"proxy{i}"),
         )
         await slot.start()
         proxies.append(slot)
@@ -542,7 +567,7 @@ async def _build(
             nursery,
             run_worker,
             worker_config,
-            ledger=role_ledger(worker_config.root_contract_address),
+            ledger=await role_ledger(worker_config.root_contract_address, f"worker{i}"),
         )
         await slot.start()
         workers.append(slot)
@@ -557,11 +582,18 @@ async def _build(
             nursery,
             run_client,
             client_config,
-            ledger=role_ledger(client_config.root_contract_address),
+            ledger=await role_ledger(client_config.root_contract_address, f"client{i}"),
             serve_http=config.client_http,
         )
         await slot.start()
         clients.append(slot)
     return Network(
-        ledger, plan.root, tuple(proxies), tuple(workers), tuple(clients), tuple(backends), data_dir
+        ledger,
+        plan.root,
+        tuple(proxies),
+        tuple(workers),
+        tuple(clients),
+        tuple(backends),
+        data_dir,
+        lite,
     )

@@ -94,6 +94,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "take the following ones); default: free ones",
     )
     parser.add_argument(
+        "--ledger",
+        choices=("embedded", "lite"),
+        default="embedded",
+        help="the roles' ledger: the embedded chain itself, or 'lite': fake liteservers on "
+        "loopback serving it in TON's formats, each role on a proof-checking LiteLedger",
+    )
+    parser.add_argument(
         "--disable-ton",
         type=Path,
         metavar="FAKE_TON_CONFIG",
@@ -267,6 +274,26 @@ def _dashboard(web: Any) -> str:
     return f"{web.url}/stats?{urlencode({'access_hash': web.access_hash})}"
 
 
+async def _print_lite(net: Any) -> None:
+    """What the client's own LiteLedger proves about its channel, and the queries by role."""
+    lite = net.lite
+    ledger = lite.ledgers.get("client0")
+    for channel in net.clients[0].node.channels.values():
+        state = await ledger.get_account(channel.address)
+        print(
+            f"channel: client contract holds {state.balance} nano-TON (proven through "
+            f"liteservers at masterchain block {ledger.head.seqno})"
+        )
+    print(f"liteservers: masterchain head {lite.producer.head.id.seqno}, queries by role:")
+    for role, counts in sorted(lite.queries_by_role().items()):
+        print(
+            f"  {role:10} {sum(counts.values()):5}  "
+            + ", ".join(
+                f"{name.removeprefix('liteServer.')} {n}" for name, n in counts.most_common()
+            )
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     if args.plan is not None:
         return plan(args)
@@ -289,6 +316,7 @@ def run(args: argparse.Namespace) -> int:
         client_options={"http_host": args.listen},
         data_dir=args.data_dir,
         fake_ton=args.disable_ton,
+        ledger=args.ledger,
         proxy_ports=fake_ton_proxy_ports(args.disable_ton, args.proxies)
         if args.disable_ton
         else (),
@@ -304,7 +332,10 @@ def run(args: argparse.Namespace) -> int:
                 print(
                     f"network up in {time.monotonic() - started:.2f} s: {args.proxies} proxy, {args.workers} worker, {args.clients} client"
                 )
-                return await _once(url, args.model, args.prompt, args.stream)
+                code = await _once(url, args.model, args.prompt, args.stream)
+                if net.lite is not None:
+                    await _print_lite(net)
+                return code
             print(f"cocoon network ready in {time.monotonic() - started:.2f} s")
             print(f"  OpenAI-compatible API: {url}/v1   (model {args.model!r}, any API key)")
             print(f"  client dashboard:      {_dashboard(net.clients[0].web)}")

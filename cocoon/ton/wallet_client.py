@@ -30,7 +30,7 @@ from cocoon.ton.constants import (
     WALLET_VALID_FOR,
 )
 from cocoon.ton.contracts import WalletContract
-from cocoon.ton.errors import InsufficientFundsError, WalletTimeoutError
+from cocoon.ton.errors import ExternalRejectedError, InsufficientFundsError, WalletTimeoutError
 from cocoon.ton.keys import public_key
 from cocoon.ton.ledger import AccountState, Ledger, Transaction
 from cocoon.ton.storage import WalletStorage
@@ -164,8 +164,16 @@ class Wallet:
         """Send (and resend) until the wallet runs it: the transaction, or None if the seqno
         moved on without it (rebuild)."""
         seen_lt = state.last_tx_lt
+        first = True
         while True:
-            await self.ledger.send_external(boc)
+            try:
+                await self.ledger.send_external(boc)
+            except ExternalRejectedError:
+                # A resend refused by a real chain's liteservers may have run meanwhile (its
+                # seqno is used): look for it before giving up. A first send refused is final.
+                if first:
+                    raise
+            first = False
             with trio.move_on_after(self.resend_every):
                 while True:
                     for tx in await self.ledger.get_transactions(self.address, after_lt=seen_lt):

@@ -18,14 +18,19 @@ from .netutil import chat_body, eventually, run_request
 
 pytestmark = pytest.mark.e2e
 
+# The roles on the embedded ledger, and on proof-checking LiteLedgers through fake liteservers
+# over the same chain (issue 15): the same answers and the same books.
+LEDGERS = pytest.mark.parametrize("ledger", ["embedded", "lite"])
+
 
 def cfg(**changes: object) -> NetworkConfig:
     return NetworkConfig(client_http=False, **changes)
 
 
-async def test_concurrent_streamed_and_plain_requests_use_both_workers():
+@LEDGERS
+async def test_concurrent_streamed_and_plain_requests_use_both_workers(ledger):
     async with open_network(
-        cfg(workers=2, inference=FakeInferenceConfig(token_delay=0.005))
+        cfg(workers=2, inference=FakeInferenceConfig(token_delay=0.005), ledger=ledger)
     ) as net:
         node = net.clients[0].node
         outcomes = []
@@ -59,8 +64,9 @@ async def test_streams_are_forwarded_as_they_are_produced():
         assert out.usage()["completion_tokens"] == 12 and out.done.tokens > 0
 
 
-async def test_accounts_and_payments_settle_on_the_ledger():
-    async with open_network(cfg(min_client_charge=1, min_worker_payout=1)) as net:
+@LEDGERS
+async def test_accounts_and_payments_settle_on_the_ledger(ledger):
+    async with open_network(cfg(min_client_charge=1, min_worker_payout=1, ledger=ledger)) as net:
         client = net.clients[0].node
         proxy = net.proxies[0].node
         total = 0
@@ -106,6 +112,23 @@ async def test_accounts_and_payments_settle_on_the_ledger():
             state = await net.ledger.get_account(wallet.address)
             assert state.active and state.code.hash == LOCAL_CODES.wallet.hash
         assert all(a.code is None or not is_identity_only(a.code) for a in chain.accounts.values())
+        if net.lite is not None:
+            # The roles read the chain only through liteservers, every answer proven.
+            roles = net.lite.queries_by_role()
+            assert {"proxy0", "worker0", "client0"} <= set(roles)
+            assert all(c["liteServer.getAccountState"] > 0 for c in roles.values())
+            # The proxy's proven view of the contracts comes level with the chain's.
+            lite = net.lite.ledgers["proxy0"]
+            with trio.fail_after(10):
+                for address in (acc.sc_address, wacc.sc_address):
+                    while True:
+                        await lite.refresh_head()
+                        proven = await lite.get_account(address)
+                        truth = chain.state(address)
+                        if (proven.last_tx_lt, proven.balance) == (truth.last_tx_lt, truth.balance):
+                            break
+                        await trio.sleep(0.1)
+                    assert proven.data_boc == truth.data_boc
 
 
 async def test_model_list_shows_the_workers():
@@ -326,11 +349,13 @@ async def test_a_restored_database_is_detected_and_the_proxy_stops_signing(tmp_p
         assert not handle.node.serving
 
 
-async def test_a_worker_cashes_out_itself_when_its_proxy_does_not_pay():
+@LEDGERS
+async def test_a_worker_cashes_out_itself_when_its_proxy_does_not_pay(ledger):
     config = cfg(
         min_client_charge=1,
         min_worker_payout=10**15,  # this proxy never pays on its own
         worker_options={"self_payout_interval": 0.3, "min_self_payout": 1},
+        ledger=ledger,
     )
     async with open_network(config) as net:
         total = (await run_request(net.clients[0].node, chat_body(max_tokens=10))).done.tokens

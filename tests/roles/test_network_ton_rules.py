@@ -29,9 +29,14 @@ def skipped_bodies(chain, address, kind):
     return out
 
 
-async def test_the_network_runs_on_mainnet_prices_with_skipped_notifications():
+@pytest.mark.parametrize("ledger", ["embedded", "lite"])  # on liteservers, skipped as on TON
+async def test_the_network_runs_on_mainnet_prices_with_skipped_notifications(ledger):
     config = NetworkConfig(
-        client_http=False, fees=MAINNET_FLOOR, min_client_charge=1, min_worker_payout=1
+        client_http=False,
+        fees=MAINNET_FLOOR,
+        min_client_charge=1,
+        min_worker_payout=1,
+        ledger=ledger,
     )
     # Bounded: before the fix the proxy never saw its commit, so the network was never ready.
     with trio.fail_after(120):

@@ -35,6 +35,9 @@ LITE_IO_MODULES = (
     "lite/client.py",
     "lite/pool.py",
     "lite/server.py",
+    "lite/fake.py",  # the fake liteserver's backend (its producer ticks, queries wait)
+    "lite/ledger.py",  # LiteLedger: waits and locks over the servers
+    "lite/localnet.py",  # fake liteservers for a local network
 )
 
 

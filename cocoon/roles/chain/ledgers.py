@@ -114,20 +114,11 @@ async def open_ledger_spec(
 
 @asynccontextmanager
 async def open_lite_ledger(global_config: Path) -> AsyncIterator[Ledger]:
-    """TON through the liteservers of `global_config`: the one place that knows how a
-    `LiteLedger` is made (`cocoon.ton.lite.ledger`; adapt here if its constructor differs)."""
+    """TON through the liteservers of `global_config` (a proof-checking `LiteLedger`,
+    imported here only: the other ledgers need none of its modules)."""
     if not await trio.Path(global_config).is_file():
         raise ConfigError(f"no TON global config file {global_config}")
-    try:
-        from cocoon.ton.lite.ledger import open_lite_ledger as open_lite
-    except ModuleNotFoundError as e:
-        if e.name not in ("cocoon.ton.lite", "cocoon.ton.lite.ledger"):
-            raise
-        raise ConfigError(
-            "ton: ledgers need the liteserver ledger (cocoon.ton.lite.ledger), which this "
-            "build does not have yet; use a chain file or http://host:port"
-        ) from e
-    except ImportError as e:  # the module is there but has no such opener
-        raise ConfigError(f"cocoon.ton.lite.ledger has no open_lite_ledger: {e}") from e
+    from cocoon.ton.lite.ledger import open_lite_ledger as open_lite
+
     async with open_lite(global_config) as ledger:
         yield ledger

@@ -41,6 +41,7 @@ MASTERCHAIN = -1
 BASECHAIN = 0
 FULL_SHARD = 0x8000000000000000  # the shard covering all addresses (unsplit)
 MAINNET_GLOBAL_ID = -239
+PREV_BLOCKS_KEPT = 16  # earlier masterchain blocks a state lists besides the key block
 FAKE_GLOBAL_ID = -217  # a network id of our own: nothing real accepts these blocks
 
 # Action-phase failures (the embedded chain reports them as the transaction's exit code).
@@ -819,6 +820,23 @@ def _finish(
     return BuiltBlock(block_id, root, boc, state, start_lt, end_lt, now)
 
 
+@attrs.frozen
+class PrunedBlock:
+    """A block whose cells and states were dropped (`SyntheticChain` keeps a window of whole
+    blocks): its id, header proof and times remain, as a liteserver keeps the headers of
+    blocks whose states it no longer has."""
+
+    id: BlockId
+    header_proof: bytes  # `liteServer.blockHeader.header_proof`
+    start_lt: int
+    end_lt: int
+    gen_utime: int
+
+    @property
+    def ext_ref(self) -> ExtBlkRef:
+        return ExtBlkRef(self.end_lt, self.id.seqno, self.id.root_hash, self.id.file_hash)
+
+
 @attrs.define
 class _AccountRecord:
     state: AccountState
@@ -844,8 +862,10 @@ class SyntheticChain:
         self.config = dict(config) if config is not None else default_config(self.config_address)
         self.accounts: dict[bytes, _AccountRecord] = {}
         self.tx_cells: dict[tuple[bytes, int], Cell] = {}  # (account id, lt) -> transaction
-        self.shard_blocks: list[BuiltBlock] = []
-        self.mc_blocks: list[BuiltBlock] = []
+        # Whole blocks, or `PrunedBlock`s where their owner dropped old ones (never the first
+        # or the last).
+        self.shard_blocks: list[BuiltBlock | PrunedBlock] = []
+        self.mc_blocks: list[BuiltBlock | PrunedBlock] = []
         self._block_of_tx: dict[tuple[bytes, int], BlockId] = {}
         self._shard_state = self._initial_state(BASECHAIN)
         self._mc_state = self._initial_state(MASTERCHAIN)
@@ -860,11 +880,15 @@ class SyntheticChain:
 
     @property
     def head(self) -> BuiltBlock:
-        return self.mc_blocks[-1]
+        head = self.mc_blocks[-1]
+        assert isinstance(head, BuiltBlock)
+        return head
 
     @property
     def shard_head(self) -> BuiltBlock:
-        return self.shard_blocks[-1]
+        head = self.shard_blocks[-1]
+        assert isinstance(head, BuiltBlock)
+        return head
 
     def account_record(self, account_id: bytes) -> _AccountRecord | None:
         return self.accounts.get(account_id)
@@ -987,7 +1011,12 @@ class SyntheticChain:
 
         top = ShardTop(shard_block.id, mc_seqno, start_lt, end_lt, now, mc_seqno - 1)
         key_block = mc_seqno == 1
-        prev_blocks = {b.id.seqno: (b.id.seqno == 1, b.ext_ref) for b in self.mc_blocks}
+        # TON's OldMcBlocksInfo holds every earlier block, shared between states cell by cell;
+        # rebuilt here per block it would grow each block and all of them with the chain's
+        # age, so the key block and the last PREV_BLOCKS_KEPT are kept (enough for proofs).
+        recent = self.mc_blocks[-PREV_BLOCKS_KEPT:]
+        kept = ([self.mc_blocks[0]] if self.mc_blocks else []) + recent
+        prev_blocks = {b.id.seqno: (b.id.seqno == 1, b.ext_ref) for b in kept}
         mc_extra_state = mc_state_extra_cell(
             tops=[top], config_address=self.config_address, config=self.config,
             prev_blocks=prev_blocks, last_key_block=self.mc_blocks[0].ext_ref if self.mc_blocks else None,

@@ -32,6 +32,7 @@ from cocoon.ton.lite.blocks import (
     BlockId,
     BuiltBlock,
     ExtBlkRef,
+    PrunedBlock,
     SyntheticChain,
     parse_account,
     parse_transaction,
@@ -70,8 +71,10 @@ def block_header_proof(block_root: Cell) -> Cell:
     return merkle_proof(block_root, path_keeper([block_root, *_subtree(info), state_update]))
 
 
-def header_proof_boc(block: BuiltBlock) -> bytes:
+def header_proof_boc(block: BuiltBlock | PrunedBlock) -> bytes:
     """`liteServer.blockHeader.header_proof`."""
+    if isinstance(block, PrunedBlock):
+        return block.header_proof
     return to_boc_multi([block_header_proof(block.root)])
 
 
@@ -133,6 +136,8 @@ def prove_account_state(
     if not 0 <= index < len(chain.mc_blocks):
         raise ValueError(f"no masterchain block {mc_seqno}")
     mc, shard = chain.mc_blocks[index], chain.shard_blocks[index]
+    if not isinstance(mc, BuiltBlock) or not isinstance(shard, BuiltBlock):
+        raise ValueError(f"the state of masterchain block {index + 1} was pruned")
     proof, state = account_proof(shard, address)
     return AccountStateAnswer(mc.id, shard.id, shard_proof_boc(mc), proof, state)
 
@@ -444,6 +449,14 @@ def check_transactions(
 ) -> list[Transaction]:
     """Check a `transactionList` BOC as a hash chain backwards from (lt, hash) (a proven
     `last_trans_lt`/`last_trans_hash`, or an earlier link): newest first."""
+    return [tx for tx, _ in check_transaction_chain(boc, address, lt, tx_hash, count=count)]
+
+
+def check_transaction_chain(
+    boc: bytes, address: Address, lt: int, tx_hash: bytes, *, count: int | None = None
+) -> list[tuple[Transaction, bytes]]:
+    """`check_transactions` with each transaction's `prev_trans_hash`: the link the next
+    (older) page of a walk back is asked and checked from."""
     roots = _roots(boc, "transaction list") if boc else []
     if count is not None and len(roots) > count:
         raise LiteProofError(f"asked for {count} transactions, got {len(roots)}")
@@ -463,6 +476,6 @@ def check_transactions(
             raise LiteProofError("a transaction of another account")
         if parsed.tx.lt != lt:
             raise LiteProofError(f"transaction has lt {parsed.tx.lt}, expected {lt}")
-        out.append(parsed.tx)
+        out.append((parsed.tx, parsed.prev_hash))
         lt, tx_hash = parsed.tx.prev_lt, parsed.prev_hash
     return out
