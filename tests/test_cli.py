@@ -1,6 +1,7 @@
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -192,3 +193,40 @@ def test_a_role_reads_its_environment_over_its_config_file(tmp_path):
     logged, failed = proc.stderr.strip().splitlines()
     assert "COCOON_LEDGER from the environment" in logged
     assert failed.startswith(f"cocoon client: ledger service {ledger}")
+
+
+def test_a_role_on_a_ton_ledger_opens_the_liteservers_of_its_global_config(tmp_path):
+    """`ledger: "ton:FILE"`: the role runs on a LiteLedger over that file's liteservers (here
+    none answers: the role ends in one line saying so); a missing file is a config error."""
+    import json
+
+    sample = Path(__file__).parent / "ton" / "lite" / "data" / "global-config.json"
+    config = json.loads(sample.read_text())
+    for server in config["liteservers"]:
+        server["ip"], server["port"] = 2130706433, _free_port()  # 127.0.0.1, nobody there
+    global_config = tmp_path / "global.config.json"
+    global_config.write_text(json.dumps(config))
+    base = {
+        "owner_address": "UQArc1nAWLasnWgVuEZE33FoCk3UY56-reny86qsUFv4g2iZ",
+        "root_contract_address": "EQA9wzd17NjCo1aywvHNP7Erlf7yhTlMvaHhj47zXGK2mBtb",
+        "node_wallet_key": "4E5qYXfgnqzwQ9HSlSMCQZFZ0H9W9dtOfn5Y97DkyN8=",
+        "http_port": 0,
+    }
+    results = []
+    for ledger in (f"ton:{tmp_path / 'none.json'}", f"ton:{global_config}"):
+        path = tmp_path / "client.json"
+        path.write_text(json.dumps(base | {"ledger": ledger}))
+        proc = subprocess.run(
+            [sys.executable, "-m", "cocoon", "client", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert "Traceback" not in proc.stderr, proc.stderr
+        results.append((proc.returncode, proc.stderr.strip().splitlines()))
+    (missing_rc, missing), (down_rc, down) = results
+    assert missing_rc == 2 and missing == [
+        f"cocoon: no TON global config file {tmp_path / 'none.json'}"
+    ]
+    # Each liteserver that cannot be reached is logged; the role ends with one line.
+    assert down_rc == 1 and down[-1] == "cocoon client: 0 liteservers answered, 2 needed", down

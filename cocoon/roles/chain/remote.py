@@ -112,11 +112,8 @@ def open_ledger(spec: str) -> Ledger:
         return RemoteLedger(spec)
     if spec.startswith("ton:"):
         # Not a file name: TON's liteservers, opened within a nursery by
-        # `ledgers.open_ledger_spec`, which the roles take up with the liteserver ledger.
-        raise ConfigError(
-            "the roles cannot run on a ton: ledger yet (no liteserver ledger in this build); "
-            "use a chain file or http://host:port"
-        )
+        # `ledgers.open_ledger_spec` (as the roles' command line does).
+        raise ConfigError("a ton: ledger is opened with ledgers.open_ledger_spec, in trio")
     if not spec:
         raise ConfigError("no ledger configured (`ledger`: http://host:port or a file path)")
     return open_embedded_ledger(Path(spec.removeprefix("embedded:")))

@@ -7,11 +7,12 @@ import argparse
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import trio
 
-from cocoon.errors import CocoonError
+from cocoon.errors import CocoonError, ConfigError
 from cocoon.service import run_service
 
 
@@ -41,14 +42,21 @@ def run_role(
 ) -> int:
     """Load the config (its keys overridden by `COCOON_<KEY>` environment variables), open its ledger (None when it names none: the role then says whether
     it can do without; a private pseudo chain with `--disable-ton`) and run `run(config, ledger=...)` until interrupted."""
+    from cocoon.roles.chain.ledgers import open_ledger_spec, parse_ledger_spec
     from cocoon.roles.chain.remote import RemoteLedger, open_ledger
     from cocoon.ton.faketon import open_fake_ton
 
+    ton_spec = None  # TON through liteservers: opened in the role's trio run, which it needs
     try:
         config = load(args.config, environ=os.environ)
         spec = args.ledger or config.ledger
         if getattr(args, "disable_ton", None):
             ledger = open_fake_ton(args.disable_ton, config.root_contract_address)
+        elif spec and parse_ledger_spec(spec).kind == "ton":
+            ledger, ton_spec = None, spec
+            global_config = Path(parse_ledger_spec(spec).target)
+            if not global_config.is_file():
+                raise ConfigError(f"no TON global config file {global_config}")
         else:
             ledger = open_ledger(spec) if spec else None
     except CocoonError as e:
@@ -56,6 +64,10 @@ def run_role(
         return 2
 
     async def main() -> None:
+        if ton_spec is not None:
+            async with open_ledger_spec(ton_spec) as lite:
+                await run(config, ledger=lite)
+            return
         try:
             await run(config, ledger=ledger)
         finally:
