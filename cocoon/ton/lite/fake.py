@@ -33,7 +33,14 @@ from pytoniq_core import Address, Cell, begin_cell
 from cocoon.ton.embedded.chain import Chain
 from cocoon.ton.errors import ExternalRejectedError
 from cocoon.ton.lite import tl
-from cocoon.ton.lite.blocks import MASTERCHAIN, BlockId, BuiltBlock, SyntheticChain
+from cocoon.ton.lite.blocks import (
+    FAKE_ZERO_STATE_FILE,
+    FAKE_ZERO_STATE_ROOT,
+    MASTERCHAIN,
+    BlockId,
+    BuiltBlock,
+    SyntheticChain,
+)
 from cocoon.ton.lite.errors import LiteServerError
 from cocoon.ton.lite.merkle import from_boc_multi, to_boc_multi
 from cocoon.ton.lite.proofs import header_proof_boc, prove_account_state, transaction_list
@@ -51,8 +58,8 @@ ERROR_CODE_TIMEOUT = 652
 # A zero state of our own: nothing real starts from it.
 FAKE_ZERO_STATE = {
     "workchain": MASTERCHAIN,
-    "root_hash": hashlib.sha256(b"cocoon fake zerostate root").digest(),
-    "file_hash": hashlib.sha256(b"cocoon fake zerostate file").digest(),
+    "root_hash": FAKE_ZERO_STATE_ROOT,
+    "file_hash": FAKE_ZERO_STATE_FILE,
 }
 FAKE_VERSION = 0x101
 FAKE_CAPABILITIES = 7
