@@ -57,8 +57,10 @@ class FakeLiteNetwork:
 
     def global_config(self, role: str) -> GlobalConfig:
         """A TON global config naming `role`'s liteservers (what a role started as its own
-        process would be given); the zero state is the fake chain's."""
+        process would be given); the zero state is the fake chain's, the init block its first
+        key block (trust stage 2 starts there)."""
         zero = FAKE_ZERO_STATE
+        init = self.producer.synthetic.mc_blocks[0].id
         return GlobalConfig(
             liteservers=tuple(
                 LiteServerConfig(self.host, s.port or 0, s.public_key)
@@ -68,7 +70,9 @@ class FakeLiteNetwork:
                 zero_state=BlockIdExt(
                     zero["workchain"], -(2**63), 0, zero["root_hash"], zero["file_hash"]
                 ),
-                init_block=None,
+                init_block=BlockIdExt(
+                    init.workchain, init.shard_signed, init.seqno, init.root_hash, init.file_hash
+                ),
             ),
         )
 
