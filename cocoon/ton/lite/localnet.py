@@ -21,7 +21,13 @@ import trio
 from cocoon.ton.embedded.chain import Chain
 from cocoon.ton.lite.config import GlobalConfig, LiteServerConfig, ValidatorConfig
 from cocoon.ton.lite.fake import FAKE_ZERO_STATE, BlockProducer, FakeLiteHandler
-from cocoon.ton.lite.ledger import LiteEndpoint, LiteLedger, LiteLedgerOptions, open_lite_ledger
+from cocoon.ton.lite.ledger import (
+    TRUST_KEY_BLOCKS,
+    LiteEndpoint,
+    LiteLedger,
+    LiteLedgerOptions,
+    open_lite_ledger,
+)
 from cocoon.ton.lite.server import LiteServer, serve_lite
 from cocoon.ton.lite.types import BlockIdExt
 
@@ -89,7 +95,11 @@ class FakeLiteNetwork:
             pairs.append((handler, server))
         self.servers[role] = pairs
         endpoints = [LiteEndpoint(self.host, s.port or 0, s.public_key, h.name) for h, s in pairs]
-        ledger: LiteLedger = await nursery.start(_hold_ledger, endpoints, self.options)
+        options = self.options
+        if options.trust == TRUST_KEY_BLOCKS and options.init_block is None:
+            # Stage 2 starts where the global config would say: the fake chain's first key block.
+            options = attrs.evolve(options, init_block=self.producer.synthetic.mc_blocks[0].id)
+        ledger: LiteLedger = await nursery.start(_hold_ledger, endpoints, options)
         self.ledgers[role] = ledger
         return ledger
 
