@@ -202,9 +202,17 @@ def _dashboard(web: Any) -> str:
     return f"{web.url}/stats?{urlencode({'access_hash': web.access_hash})}"
 
 
-def _print_lite(lite: Any) -> None:
-    head = lite.producer.head
-    print(f"liteservers: masterchain head {head.id.seqno}, queries by role:")
+async def _print_lite(net: Any) -> None:
+    """What the client's own LiteLedger proves about its channel, and the queries by role."""
+    lite = net.lite
+    ledger = lite.ledgers.get("client0")
+    for channel in net.clients[0].node.channels.values():
+        state = await ledger.get_account(channel.address)
+        print(
+            f"channel: client contract holds {state.balance} nano-TON (proven through "
+            f"liteservers at masterchain block {ledger.head.seqno})"
+        )
+    print(f"liteservers: masterchain head {lite.producer.head.id.seqno}, queries by role:")
     for role, counts in sorted(lite.queries_by_role().items()):
         print(
             f"  {role:10} {sum(counts.values()):5}  "
@@ -251,7 +259,7 @@ def run(args: argparse.Namespace) -> int:
                 )
                 code = await _once(url, args.model, args.prompt, args.stream)
                 if net.lite is not None:
-                    _print_lite(net.lite)
+                    await _print_lite(net)
                 return code
             print(f"cocoon network ready in {time.monotonic() - started:.2f} s")
             print(f"  OpenAI-compatible API: {url}/v1   (model {args.model!r}, any API key)")

@@ -328,11 +328,13 @@ async def test_a_restored_database_is_detected_and_the_proxy_stops_signing(tmp_p
         assert not handle.node.serving
 
 
-async def test_a_worker_cashes_out_itself_when_its_proxy_does_not_pay():
+@LEDGERS
+async def test_a_worker_cashes_out_itself_when_its_proxy_does_not_pay(ledger):
     config = cfg(
         min_client_charge=1,
         min_worker_payout=10**15,  # this proxy never pays on its own
         worker_options={"self_payout_interval": 0.3, "min_self_payout": 1},
+        ledger=ledger,
     )
     async with open_network(config) as net:
         total = (await run_request(net.clients[0].node, chat_body(max_tokens=10))).done.tokens

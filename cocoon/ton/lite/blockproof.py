@@ -29,7 +29,7 @@ import attrs
 from pytoniq_core import Cell, Slice
 from pytoniq_core.boc.exotic import CellTypes
 
-from cocoon.ton.lite.blocks import MASTERCHAIN, BlockId, BuiltBlock, SyntheticChain
+from cocoon.ton.lite.blocks import MASTERCHAIN, BlockId, BuiltBlock, PrunedBlock, SyntheticChain
 from cocoon.ton.lite.dicts import lookup
 from cocoon.ton.lite.errors import LiteProofError
 from cocoon.ton.lite.merkle import (
@@ -39,7 +39,7 @@ from cocoon.ton.lite.merkle import (
     proof_root,
     to_boc_multi,
 )
-from cocoon.ton.lite.proofs import BlockHeader, block_header_proof, header_of_proof
+from cocoon.ton.lite.proofs import BlockHeader, header_of_proof, header_proof_boc
 from cocoon.ton.lite.validators import (
     CONFIG_CATCHAIN,
     CONFIG_CUR_TEMP_VALIDATORS,
@@ -109,29 +109,41 @@ def prev_block_state_proof(block: BuiltBlock, target_seqno: int) -> Cell:
     return merkle_proof(state, path_keeper(keep))
 
 
-def forward_link(chain: SyntheticChain, source: BuiltBlock, dest: BuiltBlock) -> dict[str, Any]:
+def _whole(block: BuiltBlock | PrunedBlock) -> BuiltBlock:
+    if not isinstance(block, BuiltBlock):
+        raise ValueError(f"the state of masterchain block {block.id.seqno} was pruned")
+    return block
+
+
+def forward_link(
+    chain: SyntheticChain, source: BuiltBlock | PrunedBlock, dest: BuiltBlock | PrunedBlock
+) -> dict[str, Any]:
     """`liteServer.blockLinkForward` from key block `source` to `dest`."""
+    source = _whole(source)
     signatures = chain.signatures[dest.id.seqno]
     return {
         "@type": "liteServer.blockLinkForward",
         "to_key_block": dest.id.seqno in chain.key_blocks,
         "from": source.id.to_tl(),
         "to": dest.id.to_tl(),
-        "dest_proof": to_boc_multi([block_header_proof(dest.root)]),
+        "dest_proof": header_proof_boc(dest),
         "config_proof": to_boc_multi([key_block_config_proof(source)]),
         "signatures": signatures.to_tl(),
     }
 
 
-def backward_link(chain: SyntheticChain, source: BuiltBlock, dest: BuiltBlock) -> dict[str, Any]:
+def backward_link(
+    chain: SyntheticChain, source: BuiltBlock | PrunedBlock, dest: BuiltBlock | PrunedBlock
+) -> dict[str, Any]:
     """`liteServer.blockLinkBack` from `source` to the older `dest`."""
+    source = _whole(source)
     return {
         "@type": "liteServer.blockLinkBack",
         "to_key_block": dest.id.seqno in chain.key_blocks,
         "from": source.id.to_tl(),
         "to": dest.id.to_tl(),
-        "dest_proof": to_boc_multi([block_header_proof(dest.root)]),
-        "proof": to_boc_multi([block_header_proof(source.root)]),
+        "dest_proof": header_proof_boc(dest),
+        "proof": header_proof_boc(source),
         "state_proof": to_boc_multi([prev_block_state_proof(source, dest.id.seqno)]),
     }
 

@@ -55,6 +55,7 @@ MASTERCHAIN = -1
 BASECHAIN = 0
 FULL_SHARD = 0x8000000000000000  # the shard covering all addresses (unsplit)
 MAINNET_GLOBAL_ID = -239
+PREV_BLOCKS_KEPT = 16  # earlier masterchain blocks a state lists besides the key block
 FAKE_GLOBAL_ID = -217  # a network id of our own: nothing real accepts these blocks
 # A zero state of our own (its hashes only: no client here reads the zero state itself).
 FAKE_ZERO_STATE_ROOT = hashlib.sha256(b"cocoon fake zerostate root").digest()
@@ -842,6 +843,23 @@ def _finish(
     return BuiltBlock(block_id, root, boc, state, start_lt, end_lt, now)
 
 
+@attrs.frozen
+class PrunedBlock:
+    """A block whose cells and states were dropped (`SyntheticChain` keeps a window of whole
+    blocks): its id, header proof and times remain, as a liteserver keeps the headers of
+    blocks whose states it no longer has."""
+
+    id: BlockId
+    header_proof: bytes  # `liteServer.blockHeader.header_proof`
+    start_lt: int
+    end_lt: int
+    gen_utime: int
+
+    @property
+    def ext_ref(self) -> ExtBlkRef:
+        return ExtBlkRef(self.end_lt, self.id.seqno, self.id.root_hash, self.id.file_hash)
+
+
 @attrs.define
 class _AccountRecord:
     state: AccountState
@@ -929,8 +947,10 @@ class SyntheticChain:
         self.signatures: dict[int, SignatureSet] = {}
         self.accounts: dict[bytes, _AccountRecord] = {}
         self.tx_cells: dict[tuple[bytes, int], Cell] = {}  # (account id, lt) -> transaction
-        self.shard_blocks: list[BuiltBlock] = []
-        self.mc_blocks: list[BuiltBlock] = []
+        # Whole blocks, or `PrunedBlock`s where their owner dropped old ones (never the first
+        # or the last).
+        self.shard_blocks: list[BuiltBlock | PrunedBlock] = []
+        self.mc_blocks: list[BuiltBlock | PrunedBlock] = []
         self._block_of_tx: dict[tuple[bytes, int], BlockId] = {}
         self.zero_state_ref = ExtBlkRef(0, 0, FAKE_ZERO_STATE_ROOT, FAKE_ZERO_STATE_FILE)
         self._shard_state = self._initial_state(BASECHAIN)
@@ -956,7 +976,7 @@ class SyntheticChain:
         self._pending_validators = validators or self._epoch.validators
 
     @property
-    def last_key_block(self) -> BuiltBlock:
+    def last_key_block(self) -> BuiltBlock | PrunedBlock:
         return self.mc_blocks[self.key_blocks[-1] - 1]
 
     def key_block_before(self, seqno: int) -> int:
@@ -981,11 +1001,15 @@ class SyntheticChain:
 
     @property
     def head(self) -> BuiltBlock:
-        return self.mc_blocks[-1]
+        head = self.mc_blocks[-1]
+        assert isinstance(head, BuiltBlock)
+        return head
 
     @property
     def shard_head(self) -> BuiltBlock:
-        return self.shard_blocks[-1]
+        head = self.shard_blocks[-1]
+        assert isinstance(head, BuiltBlock)
+        return head
 
     def account_record(self, account_id: bytes) -> _AccountRecord | None:
         return self.accounts.get(account_id)
@@ -1115,10 +1139,14 @@ class SyntheticChain:
             )
         prev_key = self.key_block_before(mc_seqno)
         key_seqnos = set(self.key_blocks)
+        # TON's OldMcBlocksInfo holds every earlier block, shared between states cell by cell;
+        # rebuilt here per block it would grow each block and all of them with the chain's
+        # age, so the zero state, the key blocks and the last PREV_BLOCKS_KEPT are kept
+        # (enough for proofs: a backward link goes to a key block or a recent block).
+        kept = [self.mc_blocks[k - 1] for k in self.key_blocks]
+        kept += self.mc_blocks[-PREV_BLOCKS_KEPT:]
         prev_blocks = {0: (True, self.zero_state_ref)}
-        prev_blocks.update(
-            {b.id.seqno: (b.id.seqno in key_seqnos, b.ext_ref) for b in self.mc_blocks}
-        )
+        prev_blocks.update({b.id.seqno: (b.id.seqno in key_seqnos, b.ext_ref) for b in kept})
         mc_extra_state = mc_state_extra_cell(
             tops=[top], config_address=self.config_address, config=self.config,
             prev_blocks=prev_blocks,

@@ -41,6 +41,7 @@ from cocoon.ton.lite.blocks import (
     MASTERCHAIN,
     BlockId,
     BuiltBlock,
+    PrunedBlock,
     SyntheticChain,
 )
 from cocoon.ton.lite.errors import LiteServerError
@@ -85,9 +86,12 @@ class BlockProducer:
         *,
         block_interval: float = 1.0,
         block_delay: float = 0.0,
+        keep_blocks: int = 256,
         synthetic: SyntheticChain | None = None,
     ) -> None:
         self.chain = chain
+        self.keep_blocks = keep_blocks  # whole blocks kept; older ones keep their headers
+        self._pruned_to = 1
         self.synthetic = synthetic if synthetic is not None else SyntheticChain()
         self.block_interval = block_interval
         self.block_delay = block_delay
@@ -109,6 +113,7 @@ class BlockProducer:
     def advance(self) -> BuiltBlock:
         """Make the next block pair now (tests drive time with this too)."""
         block = self.synthetic.advance_from(self.chain)
+        self._prune()
         self._new_block.set()
         self._new_block = trio.Event()
         return block
@@ -122,6 +127,23 @@ class BlockProducer:
                     await trio.sleep(self.block_delay)
             self._changed = trio.Event()
             self.advance()
+
+    def _prune(self) -> None:
+        """Keep the states of the last `keep_blocks` blocks only (and the key blocks, whose
+        configs prove the validators), as a liteserver that is no archive node: memory stays
+        bounded however long it runs."""
+        end = len(self.synthetic.mc_blocks) - self.keep_blocks
+        keys = set(self.synthetic.key_blocks)
+        for blocks in (self.synthetic.mc_blocks, self.synthetic.shard_blocks):
+            for i in range(self._pruned_to, end):
+                b = blocks[i]
+                if isinstance(b, BuiltBlock) and not (
+                    blocks is self.synthetic.mc_blocks and i + 1 in keys
+                ):
+                    blocks[i] = PrunedBlock(
+                        b.id, header_proof_boc(b), b.start_lt, b.end_lt, b.gen_utime
+                    )
+        self._pruned_to = max(self._pruned_to, end)
 
     def submit_external(self, boc: bytes) -> None:
         """Run an external on the chain, once per message (a copy is taken and ignored).
@@ -226,9 +248,19 @@ class FakeLiteHandler:
 
     def _head(self) -> BuiltBlock:
         chain, seqno = self._view()
-        return chain.mc_blocks[seqno - 1]
+        head = chain.mc_blocks[seqno - 1]
+        if not isinstance(head, BuiltBlock):
+            raise LiteServerError(ERROR_CODE_NOTREADY, "the served head was pruned")
+        return head
 
-    def _block(self, tl_id: TLDict) -> tuple[SyntheticChain, BuiltBlock]:
+    def _whole(self, tl_id: TLDict) -> tuple[SyntheticChain, BuiltBlock]:
+        """A block with its cells and state (not pruned)."""
+        chain, block = self._block(tl_id)
+        if not isinstance(block, BuiltBlock):
+            raise LiteServerError(ERROR_CODE_NOTREADY, f"state of block {block.id.seqno} pruned")
+        return chain, block
+
+    def _block(self, tl_id: TLDict) -> tuple[SyntheticChain, BuiltBlock | PrunedBlock]:
         """The block a query names (exactly: its hashes too), among those this server has."""
         wanted = BlockId.from_tl(tl_id)
         chain, head_seqno = self._view()
@@ -313,7 +345,7 @@ class FakeLiteHandler:
 
     async def get_block(self, query: TLDict) -> TLDict:
         await trio.lowlevel.checkpoint()
-        _, block = self._block(query["id"])
+        _, block = self._whole(query["id"])
         return {"@type": "liteServer.blockData", "id": block.id.to_tl(), "data": block.boc}
 
     async def lookup_block(self, query: TLDict) -> TLDict:
@@ -324,7 +356,7 @@ class FakeLiteHandler:
         chain, head_seqno = self._view()
         blocks = chain.mc_blocks if wanted["workchain"] == MASTERCHAIN else chain.shard_blocks
         blocks = blocks[:head_seqno]
-        found: BuiltBlock | None = None
+        found: BuiltBlock | PrunedBlock | None = None
         if mode & 1:
             if 1 <= wanted["seqno"] <= len(blocks):
                 found = blocks[wanted["seqno"] - 1]
@@ -364,7 +396,7 @@ class FakeLiteHandler:
 
     async def get_account_state(self, query: TLDict) -> TLDict:
         await trio.lowlevel.checkpoint()
-        chain, block = self._block(query["id"])
+        chain, block = self._whole(query["id"])
         if block.id.workchain != MASTERCHAIN:
             raise LiteServerError(ERROR_CODE_PROTOVIOLATION, "a masterchain block id is expected")
         address = _address(query["account"])

@@ -36,10 +36,15 @@ from typing import Any, Protocol, TypeVar
 
 import attrs
 import trio
-from pytoniq_core import Address
+from pytoniq_core import Address, Cell
 
 from cocoon.ton.cells import cell_hash
-from cocoon.ton.codes import COCOON_WALLET_CODE_HASH, LOCAL_CODES, REFERENCE_FAKE_CODES
+from cocoon.ton.codes import (
+    COCOON_WALLET_CODE,
+    COCOON_WALLET_CODE_HASH,
+    LOCAL_CODES,
+    REFERENCE_FAKE_CODES,
+)
 from cocoon.ton.embedded.contracts import PORTS
 from cocoon.ton.errors import AccountNotFoundError, ExternalRejectedError
 from cocoon.ton.ledger import AccountState, Ledger, Transaction
@@ -110,6 +115,9 @@ class LiteLedgerOptions:
     # The network's zero state (root hash, from the global config): a server of another
     # network (testnet for mainnet) is not asked for heads.
     zero_state_hash: bytes | None = None
+    # The code the network's nodes make their CocoonWallets with (a wallet's address derives
+    # from it): the reference's (mainnet's) by default; a local chain names its own.
+    wallet_code: Cell | None = attrs.field(default=None, eq=False)
 
 
 @attrs.frozen
@@ -165,6 +173,8 @@ class LiteLedger(Ledger):
         self.servers = list(servers)
         self.options = options
         self.code_kinds = {**_default_code_kinds(), **options.code_kinds}
+        if options.wallet_code is not None:
+            self.code_kinds[cell_hash(options.wallet_code)] = "wallet"
         self.queries: Counter[str] = Counter()  # by lite_api function, as sent
         self._head: _Head | None = None
         self._checked_at = -float("inf")
@@ -596,6 +606,12 @@ class LiteLedger(Ledger):
     async def now(self) -> int:
         """The trusted head's generation time (its header proven)."""
         return (await self._trusted_head()).gen_utime
+
+    async def wallet_code(self) -> Cell:
+        """The code nodes make their CocoonWallets with (`LiteLedgerOptions.wallet_code`, the
+        reference's by default): configuration, not something a liteserver is asked."""
+        await trio.lowlevel.checkpoint()
+        return self.options.wallet_code or COCOON_WALLET_CODE
 
 
 @attrs.frozen

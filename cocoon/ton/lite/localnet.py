@@ -17,7 +17,9 @@ from collections.abc import Mapping
 
 import attrs
 import trio
+from pytoniq_core import Cell
 
+from cocoon.ton.codes import COCOON_WALLET_CODE
 from cocoon.ton.embedded.chain import Chain
 from cocoon.ton.lite.config import GlobalConfig, LiteServerConfig, ValidatorConfig
 from cocoon.ton.lite.fake import FAKE_ZERO_STATE, BlockProducer, FakeLiteHandler
@@ -138,4 +140,12 @@ async def start_fake_lite(
     interval = BLOCK_INTERVAL if block_interval is None else block_interval
     producer = BlockProducer(chain, block_interval=interval)
     await nursery.start(producer.run)
-    return FakeLiteNetwork(producer, host, options or LiteLedgerOptions())
+    if options is None:
+        options = LiteLedgerOptions(wallet_code=chain_wallet_code(chain))
+    return FakeLiteNetwork(producer, host, options)
+
+
+def chain_wallet_code(chain: Chain) -> Cell:
+    """The code the chain's nodes make their wallets with: the chain's own where it names one
+    (`Chain.wallet_code`), else the reference's."""
+    return getattr(chain, "wallet_code", None) or COCOON_WALLET_CODE

@@ -32,6 +32,7 @@ from cocoon.ton.lite.blocks import (
     BlockId,
     BuiltBlock,
     ExtBlkRef,
+    PrunedBlock,
     SyntheticChain,
     parse_account,
     parse_transaction,
@@ -70,8 +71,10 @@ def block_header_proof(block_root: Cell) -> Cell:
     return merkle_proof(block_root, path_keeper([block_root, *_subtree(info), state_update]))
 
 
-def header_proof_boc(block: BuiltBlock) -> bytes:
+def header_proof_boc(block: BuiltBlock | PrunedBlock) -> bytes:
     """`liteServer.blockHeader.header_proof`."""
+    if isinstance(block, PrunedBlock):
+        return block.header_proof
     return to_boc_multi([block_header_proof(block.root)])
 
 
@@ -133,6 +136,8 @@ def prove_account_state(
     if not 0 <= index < len(chain.mc_blocks):
         raise ValueError(f"no masterchain block {mc_seqno}")
     mc, shard = chain.mc_blocks[index], chain.shard_blocks[index]
+    if not isinstance(mc, BuiltBlock) or not isinstance(shard, BuiltBlock):
+        raise ValueError(f"the state of masterchain block {index + 1} was pruned")
     proof, state = account_proof(shard, address)
     return AccountStateAnswer(mc.id, shard.id, shard_proof_boc(mc), proof, state)
 

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 import attrs
 import pytest
 import trio
-from pytoniq_core import begin_cell
+from pytoniq_core import Address, begin_cell
 
 from cocoon import ton
 from cocoon.ton import flows
@@ -26,6 +26,7 @@ from cocoon.ton.lite.ledger import (
     LiteLedger,
     LiteLedgerOptions,
 )
+from cocoon.ton.lite.localnet import chain_wallet_code
 from tests.ton.helpers import addr
 
 T = ton.ONE_TON
@@ -40,11 +41,18 @@ class Setup:
     ledger: LiteLedger
 
 
+async def wallet_of(ledger: LiteLedger, owner: Address) -> ton.Wallet:
+    """A node's wallet made with the ledger's wallet code, resending every 5 s."""
+    code = await ledger.wallet_code()
+    return ton.Wallet(ledger, b"\x0a" * 32, owner, code=code, resend_every=5)
+
+
 @asynccontextmanager
 async def lite(servers: int = 2, **options: object) -> AsyncIterator[Setup]:
     chain = Chain(clock=lambda: START + int(trio.current_time()))
     producer = BlockProducer(chain, block_interval=1.0)
     handlers = [FakeLiteHandler(producer, name=f"ls{i}") for i in range(servers)]
+    options.setdefault("wallet_code", chain_wallet_code(chain))
     ledger = LiteLedger([LocalLiteQuery(h) for h in handlers], LiteLedgerOptions(**options))
     async with trio.open_nursery() as nursery:
         await nursery.start(producer.run)
@@ -78,7 +86,7 @@ async def test_a_wallet_pays_through_the_lite_ledger_and_books_match_the_chain(
     async with lite() as s:
         owner = s.chain.create_user(addr(1), 10 * T)
         root = ton.deploy_root(s.chain, owner=owner)
-        wallet = ton.Wallet(s.ledger, b"\x0a" * 32, owner, resend_every=5)
+        wallet = await wallet_of(s.ledger, owner)
         s.chain.mint(wallet.address, 20 * T)
         config = await ton.read_root_config(s.ledger, root)
         signer = ton.PaymentSigner(b"\x0b" * 32)
@@ -242,7 +250,7 @@ async def test_one_server_with_a_trusted_block_refuses_a_head_not_descending_fro
 async def test_a_dropped_external_is_resent_until_it_runs(autojump_clock: trio.abc.Clock) -> None:
     async with lite() as s:
         owner = s.chain.create_user(addr(1), 10 * T)
-        wallet = ton.Wallet(s.ledger, b"\x0a" * 32, owner, resend_every=5)
+        wallet = await wallet_of(s.ledger, owner)
         s.chain.mint(wallet.address, 20 * T)
         for h in s.handlers:
             h.faults.drop_externals = 1  # the first external vanishes on both servers
@@ -279,9 +287,10 @@ async def test_over_adnl_on_loopback_a_wallet_pays_and_a_liar_is_refused(
         await nursery.start(producer.run)
         servers = [await nursery.start(serve_lite, h) for h in handlers]
         endpoints = [LiteEndpoint("127.0.0.1", s.port, s.public_key) for s in servers]
-        async with open_lite_ledger(endpoints) as ledger:
+        options = LiteLedgerOptions(wallet_code=chain_wallet_code(chain))
+        async with open_lite_ledger(endpoints, options) as ledger:
             owner = chain.create_user(addr(1), 10 * T)
-            wallet = ton.Wallet(ledger, b"\x0a" * 32, owner, resend_every=5)
+            wallet = await wallet_of(ledger, owner)
             chain.mint(wallet.address, 20 * T)
             dest = chain.create_user(addr(3), 0)
             [tx] = await wallet.send(ton.Transfer(dest=dest, value=3 * T))
@@ -341,3 +350,33 @@ async def test_a_lagging_server_holds_the_head_back_but_never_makes_it_go_back(
         s.handlers[0].faults.lag = 0
         assert (await s.ledger.refresh_head()) == s.producer.head.id
         assert (await s.ledger.get_account(bob)).balance == T
+
+
+async def test_old_states_are_pruned_and_their_headers_still_served() -> None:
+    from cocoon.ton.lite.blocks import BuiltBlock, PrunedBlock
+    from cocoon.ton.lite.errors import LiteServerError
+    from cocoon.ton.lite.proofs import check_block_header
+
+    chain = Chain(clock=lambda: START)
+    owner = chain.create_user(addr(1), 10 * T)
+    producer = BlockProducer(chain, keep_blocks=4)
+    trusted = producer.advance().id
+    for _ in range(20):
+        producer.advance()
+    whole = [b for b in producer.synthetic.mc_blocks if isinstance(b, BuiltBlock)]
+    assert [b.id.seqno for b in whole] == [1, 19, 20, 21, 22]  # the key block and the last 4
+    handler = FakeLiteHandler(producer)
+    server = LocalLiteQuery(handler)
+    pruned = producer.synthetic.mc_blocks[trusted.seqno - 1]
+    assert isinstance(pruned, PrunedBlock)
+    answer = await server.query("liteServer.getBlockHeader", {"id": trusted.to_tl(), "mode": 0})
+    assert check_block_header(answer["header_proof"], trusted).id == trusted
+    account = {"workchain": 0, "id": owner.hash_part}
+    with pytest.raises(LiteServerError):
+        await server.query(
+            "liteServer.getAccountState", {"id": trusted.to_tl(), "account": account}
+        )
+    # A ledger trusting that old block still walks the headers up to the head.
+    ledger = LiteLedger([server], LiteLedgerOptions(trusted_block=trusted, min_agreement=1))
+    assert (await ledger.get_account(owner)).balance == 10 * T
+    assert ledger.head == producer.head.id

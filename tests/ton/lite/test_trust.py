@@ -19,7 +19,7 @@ import trio
 
 from cocoon import ton
 from cocoon.ton.embedded.chain import Chain
-from cocoon.ton.lite.blocks import BlockId, SyntheticChain, ValidatorKeys
+from cocoon.ton.lite.blocks import BlockId, PrunedBlock, SyntheticChain, ValidatorKeys
 from cocoon.ton.lite.errors import LiteError, LiteProofError
 from cocoon.ton.lite.fake import BlockProducer, FakeLiteHandler, LocalLiteQuery
 from cocoon.ton.lite.ledger import TRUST_KEY_BLOCKS, LiteLedger, LiteLedgerOptions
@@ -230,3 +230,22 @@ async def test_over_adnl_from_a_global_config_a_wallet_pays_on_signed_heads(
         client_ledger = fake.ledgers["client0"]
         assert (await client_ledger.get_account(dest)).balance == 3 * T
         nursery.cancel_scope.cancel()
+
+
+async def test_key_blocks_stay_whole_when_old_blocks_are_pruned(
+    autojump_clock: trio.abc.Clock,
+) -> None:
+    chain = Chain(clock=lambda: START + int(trio.current_time()))
+    producer = BlockProducer(chain, keep_blocks=4)
+    handler = FakeLiteHandler(producer)
+    producer.synthetic.rotate_validators(ValidatorKeys.generate(3))
+    for _ in range(12):
+        producer.advance()
+    keys = producer.synthetic.key_blocks
+    assert keys == [1, 2]
+    assert any(isinstance(b, PrunedBlock) for b in producer.synthetic.mc_blocks)
+    init = producer.synthetic.mc_blocks[0].id
+    ledger = LiteLedger(
+        [LocalLiteQuery(handler)], LiteLedgerOptions(trust=TRUST_KEY_BLOCKS, init_block=init)
+    )
+    assert await ledger.refresh_head() == producer.head.id
