@@ -82,7 +82,8 @@ def key_block_config_proof(block: BuiltBlock) -> Cell:
     info, update, extra = root.refs[0], root.refs[2], root.refs[3]
     mc_extra = _mc_block_extra(root)
     config_root = mc_extra.refs[-1]
-    keep = [root, *_subtree(info), update, extra, mc_extra]
+    # TON's checker unpacks the McBlockExtra record, its ^[prev_blk_signatures ...] cell too.
+    keep = [root, *_subtree(info), update, extra, mc_extra, mc_extra.refs[-2]]
     for param in (CONFIG_CUR_TEMP_VALIDATORS, CONFIG_CUR_VALIDATORS, CONFIG_CATCHAIN):
         path: list[Cell] = []
         leaf = lookup(config_root, param, 32, path=path)

@@ -86,7 +86,9 @@ def _shard_descr_path(mc_state: Cell, workchain: int) -> list[Cell]:
     leaf = lookup(custom.refs[0], workchain & 0xFFFFFFFF, 32, path=path)
     if leaf is None:
         raise ValueError(f"no workchain {workchain} in the masterchain state")
-    path.append(leaf.preload_ref())  # the BinTree: a single leaf for an unsplit shard
+    # The BinTree (a single leaf for an unsplit shard) and its ShardDescr's fees cell: TON's
+    # checker (`McShardHash::unpack`) reads the whole record.
+    path.extend(_subtree(leaf.preload_ref()))
     return path
 
 
