@@ -5,6 +5,8 @@ and Merkle proofs, and faults on demand.
 masterchain block whenever the chain changes (its listener) and on every tick, so the head
 advances and its `gen_utime` follows the chain's clock, as TON's does. Several liteservers
 over one chain share one producer, so they agree on every block, as honest TON liteservers do.
+It keeps the last `keep_blocks` blocks whole and older ones as headers only (`PrunedBlock`), as
+a liteserver that is no archive node, so a long-running network's memory stays bounded.
 
 `FakeLiteHandler` answers parsed lite_api queries for `serve_lite` (`cocoon.ton.lite.server`)
 from a producer: the head (`getMasterchainInfo(Ext)`, `getTime`), block headers and blocks

@@ -28,10 +28,12 @@ for tools that only look; it is never for settling payments (roles must not use 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import attrs
@@ -50,8 +52,9 @@ from cocoon.ton.errors import AccountNotFoundError, ExternalRejectedError
 from cocoon.ton.ledger import AccountState, Ledger, Transaction
 from cocoon.ton.lite.blockproof import ProvenChain
 from cocoon.ton.lite.blocks import FULL_SHARD, MASTERCHAIN, BlockId
-from cocoon.ton.lite.config import GlobalConfig
+from cocoon.ton.lite.config import GlobalConfig, parse_global_config
 from cocoon.ton.lite.errors import (
+    LiteConfigError,
     LiteError,
     LiteProofError,
     LiteServerError,
@@ -639,14 +642,40 @@ def options_for(config: GlobalConfig, **options: Any) -> LiteLedgerOptions:
 
 @asynccontextmanager
 async def open_lite_ledger(
-    endpoints: Sequence[LiteEndpoint],
+    source: Sequence[LiteEndpoint] | GlobalConfig | str | Path,
     options: LiteLedgerOptions | None = None,
     *,
     client_options: Any = None,
 ) -> AsyncIterator[LiteLedger]:
-    """A `LiteLedger` over a `LiteClient` per endpoint, the clients bound to this block."""
+    """A `LiteLedger` over a `LiteClient` per liteserver, the clients bound to this block.
+
+    `source` is the liteservers, or a TON global config (parsed, or its file): then its
+    liteservers, and by default options for its network (its zero state) with trust stage 1's
+    agreement of two liteservers. (Its `init_block` is no stage-1 trusted block: walking
+    headers from it to today is what stage 2's key-block proofs are for.)
+    """
     from cocoon.ton.lite.client import open_lite_client
 
+    if isinstance(source, (str, Path)):
+        try:
+            text = await trio.Path(source).read_text()
+        except OSError as e:
+            raise LiteConfigError(f"cannot read the TON global config {source}: {e}") from e
+        try:
+            source = parse_global_config(json.loads(text))
+        except json.JSONDecodeError as e:
+            raise LiteConfigError(f"{source}: not JSON ({e})") from e
+    if isinstance(source, GlobalConfig):
+        options = options or options_for(source)
+        endpoints = endpoints_of(source)
+        needed = 1 if options.unverified else options.min_agreement
+        if len(endpoints) < needed:
+            raise LiteConfigError(
+                f"the global config lists {len(endpoints)} liteserver(s); the agreement rule "
+                f"needs {needed} (or name a trusted block and min_agreement=1)"
+            )
+    else:
+        endpoints = list(source)
     async with AsyncExitStack() as stack:
         clients = [
             await stack.enter_async_context(

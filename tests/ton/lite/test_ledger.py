@@ -7,9 +7,11 @@ refused or recovered from."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import attrs
 import pytest
@@ -306,10 +308,10 @@ async def test_over_adnl_on_loopback_a_wallet_pays_and_a_liar_is_refused(
 
 
 async def test_a_ledger_from_a_global_config_reads_and_refuses_another_network(
-    autojump_clock: trio.abc.Clock,
+    autojump_clock: trio.abc.Clock, tmp_path: Path
 ) -> None:
     from cocoon.ton.lite.config import parse_global_config
-    from cocoon.ton.lite.errors import LiteUnavailableError
+    from cocoon.ton.lite.errors import LiteConfigError, LiteUnavailableError
     from cocoon.ton.lite.ledger import endpoints_of, open_lite_ledger, options_for
     from cocoon.ton.lite.localnet import start_fake_lite
 
@@ -323,6 +325,16 @@ async def test_a_ledger_from_a_global_config_reads_and_refuses_another_network(
         assert len(config.liteservers) == 2
         async with open_lite_ledger(endpoints_of(config), options_for(config)) as ledger:
             assert (await ledger.get_account(owner)).balance == 10 * T
+        # Or from the file itself, as `ton:GLOBAL_CONFIG.json` ledgers are opened.
+        path = tmp_path / "global.config.json"
+        path.write_text(json.dumps(config.to_json()))
+        async with open_lite_ledger(path) as ledger:
+            assert ledger.options.zero_state_hash == config.validator.zero_state.root_hash
+            assert (await ledger.get_account(owner)).balance == 10 * T
+        one = attrs.evolve(config, liteservers=config.liteservers[:1])
+        with pytest.raises(LiteConfigError):
+            async with open_lite_ledger(one):
+                pass
         other = LiteLedgerOptions(zero_state_hash=bytes(32))  # say, testnet's
         async with open_lite_ledger(endpoints_of(config), other) as ledger:
             with pytest.raises(LiteUnavailableError):
@@ -380,3 +392,25 @@ async def test_old_states_are_pruned_and_their_headers_still_served() -> None:
     ledger = LiteLedger([server], LiteLedgerOptions(trusted_block=trusted, min_agreement=1))
     assert (await ledger.get_account(owner)).balance == 10 * T
     assert ledger.head == producer.head.id
+
+
+async def test_a_ton_ledger_spec_opens_a_lite_ledger(
+    autojump_clock: trio.abc.Clock, tmp_path: Path
+) -> None:
+    # Where the roles and tools take `ton:GLOBAL_CONFIG.json` (cocoon.roles.chain.ledgers).
+    ledgers = pytest.importorskip(
+        "cocoon.roles.chain.ledgers", reason="ton: ledger specs come with the ops tools (main)"
+    )
+    from cocoon.ton.lite.localnet import start_fake_lite
+
+    chain = Chain(clock=lambda: START + int(trio.current_time()))
+    owner = chain.create_user(addr(1), 10 * T)
+    async with trio.open_nursery() as nursery:
+        fake = await start_fake_lite(chain, nursery)
+        await fake.ledger_for("ops", nursery)
+        path = tmp_path / "global.config.json"
+        path.write_text(json.dumps(fake.global_config("ops").to_json()))
+        async with ledgers.open_ledger_spec(f"ton:{path}") as ledger:
+            assert isinstance(ledger, LiteLedger) and ledger.verified
+            assert (await ledger.get_account(owner)).balance == 10 * T
+        nursery.cancel_scope.cancel()
