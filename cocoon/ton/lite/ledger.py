@@ -651,8 +651,9 @@ async def open_lite_ledger(
 
     `source` is the liteservers, or a TON global config (parsed, or its file): then its
     liteservers, and by default options for its network (its zero state) with trust stage 1's
-    agreement of two liteservers. (Its `init_block` is no stage-1 trusted block: walking
-    headers from it to today is what stage 2's key-block proofs are for.)
+    agreement of two liteservers; `trust="key_blocks"` in the options (stage 2) starts from its
+    `init_block` and needs one liteserver. (The `init_block` is no stage-1 trusted block:
+    walking headers from it to today is what stage 2's key-block proofs are for.)
     """
     from cocoon.ton.lite.client import open_lite_client
 
@@ -668,7 +669,8 @@ async def open_lite_ledger(
     if isinstance(source, GlobalConfig):
         options = options or options_for(source)
         endpoints = endpoints_of(source)
-        needed = 1 if options.unverified else options.min_agreement
+        one_is_enough = options.unverified or options.trust == TRUST_KEY_BLOCKS
+        needed = 1 if one_is_enough else options.min_agreement
         if len(endpoints) < needed:
             raise LiteConfigError(
                 f"the global config lists {len(endpoints)} liteserver(s); the agreement rule "

@@ -40,12 +40,14 @@ async def test_an_authenticating_client_is_served_or_dropped(
         }
         await conn.send(tl.encode("tcp.authentificationComplete", complete))
         query = tl.encode("liteServer.query", {"data": tl.encode("liteServer.getTime", {})})
-        await conn.send(tl.encode("adnl.message.query", {"query_id": bytes(32), "query": query}))
+        packet = tl.encode("adnl.message.query", {"query_id": bytes(32), "query": query})
         if good:
+            await conn.send(packet)
             answer = tl.decode(await conn.receive(), "adnl.message.answer")
             assert tl.decode(answer["answer"], "liteServer.CurrentTime")["now"] > 0
         else:
-            with pytest.raises(LiteTransportError):
+            with pytest.raises(LiteTransportError):  # closed: the send or the receive fails
+                await conn.send(packet)
                 await conn.receive()
         await conn.aclose()
         nursery.cancel_scope.cancel()

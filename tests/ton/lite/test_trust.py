@@ -249,3 +249,27 @@ async def test_key_blocks_stay_whole_when_old_blocks_are_pruned(
         [LocalLiteQuery(handler)], LiteLedgerOptions(trust=TRUST_KEY_BLOCKS, init_block=init)
     )
     assert await ledger.refresh_head() == producer.head.id
+
+
+async def test_a_global_config_file_with_one_liteserver_opens_on_stage_two(
+    autojump_clock: trio.abc.Clock, tmp_path: Path
+) -> None:
+    from cocoon.ton.lite.config import GlobalConfig, parse_global_config
+    from cocoon.ton.lite.errors import LiteConfigError
+    from cocoon.ton.lite.ledger import open_lite_ledger, options_for
+    from cocoon.ton.lite.localnet import start_fake_lite
+
+    chain = Chain(clock=lambda: START + int(trio.current_time()))
+    owner = chain.create_user(addr(1), 10 * T)
+    async with trio.open_nursery() as nursery:
+        fake = await start_fake_lite(chain, nursery)
+        await fake.ledger_for("client0", nursery)
+        full = parse_global_config(fake.global_config("client0").to_json())
+        one = GlobalConfig(full.liteservers[:1], full.validator)
+        with pytest.raises(LiteConfigError, match="agreement rule"):
+            async with open_lite_ledger(one):
+                pass
+        options = options_for(one, trust=TRUST_KEY_BLOCKS)
+        async with open_lite_ledger(one, options) as ledger:
+            assert (await ledger.get_account(owner)).balance == 10 * T
+        nursery.cancel_scope.cancel()
