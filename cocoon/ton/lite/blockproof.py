@@ -384,7 +384,7 @@ def check_block_proof(
         where = f"link {i} ({source.seqno} -> {dest.seqno})"
         if source != cur:
             raise LiteProofError(f"{where} does not start where the chain is")
-        if MASTERCHAIN != dest.workchain or source.shard != dest.shard or dest.seqno == 0:
+        if dest.workchain != MASTERCHAIN or source.shard != dest.shard or dest.seqno == 0:
             raise LiteProofError(f"{where}: not a masterchain block")
         forward = link["@type"] == "liteServer.blockLinkForward"
         if forward != (dest.seqno > source.seqno) or dest.seqno == source.seqno:

@@ -32,6 +32,7 @@ import attrs
 from nacl.exceptions import CryptoError
 from nacl.signing import SigningKey, VerifyKey
 from pytoniq_core import Cell, Slice, begin_cell
+from pytoniq_core.boc.exotic import CellTypes
 from pytoniq_core.crypto.crc import crc32c
 
 from cocoon.ton.lite.dicts import hashmap, lookup
@@ -130,8 +131,6 @@ def catchain_config_cell(*, shuffle_mc_validators: bool, mc_catchain_lifetime: i
 
 
 def _ordinary(cell: Cell, what: str) -> Slice:
-    from pytoniq_core.boc.exotic import CellTypes
-
     if cell.type_ == CellTypes.pruned_branch:
         raise LiteProofError(f"{what} is pruned from the proof")
     if cell.type_ != CellTypes.ordinary:
