@@ -25,6 +25,8 @@ PURE = [
     "cocoon.ton.lite.config",
     "cocoon.ton.lite.types",
     "cocoon.ton.lite.api",
+    "cocoon.ton.lite.validators",
+    "cocoon.ton.lite.blockproof",
 ]
 
 
@@ -38,6 +40,7 @@ LITE_IO_MODULES = (
     "lite/fake.py",  # the fake liteserver's backend (its producer ticks, queries wait)
     "lite/ledger.py",  # LiteLedger: waits and locks over the servers
     "lite/localnet.py",  # fake liteservers for a local network
+    "lite/trust.py",  # trust stage 2: asks servers for block proofs, writes the cache
 )
 
 

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
+from nacl.signing import SigningKey
 from pytoniq_core import Address, Builder, Cell, Slice, begin_cell
 
 from cocoon.ton.cells import store_address
@@ -33,6 +34,19 @@ from cocoon.ton.lite.dicts import (
     store_hashmap_e,
 )
 from cocoon.ton.lite.merkle import merkle_update, to_boc_multi
+from cocoon.ton.lite.validators import (
+    CONFIG_CATCHAIN,
+    CONFIG_CUR_VALIDATORS,
+    CandidateBlock,
+    SignatureSet,
+    Validator,
+    ValidatorSet,
+    catchain_config_cell,
+    masterchain_signers,
+    sign_block,
+    validator_set_cell,
+    validator_set_hash,
+)
 
 if TYPE_CHECKING:
     from cocoon.ton.embedded.chain import Chain
@@ -43,6 +57,9 @@ FULL_SHARD = 0x8000000000000000  # the shard covering all addresses (unsplit)
 MAINNET_GLOBAL_ID = -239
 PREV_BLOCKS_KEPT = 16  # earlier masterchain blocks a state lists besides the key block
 FAKE_GLOBAL_ID = -217  # a network id of our own: nothing real accepts these blocks
+# A zero state of our own (its hashes only: no client here reads the zero state itself).
+FAKE_ZERO_STATE_ROOT = hashlib.sha256(b"cocoon fake zerostate root").digest()
+FAKE_ZERO_STATE_FILE = hashlib.sha256(b"cocoon fake zerostate file").digest()
 
 # Action-phase failures (the embedded chain reports them as the transaction's exit code).
 ACTION_PHASE_CODES = frozenset(
@@ -661,13 +678,16 @@ def mc_state_extra_cell(
     last_key_block: ExtBlkRef | None,
     after_key_block: bool,
     global_balance: int,
+    catchain_seqno: int = 0,
+    validator_list_hash: int = 0,
 ) -> Cell:
     """`masterchain_state_extra#cc26`."""
     b = begin_cell().store_uint(0xCC26, 16)
     b.store_maybe_ref(shard_hashes_dict(tops))
     b.store_bytes(config_address).store_ref(config_dict(config))
     more = begin_cell().store_uint(0, 16)  # flags: no block_create_stats
-    more.store_uint(0, 32).store_uint(0, 32).store_bit(0)  # validator_info
+    # validator_info: validator_list_hash_short, catchain_seqno, nx_cc_updated
+    more.store_uint(validator_list_hash, 32).store_uint(catchain_seqno, 32).store_bit(0)
     old = {
         seqno: (store_ext_blk_ref(begin_cell().store_bit(key), ref).end_cell(), (key, ref.end_lt))
         for seqno, (key, ref) in prev_blocks.items()
@@ -696,8 +716,11 @@ def block_info_cell(
     key_block: bool,
     prev: ExtBlkRef,
     master_ref: ExtBlkRef | None,
+    validator_list_hash: int = 0,
+    catchain_seqno: int = 0,
 ) -> Cell:
-    """`block_info#9bc7a987` (no merge, no split, no vertical seqno, software version set)."""
+    """`block_info#9bc7a987` (no merge, no split, no vertical seqno, software version set);
+    a masterchain block names the validator set that signs it (its hash and catchain)."""
     not_master = workchain != MASTERCHAIN
     b = begin_cell().store_uint(0x9BC7A987, 32).store_uint(0, 32)
     b.store_bit(not_master).store_uint(0, 3)  # after_merge, before_split, after_split
@@ -706,7 +729,7 @@ def block_info_cell(
     b.store_uint(seqno, 32).store_uint(0, 32)
     store_shard_ident(b, workchain, shard)
     b.store_uint(gen_utime, 32).store_uint(start_lt, 64).store_uint(end_lt, 64)
-    b.store_uint(0, 32).store_uint(0, 32)  # gen_validator_list_hash_short, gen_catchain_seqno
+    b.store_uint(validator_list_hash, 32).store_uint(catchain_seqno, 32)
     b.store_uint(min_ref_mc_seqno, 32).store_uint(prev_key_block_seqno, 32)
     b.store_uint(0xC4, 8).store_uint(1, 32).store_uint(0, 64)  # capabilities#c4
     if not_master:
@@ -845,6 +868,44 @@ class _AccountRecord:
     last_lt: int = 0
 
 
+@attrs.frozen
+class ValidatorKeys:
+    """A synthetic chain's validators with their private keys (generated for tests and local
+    networks: nothing real trusts them)."""
+
+    keys: tuple[SigningKey, ...]
+    weights: tuple[int, ...]
+    main: int | None = None  # masterchain signers; all by default
+
+    @classmethod
+    def generate(cls, count: int = 4, weights: Sequence[int] | None = None) -> ValidatorKeys:
+        weights = tuple(weights) if weights is not None else (10**17,) * count
+        return cls(tuple(SigningKey.generate() for _ in weights), weights)
+
+    def validator_set(self, utime_since: int = 0, utime_until: int = 2**32 - 1) -> ValidatorSet:
+        validators = tuple(
+            Validator(bytes(k.verify_key), w) for k, w in zip(self.keys, self.weights, strict=True)
+        )
+        return ValidatorSet(utime_since, utime_until, validators, self.main or len(validators))
+
+
+@attrs.frozen
+class _Epoch:
+    """The validators signing masterchain blocks from one key block to the next."""
+
+    validators: ValidatorKeys
+    cc_seqno: int
+    nodes: tuple[Validator, ...]
+
+    @property
+    def hash(self) -> int:
+        return validator_set_hash(self.cc_seqno, self.nodes)
+
+    def signing_keys(self) -> list[SigningKey]:
+        by_key = {bytes(k.verify_key): k for k in self.validators.keys}
+        return [by_key[v.public_key] for v in self.nodes]
+
+
 class SyntheticChain:
     """Shard and masterchain blocks over a ledger's accounts, one pair per `advance`.
 
@@ -852,14 +913,38 @@ class SyntheticChain:
     call, chains the transactions by cell hash, and makes a basechain block (shard
     0x8000000000000000) whose state holds the accounts, then a masterchain block whose state
     names that shard block. Seqnos start at 1 and advance by one; lts only grow.
+
+    Validators: the config holds the validator set (param 34) and the catchain config (28);
+    every masterchain block is signed by the masterchain validators of the last key block
+    before it (`signatures[seqno]`), in the ordinary format or TON's newer simplex one
+    (`signature_format`). Block 1 is a key block; `rotate_validators` makes the next block a
+    key block with a new set, signed still by the old one, as TON's validators hand over.
     """
 
     def __init__(
-        self, *, global_id: int = FAKE_GLOBAL_ID, config: Mapping[int, Cell] | None = None
+        self,
+        *,
+        global_id: int = FAKE_GLOBAL_ID,
+        config: Mapping[int, Cell] | None = None,
+        validators: ValidatorKeys | None = None,
+        shuffle_validators: bool = False,
+        signature_format: str = "ordinary",
     ) -> None:
         self.global_id = global_id
         self.config_address = hashlib.sha256(b"cocoon fake config").digest()
         self.config = dict(config) if config is not None else default_config(self.config_address)
+        self.validators = validators or ValidatorKeys.generate()
+        self.shuffle_validators = shuffle_validators
+        self.signature_format = signature_format
+        self.config[CONFIG_CATCHAIN] = catchain_config_cell(
+            shuffle_mc_validators=shuffle_validators
+        )
+        self.config[CONFIG_CUR_VALIDATORS] = validator_set_cell(self.validators.validator_set())
+        # Block 1 is signed by the zero state's validators: the same set, catchain 0.
+        self._epoch = self._new_epoch(self.validators, 0)
+        self._pending_validators: ValidatorKeys | None = None
+        self.key_blocks: list[int] = []  # masterchain seqnos of key blocks
+        self.signatures: dict[int, SignatureSet] = {}
         self.accounts: dict[bytes, _AccountRecord] = {}
         self.tx_cells: dict[tuple[bytes, int], Cell] = {}  # (account id, lt) -> transaction
         # Whole blocks, or `PrunedBlock`s where their owner dropped old ones (never the first
@@ -867,6 +952,7 @@ class SyntheticChain:
         self.shard_blocks: list[BuiltBlock | PrunedBlock] = []
         self.mc_blocks: list[BuiltBlock | PrunedBlock] = []
         self._block_of_tx: dict[tuple[bytes, int], BlockId] = {}
+        self.zero_state_ref = ExtBlkRef(0, 0, FAKE_ZERO_STATE_ROOT, FAKE_ZERO_STATE_FILE)
         self._shard_state = self._initial_state(BASECHAIN)
         self._mc_state = self._initial_state(MASTERCHAIN)
         self._lt = 0
@@ -876,6 +962,41 @@ class SyntheticChain:
             global_id=self.global_id, workchain=workchain, shard=FULL_SHARD, seqno=0, gen_utime=0,
             gen_lt=0, min_ref_mc_seqno=0, accounts=shard_accounts_cell({}), total_balance=0,
             master_ref=None, custom=None,
+        )  # fmt: skip
+
+    def _new_epoch(self, validators: ValidatorKeys, cc_seqno: int) -> _Epoch:
+        nodes = masterchain_signers(
+            validators.validator_set(), cc_seqno, shuffle=self.shuffle_validators
+        )
+        return _Epoch(validators, cc_seqno, tuple(nodes))
+
+    def rotate_validators(self, validators: ValidatorKeys | None = None) -> None:
+        """Make the next masterchain block a key block whose config names `validators` (the
+        same set when None): blocks after it are signed by them."""
+        self._pending_validators = validators or self._epoch.validators
+
+    @property
+    def last_key_block(self) -> BuiltBlock | PrunedBlock:
+        return self.mc_blocks[self.key_blocks[-1] - 1]
+
+    def key_block_before(self, seqno: int) -> int:
+        """The seqno of the last key block before masterchain block `seqno` (0: none)."""
+        return max((k for k in self.key_blocks if k < seqno), default=0)
+
+    def _sign(self, block_id: BlockId) -> SignatureSet:
+        candidate = CandidateBlock(
+            block_id.workchain, block_id.shard_signed, block_id.seqno, block_id.root_hash,
+            block_id.file_hash,
+        )  # fmt: skip
+        simplex = None
+        if self.signature_format == "simplex":
+            session = hashlib.sha256(b"cocoon fake simplex %d" % self._epoch.cc_seqno).digest()
+            simplex = (session, block_id.seqno)
+        elif self.signature_format != "ordinary":
+            raise ValueError(f"unknown signature format {self.signature_format!r}")
+        return sign_block(
+            self._epoch.signing_keys(), self._epoch.nodes, self._epoch.cc_seqno, candidate,
+            simplex=simplex,
         )  # fmt: skip
 
     @property
@@ -989,7 +1110,7 @@ class SyntheticChain:
         shard_info = block_info_cell(
             workchain=BASECHAIN, shard=FULL_SHARD, seqno=shard_seqno, gen_utime=now,
             start_lt=start_lt, end_lt=end_lt, min_ref_mc_seqno=mc_seqno - 1,
-            prev_key_block_seqno=1 if mc_seqno > 1 else 0, key_block=False, prev=prev_shard,
+            prev_key_block_seqno=self.key_block_before(mc_seqno), key_block=False, prev=prev_shard,
             master_ref=prev_mc,
         )  # fmt: skip
         rand = hashlib.sha256(b"shard" + shard_seqno.to_bytes(4, "big")).digest()
@@ -1010,17 +1131,28 @@ class SyntheticChain:
                 self._block_of_tx[(aid, tx.lt)] = shard_block.id
 
         top = ShardTop(shard_block.id, mc_seqno, start_lt, end_lt, now, mc_seqno - 1)
-        key_block = mc_seqno == 1
+        key_block = mc_seqno == 1 or self._pending_validators is not None
+        new_validators = self._pending_validators
+        if new_validators is not None:
+            self.config[CONFIG_CUR_VALIDATORS] = validator_set_cell(
+                new_validators.validator_set(utime_since=now)
+            )
+        prev_key = self.key_block_before(mc_seqno)
+        key_seqnos = set(self.key_blocks)
         # TON's OldMcBlocksInfo holds every earlier block, shared between states cell by cell;
         # rebuilt here per block it would grow each block and all of them with the chain's
-        # age, so the key block and the last PREV_BLOCKS_KEPT are kept (enough for proofs).
-        recent = self.mc_blocks[-PREV_BLOCKS_KEPT:]
-        kept = ([self.mc_blocks[0]] if self.mc_blocks else []) + recent
-        prev_blocks = {b.id.seqno: (b.id.seqno == 1, b.ext_ref) for b in kept}
+        # age, so the zero state, the key blocks and the last PREV_BLOCKS_KEPT are kept
+        # (enough for proofs: a backward link goes to a key block or a recent block).
+        kept = [self.mc_blocks[k - 1] for k in self.key_blocks]
+        kept += self.mc_blocks[-PREV_BLOCKS_KEPT:]
+        prev_blocks = {0: (True, self.zero_state_ref)}
+        prev_blocks.update({b.id.seqno: (b.id.seqno in key_seqnos, b.ext_ref) for b in kept})
         mc_extra_state = mc_state_extra_cell(
             tops=[top], config_address=self.config_address, config=self.config,
-            prev_blocks=prev_blocks, last_key_block=self.mc_blocks[0].ext_ref if self.mc_blocks else None,
+            prev_blocks=prev_blocks,
+            last_key_block=self.mc_blocks[prev_key - 1].ext_ref if prev_key else None,
             after_key_block=key_block, global_balance=total,
+            catchain_seqno=self._epoch.cc_seqno + (1 if key_block else 0),
         )  # fmt: skip
         mc_state = shard_state_cell(
             global_id=self.global_id, workchain=MASTERCHAIN, shard=FULL_SHARD, seqno=mc_seqno,
@@ -1030,8 +1162,8 @@ class SyntheticChain:
         mc_info = block_info_cell(
             workchain=MASTERCHAIN, shard=FULL_SHARD, seqno=mc_seqno, gen_utime=now,
             start_lt=start_lt, end_lt=end_lt, min_ref_mc_seqno=max(mc_seqno - 1, 0),
-            prev_key_block_seqno=1 if mc_seqno > 1 else 0, key_block=key_block, prev=prev_mc,
-            master_ref=None,
+            prev_key_block_seqno=prev_key, key_block=key_block, prev=prev_mc, master_ref=None,
+            validator_list_hash=self._epoch.hash, catchain_seqno=self._epoch.cc_seqno,
         )  # fmt: skip
         rand = hashlib.sha256(b"master" + mc_seqno.to_bytes(4, "big")).digest()
         mc_root = block_cell(
@@ -1048,4 +1180,13 @@ class SyntheticChain:
         mc_block = _finish(MASTERCHAIN, mc_seqno, mc_root, mc_state, start_lt, end_lt, now)
         self.mc_blocks.append(mc_block)
         self._mc_state = mc_state
+        self.signatures[mc_seqno] = self._sign(mc_block.id)
+        if key_block:
+            # After a key block its set signs, in the next catchain (TON's collator counts
+            # catchains up at every key block).
+            self.key_blocks.append(mc_seqno)
+            self._epoch = self._new_epoch(
+                new_validators or self._epoch.validators, self._epoch.cc_seqno + 1
+            )
+            self._pending_validators = None
         return mc_block

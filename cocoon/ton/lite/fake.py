@@ -10,7 +10,8 @@ a liteserver that is no archive node, so a long-running network's memory stays b
 
 `FakeLiteHandler` answers parsed lite_api queries for `serve_lite` (`cocoon.ton.lite.server`)
 from a producer: the head (`getMasterchainInfo(Ext)`, `getTime`), block headers and blocks
-(`getBlockHeader`, `lookupBlock`, `getBlock`), account states with their two Merkle proofs
+(`getBlockHeader`, `lookupBlock`, `getBlock`), block proof chains signed by the synthetic
+chain's validators (`getBlockProof`), account states with their two Merkle proofs
 (`getAccountState`, at any block it has), transaction lists (`getTransactions`, at most 16 a
 call), externals (`sendMessage`, into the embedded chain) and the `waitMasterchainSeqno`
 prefix. It counts queries by function, for benchmarks.
@@ -18,7 +19,7 @@ prefix. It counts queries by function, for benchmarks.
 `ChainFaults` makes one handler misbehave the ways a real liteserver could: drop externals
 (answering "queued" all the same), lag behind the head, lie about the head (a made-up block
 with its own valid-looking proofs), serve a tampered account state, break a transaction list's
-hash chain.
+hash chain, forge the validators' signatures of block proofs.
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ from pytoniq_core import Address, Cell, begin_cell
 from cocoon.ton.embedded.chain import Chain
 from cocoon.ton.errors import ExternalRejectedError
 from cocoon.ton.lite import tl
+from cocoon.ton.lite.blockproof import prove_block_chain
 from cocoon.ton.lite.blocks import (
+    FAKE_ZERO_STATE_FILE,
+    FAKE_ZERO_STATE_ROOT,
     MASTERCHAIN,
     BlockId,
     BuiltBlock,
@@ -59,8 +63,8 @@ ERROR_CODE_TIMEOUT = 652
 # A zero state of our own: nothing real starts from it.
 FAKE_ZERO_STATE = {
     "workchain": MASTERCHAIN,
-    "root_hash": hashlib.sha256(b"cocoon fake zerostate root").digest(),
-    "file_hash": hashlib.sha256(b"cocoon fake zerostate file").digest(),
+    "root_hash": FAKE_ZERO_STATE_ROOT,
+    "file_hash": FAKE_ZERO_STATE_FILE,
 }
 FAKE_VERSION = 0x101
 FAKE_CAPABILITIES = 7
@@ -85,11 +89,12 @@ class BlockProducer:
         block_interval: float = 1.0,
         block_delay: float = 0.0,
         keep_blocks: int = 256,
+        synthetic: SyntheticChain | None = None,
     ) -> None:
         self.chain = chain
         self.keep_blocks = keep_blocks  # whole blocks kept; older ones keep their headers
         self._pruned_to = 1
-        self.synthetic = SyntheticChain()
+        self.synthetic = synthetic if synthetic is not None else SyntheticChain()
         self.block_interval = block_interval
         self.block_delay = block_delay
         self._changed = trio.Event()
@@ -126,13 +131,17 @@ class BlockProducer:
             self.advance()
 
     def _prune(self) -> None:
-        """Keep the states of the last `keep_blocks` blocks only (and the first, a key block),
-        as a liteserver that is no archive node: memory stays bounded however long it runs."""
+        """Keep the states of the last `keep_blocks` blocks only (and the key blocks, whose
+        configs prove the validators), as a liteserver that is no archive node: memory stays
+        bounded however long it runs."""
         end = len(self.synthetic.mc_blocks) - self.keep_blocks
+        keys = set(self.synthetic.key_blocks)
         for blocks in (self.synthetic.mc_blocks, self.synthetic.shard_blocks):
             for i in range(self._pruned_to, end):
                 b = blocks[i]
-                if isinstance(b, BuiltBlock):
+                if isinstance(b, BuiltBlock) and not (
+                    blocks is self.synthetic.mc_blocks and i + 1 in keys
+                ):
                     blocks[i] = PrunedBlock(
                         b.id, header_proof_boc(b), b.start_lt, b.end_lt, b.gen_utime
                     )
@@ -163,6 +172,7 @@ class ChainFaults:
     lie_about_head: bool = False  # a made-up head at the real head's seqno, balances inflated
     tamper_accounts: set[bytes] = attrs.field(factory=set)  # account ids served altered
     break_transactions: set[bytes] = attrs.field(factory=set)  # account ids: a link left out
+    forge_signatures: bool = False  # block proofs with one byte of each signature set altered
     dropped: int = 0  # externals dropped so far
 
 
@@ -366,6 +376,26 @@ class FakeLiteHandler:
             "header_proof": header_proof_boc(found),
         }
 
+    async def get_block_proof(self, query: TLDict) -> TLDict:
+        """A proof chain from the client's known block to `target_block` (mode bit 0) or to
+        this server's head, as TON's liteserver builds it (`cocoon.ton.lite.blockproof`)."""
+        await trio.lowlevel.checkpoint()
+        chain, known = self._block(query["known_block"])
+        target = self._head()
+        if query["mode"] & 1:
+            _, target = self._block(query["target_block"])
+        if known.id.workchain != MASTERCHAIN or target.id.workchain != MASTERCHAIN:
+            raise LiteServerError(ERROR_CODE_PROTOVIOLATION, "masterchain blocks are expected")
+        try:
+            answer = prove_block_chain(chain, known.id, target.id)
+        except ValueError as e:
+            raise LiteServerError(ERROR_CODE_ERROR, str(e)) from None
+        if self.faults.forge_signatures:
+            for step in answer["steps"]:
+                if step["@type"] == "liteServer.blockLinkForward":
+                    _forge(step["signatures"])
+        return answer
+
     async def get_account_state(self, query: TLDict) -> TLDict:
         await trio.lowlevel.checkpoint()
         chain, block = self._whole(query["id"])
@@ -424,6 +454,14 @@ class FakeLiteHandler:
         return {"@type": "liteServer.sendMsgStatus", "status": 1}
 
 
+def _forge(signature_set: TLDict) -> None:
+    """Alter the first signature of a set: what a server making up a block would send."""
+    first = signature_set["signatures"][0]
+    sig = bytearray(first["signature"])
+    sig[0] ^= 1
+    first["signature"] = bytes(sig)
+
+
 def _without_second(boc: bytes) -> bytes:
     cells: list[Cell] = from_boc_multi(boc, "transaction list")
     return to_boc_multi(cells[:1] + cells[2:])
@@ -439,6 +477,7 @@ _METHODS = {
     "liteServer.getBlock": FakeLiteHandler.get_block,
     "liteServer.lookupBlock": FakeLiteHandler.lookup_block,
     "liteServer.getAccountState": FakeLiteHandler.get_account_state,
+    "liteServer.getBlockProof": FakeLiteHandler.get_block_proof,
     "liteServer.getTransactions": FakeLiteHandler.get_transactions,
     "liteServer.sendMessage": FakeLiteHandler.send_message,
 }

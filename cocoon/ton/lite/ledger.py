@@ -7,9 +7,15 @@ Trust (stage 1 of issue 15): a masterchain head is used only when
   - and, where the options give a `trusted_block`, the head links back to it header by header
     (each header's Merkle proof checked against its id, each `prev` ref against the block
     before). With a trusted block, one server may do (`min_agreement=1`).
-Without validator signatures (stage 2: the key-block chain from the global config's `init`,
-signatures checked) a set of colluding servers can still make up blocks; stage 1 refuses a
-single liar among honest servers, and a head that does not descend from the trusted block.
+Without validator signatures a set of colluding servers can still make up blocks; stage 1
+refuses a single liar among honest servers, and a head that does not descend from the trusted
+block.
+
+Trust stage 2 (`LiteLedgerOptions(trust="key_blocks", init_block=...)`, `cocoon.ton.lite.trust`):
+a head is taken only when a chain of validator signatures leads to it from the global config's
+`init_block` or from the last key block proven so (cached on disk): each server's head is
+proven with `getBlockProof`, one server is enough, and a server whose proof does not check is
+logged and the next one asked.
 
 Everything read for money is proven against the trusted head: an account state by the
 masterchain -> shard block -> account Merkle proofs, transactions by the hash chain from the
@@ -44,6 +50,7 @@ from cocoon.ton.codes import (
 from cocoon.ton.embedded.contracts import PORTS
 from cocoon.ton.errors import AccountNotFoundError, ExternalRejectedError
 from cocoon.ton.ledger import AccountState, Ledger, Transaction
+from cocoon.ton.lite.blockproof import ProvenChain
 from cocoon.ton.lite.blocks import FULL_SHARD, MASTERCHAIN, BlockId
 from cocoon.ton.lite.config import GlobalConfig, parse_global_config
 from cocoon.ton.lite.errors import (
@@ -60,6 +67,7 @@ from cocoon.ton.lite.proofs import (
     check_block_link,
     check_transaction_chain,
 )
+from cocoon.ton.lite.trust import KeyBlockTrust
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +95,18 @@ class LiteQuery(Protocol):
     ) -> dict[str, Any]: ...
 
 
+TRUST_AGREEMENT = "agreement"  # stage 1: servers agreeing (and a trusted block, if given)
+TRUST_KEY_BLOCKS = "key_blocks"  # stage 2: validator signatures from the init block
+TRUST_MODES = (TRUST_AGREEMENT, TRUST_KEY_BLOCKS)
+
+
 @attrs.frozen
 class LiteLedgerOptions:
     """How a `LiteLedger` trusts and how often it asks. Times in seconds."""
 
+    trust: str = TRUST_AGREEMENT  # one of TRUST_MODES (`unverified` overrides both)
+    init_block: BlockId | None = None  # stage 2's anchor: the global config's init_block
+    key_block_cache: str | None = None  # stage 2: a file keeping the last proven key block
     trusted_block: BlockId | None = None  # a masterchain block every head must descend from
     min_agreement: int = 2  # liteservers that must name the same head block
     unverified: bool = False  # one server's head, unchecked: tools only, never payments
@@ -137,7 +153,16 @@ class LiteLedger(Ledger):
         options = options or LiteLedgerOptions()
         if not servers:
             raise ValueError("a LiteLedger needs at least one liteserver")
-        if not options.unverified:
+        if options.trust not in TRUST_MODES:
+            raise ValueError(f"unknown trust mode {options.trust!r}; one of {TRUST_MODES}")
+        self._key_blocks: KeyBlockTrust | None = None
+        if options.unverified:
+            pass
+        elif options.trust == TRUST_KEY_BLOCKS:
+            if options.init_block is None:
+                raise ValueError("trust by key blocks needs the global config's init_block")
+            self._key_blocks = KeyBlockTrust(options.init_block, cache_path=options.key_block_cache)
+        else:
             if options.trusted_block is None and options.min_agreement < 2:
                 raise ValueError(
                     "trust stage 1 needs a trusted block or at least two liteservers agreeing"
@@ -146,7 +171,7 @@ class LiteLedger(Ledger):
                 raise ValueError(
                     f"{options.min_agreement} liteservers must agree, {len(servers)} given"
                 )
-        else:
+        if options.unverified:
             log.warning("LiteLedger in unverified mode: heads are taken on one server's word")
         self.servers = list(servers)
         self.options = options
@@ -226,9 +251,18 @@ class LiteLedger(Ledger):
         assert self._head is not None
         return self._head.id
 
+    def _heads_needed(self) -> int:
+        """Servers that must reach a seqno before it is asked for (one proves it in stage 2)."""
+        if self.options.unverified or self._key_blocks is not None:
+            return 1
+        return self.options.min_agreement
+
     async def _refresh(self) -> None:
         try:
-            head = await self._agreed_head()
+            if self._key_blocks is not None:
+                head = await self._signed_head(self._key_blocks)
+            else:
+                head = await self._agreed_head()
         except LiteError:
             if self._head is None:
                 raise
@@ -239,6 +273,32 @@ class LiteLedger(Ledger):
         self._checked_at = trio.current_time()
         if head is not None:
             self._head = head
+
+    async def _signed_head(self, trust: KeyBlockTrust) -> _Head | None:
+        """A server's head proven by validator signatures; None to keep the current head."""
+
+        async def prove(server: LiteQuery) -> tuple[ProvenChain, LiteQuery]:
+            return await trust.prove_head(server, self._query), server
+
+        proven, server = await self._from_any("a head proven by signatures", prove)
+        block, current = proven.to, self._head
+        if current is not None and block.seqno <= current.id.seqno:
+            if block.seqno == current.id.seqno and block != current.id:
+                log.error(
+                    "SIGNED BLOCKS DISAGREE at masterchain block %d (%s, trusted %s)",
+                    block.seqno,
+                    block.root_hash.hex(),
+                    current.id.root_hash.hex(),
+                )
+                raise LiteHeadDisagreementError(f"another signed block {block.seqno}")
+            return None  # not newer: keep the trusted head (monotonic)
+        header = proven.to_header
+        if header is None:  # the head is the trusted key block itself
+            header = await self._header(block, [server, *self.servers])
+        gen_utime = (
+            header.gen_utime if current is None else max(header.gen_utime, current.gen_utime)
+        )
+        return _Head(block, gen_utime)
 
     async def _agreed_head(self) -> _Head | None:
         """The newest block enough servers agree on, checked; None to keep the current head."""
@@ -521,7 +581,7 @@ class LiteLedger(Ledger):
         async with self._wait_lock:
             if self._head is not None and self._head.id.seqno > seqno:
                 return
-            needed = 1 if self.options.unverified else self.options.min_agreement
+            needed = self._heads_needed()
             reached = 0
 
             async def wait(server: LiteQuery, cancel: trio.CancelScope) -> None:
@@ -573,7 +633,10 @@ def endpoints_of(config: GlobalConfig) -> list[LiteEndpoint]:
 
 
 def options_for(config: GlobalConfig, **options: Any) -> LiteLedgerOptions:
-    """`LiteLedgerOptions` for the network a global config describes (its zero state)."""
+    """`LiteLedgerOptions` for the network a global config describes (its zero state, and
+    its `init_block` as stage 2's anchor: the zero state itself when the config names none)."""
+    init = config.validator.init_block or config.validator.zero_state
+    options.setdefault("init_block", BlockId.from_tl(init.to_tl()))
     return LiteLedgerOptions(zero_state_hash=config.validator.zero_state.root_hash, **options)
 
 
@@ -588,8 +651,9 @@ async def open_lite_ledger(
 
     `source` is the liteservers, or a TON global config (parsed, or its file): then its
     liteservers, and by default options for its network (its zero state) with trust stage 1's
-    agreement of two liteservers. (Its `init_block` is no stage-1 trusted block: walking
-    headers from it to today is what stage 2's key-block proofs are for.)
+    agreement of two liteservers; `trust="key_blocks"` in the options (stage 2) starts from its
+    `init_block` and needs one liteserver. (The `init_block` is no stage-1 trusted block:
+    walking headers from it to today is what stage 2's key-block proofs are for.)
     """
     from cocoon.ton.lite.client import open_lite_client
 
@@ -605,7 +669,8 @@ async def open_lite_ledger(
     if isinstance(source, GlobalConfig):
         options = options or options_for(source)
         endpoints = endpoints_of(source)
-        needed = 1 if options.unverified else options.min_agreement
+        one_is_enough = options.unverified or options.trust == TRUST_KEY_BLOCKS
+        needed = 1 if one_is_enough else options.min_agreement
         if len(endpoints) < needed:
             raise LiteConfigError(
                 f"the global config lists {len(endpoints)} liteserver(s); the agreement rule "

@@ -23,7 +23,13 @@ from cocoon.ton.codes import COCOON_WALLET_CODE
 from cocoon.ton.embedded.chain import Chain
 from cocoon.ton.lite.config import GlobalConfig, LiteServerConfig, ValidatorConfig
 from cocoon.ton.lite.fake import FAKE_ZERO_STATE, BlockProducer, FakeLiteHandler
-from cocoon.ton.lite.ledger import LiteEndpoint, LiteLedger, LiteLedgerOptions, open_lite_ledger
+from cocoon.ton.lite.ledger import (
+    TRUST_KEY_BLOCKS,
+    LiteEndpoint,
+    LiteLedger,
+    LiteLedgerOptions,
+    open_lite_ledger,
+)
 from cocoon.ton.lite.server import LiteServer, serve_lite
 from cocoon.ton.lite.types import BlockIdExt
 
@@ -59,8 +65,10 @@ class FakeLiteNetwork:
 
     def global_config(self, role: str) -> GlobalConfig:
         """A TON global config naming `role`'s liteservers (what a role started as its own
-        process would be given); the zero state is the fake chain's."""
+        process would be given); the zero state is the fake chain's, the init block its first
+        key block (trust stage 2 starts there)."""
         zero = FAKE_ZERO_STATE
+        init = self.producer.synthetic.mc_blocks[0].id
         return GlobalConfig(
             liteservers=tuple(
                 LiteServerConfig(self.host, s.port or 0, s.public_key)
@@ -70,7 +78,9 @@ class FakeLiteNetwork:
                 zero_state=BlockIdExt(
                     zero["workchain"], -(2**63), 0, zero["root_hash"], zero["file_hash"]
                 ),
-                init_block=None,
+                init_block=BlockIdExt(
+                    init.workchain, init.shard_signed, init.seqno, init.root_hash, init.file_hash
+                ),
             ),
         )
 
@@ -87,7 +97,11 @@ class FakeLiteNetwork:
             pairs.append((handler, server))
         self.servers[role] = pairs
         endpoints = [LiteEndpoint(self.host, s.port or 0, s.public_key, h.name) for h, s in pairs]
-        ledger: LiteLedger = await nursery.start(_hold_ledger, endpoints, self.options)
+        options = self.options
+        if options.trust == TRUST_KEY_BLOCKS and options.init_block is None:
+            # Stage 2 starts where the global config would say: the fake chain's first key block.
+            options = attrs.evolve(options, init_block=self.producer.synthetic.mc_blocks[0].id)
+        ledger: LiteLedger = await nursery.start(_hold_ledger, endpoints, options)
         self.ledgers[role] = ledger
         return ledger
 

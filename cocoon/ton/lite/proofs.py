@@ -86,7 +86,9 @@ def _shard_descr_path(mc_state: Cell, workchain: int) -> list[Cell]:
     leaf = lookup(custom.refs[0], workchain & 0xFFFFFFFF, 32, path=path)
     if leaf is None:
         raise ValueError(f"no workchain {workchain} in the masterchain state")
-    path.append(leaf.preload_ref())  # the BinTree: a single leaf for an unsplit shard
+    # The BinTree (a single leaf for an unsplit shard) and its ShardDescr's fees cell: TON's
+    # checker (`McShardHash::unpack`) reads the whole record.
+    path.extend(_subtree(leaf.preload_ref()))
     return path
 
 
@@ -178,6 +180,8 @@ class BlockHeader:
     prev: ExtBlkRef
     master_ref: ExtBlkRef | None
     state_hash: bytes  # the state after this block (its Merkle update's new hash)
+    validator_list_hash: int = 0  # gen_validator_list_hash_short: the set that signs it
+    catchain_seqno: int = 0  # gen_catchain_seqno
 
 
 def _ordinary(cell: Cell, what: str) -> Slice:
@@ -219,8 +223,18 @@ def check_block_header(proof: bytes | Cell, block: BlockId) -> BlockHeader:
     return _header(roots[0], block)
 
 
-def _header(proof_cell: Cell, block: BlockId) -> BlockHeader:
+def header_of_proof(proof_cell: Cell, block: BlockId) -> tuple[BlockHeader, Cell]:
+    """Check one Merkle proof of a block against its id; its header and the proven tree
+    (for reading more of the block: a key block's config)."""
     root = proof_root(proof_cell, block.root_hash, f"header of block {block.seqno}")
+    return _read_header(root, block), root
+
+
+def _header(proof_cell: Cell, block: BlockId) -> BlockHeader:
+    return header_of_proof(proof_cell, block)[0]
+
+
+def _read_header(root: Cell, block: BlockId) -> BlockHeader:
     try:
         s = _ordinary(root, "the block root")
         if s.load_uint(32) != 0x11EF55AA:
@@ -243,8 +257,7 @@ def _header(proof_cell: Cell, block: BlockId) -> BlockHeader:
         workchain, shard = _read_shard_ident(i)
         gen_utime = i.load_uint(32)
         start_lt, end_lt = i.load_uint(64), i.load_uint(64)
-        i.load_uint(32)
-        i.load_uint(32)
+        validator_list_hash, catchain_seqno = i.load_uint(32), i.load_uint(32)
         min_ref_mc_seqno = i.load_uint(32)
         prev_key_block_seqno = i.load_uint(32)
         if flags & 1:
@@ -273,7 +286,7 @@ def _header(proof_cell: Cell, block: BlockId) -> BlockHeader:
         raise LiteProofError("not_master disagrees with the workchain")
     return BlockHeader(
         block, global_id, gen_utime, start_lt, end_lt, key_block, min_ref_mc_seqno,
-        prev_key_block_seqno, prev, master_ref, state_hash,
+        prev_key_block_seqno, prev, master_ref, state_hash, validator_list_hash, catchain_seqno,
     )  # fmt: skip
 
 

@@ -3,7 +3,8 @@ answers parsed lite_api queries on the other. It is the transport of the fake li
 tests run the ledger against; the chain behind it is the handler's business.
 
 Each connection runs the server half of the ADNL handshake, answers `tcp.ping` with
-`tcp.pong`, and handles every `adnl.message.query` in its own task (answers go out as they are
+`tcp.pong`, takes a client's `tcp.authentificate` as TON's server does (a nonce back, then the
+client's signature of both nonces checked; tonlib authenticates every connection), and handles every `adnl.message.query` in its own task (answers go out as they are
 ready, in any order, as a real liteserver's do). The query's prefixes
 (`liteServer.waitMasterchainSeqno`) go to the handler first, then the function. A handler
 raising `LiteServerError` answers `liteServer.error`; a query that does not parse, or a function
@@ -22,6 +23,8 @@ from typing import Any, Protocol
 
 import attrs
 import trio
+from nacl.exceptions import CryptoError
+from nacl.signing import VerifyKey
 
 from cocoon.ton.lite import tl
 from cocoon.ton.lite.adnl import MAX_PACKET_SIZE, public_key_of
@@ -36,6 +39,8 @@ ERROR_CODE_TIMEOUT = 652
 
 _PING_ID = tl.registry().by_name["tcp.ping"].id.to_bytes(4, "little")
 _QUERY_ID = tl.registry().by_name["adnl.message.query"].id.to_bytes(4, "little")
+_AUTHENTICATE_ID = tl.registry().by_name["tcp.authentificate"].id.to_bytes(4, "little")
+_AUTH_COMPLETE_ID = tl.registry().by_name["tcp.authentificationComplete"].id.to_bytes(4, "little")
 
 TLDict = dict[str, Any]
 
@@ -141,6 +146,8 @@ class LiteServer:
                 await stream.aclose()
 
     async def _read_loop(self, conn: AdnlConnection, nursery: trio.Nursery) -> None:
+        nonces: bytes | None = None  # the client's and ours, while it authenticates
+        authenticated = False
         while True:
             payload = await conn.receive()
             if not payload:
@@ -149,6 +156,20 @@ class LiteServer:
                 if not self.faults.ignore_pings:
                     random_id = int.from_bytes(payload[4:], "little", signed=True)
                     await conn.send(tl.encode("tcp.pong", {"random_id": random_id}))
+                continue
+            if payload[:4] == _AUTHENTICATE_ID:
+                client_nonce = tl.decode(payload, "tcp.authentificate")["nonce"]
+                if nonces is not None or authenticated or not 0 < len(client_nonce) <= 512:
+                    return  # TON's server: a protocol violation
+                ours = os.urandom(256)
+                nonces = bytes(client_nonce) + ours
+                await conn.send(tl.encode("tcp.authentificationNonce", {"nonce": ours}))
+                continue
+            if payload[:4] == _AUTH_COMPLETE_ID and nonces is not None:
+                done = tl.decode(payload, "tcp.authentificationComplete")
+                if not _signed_by(done["key"], nonces, bytes(done["signature"])):
+                    return
+                nonces, authenticated = None, True
                 continue
             if payload[:4] != _QUERY_ID:
                 return  # TON's server stops on anything else; so do we
@@ -187,6 +208,17 @@ class LiteServer:
         if c is None or c.result != result_type:
             raise TypeError(f"the handler answered {function['@type']} with {answer.get('@type')}")
         return tl.encode(c.name, answer)
+
+
+def _signed_by(key: TLDict, message: bytes, signature: bytes) -> bool:
+    """Whether an authenticating client's `PublicKey` signed `message`."""
+    if key.get("@type") != "pub.ed25519":
+        return False
+    try:
+        VerifyKey(bytes(key["key"])).verify(message, signature)
+    except (CryptoError, ValueError, TypeError):
+        return False
+    return True
 
 
 def _error(code: int, message: str) -> bytes:

@@ -34,6 +34,9 @@ from cocoon.ton.lite.errors import LiteDecodeError
 TON_API_NAMES = (
     "tcp.ping",
     "tcp.pong",
+    "tcp.authentificate",
+    "tcp.authentificationNonce",
+    "tcp.authentificationComplete",
     "adnl.message.query",
     "adnl.message.answer",
     "pub.ed25519",

@@ -76,7 +76,7 @@ def test_masterchain_names_the_shard_block():
         CHAIN.shard_head.id.root_hash,
         CHAIN.shard_head.id.file_hash,
     )
-    assert set(state.custom.config.config) == {0, 1, 2}
+    assert set(state.custom.config.config) == {0, 1, 2, 28, 34}
     old, _ = state.custom.prev_blocks
     assert old[1].blk_ref.root_hash == CHAIN.mc_blocks[0].id.root_hash
     assert blk.extra.custom.shard_hashes[0].list[0].root_hash == CHAIN.shard_head.id.root_hash
