@@ -217,7 +217,8 @@ async def test_over_adnl_from_a_global_config_a_wallet_pays_on_signed_heads(
         fake.producer.synthetic.rotate_validators(ValidatorKeys.generate(7))
         fake.producer.advance()
         async with open_lite_ledger(endpoints_of(config)[:1], options) as ledger:
-            wallet = ton.Wallet(ledger, b"\x0a" * 32, owner, resend_every=5)
+            code = await ledger.wallet_code()
+            wallet = ton.Wallet(ledger, b"\x0a" * 32, owner, code=code, resend_every=5)
             chain.mint(wallet.address, 20 * T)
             dest = chain.create_user(addr(3), 0)
             await wallet.send(ton.Transfer(dest=dest, value=3 * T))
