@@ -77,4 +77,6 @@ def container(session: nox.Session) -> None:
     The base image: COCOON_BASE, else python:3.11-slim (with podman alone: the local one of
     ../shared/container/README.md)."""
     session.install("openai")  # the check's own client; not a dependency of the package
+    if "--compose" in session.posargs:
+        session.install("podman-compose")  # used where podman stands in for docker
     session.run("python", "scripts/container_check.py", *session.posargs)
