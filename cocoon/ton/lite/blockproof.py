@@ -27,7 +27,6 @@ from typing import Any
 
 import attrs
 from pytoniq_core import Cell, Slice
-from pytoniq_core.boc.exotic import CellTypes
 
 from cocoon.ton.lite.blocks import MASTERCHAIN, BlockId, BuiltBlock, PrunedBlock, SyntheticChain
 from cocoon.ton.lite.dicts import lookup
@@ -35,8 +34,10 @@ from cocoon.ton.lite.errors import LiteProofError
 from cocoon.ton.lite.merkle import (
     from_boc_multi,
     merkle_proof,
+    ordinary_slice,
     path_keeper,
     proof_root,
+    subtree,
     to_boc_multi,
 )
 from cocoon.ton.lite.proofs import BlockHeader, header_of_proof, header_proof_boc
@@ -60,15 +61,6 @@ MAX_LINKS = 16  # TON's liteserver stops a chain after this many links
 # --- provers (the liteserver's side) ----------------------------------------------------
 
 
-def _subtree(cell: Cell) -> list[Cell]:
-    out, stack = [], [cell]
-    while stack:
-        c = stack.pop()
-        out.append(c)
-        stack.extend(c.refs)
-    return out
-
-
 def _mc_block_extra(block_root: Cell) -> Cell:
     extra = block_root.refs[3]
     return extra.refs[3]  # in_msg, out_msg, account_blocks, then custom (McBlockExtra)
@@ -83,13 +75,13 @@ def key_block_config_proof(block: BuiltBlock) -> Cell:
     mc_extra = _mc_block_extra(root)
     config_root = mc_extra.refs[-1]
     # TON's checker unpacks the McBlockExtra record, its ^[prev_blk_signatures ...] cell too.
-    keep = [root, *_subtree(info), update, extra, mc_extra, mc_extra.refs[-2]]
+    keep = [root, *subtree(info), update, extra, mc_extra, mc_extra.refs[-2]]
     for param in (CONFIG_CUR_TEMP_VALIDATORS, CONFIG_CUR_VALIDATORS, CONFIG_CATCHAIN):
         path: list[Cell] = []
         leaf = lookup(config_root, param, 32, path=path)
         keep += path
         if leaf is not None:
-            keep += _subtree(leaf.preload_ref())
+            keep += subtree(leaf.preload_ref())
     return merkle_proof(root, path_keeper(keep))
 
 
@@ -202,14 +194,6 @@ class ProvenChain:
     links: int
 
 
-def _ordinary(cell: Cell, what: str) -> Slice:
-    if cell.type_ == CellTypes.pruned_branch:
-        raise LiteProofError(f"{what} is pruned from the proof")
-    if cell.type_ != CellTypes.ordinary:
-        raise LiteProofError(f"{what} is an exotic cell")
-    return cell.begin_parse()
-
-
 def _skip_currency(s: Slice) -> None:
     s.load_coins()
     if s.load_bit():
@@ -240,7 +224,7 @@ def read_key_block_config(block_root: Cell) -> KeyBlockConfig:
     """The validator set (param 35 if present, else 34) and the shuffle flag (param 28) of a
     proven key block's config (`McBlockExtra.config`)."""
     try:
-        e = _ordinary(block_root.refs[3], "BlockExtra")
+        e = ordinary_slice(block_root.refs[3], "BlockExtra")
         if e.load_uint(32) != 0x4A33F6FD:
             raise LiteProofError("not a BlockExtra")
         e.load_ref()
@@ -249,7 +233,7 @@ def read_key_block_config(block_root: Cell) -> KeyBlockConfig:
         e.skip_bits(512)  # rand_seed, created_by
         if not e.load_bit():
             raise LiteProofError("the block has no McBlockExtra")
-        m = _ordinary(e.load_ref(), "McBlockExtra")
+        m = ordinary_slice(e.load_ref(), "McBlockExtra")
         if m.load_uint(16) != 0xCCA5:
             raise LiteProofError("not a McBlockExtra")
         if not m.load_bit():
@@ -281,7 +265,7 @@ def read_key_block_config(block_root: Cell) -> KeyBlockConfig:
 def _prev_block_named(state_root: Cell, source: BlockId, dest: BlockId) -> bool:
     """Whether a proven masterchain state of `source` lists `dest` in `prev_blocks`."""
     try:
-        s = _ordinary(state_root, "the masterchain state")
+        s = ordinary_slice(state_root, "the masterchain state")
         if s.load_uint(32) != 0x9023AFE2:
             raise LiteProofError("not a ShardStateUnsplit")
         s.load_int(32)
@@ -290,14 +274,14 @@ def _prev_block_named(state_root: Cell, source: BlockId, dest: BlockId) -> bool:
             raise LiteProofError("the state is of another block")
         if len(state_root.refs) < 4:
             raise LiteProofError("the masterchain state has no McStateExtra")
-        x = _ordinary(state_root.refs[3], "McStateExtra")
+        x = ordinary_slice(state_root.refs[3], "McStateExtra")
         if x.load_uint(16) != 0xCC26:
             raise LiteProofError("not a McStateExtra")
         if x.load_bit():
             x.load_ref()  # shard_hashes
         x.skip_bits(256)
         x.load_ref()  # config
-        more = _ordinary(x.load_ref(), "McStateExtra's validator_info and prev_blocks")
+        more = ordinary_slice(x.load_ref(), "McStateExtra's validator_info and prev_blocks")
         more.skip_bits(16 + 32 + 32 + 1)
         root = more.load_ref() if more.load_bit() else None
         leaf = lookup(root, dest.seqno, 32, skip_extra=_skip_key_max_lt)

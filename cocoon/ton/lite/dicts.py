@@ -15,9 +15,9 @@ from typing import Generic, TypeVar
 
 import attrs
 from pytoniq_core import Builder, Cell, Slice, begin_cell
-from pytoniq_core.boc.exotic import CellTypes
 
 from cocoon.ton.lite.errors import LiteProofError
+from cocoon.ton.lite.merkle import ordinary_slice
 
 Y = TypeVar("Y")
 
@@ -122,14 +122,6 @@ def store_hashmap_aug_e(
 # --- lookup ------------------------------------------------------------------------------
 
 
-def _ordinary(cell: Cell, what: str) -> Slice:
-    if cell.type_ == CellTypes.pruned_branch:
-        raise LiteProofError(f"{what} is pruned from the proof")
-    if cell.type_ != CellTypes.ordinary:
-        raise LiteProofError(f"{what} is an exotic cell of type {cell.type_}")
-    return cell.begin_parse()
-
-
 def _read_label(s: Slice, max_len: int) -> str:
     k = max_len.bit_length()
     if not s.load_bit():  # hml_short
@@ -168,7 +160,7 @@ def lookup(
     cell, rest = root, n
     try:
         while True:
-            s = _ordinary(cell, "a dictionary node on the key's path")
+            s = ordinary_slice(cell, "a dictionary node on the key's path")
             if path is not None:
                 path.append(cell)
             label = _read_label(s, rest)

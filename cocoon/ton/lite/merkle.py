@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from pytoniq_core import Cell, begin_cell
+from pytoniq_core import Cell, Slice, begin_cell
 from pytoniq_core.boc.exotic import CellTypes
 
 from cocoon.ton.lite.errors import LiteProofError
@@ -176,3 +176,23 @@ def from_boc_multi(data: bytes, what: str) -> list[Cell]:
         return Cell.from_boc(bytes(data))
     except Exception as exc:  # pytoniq raises many kinds on garbage input
         raise LiteProofError(f"{what}: not a valid BOC: {exc}") from exc
+
+
+def ordinary_slice(cell: Cell, what: str) -> Slice:
+    """`cell` to read from a proof: an ordinary cell, never a pruned branch (what the prover
+    left out cannot be read) nor another exotic cell."""
+    if cell.type_ == CellTypes.pruned_branch:
+        raise LiteProofError(f"{what} is pruned from the proof")
+    if cell.type_ != CellTypes.ordinary:
+        raise LiteProofError(f"{what} is an exotic cell of type {cell.type_}")
+    return cell.begin_parse()
+
+
+def subtree(cell: Cell) -> list[Cell]:
+    """Every cell under `cell`, itself included (shared cells as often as they are reached)."""
+    out, stack = [], [cell]
+    while stack:
+        c = stack.pop()
+        out.append(c)
+        stack.extend(c.refs)
+    return out

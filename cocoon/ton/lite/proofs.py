@@ -43,8 +43,10 @@ from cocoon.ton.lite.errors import LiteProofError
 from cocoon.ton.lite.merkle import (
     from_boc_multi,
     merkle_proof,
+    ordinary_slice,
     path_keeper,
     proof_root,
+    subtree,
     to_boc_multi,
 )
 
@@ -54,21 +56,12 @@ _ACCOUNT_NONE = begin_cell().store_bit(0).end_cell()
 # --- provers (the liteserver's side) ----------------------------------------------------
 
 
-def _subtree(cell: Cell) -> list[Cell]:
-    out, stack = [], [cell]
-    while stack:
-        c = stack.pop()
-        out.append(c)
-        stack.extend(c.refs)
-    return out
-
-
 def block_header_proof(block_root: Cell) -> Cell:
     """Merkle proof of a block keeping its `BlockInfo` (with the prev/master refs) and the
     `state_update` cell (its old and new trees pruned): what `liteServer.blockHeader` and the
     first root of account proofs carry."""
     info, state_update = block_root.refs[0], block_root.refs[2]
-    return merkle_proof(block_root, path_keeper([block_root, *_subtree(info), state_update]))
+    return merkle_proof(block_root, path_keeper([block_root, *subtree(info), state_update]))
 
 
 def header_proof_boc(block: BuiltBlock | PrunedBlock) -> bytes:
@@ -88,7 +81,7 @@ def _shard_descr_path(mc_state: Cell, workchain: int) -> list[Cell]:
         raise ValueError(f"no workchain {workchain} in the masterchain state")
     # The BinTree (a single leaf for an unsplit shard) and its ShardDescr's fees cell: TON's
     # checker (`McShardHash::unpack`) reads the whole record.
-    path.extend(_subtree(leaf.preload_ref()))
+    path.extend(subtree(leaf.preload_ref()))
     return path
 
 
@@ -184,14 +177,6 @@ class BlockHeader:
     catchain_seqno: int = 0  # gen_catchain_seqno
 
 
-def _ordinary(cell: Cell, what: str) -> Slice:
-    if cell.type_ == CellTypes.pruned_branch:
-        raise LiteProofError(f"{what} is pruned from the proof")
-    if cell.type_ != CellTypes.ordinary:
-        raise LiteProofError(f"{what} is an exotic cell of type {cell.type_}")
-    return cell.begin_parse()
-
-
 def _read_shard_ident(s: Slice) -> tuple[int, int]:
     if s.load_uint(2) != 0:
         raise LiteProofError("bad ShardIdent tag")
@@ -236,13 +221,13 @@ def _header(proof_cell: Cell, block: BlockId) -> BlockHeader:
 
 def _read_header(root: Cell, block: BlockId) -> BlockHeader:
     try:
-        s = _ordinary(root, "the block root")
+        s = ordinary_slice(root, "the block root")
         if s.load_uint(32) != 0x11EF55AA:
             raise LiteProofError("not a block")
         global_id = s.load_int(32)
         if len(root.refs) != 4:
             raise LiteProofError("a block has four refs")
-        i = _ordinary(root.refs[0], "BlockInfo")
+        i = ordinary_slice(root.refs[0], "BlockInfo")
         if i.load_uint(32) != 0x9BC7A987:
             raise LiteProofError("not a BlockInfo")
         i.load_uint(32)  # version
@@ -264,10 +249,10 @@ def _read_header(root: Cell, block: BlockId) -> BlockHeader:
             i.load_uint(8 + 32 + 64)  # gen_software
         master_ref = None
         if not_master:
-            master_ref = _read_ext_ref(_ordinary(i.load_ref(), "BlkMasterInfo"))
+            master_ref = _read_ext_ref(ordinary_slice(i.load_ref(), "BlkMasterInfo"))
         if after_merge:
             raise LiteProofError("merged blocks are not followed")
-        prev = _read_ext_ref(_ordinary(i.load_ref(), "BlkPrevInfo"))
+        prev = _read_ext_ref(ordinary_slice(i.load_ref(), "BlkPrevInfo"))
         del vert_incr
         update = root.refs[2]
         if update.type_ != CellTypes.merkle_update:
@@ -312,7 +297,7 @@ class ProvenShardBlock:
 
 
 def _state_slice(state_root: Cell, workchain: int, shard: int) -> tuple[Slice, int]:
-    s = _ordinary(state_root, "the shard state")
+    s = ordinary_slice(state_root, "the shard state")
     if s.load_uint(32) != 0x9023AFE2:
         raise LiteProofError("not a ShardStateUnsplit")
     s.load_int(32)
@@ -342,7 +327,7 @@ def check_shard_proof(
             raise LiteProofError("the masterchain state is of another seqno")
         if not s.load_bit() or len(state.refs) < 4:
             raise LiteProofError("the masterchain state has no McStateExtra")
-        extra = _ordinary(state.refs[3], "McStateExtra")
+        extra = ordinary_slice(state.refs[3], "McStateExtra")
         if extra.load_uint(16) != 0xCC26:
             raise LiteProofError("not a McStateExtra")
         if not extra.load_bit():
@@ -352,7 +337,7 @@ def check_shard_proof(
             raise LiteProofError(f"the masterchain state has no workchain {workchain}")
         node, prefix, depth = leaf.load_ref(), 0, 0
         while True:
-            t = _ordinary(node, "the shard tree")
+            t = ordinary_slice(node, "the shard tree")
             if not t.load_bit():
                 break
             bit = (int.from_bytes(account_id, "big") >> (255 - depth)) & 1
@@ -406,7 +391,7 @@ def check_account_proof(
     account = served[0]
     try:
         _state_slice(state_root, shard_block.workchain, shard_block.shard)
-        accounts = _ordinary(state_root.refs[1], "ShardAccounts")
+        accounts = ordinary_slice(state_root.refs[1], "ShardAccounts")
         root = accounts.load_ref() if accounts.load_bit() else None
         leaf = lookup(
             root, int.from_bytes(address.hash_part, "big"), 256, skip_extra=skip_depth_balance

@@ -31,12 +31,12 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 from nacl.exceptions import CryptoError
 from nacl.signing import SigningKey, VerifyKey
-from pytoniq_core import Cell, Slice, begin_cell
-from pytoniq_core.boc.exotic import CellTypes
+from pytoniq_core import Cell, begin_cell
 from pytoniq_core.crypto.crc import crc32c
 
 from cocoon.ton.lite.dicts import hashmap, lookup
 from cocoon.ton.lite.errors import LiteProofError
+from cocoon.ton.lite.merkle import ordinary_slice
 
 # TL constructor ids (CRC-32 of the schema lines; a test recomputes them from TON's schema).
 TL_PUB_ED25519 = 0x4813B4C6
@@ -130,19 +130,11 @@ def catchain_config_cell(*, shuffle_mc_validators: bool, mc_catchain_lifetime: i
     )
 
 
-def _ordinary(cell: Cell, what: str) -> Slice:
-    if cell.type_ == CellTypes.pruned_branch:
-        raise LiteProofError(f"{what} is pruned from the proof")
-    if cell.type_ != CellTypes.ordinary:
-        raise LiteProofError(f"{what} is an exotic cell")
-    return cell.begin_parse()
-
-
 def parse_validator_set(cell: Cell) -> ValidatorSet:
     """Read `validators#11` or `validators_ext#12` as TON's `unpack_validator_set` does: keys
     0..total-1 all present, ed25519 keys, positive weights, the stated total weight."""
     try:
-        s = _ordinary(cell, "the validator set")
+        s = ordinary_slice(cell, "the validator set")
         tag = s.load_uint(8)
         if tag not in (0x11, 0x12):
             raise LiteProofError("not a ValidatorSet")
@@ -190,7 +182,7 @@ def parse_shuffle_flag(cell: Cell | None) -> bool:
     if cell is None:
         return False
     try:
-        s = _ordinary(cell, "the catchain config")
+        s = ordinary_slice(cell, "the catchain config")
         tag = s.load_uint(8)
         if tag == 0xC1:
             return False
