@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
-from quart import Response, request
-from quart_trio import QuartTrio
+
+if TYPE_CHECKING:
+    from quart_trio import QuartTrio  # imported at the pages' first request (`lazyapp`)
 
 METRICS_PATH = "/metrics"
 METRICS = "cocoon.metrics"  # app.extensions key: the app's CollectorRegistry
@@ -184,6 +185,8 @@ def add_metrics_route(app: QuartTrio, registry: CollectorRegistry) -> None:
     text, or OpenMetrics), by the library's own encoders. Behind the access token like
     `/jsonstats` (it shows the same balances); `webapp.new_app` also takes it as `Authorization:
     Bearer`, which is what Prometheus's scrape `authorization` setting sends."""
+    from quart import Response, request
+
     app.extensions[METRICS] = registry
 
     @app.route(METRICS_PATH)
