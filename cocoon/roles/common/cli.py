@@ -42,12 +42,13 @@ def run_role(
     """Load the config (its keys overridden by `COCOON_<KEY>` environment variables), open its ledger (None when it names none: the role then says whether
     it can do without; a private pseudo chain with `--disable-ton`) and run `run(config, ledger=...)` until interrupted."""
     from cocoon.roles.chain.remote import RemoteLedger, open_ledger
-    from cocoon.ton.faketon import open_fake_ton
 
     try:
         config = load(args.config, environ=os.environ)
         spec = args.ledger or config.ledger
         if getattr(args, "disable_ton", None):
+            from cocoon.ton.faketon import open_fake_ton  # a pseudo chain: only when asked
+
             ledger = open_fake_ton(args.disable_ton, config.root_contract_address)
         else:
             ledger = open_ledger(spec) if spec else None
