@@ -166,6 +166,18 @@ class Proc:
     def peak_rss(self) -> int:
         return self._status("VmHWM")
 
+    def private_and_proportional(self) -> tuple[int, int]:
+        """(private bytes, PSS): what the process alone holds, and its share of what it
+        shares (the libraries' pages count in each process's RSS, once on the machine)."""
+        fields: dict[str, int] = {}
+        try:
+            for line in Path(f"/proc/{self.pid}/smaps_rollup").read_text().splitlines()[1:]:
+                key, _, rest = line.partition(":")
+                fields[key] = int(rest.split()[0]) * 1024
+        except (OSError, ValueError, IndexError):
+            return 0, 0
+        return fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0), fields.get("Pss", 0)
+
     def reset_peak(self) -> bool:
         try:
             Path(f"/proc/{self.pid}/clear_refs").write_text("5")
@@ -383,6 +395,13 @@ class Network:
     def rss_mb(self) -> dict[str, float]:
         """Each of our processes' resident memory now."""
         return {p.name: p.rss() / 2**20 for p in self.ours}
+
+    def private_mb(self) -> dict[str, float]:
+        """Each of our processes' private memory now (RSS less the shared libraries' pages)."""
+        return {p.name: p.private_and_proportional()[0] / 2**20 for p in self.ours}
+
+    def pss_mb(self) -> dict[str, float]:
+        return {p.name: p.private_and_proportional()[1] / 2**20 for p in self.ours}
 
     def stop(self) -> None:
         for name in ("client", "worker0", "worker1", "proxy", "router", "chain"):
@@ -740,7 +759,17 @@ def layout_table(layout: str, results: dict[str, Any]) -> list[str]:
         lines.append(f"  {name:12} cpu: {cpu}   rss: {_mb(n['peak_rss_mb'])}")
     lines.append("")
     if "rest_rss_mb" in results:
-        lines.append(f"RSS MB at rest: {_mb(results['rest_rss_mb'])}")
+        rest = results["rest_rss_mb"]
+        over = [r for r in ROLES if rest.get(r, 0.0) > TARGETS["rest_rss_mb_per_role"]]
+        lines.append(
+            f"RSS MB at rest: {_mb(rest)}; over {TARGETS['rest_rss_mb_per_role']} MB: "
+            f"{', '.join(over) or 'none'}"
+        )
+    if "rest_private_mb" in results:
+        lines.append(
+            f"  private MB at rest (RSS less shared library pages): {_mb(results['rest_private_mb'])}"
+        )
+        lines.append(f"  PSS MB at rest: {_mb(results['rest_pss_mb'])}")
     if "after_load_rss_mb" in results:
         lines.append(f"RSS MB at rest after the load: {_mb(results['after_load_rss_mb'])}")
     for name in ("plain c=64", "stream c=64"):
@@ -822,6 +851,8 @@ def run_layout(layout: str, work: Path, args: argparse.Namespace, duration: floa
             return out
         time.sleep(REST_SETTLE)
         out["rest_rss_mb"] = net.rss_mb()
+        out["rest_private_mb"] = net.private_mb()
+        out["rest_pss_mb"] = net.pss_mb()
         if "wrk" in parts:
             out["cases"] = run_cases(net, duration, only)
             time.sleep(REST_SETTLE)
