@@ -54,8 +54,9 @@ def browser(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
-    """The network's overhead over the inference server, as separate processes (see
-    scripts/bench.py): prints a table and writes bench/results.json."""
+    """The network's overhead over the inference server, as separate processes, in our layout
+    and in the reference's (router) layout (see scripts/bench.py): prints a table per layout
+    and writes bench/results.json. `nox -s bench -- --quick` for a short smoke run."""
     session.install("-e", ".")
     session.run("python", "scripts/bench.py", *session.posargs)
 

@@ -1,27 +1,40 @@
 #!/usr/bin/env python3
-"""What the network costs on top of the inference server (issue 8): a table and a JSON file.
+"""What the network costs on top of the inference server (issues 8, 17): a table and a JSON file.
 
-    nox -s bench  (or: python3 dev.py bench) # the whole run, about 2 minutes
+    nox -s bench  (or: python3 dev.py bench) # the whole run, both layouts, about 4 minutes
     python scripts/bench.py --quick          # shorter wrk runs, fewer idle connections
-    python scripts/bench.py --hold           # start the network, print its pids, wait (profiling)
+    python scripts/bench.py --layouts router # one layout only
+    python scripts/bench.py --hold --layouts ours  # start the network, print its pids, wait
 
-A chain service, a proxy, two workers and a client run as separate processes (`cocoon chain
-serve`, `cocoon proxy|worker|client CONFIG`), over RA-TLS with fake attestation on 127.0.0.1.
+Two deployments, one after the other, each as separate processes over 127.0.0.1 with fake
+attestation:
+
+* ours: a chain service, a proxy, two workers and a client (`cocoon chain serve`, `cocoon
+  proxy|worker|client CONFIG`), RA-TLS inside the roles;
+* router: the reference's layout, for its table: the same roles, the proxy on plain ports
+  behind a `cocoon router` process that holds its registered ports (reverse, writing the
+  peer-info preamble) and whose SOCKS5 port the workers and the client dial out through (one
+  router process, as in the reference's anchor run).
+
 Worker 0 serves MODEL in front of `fast_backend.py`, worker 1 serves SLOW_MODEL in front of
-`slow_stream_backend.py` (both from ../shared/bench, run as processes). Measured:
+`slow_stream_backend.py` (both from ../shared/bench, run as processes). Measured in each layout:
 
+* RSS of each of our processes at rest (started, idle) and again after the load;
 * wrk (the material's lua bodies, 100-token answers) at concurrency 1, 8, 64 and 256 (the
   workers take `--max-active-requests`, 60 as the reference's, so c=64 and c=256 queue at the
   proxy; errors and non-2xx answers are counted), non-streamed
   and streamed, against the fast backend directly and through the client's API: requests per
-  second, p50 and p99, the ratio to direct, CPU ms per request summed over our processes
-  (chain, proxy, worker 0, client; from /proc), peak RSS of each;
+  second, p50 and p99, the ratio to direct, CPU ms per request of each of our processes
+  (chain, router, proxy, worker 0, client; from /proc) and their sum, peak RSS of each;
 * time to first token with the slow backend (20 ms per token, 50 tokens), direct and through
   the network (median of a few requests);
-* at a freshly restarted proxy: RSS per idle RA-TLS client connection (a helper process holds
-  IDLE_CONNECTIONS of them) and per in-flight stream (STREAMS slow streams at once, on top).
+* in our layout, at a freshly restarted proxy: RSS per idle RA-TLS client connection (a helper
+  process holds IDLE_CONNECTIONS of them) and per in-flight stream (STREAMS slow streams at
+  once, on top).
 
-Prints a plain table and writes bench/results.json (with the machine it ran on).
+The roles run from bytecode as installed code does (with PYTHONDONTWRITEBYTECODE set the bench
+compiles cocoon first and lets its children write bytecode). Prints a plain table per layout
+and writes bench/results.json (`layouts`: one entry each; with the machine it ran on).
 """
 
 from __future__ import annotations
@@ -58,6 +71,15 @@ IDLE_CONNECTIONS = 1000
 STREAMS = 128
 START_TIMEOUT = 60.0
 PARTS = ("wrk", "ttft", "memory")
+# The two deployments measured: ours, and the reference's (its router in front of the proxy's
+# ports and beside the worker and the client), so that every figure has its counterpart in
+# the reference's table.
+LAYOUTS = {
+    "ours": "chain, proxy, workers, client (RA-TLS inside the roles)",
+    "router": "chain, router, proxy, workers, client (the reference's layout: TLS in the router)",
+}
+REST_SETTLE = 2.0  # seconds a started (or just loaded) network idles before its RSS is read
+CHILD_ENV: dict[str, str] | None = None  # the roles' environment (main sets it)
 
 # The reference C++ network on this kind of machine (../shared/bench/README.md).
 REFERENCE: dict[str, Any] = {
@@ -72,6 +94,20 @@ REFERENCE: dict[str, Any] = {
     "cpu_ms_per_request": {"plain": 1.09, "stream": 1.50},
     "rss_total_mb": 94,
     "ttft_s": {"direct": 0.001, "network": 1.031},
+    # The second anchor run (same material, 2026-12-06), the reference in its router layout:
+    # ratio to direct and CPU ms per request summed over its four processes, per case.
+    "second_run": {
+        "cases": {
+            "plain c=1": {"ratio": 0.057, "cpu_ms_per_request": 1.81, "p50_ms": 1.70},
+            "plain c=8": {"ratio": 0.045, "cpu_ms_per_request": 1.41},
+            "plain c=64": {"ratio": 0.067, "cpu_ms_per_request": 0.96},
+            "stream c=1": {"ratio": 0.211, "cpu_ms_per_request": 1.88},
+            "stream c=8": {"ratio": 0.324, "cpu_ms_per_request": 1.51},
+            "stream c=64": {"ratio": 0.416, "cpu_ms_per_request": 1.19},
+        },
+        "rss_mb": {"router": 11, "proxy": 33, "worker": 25, "client": 23},
+        "ttft_ms": 1018,
+    },
 }
 TARGETS = {
     "ratio": {"plain c=1": 0.058, "plain c=64": 0.06, "stream c=1": 0.185, "stream c=64": 0.48},
@@ -80,7 +116,10 @@ TARGETS = {
     "ttft_added_ms": 5.0,
     "idle_connection_kib": 64,
     "stream_kib": 256,
+    "rest_rss_mb_per_role": 45,  # proxy, worker, client each, started and idle
+    "roles_rss_mb_c64": 150,  # proxy + worker + client at c=64, peak
 }
+ROLES = ("proxy", "worker0", "client")  # the three roles of the memory targets
 
 
 # ---------------------------------------------------------------------------- processes
@@ -99,7 +138,7 @@ class Proc:
             argv,
             stdout=self._log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
+            env={**(CHILD_ENV or os.environ), **(env or {})},
             cwd=ROOT,
             start_new_session=True,  # Ctrl-C on the bench is ours to pass on
         )
@@ -126,6 +165,18 @@ class Proc:
 
     def peak_rss(self) -> int:
         return self._status("VmHWM")
+
+    def private_and_proportional(self) -> tuple[int, int]:
+        """(private bytes, PSS): what the process alone holds, and its share of what it
+        shares (the libraries' pages count in each process's RSS, once on the machine)."""
+        fields: dict[str, int] = {}
+        try:
+            for line in Path(f"/proc/{self.pid}/smaps_rollup").read_text().splitlines()[1:]:
+                key, _, rest = line.partition(":")
+                fields[key] = int(rest.split()[0]) * 1024
+        except (OSError, ValueError, IndexError):
+            return 0, 0
+        return fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0), fields.get("Pss", 0)
 
     def reset_peak(self) -> bool:
         try:
@@ -185,10 +236,17 @@ class Network:
     """The chain service, the roles and the two backends, each its own process."""
 
     def __init__(
-        self, work: Path, *, pow_difficulty: int, max_active_requests: int = MAX_ACTIVE_REQUESTS
+        self,
+        work: Path,
+        *,
+        pow_difficulty: int,
+        max_active_requests: int = MAX_ACTIVE_REQUESTS,
+        layout: str = "ours",
     ) -> None:
         self.max_active_requests = max_active_requests
+        self.layout = layout
         self.work = work
+        self.socks_port = free_port()
         self.pow_difficulty = pow_difficulty
         self.procs: dict[str, Proc] = {}
         self.fast_port = free_port()
@@ -216,6 +274,8 @@ class Network:
                              "--port", str(self.chain_port)])  # fmt: skip
         wait_for("the chain service", lambda: port_open(self.chain_port), START_TIMEOUT,
                  list(self.procs.values()))  # fmt: skip
+        if self.layout == "router":
+            self.start_router()
         self.start_proxy()
         for i, path in enumerate(self.configs["worker"]):
             self._role(f"worker{i}", [py, "-m", "cocoon", "worker", str(path)])
@@ -226,6 +286,7 @@ class Network:
         import trio
 
         from cocoon.network import NetworkConfig, plan_network
+        from cocoon.ratls.identity import Identity
         from cocoon.ton.embedded.ledger import EmbeddedLedger
 
         data = self.work / "data"
@@ -264,11 +325,39 @@ class Network:
         proxy = attrs.evolve(
             planned.proxies[0], max_connections_in_auth=0, max_connections_in_auth_per_address=0
         )
-        planned = attrs.evolve(planned, proxies=(proxy,), workers=(planned.workers[0], slow))
+        workers = (planned.workers[0], slow)
+        clients = planned.clients
+        if self.layout == "router":
+            # The reference's deployment: the proxy listens on plain ports behind a reverse
+            # router that holds its registered ports, and the workers and the client reach it
+            # through that router's SOCKS5 port (one router process, as in the reference's
+            # anchor run), instead of RA-TLS inside the roles.
+            self.router_ports = (proxy.workers_rpc_port, proxy.client_rpc_port)
+            proxy = attrs.evolve(
+                proxy,
+                workers_rpc_port=free_port(),
+                client_rpc_port=free_port(),
+                listen_mode="router",
+            )
+            via = f"{HOST}:{self.socks_port}"
+            workers = tuple(attrs.evolve(w, connect_to_proxy_via=via) for w in workers)
+            clients = tuple(attrs.evolve(c, connect_to_proxy_via=via) for c in clients)
+            Identity.generate("fake_tdx").write(self.work / "router")
+        planned = attrs.evolve(planned, proxies=(proxy,), workers=workers, clients=clients)
         self.proxy_config = proxy
         self.configs = planned.write_configs(
             self.work / "configs", ledger=f"http://{HOST}:{self.chain_port}"
         )
+
+    def start_router(self) -> None:
+        wport, cport = self.router_ports
+        inner_w, inner_c = self.proxy_config.workers_rpc_port, self.proxy_config.client_rpc_port
+        argv = [sys.executable, "-m", "cocoon", "router",
+                "-R", f"{wport}:{HOST}:{inner_w}@fake_tdx", "-R", f"{cport}:{HOST}:{inner_c}@any",
+                "-S", f"{self.socks_port}@fake_tdx", "-s", "-C", str(self.work / "router"),
+                "-d", str(self.pow_difficulty)]  # fmt: skip
+        router = self._role("router", argv)
+        wait_for("the router to listen", lambda: port_open(cport), START_TIMEOUT, [router])
 
     def start_proxy(self) -> None:
         proxy = self._role(
@@ -300,10 +389,22 @@ class Network:
     @property
     def ours(self) -> list[Proc]:
         """The processes a request through the network costs CPU in."""
-        return [self.procs[n] for n in ("chain", "proxy", "worker0", "client")]
+        names = ("chain", "router", "proxy", "worker0", "client")
+        return [self.procs[n] for n in names if n in self.procs]
+
+    def rss_mb(self) -> dict[str, float]:
+        """Each of our processes' resident memory now."""
+        return {p.name: p.rss() / 2**20 for p in self.ours}
+
+    def private_mb(self) -> dict[str, float]:
+        """Each of our processes' private memory now (RSS less the shared libraries' pages)."""
+        return {p.name: p.private_and_proportional()[0] / 2**20 for p in self.ours}
+
+    def pss_mb(self) -> dict[str, float]:
+        return {p.name: p.private_and_proportional()[1] / 2**20 for p in self.ours}
 
     def stop(self) -> None:
-        for name in ("client", "worker0", "worker1", "proxy", "chain"):
+        for name in ("client", "worker0", "worker1", "proxy", "router", "chain"):
             if name in self.procs:
                 self.procs[name].stop()
         for name in ("fast_backend", "slow_backend"):
@@ -626,55 +727,155 @@ def run_cases(net: Network, duration: float, only: set[str] | None = None) -> di
     return cases
 
 
-def table(results: dict[str, Any]) -> str:
-    ref = REFERENCE["cases"]
+def _mb(rss: dict[str, float]) -> str:
+    return " ".join(f"{k}={v:.0f}" for k, v in rss.items()) + f" (total {sum(rss.values()):.0f})"
+
+
+def layout_table(layout: str, results: dict[str, Any]) -> list[str]:
+    ref = REFERENCE["second_run"]["cases"]
     lines = [
-        f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
-        f"Python {results['machine']['python']} "
-        f"(sum(range(1000)) {results['machine']['python_sum_range_1000_us']} us), "
-        f"commit {results['machine']['commit']}",
+        f"## {layout}: {LAYOUTS[layout]}",
         "",
         "| load | direct req/s | network req/s | ratio | ref ratio | p50 ms | p99 ms | "
         "+p50 ms | CPU ms/req | ref CPU | errors |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for name, case in results.get("cases", {}).items():
+    cases = results.get("cases", {})
+    for name, case in cases.items():
         d, n = case["direct"], case["network"]
-        kind = name.split()[0]
         errors = n["errors"] + n["non_2xx"]
-        ref_ratio = f"{ref[name]['ratio']:.3f}" if name in ref else "-"  # none measured at 256
+        # The reference's figures in its router layout (second anchor run; none at c=256).
+        ref_ratio = f"{ref[name]['ratio']:.3f}" if name in ref else "-"
+        ref_cpu = f"{ref[name]['cpu_ms_per_request']:.2f}" if name in ref else "-"
         lines.append(
             f"| {name} | {d['rps']:,.0f} | {n['rps']:,.0f} | {case['ratio']:.3f} | "
             f"{ref_ratio} | {n['p50_ms']:.2f} | {n['p99_ms']:.2f} | "
-            f"{case['added_p50_ms']:.2f} | {n['cpu_ms_per_request']:.2f} | "
-            f"{REFERENCE['cpu_ms_per_request'][kind]:.2f} | {errors} |"
+            f"{case['added_p50_ms']:.2f} | {n['cpu_ms_per_request']:.2f} | {ref_cpu} | {errors} |"
         )
     lines += ["", "CPU ms per request by process, peak RSS MB by process:"]
-    for name, case in results.get("cases", {}).items():
+    for name, case in cases.items():
         n = case["network"]
         cpu = " ".join(f"{k}={v:.2f}" for k, v in n["cpu_ms_per_request_by_process"].items())
-        rss = " ".join(f"{k}={v:.0f}" for k, v in n["peak_rss_mb"].items())
+        lines.append(f"  {name:12} cpu: {cpu}   rss: {_mb(n['peak_rss_mb'])}")
+    lines.append("")
+    if "rest_rss_mb" in results:
+        rest = results["rest_rss_mb"]
+        over = [r for r in ROLES if rest.get(r, 0.0) > TARGETS["rest_rss_mb_per_role"]]
         lines.append(
-            f"  {name:12} cpu: {cpu}   rss: {rss} (total {sum(n['peak_rss_mb'].values()):.0f})"
+            f"RSS MB at rest: {_mb(rest)}; over {TARGETS['rest_rss_mb_per_role']} MB: "
+            f"{', '.join(over) or 'none'}"
         )
+    if "rest_private_mb" in results:
+        lines.append(
+            f"  private MB at rest (RSS less shared library pages): {_mb(results['rest_private_mb'])}"
+        )
+        lines.append(f"  PSS MB at rest: {_mb(results['rest_pss_mb'])}")
+    if "after_load_rss_mb" in results:
+        lines.append(f"RSS MB at rest after the load: {_mb(results['after_load_rss_mb'])}")
+    for name in ("plain c=64", "stream c=64"):
+        if name in cases:
+            peak = cases[name]["network"]["peak_rss_mb"]
+            roles = sum(peak.get(r, 0.0) for r in ROLES)
+            lines.append(
+                f"{name}: proxy + worker + client peak {roles:.0f} MB "
+                f"(target {TARGETS['roles_rss_mb_c64']})"
+            )
     if "ttft" in results:
         t = results["ttft"]
-        lines += [
-            "",
+        lines.append(
             f"time to first token ({SLOW_TOKENS} tokens, {TOKEN_DELAY * 1000:g} ms each): "
             f"direct {t['direct']['first_token_s'] * 1000:.1f} ms, "
             f"network {t['network']['first_token_s'] * 1000:.1f} ms "
-            f"(+{t['added_ms']:.1f} ms; reference {REFERENCE['ttft_s']['network'] * 1000:.0f} ms); "
-            f"whole stream {t['direct']['whole_s']:.3f} s / {t['network']['whole_s']:.3f} s",
-        ]
+            f"(+{t['added_ms']:.1f} ms; reference {REFERENCE['second_run']['ttft_ms']} ms); "
+            f"whole stream {t['direct']['whole_s']:.3f} s / {t['network']['whole_s']:.3f} s"
+        )
     if "idle" in results:
         i, s = results["idle"], results["streams"]
-        lines += [
+        lines.append(
             f"proxy memory: {i['kib_per_connection']:.1f} KiB per idle RA-TLS connection "
             f"({i['connections']} held), {s['kib_per_stream']:.1f} KiB per in-flight stream "
-            f"({s['streams']} at once)",
-        ]
+            f"({s['streams']} at once)"
+        )
+    return lines
+
+
+def table(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [
+        f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']} "
+        f"(sum(range(1000)) {m['python_sum_range_1000_us']} us), commit {m['commit']}",
+        "reference (router layout, second anchor run): RSS MB "
+        + " ".join(f"{k}={v}" for k, v in REFERENCE["second_run"]["rss_mb"].items())
+        + f" (total {sum(REFERENCE['second_run']['rss_mb'].values())})",
+    ]
+    for layout, figures in results["layouts"].items():
+        lines += ["", *layout_table(layout, figures)]
     return "\n".join(lines)
+
+
+def child_environment() -> dict[str, str]:
+    """The roles' environment: they run from bytecode, as installed code does. (Compiling
+    every module at start, as PYTHONDONTWRITEBYTECODE makes a process do, leaves megabytes of
+    freed parser memory in each role's heap, which its RSS would count.)"""
+    env = dict(os.environ)
+    if env.pop("PYTHONDONTWRITEBYTECODE", None):
+        subprocess.run([sys.executable, "-m", "compileall", "-q", "cocoon"], cwd=ROOT, env=env,
+                       check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    return env
+
+
+def run_layout(layout: str, work: Path, args: argparse.Namespace, duration: float,
+               only: set[str] | None, parts: set[str]) -> dict[str, Any]:  # fmt: skip
+    """Start the network in `layout`, measure the asked parts, stop it."""
+    work.mkdir(parents=True, exist_ok=True)
+    net = Network(
+        work,
+        pow_difficulty=args.pow_difficulty,
+        max_active_requests=args.max_active_requests,
+        layout=layout,
+    )
+    out: dict[str, Any] = {}
+    try:
+        started = time.monotonic()
+        print(f"bench [{layout}]: starting {LAYOUTS[layout]} ...", flush=True)
+        net.start()
+        print(f"bench [{layout}]: network ready in {time.monotonic() - started:.1f} s", flush=True)
+        if args.hold:
+            pids = {name: p.pid for name, p in net.procs.items()}
+            print(f"client API {net.client_url}; pids {json.dumps(pids)}; Ctrl-C to stop")
+            try:
+                while all(p.alive() for p in net.procs.values()):
+                    time.sleep(1)
+            except KeyboardInterrupt:
+                pass
+            return out
+        time.sleep(REST_SETTLE)
+        out["rest_rss_mb"] = net.rss_mb()
+        out["rest_private_mb"] = net.private_mb()
+        out["rest_pss_mb"] = net.pss_mb()
+        if "wrk" in parts:
+            out["cases"] = run_cases(net, duration, only)
+            time.sleep(REST_SETTLE)
+            out["after_load_rss_mb"] = net.rss_mb()
+        if "ttft" in parts:
+            out["ttft"] = measure_ttft(net, 3 if args.quick else 5)
+        # The proxy's memory per idle connection and per stream: in our layout only (behind a
+        # router the connections would end in the router).
+        if "memory" in parts and layout == "ours":
+            if "wrk" in parts:
+                print("bench: restarting the proxy for the memory figures", flush=True)
+                net.restart_proxy()
+            run_wrk(net.client_url, MATERIAL / "chat.lua", 4, 1.0, [])  # warm
+            out["idle"], helper = measure_idle(net, 200 if args.quick else IDLE_CONNECTIONS)
+            try:
+                out["streams"] = measure_streams(net, STREAMS)
+            finally:
+                assert helper.stdin is not None
+                helper.stdin.close()
+                helper.wait(30)
+    finally:
+        net.stop()
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -689,6 +890,11 @@ def main(argv: list[str] | None = None) -> int:
         default=MAX_ACTIVE_REQUESTS,
         help=f"each worker's max_active_requests (default {MAX_ACTIVE_REQUESTS}, the reference's)",
     )
+    parser.add_argument(
+        "--layouts",
+        default=",".join(LAYOUTS),
+        help=f"which deployments to measure, of {','.join(LAYOUTS)} (default: both)",
+    )
     parser.add_argument("--hold", action="store_true", help="start the network and wait")
     parser.add_argument("--keep", type=Path, help="work here (configs, logs) and keep it")
     parser.add_argument(
@@ -699,6 +905,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.idle_helper:
         return idle_helper(*args.idle_helper)
+    layouts = [x.strip() for x in args.layouts.split(",") if x.strip()]
+    if not layouts or set(layouts) - set(LAYOUTS):
+        parser.error(f"--layouts takes {','.join(LAYOUTS)}")
+    if args.hold and len(layouts) != 1:
+        parser.error("--hold starts one layout: name it with --layouts")
     # Started in the background, we may have inherited SIGINT ignored: our children would too,
     # and the roles stop gracefully (the proxy's last database write) only on SIGINT.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -706,55 +917,28 @@ def main(argv: list[str] | None = None) -> int:
     if not (MATERIAL / "fast_backend.py").exists():
         raise SystemExit(f"bench: the benchmark material is missing ({MATERIAL})")
     ensure_wrk()
+    global CHILD_ENV
+    CHILD_ENV = child_environment()
     duration = args.duration or (2.0 if args.quick else 4.0)
-    idle_count = 200 if args.quick else IDLE_CONNECTIONS
     started = time.monotonic()
     results: dict[str, Any] = {"machine": machine(), "reference": REFERENCE, "targets": TARGETS}
     results["_started"] = started
     only = {c.strip() for c in args.cases.split(",")} if args.cases else None
+    parts = {"wrk"} if only is not None else set(args.parts.split(",") if args.parts else PARTS)
+    if "wrk" in parts:
+        results["wrk_seconds"] = duration
+    results["layouts"] = {}
     with tempfile.TemporaryDirectory(prefix="cocoon-bench-") as tmp:
-        work = Path(tmp)
+        base = Path(tmp)
         if args.keep is not None:
-            work = args.keep
-            work.mkdir(parents=True)
-        net = Network(
-            work, pow_difficulty=args.pow_difficulty, max_active_requests=args.max_active_requests
-        )
-        try:
-            print("bench: starting chain, proxy, workers, client ...", flush=True)
-            net.start()
-            print(f"bench: network ready in {time.monotonic() - started:.1f} s", flush=True)
-            if args.hold:
-                pids = {name: p.pid for name, p in net.procs.items()}
-                print(f"client API {net.client_url}; pids {json.dumps(pids)}; Ctrl-C to stop")
-                try:
-                    while all(p.alive() for p in net.procs.values()):
-                        time.sleep(1)
-                except KeyboardInterrupt:
-                    pass
-                return 0
-            parts = set(args.parts.split(",")) if args.parts else set(PARTS)
-            if only is not None:
-                parts = {"wrk"}
-            if "wrk" in parts:
-                results["wrk_seconds"] = duration
-                results["cases"] = run_cases(net, duration, only)
-            if "ttft" in parts:
-                results["ttft"] = measure_ttft(net, 3 if args.quick else 5)
-            if "memory" in parts:
-                if "wrk" in parts:
-                    print("bench: restarting the proxy for the memory figures", flush=True)
-                    net.restart_proxy()
-                run_wrk(net.client_url, MATERIAL / "chat.lua", 4, 1.0, [])  # warm
-                results["idle"], helper = measure_idle(net, idle_count)
-                try:
-                    results["streams"] = measure_streams(net, STREAMS)
-                finally:
-                    assert helper.stdin is not None
-                    helper.stdin.close()
-                    helper.wait(30)
-        finally:
-            net.stop()
+            base = args.keep
+            base.mkdir(parents=True)
+        for layout in layouts:
+            results["layouts"][layout] = run_layout(
+                layout, base / layout, args, duration, only, parts
+            )
+        if args.hold:
+            return 0
     return report(results, args.out)
 
 

@@ -45,7 +45,7 @@ class LifespanError(Exception):
     """The app refused to start (`lifespan.startup.failed`)."""
 
 
-async def _lifespan(app: ASGIApp, *, task_status: trio.TaskStatus[None]) -> None:
+async def run_lifespan(app: ASGIApp, *, task_status: trio.TaskStatus[None]) -> None:
     """Run the app's lifespan: started once it reports startup complete (or does not speak
     the lifespan protocol at all); runs until cancelled."""
     to_app, from_server = trio.open_memory_channel[Message](1)
@@ -189,7 +189,7 @@ async def serve_asgi(
     itself, without the app (a hot path)."""
     server = _Server(app, host, routes or {})
     async with trio.open_nursery() as nursery:
-        await nursery.start(_lifespan, app)
+        await nursery.start(run_lifespan, app)
         bound = await nursery.start(
             partial(serve_http, server.handle, port, host=host, limits=limits)
         )
@@ -197,4 +197,4 @@ async def serve_asgi(
         task_status.started(bound)
 
 
-__all__ = ["ASGIApp", "LifespanError", "serve_asgi"]
+__all__ = ["ASGIApp", "LifespanError", "run_lifespan", "serve_asgi"]

@@ -43,7 +43,8 @@ A local network on the embedded ledger, end to end::
     trio.run(main)
 
 Import rule: everything here but `Wallet`, `open_wallet` and `EmbeddedLedger` is pure (no
-trio); those are loaded on first use.
+trio); those, and the embedded chain's names (`Chain`, the fees, `deploy_root`...), are loaded
+on first use.
 """
 
 from __future__ import annotations
@@ -74,18 +75,6 @@ from cocoon.ton.codes import (
 from cocoon.ton.constants import ONE_TON, ContractState, ExitCode, Op
 from cocoon.ton.contracts import ClientContract, ProxyContract, WalletContract, WorkerContract
 from cocoon.ton.counters import CounterOrderError, PaymentCounters
-from cocoon.ton.embedded.chain import Chain, ContractView, ManualClock
-from cocoon.ton.embedded.fees import (
-    MAINNET_FEES,
-    MAINNET_FLOOR,
-    ZERO_FEES,
-    FeeConfig,
-    ForwardPrices,
-    GasPrices,
-    GasTable,
-    StoragePrices,
-)
-from cocoon.ton.embedded.local import deploy_root, local_params, root_command
 from cocoon.ton.errors import (
     BadPaymentSignatureError,
     CellDecodeError,
@@ -139,11 +128,28 @@ _LAZY = {
     "open_wallet": "cocoon.ton.wallet_client",
     "EmbeddedLedger": "cocoon.ton.embedded.ledger",
     "SqliteStore": "cocoon.ton.embedded.store",
+    **dict.fromkeys(("Chain", "ContractView", "ManualClock"), "cocoon.ton.embedded.chain"),
+    **dict.fromkeys(
+        (
+            "MAINNET_FEES",
+            "MAINNET_FLOOR",
+            "ZERO_FEES",
+            "FeeConfig",
+            "ForwardPrices",
+            "GasPrices",
+            "GasTable",
+            "StoragePrices",
+        ),
+        "cocoon.ton.embedded.fees",
+    ),
+    **dict.fromkeys(("deploy_root", "local_params", "root_command"), "cocoon.ton.embedded.local"),
 }
 
 
 def __getattr__(name: str) -> Any:
-    # trio-based names load on first use, so the pure layers never pull trio in.
+    # trio-based names load on first use, so the pure layers never pull trio in; so does the
+    # embedded chain (its contracts and emulator), which a role on a real or remote chain
+    # never runs.
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'cocoon.ton' has no attribute {name!r}")

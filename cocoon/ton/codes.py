@@ -33,7 +33,7 @@ service passes its own on; a real chain: the reference's, as mainnet wallets are
 
 from __future__ import annotations
 
-from importlib import resources
+from pathlib import Path
 
 import attrs
 from pytoniq_core import Cell, begin_cell
@@ -71,9 +71,14 @@ def local_code(kind: str) -> Cell:
     return begin_cell().store_bytes(f"cocoon-local:{kind}:v1".encode()).end_cell()
 
 
+COMPILED = Path(__file__).with_name("compiled")
+
+
 def compiled_code(name: str) -> Cell:
     """Our compiled contract `name` (root, proxy, worker, client, wallet), from the package."""
-    return from_boc((resources.files("cocoon.ton") / "compiled" / f"{name}.boc").read_bytes())
+    # A path beside this module (the package is always unpacked): `importlib.resources` would
+    # import its zip readers (zipfile, bz2, lzma) into every role for four small files.
+    return from_boc((COMPILED / f"{name}.boc").read_bytes())
 
 
 @attrs.frozen

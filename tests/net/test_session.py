@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 
 import pytest
@@ -22,7 +23,7 @@ from cocoon.net import (
 )
 from cocoon.net.framing import FrameDecoder, FrameEncodeError, FrameEncoder, encode_frame
 from cocoon.net.preamble import AttestedPeerInfo
-from cocoon.net.session import ERROR_PROTOVIOLATION
+from cocoon.net.session import ERROR_PROTOVIOLATION, WRITE_SLICE
 
 
 class Recorder:
@@ -486,3 +487,57 @@ async def test_serve_session_returns_a_session_that_never_got_ready(autojump_clo
     session = await serve_session(b, role=Role.ACCEPTOR)
     assert not session.ready and "set-up timeout" in (session.close_reason or "")
     await a.aclose()
+
+
+class SizeRecorder(trio.abc.Stream):
+    """A stream that records the size of each write it passes on."""
+
+    def __init__(self, inner: trio.abc.Stream) -> None:
+        self.inner = inner
+        self.writes: list[int] = []
+
+    async def send_all(self, data) -> None:
+        self.writes.append(len(data))
+        await self.inner.send_all(data)
+
+    async def wait_send_all_might_not_block(self) -> None:
+        await self.inner.wait_send_all_might_not_block()
+
+    async def receive_some(self, max_bytes=None):
+        return await self.inner.receive_some(max_bytes)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def _alive_bytes_of_length(n: int) -> int:
+    gc.collect()
+    return sum(
+        1
+        for o in gc.get_objects()
+        for r in gc.get_referents(o)
+        if isinstance(r, bytes | bytearray) and len(r) == n
+    )
+
+
+async def test_a_large_frame_leaves_in_slices_and_is_not_kept_after_the_write():
+    """A TLS stream keeps its record buffer at the largest write it was given, and the writer
+    used to hold its last batch until the next one: a large frame goes out in WRITE_SLICE
+    pieces and is dropped once written."""
+    a, b = trio.testing.memory_stream_pair()
+    recorder = SizeRecorder(a)
+    peer = RawPeer(b)
+    data = b"\x5a" * (3 * WRITE_SLICE + 1000)
+    packet = tl.encode(tl.TcpPacket(data=data))
+    frame_size = len(encode_frame(0, packet))
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(peer.accept)
+        async with open_session(recorder, role=Role.DIALER) as s:
+            await s.send_packet_raw(data)
+            got = await peer.receive()
+            assert isinstance(got, tl.TcpPacket) and got.data == data
+            del got
+            assert frame_size in {sum(recorder.writes[i:]) for i in range(len(recorder.writes))}
+            assert max(recorder.writes) <= WRITE_SLICE
+            assert _alive_bytes_of_length(frame_size) == 0
+            s.close()

@@ -264,3 +264,34 @@ def test_sync_lag_is_infinite_before_the_first_read():
     assert lag.name == "cocoon_proxy_ton_sync_lag_seconds" and lag.samples[0].value == float("inf")
     lag, last = sync_families("proxy", 1000.0)
     assert lag.samples[0].value > 0 and last.samples[0].value == 1000.0
+
+
+def test_histograms_expose_what_the_librarys_histogram_does():
+    """`Histograms` (plain counts on the request path) against `prometheus_client.Histogram`
+    fed the same values: the same buckets (a value on a bound counts in it), sum and count."""
+    from prometheus_client import CollectorRegistry, Histogram, generate_latest
+
+    from cocoon.roles.common.metrics import DURATION_BUCKETS, Histograms, Registry, ScrapeCollector
+
+    library = CollectorRegistry()
+    theirs = Histogram("h_seconds", "doc", ("endpoint",), buckets=DURATION_BUCKETS,
+                       registry=library)  # fmt: skip
+    ours = Histograms("h_seconds", "doc", ("endpoint",), DURATION_BUCKETS)
+    registry = Registry()
+    registry.register(ScrapeCollector(lambda: [ours.family()]))
+    for endpoint, value in [(CHAT, 0.0), (CHAT, 0.05), (CHAT, 0.07), (CHAT, 1.0), (CHAT, 400.0),
+                            (COMPLETIONS, 2.5), (COMPLETIONS, 0.3)]:  # fmt: skip
+        theirs.labels(endpoint).observe(value)
+        ours.observe((endpoint,), value)
+
+    def samples(text: bytes) -> set[tuple[str, tuple, float]]:
+        return {
+            (s.name, tuple(sorted(s.labels.items())), s.value)
+            for f in text_string_to_metric_families(text.decode())
+            for s in f.samples
+            if not s.name.endswith("_created")  # the library's creation times
+        }
+
+    expected = samples(generate_latest(library))
+    assert ("h_seconds_bucket", (("endpoint", CHAT), ("le", "0.05")), 2.0) in expected
+    assert samples(generate_latest(registry)) == expected

@@ -5,7 +5,23 @@
 worker started by hand) use it so that they all see one chain.
 """
 
-from cocoon.roles.chain.remote import RemoteLedger, open_ledger
-from cocoon.roles.chain.service import serve_ledger
+from __future__ import annotations
 
-__all__ = ["RemoteLedger", "open_ledger", "serve_ledger"]
+import importlib
+from typing import Any
+
+# Loaded on first use: a role that only talks to the service never imports the server.
+_EXPORTS = {
+    "RemoteLedger": "cocoon.roles.chain.remote",
+    "open_ledger": "cocoon.roles.chain.remote",
+    "serve_ledger": "cocoon.roles.chain.service",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cocoon.roles.chain' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -30,19 +30,23 @@ Bearer <key>` when `api_keys` is set (401 otherwise); the pages take the access 
 token (`new_app`). The inference routes bypass Quart and ASGI: the lean
 HTTP server hands them to `InferenceApi.handle` (`serve_web` serves the app's native routes),
 which streams without buffering, aborts a broken body, and spends nothing per request on
-routing objects or tasks. Other `/v1/*` requests pass an ASGI middleware (auth, 404/405).
+routing objects or tasks. `GET /v1/models` and `GET /health` are native too, so that a client
+used only through its API (and probed) never builds the pages: Quart is imported at the first
+request for any other route (`lazyapp`). Other `/v1/*` requests pass an ASGI middleware (auth,
+404/405).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 import trio
-from quart import Response, request
-from quart_trio import QuartTrio
 
+from cocoon.http.server import HttpRequest, HttpResponder
 from cocoon.net import codes
 from cocoon.openai.errors import error_response
 from cocoon.roles.client.catalog import ModelCatalog, model_json, models_json
@@ -53,6 +57,7 @@ from cocoon.roles.client.inference import (
     Scope,
     Send,
     error_answer,
+    respond_error,
     send_error,
 )
 from cocoon.roles.client.journal import Journal
@@ -65,14 +70,17 @@ from cocoon.roles.client.pages import (
     stats_view,
     wallet_view,
 )
+from cocoon.roles.common.lazyapp import LazyApp, json_route
 from cocoon.roles.common.live import add_live_route, live_link
-from cocoon.roles.common.metrics import add_metrics_route, new_registry
+from cocoon.roles.common.metrics import METRICS, add_metrics_route, new_registry
 from cocoon.roles.common.pages import Page, short_html, stats_link
 from cocoon.roles.common.web import NATIVE_ROUTES
-from cocoon.roles.common.webapp import html_response, json_response, new_app
-from cocoon.roles.common.webguard import WebAccess, guard_native
+from cocoon.roles.common.webguard import WEB_ACCESS, WebAccess, guard_native
 
 if TYPE_CHECKING:
+    from quart import Response
+    from quart_trio import QuartTrio
+
     from cocoon.roles.client.channel import Channel
     from cocoon.roles.client.core import ClientNode
 
@@ -136,11 +144,19 @@ def _authorization(scope: Scope) -> bytes | None:
 
 
 def _openai_error(code: int, message: str, *, local: bool = True) -> Response:
+    from quart import Response
+
     answer = error_response(code, message, local=local)
     return Response(answer.body, status=answer.status, headers=dict(answer.headers))
 
 
-def client_app(node: ClientNode) -> QuartTrio:
+NOT_READY = "no working proxy connections"
+_JSON = [("Content-Type", "application/json")]
+
+
+def client_app(node: ClientNode) -> LazyApp:
+    """The client's web app: the inference routes, `GET /v1/models` and `GET /health` served
+    natively; the pages built at their first request (`lazyapp`)."""
     cfg = node.config
     journal = Journal(cfg.debug_log_size)
     catalog = ModelCatalog(node)
@@ -152,29 +168,79 @@ def client_app(node: ClientNode) -> QuartTrio:
         allowed_hosts=cfg.http_allowed_hosts,
         cors_origins=cfg.cors_origins,
     )
-    app = new_app("cocoon-client", access)
-    back = stats_link(access.access_hash)
     registry = new_registry()
     inference.metrics = ClientMetrics(registry, node)
-    add_metrics_route(app, registry)
 
     def price() -> int:
         root = node.root.config
         return root.price_per_token if root is not None else 0
 
+    async def models(request: HttpRequest, responder: HttpResponder) -> None:
+        authorization = request.header("authorization")
+        if not inference.authorized(authorization.encode("latin-1") if authorization else None):
+            await respond_error(responder, inference.unauthorized_answer(), cors=inference.cors)
+            return
+        if not node.ready_links():
+            answer = error_response(codes.NOTREADY, NOT_READY, local=True)
+            await responder.respond(answer.status, list(answer.headers), answer.body)
+            return
+        show_all = parse_qs(request.query).get("all", [""])[0] not in ("", "0", "false")
+        body = models_json(await catalog.get(), price(), show_all=show_all)
+        await responder.respond(200, _JSON, json.dumps(body).encode())
+
+    async def health() -> tuple[int, Any]:
+        body = health_json(node, journal, await models_now(catalog) if node.ready_links() else [])
+        return 200 if body["ready"] else 503, body
+
+    serve_inference = guard_native(inference.handle, access)
+    routes: dict[tuple[str, str], Any] = {
+        ("POST", path): serve_inference for path in INFERENCE_PATHS
+    }
+    routes[("GET", "/v1/models")] = guard_native(models, access)
+    routes[("GET", "/health")] = guard_native(json_route(access, health), access)
+    return LazyApp(
+        "cocoon-client",
+        lambda: _pages(node, access, registry, journal, catalog, inference, price),
+        {
+            WEB_ACCESS: access,
+            METRICS: registry,
+            NATIVE_ROUTES: routes,
+            "cocoon": {"journal": journal, "catalog": catalog, "inference": inference},
+        },
+    )
+
+
+def _pages(
+    node: ClientNode,
+    access: WebAccess,
+    registry: Any,
+    journal: Journal,
+    catalog: ModelCatalog,
+    inference: InferenceApi,
+    price: Callable[[], int],
+) -> QuartTrio:
+    from quart import request
+
+    from cocoon.roles.common.webapp import html_response, json_response, new_app
+
+    app = new_app("cocoon-client", access)
+    back = stats_link(access.access_hash)
+    add_metrics_route(app, registry)
+
     # ------------------------------------------------------------------ models
+    # (GET /v1/models is native; HEAD comes here.)
 
     @app.route("/v1/models")
     async def models() -> Any:
         if not node.ready_links():
-            return _openai_error(codes.NOTREADY, "no working proxy connections")
+            return _openai_error(codes.NOTREADY, NOT_READY)
         show_all = request.args.get("all", "") not in ("", "0", "false")
         return json_response(models_json(await catalog.get(), price(), show_all=show_all))
 
     @app.route("/v1/models/<path:model_id>")
     async def model(model_id: str) -> Any:
         if not node.ready_links():
-            return _openai_error(codes.NOTREADY, "no working proxy connections")
+            return _openai_error(codes.NOTREADY, NOT_READY)
         for m in await catalog.get():
             if m.name == model_id:
                 return json_response(model_json(m, price()))
@@ -203,7 +269,7 @@ def client_app(node: ClientNode) -> QuartTrio:
         found = await models_now(catalog)
         return json_response(jsonstats(node, journal, await wallet_view(node), found))
 
-    @app.route("/health")
+    @app.route("/health")  # HEAD (GET is native)
     async def health() -> Any:
         body = health_json(node, journal, await models_now(catalog) if node.ready_links() else [])
         return json_response(body, 200 if body["ready"] else 503)
@@ -257,7 +323,4 @@ def client_app(node: ClientNode) -> QuartTrio:
 
     guarded = app.asgi_app  # `new_app`'s Host and Origin checks come first
     guarded.app = _V1Router(guarded.app, inference)  # type: ignore[attr-defined]
-    app.extensions["cocoon"] = {"journal": journal, "catalog": catalog, "inference": inference}
-    serve_inference = guard_native(inference.handle, access)
-    app.extensions[NATIVE_ROUTES] = {("POST", path): serve_inference for path in INFERENCE_PATHS}
     return app

@@ -13,9 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-
 from cocoon.roles.client.pages import _address  # contracts as the pages show them
 from cocoon.roles.common.metrics import (
     RequestMetrics,
@@ -28,14 +25,17 @@ from cocoon.roles.common.metrics import (
 )
 
 if TYPE_CHECKING:
+    from prometheus_client.core import Metric
+
     from cocoon.roles.client.core import ClientNode
     from cocoon.roles.client.journal import RequestRecord
+    from cocoon.roles.common.metrics import Registry
 
 NO_STATUS = "none"  # the request ended before any answer went out (the caller left)
 
 
 class ClientMetrics:
-    def __init__(self, registry: CollectorRegistry, node: ClientNode) -> None:
+    def __init__(self, registry: Registry, node: ClientNode) -> None:
         self.node = node
         self.requests = RequestMetrics(registry, "client", "the HTTP status answered")
         self.tokens = Totals(
@@ -88,6 +88,11 @@ class ClientMetrics:
         self.spent.add((model,), cost)
 
     def collect(self) -> Iterator[Metric]:
+        from prometheus_client.core import (  # at a scrape only
+            CounterMetricFamily,
+            GaugeMetricFamily,
+        )
+
         node = self.node
         yield self.tokens.family()
         yield self.billed.family()

@@ -44,13 +44,14 @@ def run_role(
     it can do without; a private pseudo chain with `--disable-ton`) and run `run(config, ledger=...)` until interrupted."""
     from cocoon.roles.chain.ledgers import open_ledger_spec, parse_ledger_spec
     from cocoon.roles.chain.remote import RemoteLedger, open_ledger
-    from cocoon.ton.faketon import open_fake_ton
 
     ton_spec = None  # TON through liteservers: opened in the role's trio run, which it needs
     try:
         config = load(args.config, environ=os.environ)
         spec = args.ledger or config.ledger
         if getattr(args, "disable_ton", None):
+            from cocoon.ton.faketon import open_fake_ton  # a pseudo chain: only when asked
+
             ledger = open_fake_ton(args.disable_ton, config.root_contract_address)
         elif spec and parse_ledger_spec(spec).kind == "ton":
             ledger, ton_spec = None, spec

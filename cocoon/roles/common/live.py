@@ -22,16 +22,17 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import attrs
 import trio
-from quart import Response, request
-from quart_trio import QuartTrio
 
 from cocoon.roles.common.pages import Page
 from cocoon.roles.common.webguard import refusal
+
+if TYPE_CHECKING:
+    from quart_trio import QuartTrio  # imported at the pages' first request (`lazyapp`)
 
 log = logging.getLogger("cocoon.web")
 
@@ -129,6 +130,8 @@ def add_live_route(
 ) -> LiveFeed:
     """Serve `/stats/live` on `app` (behind the app's guard, as every control page) from
     `snapshot`, the same page `/stats` renders."""
+    from quart import Response, request
+
     feed = LiveFeed(snapshot, limits)
     app.extensions[LIVE_FEED] = feed
 

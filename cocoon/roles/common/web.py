@@ -1,4 +1,4 @@
-"""Serving a role's Quart-Trio app inside the role's nursery (on `cocoon.http.asgi`)."""
+"""Serving a role's web app (Quart-Trio, or a `lazyapp.LazyApp` of it) inside the role's nursery (on `cocoon.http.asgi`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import trio
 
 from cocoon.http.asgi import serve_asgi
 from cocoon.http.server import MAX_BODY_SIZE, Refusal, ServerLimits
-from cocoon.roles.common.webapp import WEB_ACCESS
+from cocoon.roles.common.webguard import WEB_ACCESS
 
 log = logging.getLogger("cocoon.web")
 

@@ -11,20 +11,16 @@ from quart import Response, request
 from quart_trio import QuartTrio
 
 from cocoon.roles.common.metrics import METRICS_PATH
-from cocoon.roles.common.webguard import OPEN_PATHS, GuardedApp, WebAccess, refusal
+from cocoon.roles.common.webguard import (
+    OPEN_PATHS,
+    PAGE_HEADERS,
+    WEB_ACCESS,
+    GuardedApp,
+    WebAccess,
+    refusal,
+)
 
-WEB_ACCESS = "cocoon.web_access"  # app.extensions key: the app's WebAccess
 _SAFE_METHODS = ("GET", "HEAD")
-# The pages may not be framed (a click on a framed button is a forged click), leak the
-# token in the URL by Referer to other sites, or be kept in caches. ("same-origin", not
-# "no-referrer": under that a browser sends `Origin: null` with our own forms' POSTs.)
-PAGE_HEADERS = {
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "frame-ancestors 'none'",
-    "Referrer-Policy": "same-origin",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "no-store",
-}
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -43,6 +43,17 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 OPEN_PATHS = ("/health", "/perf")  # readiness probes: no token
+WEB_ACCESS = "cocoon.web_access"  # app.extensions key: the app's WebAccess
+# The pages may not be framed (a click on a framed button is a forged click), leak the
+# token in the URL by Referer to other sites, or be kept in caches. ("same-origin", not
+# "no-referrer": under that a browser sends `Origin: null` with our own forms' POSTs.)
+PAGE_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 _WILDCARD_BINDS = ("", "0.0.0.0", "::")
 CORS_METHODS = "GET, POST, OPTIONS"

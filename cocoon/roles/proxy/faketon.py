@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from pytoniq_core import Address
 
 from cocoon.roles.proxy.accounts import ClientAccount
-from cocoon.ton.faketon import PSEUDO_CLIENT_BALANCE, PSEUDO_CLIENT_STAKE, PSEUDO_SECRET_HASH
 
 if TYPE_CHECKING:
     from cocoon.roles.proxy.node import ProxyNode
@@ -26,6 +25,9 @@ PSEUDO_NONCE = 0  # the nonce the reference offers with its short auth in this m
 
 def pseudo_client(node: ProxyNode, owner: Address) -> ClientAccount:
     """The client's account, registered with pseudo funds if the proxy did not know it."""
+    # Imported here: the pseudo chain (with the embedded emulator) only in fake-TON mode.
+    from cocoon.ton.faketon import PSEUDO_CLIENT_BALANCE, PSEUDO_CLIENT_STAKE, PSEUDO_SECRET_HASH
+
     acc = node.client(owner)
     if not acc.known_on_chain:
         acc.on_chain_state(

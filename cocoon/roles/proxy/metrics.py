@@ -13,9 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry
-from prometheus_client.core import GaugeMetricFamily, Metric
-
 from cocoon.roles.common.metrics import (
     RequestMetrics,
     ScrapeCollector,
@@ -27,12 +24,15 @@ from cocoon.roles.proxy.clients import ClientSession
 from cocoon.roles.proxy.registry import base_model_name
 
 if TYPE_CHECKING:
+    from prometheus_client.core import Metric
+
+    from cocoon.roles.common.metrics import Registry
     from cocoon.roles.proxy.node import ProxyNode
     from cocoon.roles.proxy.requests import RunningRequest
 
 
 class ProxyMetrics:
-    def __init__(self, registry: CollectorRegistry, node: ProxyNode) -> None:
+    def __init__(self, registry: Registry, node: ProxyNode) -> None:
         self.node = node
         self.requests = RequestMetrics(registry, "proxy", "success, failed, rejected")
         self.billed = Totals(
@@ -59,6 +59,8 @@ class ProxyMetrics:
             self.billed.add((model,), request.tokens)
 
     def collect(self) -> Iterator[Metric]:
+        from prometheus_client.core import GaugeMetricFamily  # at a scrape only
+
         node = self.node
         registry = node.registry
         yield self.billed.family()
@@ -103,6 +105,8 @@ class ProxyMetrics:
         yield from sync_families("proxy", node.root.synced_at)
 
     def _connections(self) -> Metric:
+        from prometheus_client.core import GaugeMetricFamily  # at a scrape only
+
         node = self.node
         counts = {
             ("client", "handshake"): 0,
@@ -131,6 +135,8 @@ class ProxyMetrics:
         return family
 
     def _payments(self) -> Iterator[Metric]:
+        from prometheus_client.core import GaugeMetricFamily  # at a scrape only
+
         node = self.node
         params = node.contract.params if node.contract is not None else None
         root = params or node.root.config

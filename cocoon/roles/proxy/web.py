@@ -8,11 +8,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from quart import request
-from quart_trio import QuartTrio
-
+from cocoon.roles.common.lazyapp import LazyApp, json_route
 from cocoon.roles.common.live import add_live_route, live_link
-from cocoon.roles.common.metrics import add_metrics_route, new_registry
+from cocoon.roles.common.metrics import METRICS, add_metrics_route, new_registry
 from cocoon.roles.common.pages import (
     Button,
     Page,
@@ -22,11 +20,13 @@ from cocoon.roles.common.pages import (
     short_html,
     stats_link,
 )
-from cocoon.roles.common.webapp import html_response, json_response, new_app
-from cocoon.roles.common.webguard import WebAccess
+from cocoon.roles.common.web import NATIVE_ROUTES
+from cocoon.roles.common.webguard import WEB_ACCESS, WebAccess, guard_native
 from cocoon.roles.proxy.metrics import ProxyMetrics
 
 if TYPE_CHECKING:
+    from quart_trio import QuartTrio
+
     from cocoon.roles.proxy.node import ProxyNode
 
 STAT_NAMES = (
@@ -194,15 +194,40 @@ def stats_view(node: ProxyNode, *, controls: Mapping[str, str] | None = None) ->
     return Page("cocoon proxy", data["smartcontract"]["address"] or "", sections)
 
 
-def proxy_app(node: ProxyNode) -> QuartTrio:
+def health(node: ProxyNode) -> tuple[int, dict[str, Any]]:
+    workers = sum(c.enabled for c in node.registry.connections.values())
+    body = {"ready": node.serving, "workers_ready": workers, "failure": node.failure}
+    return 200 if node.serving else 503, body
+
+
+def proxy_app(node: ProxyNode) -> LazyApp:
+    """The proxy's web app: `/health` served natively, the pages built at their first
+    request (`lazyapp`)."""
     cfg = node.config
     access = WebAccess.create(
         cfg.http_access_hash, bind_host=cfg.http_host, allowed_hosts=cfg.http_allowed_hosts
     )
-    app = new_app("cocoon-proxy", access)
-    back = stats_link(access.access_hash)
     registry = new_registry()
     node.metrics = ProxyMetrics(registry, node)
+
+    async def health_answer() -> tuple[int, Any]:
+        return health(node)
+
+    routes = {("GET", "/health"): guard_native(json_route(access, health_answer), access)}
+    return LazyApp(
+        "cocoon-proxy",
+        lambda: _pages(node, access, registry),
+        {WEB_ACCESS: access, METRICS: registry, NATIVE_ROUTES: routes},
+    )
+
+
+def _pages(node: ProxyNode, access: WebAccess, registry: Any) -> QuartTrio:
+    from quart import request
+
+    from cocoon.roles.common.webapp import html_response, json_response, new_app
+
+    app = new_app("cocoon-proxy", access)
+    back = stats_link(access.access_hash)
     add_metrics_route(app, registry)
 
     def page(text: str) -> Any:
@@ -226,11 +251,10 @@ def proxy_app(node: ProxyNode) -> QuartTrio:
     async def json_stats() -> Any:
         return json_response(jsonstats(node))
 
-    @app.route("/health")
-    async def health() -> Any:
-        workers = sum(c.enabled for c in node.registry.connections.values())
-        body = {"ready": node.serving, "workers_ready": workers, "failure": node.failure}
-        return json_response(body, 200 if node.serving else 503)
+    @app.route("/health")  # HEAD (GET is native)
+    async def health_page() -> Any:
+        status, body = health(node)
+        return json_response(body, status)
 
     @app.route("/request/charge", methods=["POST"])
     async def charge() -> Any:

@@ -7,19 +7,42 @@ Sans-IO parts: `framing`, `messages`, `crypto`, `enclave`, `request`; I/O: `tran
 `server` (`serve_seal`), `client` (`get_persistent_key`), `keys`.
 """
 
-from cocoon.roles.seal.client import exchange_key, get_persistent_key
-from cocoon.roles.seal.config import (
-    DEFAULT_PORT,
-    SealAddress,
-    SealClientConfig,
-    SealServerConfig,
-)
-from cocoon.roles.seal.enclave import SoftwareEnclave
-from cocoon.roles.seal.errors import SealFrameError, SealMessageError, SealRefused, SealUnavailable
-from cocoon.roles.seal.guest import FakeTdxGuest
-from cocoon.roles.seal.keys import KEY_SIZE, KeySource, load_key
-from cocoon.roles.seal.request import EnclavePolicy, SealMode
-from cocoon.roles.seal.server import SealServerHandle, serve_seal, serve_seal_connection
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Loaded on first use: a role reading its key file does not import the seal server.
+_EXPORTS = {
+    "exchange_key": "cocoon.roles.seal.client",
+    "get_persistent_key": "cocoon.roles.seal.client",
+    "DEFAULT_PORT": "cocoon.roles.seal.config",
+    "SealAddress": "cocoon.roles.seal.config",
+    "SealClientConfig": "cocoon.roles.seal.config",
+    "SealServerConfig": "cocoon.roles.seal.config",
+    "SoftwareEnclave": "cocoon.roles.seal.enclave",
+    "SealFrameError": "cocoon.roles.seal.errors",
+    "SealMessageError": "cocoon.roles.seal.errors",
+    "SealRefused": "cocoon.roles.seal.errors",
+    "SealUnavailable": "cocoon.roles.seal.errors",
+    "FakeTdxGuest": "cocoon.roles.seal.guest",
+    "KEY_SIZE": "cocoon.roles.seal.keys",
+    "KeySource": "cocoon.roles.seal.keys",
+    "load_key": "cocoon.roles.seal.keys",
+    "EnclavePolicy": "cocoon.roles.seal.request",
+    "SealMode": "cocoon.roles.seal.request",
+    "SealServerHandle": "cocoon.roles.seal.server",
+    "serve_seal": "cocoon.roles.seal.server",
+    "serve_seal_connection": "cocoon.roles.seal.server",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cocoon.roles.seal' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "DEFAULT_PORT",

@@ -14,19 +14,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-
 from cocoon.roles.common.metrics import RequestMetrics, ScrapeCollector, gauge, sync_families
 
 if TYPE_CHECKING:
+    from prometheus_client.core import Metric
+
+    from cocoon.roles.common.metrics import Registry
     from cocoon.roles.worker.runner import WorkerNode
 
 TOKEN_KINDS = ("prompt", "cached", "completion", "reasoning")
 
 
 class WorkerMetrics:
-    def __init__(self, registry: CollectorRegistry, node: WorkerNode) -> None:
+    def __init__(self, registry: Registry, node: WorkerNode) -> None:
         self.node = node
         self.requests = RequestMetrics(registry, "worker", "success, failed, rejected")
         registry.register(ScrapeCollector(self.collect))
@@ -49,6 +49,11 @@ class WorkerMetrics:
         )
 
     def collect(self) -> Iterator[Metric]:
+        from prometheus_client.core import (  # at a scrape only
+            CounterMetricFamily,
+            GaugeMetricFamily,
+        )
+
         node = self.node
         ctx = node.ctx
         tokens = CounterMetricFamily(
@@ -91,6 +96,8 @@ class WorkerMetrics:
         yield from sync_families("worker", node.root.synced_at)
 
     def _earnings(self) -> Iterator[Metric]:
+        from prometheus_client.core import GaugeMetricFamily  # at a scrape only
+
         node = self.node
         root = node.root.config
         earned = GaugeMetricFamily(

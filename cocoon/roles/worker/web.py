@@ -10,12 +10,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from quart import request
-from quart_trio import QuartTrio
-
 from cocoon.errors import ConfigError
+from cocoon.roles.common.lazyapp import LazyApp, json_route
 from cocoon.roles.common.live import add_live_route, live_link
-from cocoon.roles.common.metrics import add_metrics_route, new_registry
+from cocoon.roles.common.metrics import METRICS, add_metrics_route, new_registry
 from cocoon.roles.common.pages import (
     Button,
     Link,
@@ -26,11 +24,13 @@ from cocoon.roles.common.pages import (
     short_html,
     stats_link,
 )
-from cocoon.roles.common.webapp import html_response, json_response, new_app
-from cocoon.roles.common.webguard import WebAccess
+from cocoon.roles.common.web import NATIVE_ROUTES
+from cocoon.roles.common.webguard import WEB_ACCESS, WebAccess, guard_native
 from cocoon.roles.worker.metrics import WorkerMetrics
 
 if TYPE_CHECKING:
+    from quart_trio import QuartTrio
+
     from cocoon.roles.worker.runner import WorkerNode
 
 STAT_NAMES = (
@@ -170,15 +170,46 @@ def stats_view(node: WorkerNode, *, controls: Mapping[str, str] | None = None) -
     return Page("cocoon worker", cfg.model_name, sections)
 
 
-def worker_app(node: WorkerNode) -> QuartTrio:
+def health(node: WorkerNode) -> tuple[int, dict[str, Any]]:
+    ready = sum(link.ready for link in node.all_links)
+    ok = ready > 0 and not node.disabled
+    body = {
+        "ready": ok,
+        "proxies_ready": ready,
+        "uplink_ok": node.uplink_ok,
+        "disabled": node.disabled,
+    }
+    return 200 if ok else 503, body
+
+
+def worker_app(node: WorkerNode) -> LazyApp:
+    """The worker's web app: `/health` served natively, the pages built at their first
+    request (`lazyapp`)."""
     cfg = node.config
     access = WebAccess.create(
         cfg.http_access_hash, bind_host=cfg.http_host, allowed_hosts=cfg.http_allowed_hosts
     )
-    app = new_app("cocoon-worker", access)
-    back = stats_link(access.access_hash)
     registry = new_registry()
     node.ctx.metrics = WorkerMetrics(registry, node)
+
+    async def health_answer() -> tuple[int, Any]:
+        return health(node)
+
+    routes = {("GET", "/health"): guard_native(json_route(access, health_answer), access)}
+    return LazyApp(
+        "cocoon-worker",
+        lambda: _pages(node, access, registry),
+        {WEB_ACCESS: access, METRICS: registry, NATIVE_ROUTES: routes},
+    )
+
+
+def _pages(node: WorkerNode, access: WebAccess, registry: Any) -> QuartTrio:
+    from quart import request
+
+    from cocoon.roles.common.webapp import html_response, json_response, new_app
+
+    app = new_app("cocoon-worker", access)
+    back = stats_link(access.access_hash)
     add_metrics_route(app, registry)
 
     live = live_link(access.access_hash)
@@ -196,17 +227,10 @@ def worker_app(node: WorkerNode) -> QuartTrio:
     async def json_stats() -> Any:
         return json_response(jsonstats(node))
 
-    @app.route("/health")
-    async def health() -> Any:
-        ready = sum(link.ready for link in node.all_links)
-        ok = ready > 0 and not node.disabled
-        body = {
-            "ready": ok,
-            "proxies_ready": ready,
-            "uplink_ok": node.uplink_ok,
-            "disabled": node.disabled,
-        }
-        return json_response(body, 200 if ok else 503)
+    @app.route("/health")  # HEAD (GET is native)
+    async def health_page() -> Any:
+        status, body = health(node)
+        return json_response(body, status)
 
     @app.route("/request/enable", methods=["POST"])
     async def enable() -> Any:
