@@ -141,9 +141,15 @@ class TlsStream(trio.abc.Stream):
         out, self._pending_out = self._pending_out, []
         while True:
             try:
-                out.append(self._conn.bio_read(BIO_CHUNK))
+                chunk = self._conn.bio_read(BIO_CHUNK)
             except SSL.WantReadError:
-                return b"".join(out)
+                break
+            out.append(chunk)
+            if len(chunk) < BIO_CHUNK:
+                # A memory BIO hands out all it holds up to the size asked: it is empty now,
+                # and asking again would only raise WantReadError (a few us each time).
+                break
+        return out[0] if len(out) == 1 else b"".join(out)
 
     async def _flush(self) -> None:
         # Drain only under the send lock, so TLS records leave in the order OpenSSL made them;
