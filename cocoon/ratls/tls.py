@@ -1,8 +1,9 @@
 """TLS 1.3 over any `trio.abc.Stream`, on pyOpenSSL with memory BIOs (spec 20 section 5).
 
 The stdlib `ssl` module cannot accept a self-signed client certificate carrying unknown
-critical extensions (it has no verify callback), so this is our own `SSLStream`: OpenSSL
-consumes and produces bytes in memory, and this wrapper moves them over the transport.
+critical extensions (it has no verify callback), so the accepting side is our own `SSLStream`:
+OpenSSL consumes and produces bytes in memory, and this wrapper moves them over the transport.
+The dialing side needs no such callback and runs on the stdlib (`cocoon.ratls.tls_client`).
 
 Profile (both roles, one context per identity and side): TLS 1.3 only, AES-GCM suites, no
 tickets, our certificate always sent, peer certificate required, verify depth 1, no trust
