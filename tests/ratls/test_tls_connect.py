@@ -29,6 +29,7 @@ from cocoon.ratls.identity import Identity
 from cocoon.ratls.policy import Policy, PolicyConfig, PolicyError, PolicyKind, builtin_policies
 from cocoon.ratls.quote import FAKE_IMAGE_HASH, make_fake_quote, report_data_for_key
 from cocoon.ratls.tls import PeerCertificateRejected, TlsError
+from cocoon.ratls.tls_client import ClientTlsStream
 from cocoon.roles.client.config import ClientConfig
 from cocoon.roles.common.transport import Dialer
 
@@ -68,6 +69,9 @@ async def test_mutual_fake_tdx_handshake_and_data(nursery):
     server_id, client_id = Identity.generate("fake"), Identity.generate("fake_tdx")
     server, port = await start(nursery, server_id, FAKE)
     stream = await open_ratls_stream("127.0.0.1", port, client_id, FAKE)
+    assert isinstance(stream, ClientTlsStream)  # the dialing side runs on the stdlib
+    # The certificate checked is the server's own, the one whose key signed the handshake.
+    assert stream.peer.certificate.der == server_id.cert_der
     assert stream.peer.public_key == server_id.public_key
     assert stream.peer.image_hash == FAKE_IMAGE_HASH and stream.peer.policy_name == "fake_tdx"
     assert stream.peer.address == ("127.0.0.1", port)
@@ -88,6 +92,7 @@ async def test_mutual_fake_tdx_handshake_and_data(nursery):
             await stream.send_all(payload[i : i + 100_000])
     assert bytes(got) == payload
     (peer,) = server.peers
+    assert peer.certificate.der == client_id.cert_der  # the stdlib client presented ours
     assert peer.public_key == client_id.public_key and peer.image_hash == FAKE_IMAGE_HASH
     assert peer.attestation.measurements.report_data == report_data_for_key(client_id.public_key)
     await stream.aclose()
