@@ -38,6 +38,7 @@ _EXPORTS = {
     "QuoteVerifier": "dcap",
     "TlsError": "tls",
     "TlsStream": "tls",
+    "ClientTlsStream": "tls_client",
     "PeerCertificateRejected": "tls",
     "RatlsPeer": "connect",
     "open_ratls_stream": "connect",

@@ -34,6 +34,7 @@ from cocoon.ratls.identity import Identity
 from cocoon.ratls.policy import Policy
 from cocoon.ratls.quote import AttestationData
 from cocoon.ratls.tls import TlsStream, make_context
+from cocoon.ratls.tls_client import ClientTlsStream, make_client_context
 
 log = logging.getLogger("cocoon.ratls")
 
@@ -91,7 +92,7 @@ async def solve_pow(challenge: pow_.Challenge) -> int:
 
 
 async def verify_peer(
-    tls: TlsStream,
+    tls: TlsStream | ClientTlsStream,
     policy: Policy,
     *,
     clock: Callable[[], float] = time.time,
@@ -121,9 +122,10 @@ async def ratls_client(
     max_pow_difficulty: int = pow_.DEFAULT_MAX_DIFFICULTY,
     clock: Callable[[], float] = time.time,
     address: tuple[str, int] | None = None,
-) -> TlsStream:
-    """The dialing side on an open transport: solve the PoW, TLS client, verify the server.
-    The caller owns `transport` on failure (and applies its deadline)."""
+) -> ClientTlsStream:
+    """The dialing side on an open transport: solve the PoW, TLS client (stdlib `ssl`, see
+    `cocoon.ratls.tls_client`), verify the server. The caller owns `transport` on failure (and
+    applies its deadline)."""
     data, surplus = await receive_exactly(transport, pow_.CHALLENGE_SIZE)
     challenge = pow_.Challenge.decode(data)
     pow_.check_difficulty(challenge, max_pow_difficulty)
@@ -131,8 +133,7 @@ async def ratls_client(
         raise ProtocolError("the server sent data before our proof of work")
     nonce = await solve_pow(challenge)
     await transport.send_all(pow_.encode_answer(nonce))
-    context = make_context(current_identity(identity), server_side=False)
-    tls = TlsStream(transport, context, server_side=False)
+    tls = ClientTlsStream(transport, make_client_context(current_identity(identity)))
     await tls.do_handshake()
     tls.peer = await verify_peer(tls, policy, clock=clock, address=address)
     return tls
@@ -177,7 +178,7 @@ async def open_ratls_stream(
     max_pow_difficulty: int = pow_.DEFAULT_MAX_DIFFICULTY,
     handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT,
     clock: Callable[[], float] = time.time,
-) -> TlsStream:
+) -> ClientTlsStream:
     """Connect, solve the PoW, handshake and verify the server against `policy`.
 
     Raises TooSlowError when it takes longer than `handshake_timeout`, AttestationError when

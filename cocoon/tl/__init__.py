@@ -9,6 +9,7 @@ names: `tcp.queryAnswer` -> `TcpQueryAnswer`, `client.runQueryEx` -> `ClientRunQ
 Every decoding failure raises a `TLDecodeError` subclass naming the type and the offset.
 """
 
+from cocoon.tl import fast as _fast
 from cocoon.tl.codec import Reader, TLObject, Writer, decode, decode_bare, encode, encode_bare
 from cocoon.tl.errors import (
     TLBadBoolError,
@@ -23,6 +24,9 @@ from cocoon.tl.errors import (
 )
 from cocoon.tl.types import *  # noqa: F403
 from cocoon.tl.types import ALL_CLASSES, BY_NAME
+
+# The hot constructors get specialised codecs, compiled from the classes just imported.
+_fast.install()
 
 __all__ = [
     "ALL_CLASSES",

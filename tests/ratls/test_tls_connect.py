@@ -29,6 +29,7 @@ from cocoon.ratls.identity import Identity
 from cocoon.ratls.policy import Policy, PolicyConfig, PolicyError, PolicyKind, builtin_policies
 from cocoon.ratls.quote import FAKE_IMAGE_HASH, make_fake_quote, report_data_for_key
 from cocoon.ratls.tls import PeerCertificateRejected, TlsError
+from cocoon.ratls.tls_client import ClientTlsStream
 from cocoon.roles.client.config import ClientConfig
 from cocoon.roles.common.transport import Dialer
 
@@ -68,6 +69,9 @@ async def test_mutual_fake_tdx_handshake_and_data(nursery):
     server_id, client_id = Identity.generate("fake"), Identity.generate("fake_tdx")
     server, port = await start(nursery, server_id, FAKE)
     stream = await open_ratls_stream("127.0.0.1", port, client_id, FAKE)
+    assert isinstance(stream, ClientTlsStream)  # the dialing side runs on the stdlib
+    # The certificate checked is the server's own, the one whose key signed the handshake.
+    assert stream.peer.certificate.der == server_id.cert_der
     assert stream.peer.public_key == server_id.public_key
     assert stream.peer.image_hash == FAKE_IMAGE_HASH and stream.peer.policy_name == "fake_tdx"
     assert stream.peer.address == ("127.0.0.1", port)
@@ -88,6 +92,7 @@ async def test_mutual_fake_tdx_handshake_and_data(nursery):
             await stream.send_all(payload[i : i + 100_000])
     assert bytes(got) == payload
     (peer,) = server.peers
+    assert peer.certificate.der == client_id.cert_der  # the stdlib client presented ours
     assert peer.public_key == client_id.public_key and peer.image_hash == FAKE_IMAGE_HASH
     assert peer.attestation.measurements.report_data == report_data_for_key(client_id.public_key)
     await stream.aclose()
@@ -200,12 +205,33 @@ async def test_wrong_image_hash(nursery):
         await open_ratls_stream("127.0.0.1", port, Identity.generate("none"), mrtd)
 
 
+async def _refused_by_server(nursery, client_identity, caplog) -> str:
+    """Dial a `policy any` server with `client_identity`: the stdlib client finishes its side
+    of TLS 1.3, the server's OpenSSL verification refuses the certificate and closes. The
+    server's log line."""
+    caplog.set_level(logging.INFO, "cocoon.ratls")
+    caplog.clear()
+    server, port = await start(nursery, Identity.generate("fake"), ANY)
+    try:
+        stream = await open_ratls_stream("127.0.0.1", port, client_identity, ANY)
+        await stream.send_all(b"secret")
+        assert await stream.receive_some() == b""
+    except (trio.BrokenResourceError, TlsError):
+        pass
+    assert server.peers == [] and server.received == []
+    return caplog.text
+
+
 @pytest.mark.parametrize(("offset", "message"), [(-2 * 86400, "expired"), (3600, "not yet valid")])
-async def test_certificate_out_of_validity(nursery, offset, message):
-    server_id = Identity.generate("fake", now=int(time.time()) + offset)
-    _, port = await start(nursery, server_id, ANY)
-    with pytest.raises(PeerCertificateRejected, match=message):
+async def test_certificate_out_of_validity(nursery, offset, message, caplog):
+    stale = Identity.generate("fake", now=int(time.time()) + offset)
+    # A client checks the server's dates in Python (cocoon.ratls.tls_client) ...
+    _, port = await start(nursery, stale, ANY)
+    with pytest.raises(CertificateError, match=message):
         await open_ratls_stream("127.0.0.1", port, Identity.generate("none"), FAKE)
+    # ... a server in OpenSSL's verification, before its handshake ends.
+    log = await _refused_by_server(nursery, stale, caplog)
+    assert "PeerCertificateRejected" in log and message in log
 
 
 async def test_pinned_clock_applies_to_the_python_checks(nursery):
@@ -234,13 +260,15 @@ def _x509_builder(key, issuer_name=None):
     )
 
 
-async def test_chain_instead_of_self_signed(nursery):
+async def test_chain_instead_of_self_signed(nursery, caplog):
     ca, leaf = ed25519.Ed25519PrivateKey.generate(), ed25519.Ed25519PrivateKey.generate()
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "evil CA")])
     der = _x509_builder(leaf, ca_name).sign(ca, None).public_bytes(serialization.Encoding.DER)
     _, port = await start(nursery, _identity_from(leaf, der), ANY)
-    with pytest.raises(PeerCertificateRejected, match="not self-signed"):
+    with pytest.raises(CertificateError, match="only self-signed"):
         await open_ratls_stream("127.0.0.1", port, Identity.generate("none"), ANY)
+    log = await _refused_by_server(nursery, _identity_from(leaf, der), caplog)
+    assert "PeerCertificateRejected" in log and "not self-signed" in log
 
 
 async def test_non_ed25519_key(nursery):
