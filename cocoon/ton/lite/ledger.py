@@ -114,6 +114,9 @@ class LiteLedgerOptions:
     # time between two refreshes that `wait_for_change` asks for, so however many watchers
     # wait and however fast blocks come, heads are proven at most once per `max_head_age`.
     max_head_age: float = 1.0
+    # Stage 2: how long a watcher goes on a server's word that its account did not change
+    # (read in a block not yet proven) before proving a newer head all the same.
+    max_quiet_age: float = 60.0
     wait_timeout_ms: int = 10_000  # how long a server holds waitMasterchainSeqno
     lag_wait_ms: int = 3_000  # reads wait this long for a server a block or two behind
     max_link_walk: int = 100_000  # headers walked back to the trusted block, at most
@@ -605,12 +608,69 @@ class LiteLedger(Ledger):
 
     async def wait_for_change(self, address: Address, after_lt: int) -> AccountState:
         """The account's proven state once it has a transaction after `after_lt`: read at each
-        new trusted head, the servers holding `waitMasterchainSeqno` in between."""
+        new trusted head, the servers holding `waitMasterchainSeqno` in between. In stage 2 a
+        head is proven only once the account may have changed (`_until_it_may_change`)."""
         while True:
             head, state = await self._proven_account(address)
             if state.last_tx_lt > after_lt:
                 return state
-            await self._next_head(head.id.seqno)
+            if self._key_blocks is None:
+                await self._next_head(head.id.seqno)
+            else:
+                await self._until_it_may_change(address, state.last_tx_lt, head.id.seqno)
+
+    async def _until_it_may_change(self, address: Address, lt: int, seqno: int) -> None:
+        """Stage 2, a watcher at idle: until a newer head is trusted, proven here once the
+        account may have changed. Each new block a server names, the account is read in it
+        (its Merkle proofs checked against that block, which is not yet proven); while its
+        last lt stays `lt`, no block proof is asked (one is some 40 kB on mainnet). That
+        block's word is used only to skip a proof, never as the account's state: a server
+        hiding a change delays it, by `max_quiet_age` at most, when a head is proven anyway."""
+        while self._head is not None and self._head.id.seqno <= seqno:
+            await trio.sleep_until(self._checked_at + self.options.max_head_age)
+            if self._head is None or self._head.id.seqno > seqno:
+                return  # another task took a newer head
+            server = self._rotation()[0]
+            named: list[tuple[LiteQuery, BlockId]] = []
+            if trio.current_time() - self._checked_at < self.options.max_quiet_age:
+                try:
+                    info = await self._query(
+                        server,
+                        "liteServer.getMasterchainInfo",
+                        wait_seqno=(seqno + 1, self.options.wait_timeout_ms),
+                    )
+                    block = BlockId.from_tl(info["last"])
+                    if block.seqno <= seqno or block.workchain != MASTERCHAIN:
+                        continue
+                    if await self._last_lt_in(server, block, address) == lt:
+                        seqno = block.seqno  # no change there: wait for the next block
+                        continue
+                    named = [(server, block)]
+                except LiteError as e:
+                    log.warning("liteserver %s: no newer block checked: %s", server.name, e)
+            async with self._refresh_lock:
+                if self._head is not None and self._head.id.seqno <= seqno:
+                    await self._refresh(named)
+            return
+
+    async def _last_lt_in(self, server: LiteQuery, block: BlockId, address: Address) -> int:
+        """The account's last lt in `block` as `server` proves it against that block's id."""
+        answer = await self._query(
+            server,
+            "liteServer.getAccountState",
+            {"id": block.to_tl(), "account": _account_id(address)},
+        )
+        if BlockId.from_tl(answer["id"]) != block:
+            raise LiteProofError("the account state is of another masterchain block")
+        proven = check_account_state(
+            block,
+            BlockId.from_tl(answer["shardblk"]),
+            answer["shard_proof"],
+            answer["proof"],
+            answer["state"],
+            address,
+        )
+        return proven.state.last_tx_lt
 
     async def _next_head(self, seqno: int) -> None:
         """Until the trusted head is past `seqno` (one waiter asks; the others share it). The
