@@ -143,6 +143,7 @@ async def main(args: argparse.Namespace) -> None:
     )
     localnet.BLOCK_INTERVAL = args.block_interval
     localnet.TRUST = TRUST_KEY_BLOCKS if args.trust == 2 else TRUST_AGREEMENT
+    localnet.MAX_HEAD_AGE = args.max_head_age
     async with open_network(config) as net:
         assert net.lite is not None
         print(f"network ready; measuring idle for {args.idle:g} s ...", flush=True)
@@ -177,7 +178,10 @@ async def main(args: argparse.Namespace) -> None:
         load = _diff(net.lite.queries_by_role(), before)
         load_bytes = _diff(net.lite.answer_bytes_by_role(), before_bytes)
         head = net.lite.producer.head.id.seqno
-        print(f"\nliteserver queries per role (trust stage {args.trust}, head at block {head}):")
+        age = f", max_head_age {args.max_head_age:g} s" if args.max_head_age else ""
+        print(
+            f"\nliteserver queries per role (trust stage {args.trust}{age}, head at block {head}):"
+        )
         print(_table(idle, idle_s, load, load_s, done, idle_bytes, load_bytes))
 
 
@@ -201,6 +205,12 @@ if __name__ == "__main__":
         choices=(1, 2),
         default=1,
         help="the roles' trust stage: 1, two liteservers agreeing; 2, validator signatures",
+    )
+    parser.add_argument(
+        "--max-head-age",
+        type=float,
+        help="seconds a read may use a trusted head before it is refreshed (default: "
+        "LiteLedgerOptions')",
     )
     parser.add_argument("--settle-often", action="store_true", help="1-nano thresholds")
     parser.add_argument(

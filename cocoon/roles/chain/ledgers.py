@@ -4,11 +4,12 @@ of a role's config.
     FILE                      an embedded chain kept in that sqlite file (`embedded:FILE` too)
     http://host:port          a chain service (`cocoon chain serve`)
     ton:GLOBAL_CONFIG.json    TON itself, through the liteservers of a TON global config
-    ton:FILE?wallet_code=local&trust=key_blocks
+    ton:FILE?wallet_code=local&trust=key_blocks&max_head_age=5
                               the same, with the ledger's options: the wallet code the
                               chain's nodes use (`local`: this project's, as a local chain's
-                              nodes do; `reference`, the default: mainnet's) and the trust
-                              stage (`agreement`, the default, or `key_blocks`)
+                              nodes do; `reference`, the default: mainnet's), the trust
+                              stage (`agreement`, the default, or `key_blocks`) and how old
+                              a head reads may use, in seconds (`LiteLedgerOptions`)
 
     async with open_ledger_spec("ton:/etc/cocoon/global.config.json") as ledger:
         state = await ledger.get_account(address)
@@ -33,9 +34,10 @@ TON_PREFIX = "ton:"
 EMBEDDED_PREFIX = "embedded:"
 
 
-TON_OPTIONS = {
+TON_OPTIONS: dict[str, tuple[str, ...] | None] = {  # None: a number of seconds
     "wallet_code": ("reference", "local"),
     "trust": ("agreement", "key_blocks"),
+    "max_head_age": None,
 }
 
 
@@ -60,8 +62,16 @@ def _ton_options(query: str) -> tuple[tuple[str, str], ...]:
         name, sep, value = item.partition("=")
         if not sep or name not in TON_OPTIONS:
             raise ConfigError(f"unknown ton: ledger option {item!r} (one of {sorted(TON_OPTIONS)})")
-        if value not in TON_OPTIONS[name]:
-            raise ConfigError(f"ton: ledger option {name} is one of {TON_OPTIONS[name]}")
+        choices = TON_OPTIONS[name]
+        if choices is None:
+            try:
+                ok = 0 < float(value) < float("inf")
+            except ValueError:
+                ok = False
+            if not ok:
+                raise ConfigError(f"ton: ledger option {name} is a number of seconds")
+        elif value not in choices:
+            raise ConfigError(f"ton: ledger option {name} is one of {choices}")
         out.append((name, value))
     return tuple(out)
 
@@ -160,5 +170,7 @@ async def open_lite_ledger(
         ledger_options["wallet_code"] = LOCAL_CODES.wallet
     if "trust" in options:
         ledger_options["trust"] = options["trust"]
+    if "max_head_age" in options:
+        ledger_options["max_head_age"] = float(options["max_head_age"])
     async with open_lite(config, options_for(config, **ledger_options)) as ledger:
         yield ledger
