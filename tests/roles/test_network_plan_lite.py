@@ -6,6 +6,7 @@ a completion that is paid for."""
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import subprocess
 import time
@@ -41,7 +42,10 @@ def _completion(port: int) -> dict:
         return json.loads(answer.read())
 
 
-def test_a_plan_on_lite_runs_as_separate_processes(tmp_path: Path, capsys) -> None:
+@pytest.mark.parametrize("trust", ["agreement", "key_blocks"])
+def test_a_plan_on_lite_runs_as_separate_processes(tmp_path: Path, capsys, trust: str) -> None:
+    """Stage 1 as planned (the two liteservers agreeing); stage 2 with the roles' ledger
+    overridden (`COCOON_LEDGER`) to prove heads from the init block the chain service wrote."""
     from cocoon.cli import main
 
     plan = tmp_path / "plan"
@@ -61,6 +65,9 @@ def test_a_plan_on_lite_runs_as_separate_processes(tmp_path: Path, capsys) -> No
     planned = load_global_config(plan / "global.config.json")
     assert [s.port for s in planned.liteservers] == [chain_port + 1, chain_port + 2]
 
+    env = dict(os.environ)
+    if trust == "key_blocks":
+        env["COCOON_LEDGER"] = f"{spec}&trust=key_blocks"
     procs: list[subprocess.Popen] = []
     logs = []
     try:
@@ -68,7 +75,9 @@ def test_a_plan_on_lite_runs_as_separate_processes(tmp_path: Path, capsys) -> No
             log = (tmp_path / f"p{i}.log").open("w")
             logs.append(log)
             procs.append(
-                subprocess.Popen(shlex.split(command), stdout=log, stderr=subprocess.STDOUT)
+                subprocess.Popen(
+                    shlex.split(command), stdout=log, stderr=subprocess.STDOUT, env=env
+                )
             )
             if i == 0:  # the chain service rewrites the global config with its init block
                 deadline = time.monotonic() + 15

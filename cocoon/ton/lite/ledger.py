@@ -22,6 +22,15 @@ masterchain -> shard block -> account Merkle proofs, transactions by the hash ch
 proven `last_trans_hash`. The view is monotonic: the head never goes back to an older block,
 and an account's last lt never goes back.
 
+The head is refreshed on demand only (no timer): a read whose head was checked more than
+`max_head_age` ago asks first, and a watcher (`wait_for_change`) asks when a server has a newer
+block, no sooner than `max_head_age` after the last check. In stage 2 a refresh asks a server
+its head (`getMasterchainInfo`) and proves only a newer one (`getBlockProof` for that block: one
+forward link from the last key block while the validators stay, checked against their cached
+set); a watcher at idle reads its account in each new block (proven against that block) and
+proves a head only once the account moved (or after `max_quiet_age`), so an idle role does not
+pull a block proof (some 40 kB on mainnet) per block.
+
 An explicitly unverified mode (`LiteLedgerOptions(unverified=True)`) takes one server's head
 for tools that only look; it is never for settling payments (roles must not use it).
 """
