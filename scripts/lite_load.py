@@ -178,7 +178,7 @@ async def main(args: argparse.Namespace) -> None:
         load = _diff(net.lite.queries_by_role(), before)
         load_bytes = _diff(net.lite.answer_bytes_by_role(), before_bytes)
         head = net.lite.producer.head.id.seqno
-        age = f", max_head_age {args.max_head_age:g} s" if args.max_head_age else ""
+        age = f", max_head_age {args.max_head_age:g} s"
         print(
             f"\nliteserver queries per role (trust stage {args.trust}{age}, head at block {head}):"
         )
@@ -209,8 +209,9 @@ if __name__ == "__main__":
     parser.add_argument(
         "--max-head-age",
         type=float,
-        help="seconds a read may use a trusted head before it is refreshed (default: "
-        "LiteLedgerOptions')",
+        default=localnet.MAX_HEAD_AGE,
+        help="seconds a read may use a trusted head before it is refreshed (default: the "
+        "local network's %(default)g; LiteLedgerOptions' default is 5)",
     )
     parser.add_argument("--settle-often", action="store_true", help="1-nano thresholds")
     parser.add_argument(

@@ -122,7 +122,8 @@ class LiteLedgerOptions:
     # an older one is refreshed first (only then, on demand: no timer asks). Also the least
     # time between two refreshes that `wait_for_change` asks for, so however many watchers
     # wait and however fast blocks come, heads are proven at most once per `max_head_age`.
-    max_head_age: float = 1.0
+    # About one TON masterchain block by default (a local fake network asks every second).
+    max_head_age: float = 5.0
     # Stage 2: how long a watcher goes on a server's word that its account did not change
     # (read in a block not yet proven) before proving a newer head all the same.
     max_quiet_age: float = 60.0

@@ -37,7 +37,9 @@ from cocoon.ton.lite.types import BlockIdExt
 SERVERS_PER_ROLE = 2  # the agreement rule's two independent liteservers
 BLOCK_INTERVAL = 1.0  # seconds between blocks when nothing changes (a benchmark may set it)
 TRUST = TRUST_AGREEMENT  # the roles' trust stage (a benchmark may set TRUST_KEY_BLOCKS)
-MAX_HEAD_AGE: float | None = None  # the roles' LiteLedgerOptions.max_head_age (None: default)
+# The roles' LiteLedgerOptions.max_head_age: a head a block old at most, as blocks come every
+# second here (a benchmark may set it).
+MAX_HEAD_AGE = 1.0
 
 
 @attrs.define(eq=False)
@@ -154,9 +156,9 @@ async def start_fake_lite(
     producer = BlockProducer(chain, block_interval=interval)
     await nursery.start(producer.run)
     if options is None:
-        options = LiteLedgerOptions(trust=TRUST, wallet_code=chain_wallet_code(chain))
-        if MAX_HEAD_AGE is not None:
-            options = attrs.evolve(options, max_head_age=MAX_HEAD_AGE)
+        options = LiteLedgerOptions(
+            trust=TRUST, wallet_code=chain_wallet_code(chain), max_head_age=MAX_HEAD_AGE
+        )
     return FakeLiteNetwork(producer, host, options)
 
 
