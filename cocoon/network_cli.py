@@ -6,6 +6,10 @@
                                     # prices and our contracts' measured gas, as on TON)
     cocoon network --plan DIR       # the same network as separate processes: write their
                                     # configs and chain into DIR, print the commands to run
+    cocoon network --plan DIR --ledger lite
+                                    # the same, the roles on LiteLedgers: the chain service
+                                    # serves lite_api too (fake liteservers), each role's
+                                    # config names DIR/global.config.json
     cocoon network --plan DIR --listen 0.0.0.0 --proxy-host proxy --proxy-ports 11101:11102 \
         --chain-url http://chain:10090 --inference-url inference:8000
                                     # the same for containers (compose.yaml): roles listen on
@@ -66,6 +70,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--chain-port", type=int, default=10090, help="with --plan: the chain service's port"
+    )
+    parser.add_argument(
+        "--lite-port",
+        type=int,
+        help="with --plan --ledger lite: the first of the chain service's two liteserver ports "
+        "(default: CHAIN_PORT + 1)",
     )
     parser.add_argument(
         "--chain-url",
@@ -186,6 +196,9 @@ def plan(args: argparse.Namespace) -> int:
 
     directory: Path = args.plan
     fake = args.disable_ton
+    if fake and args.ledger == "lite":
+        print("cocoon network: fake-TON mode has no chain to serve to liteservers", file=sys.stderr)
+        return 2
     if (directory / "root.address").exists() or (fake and any(directory.glob("proxy*.json"))):
         print(f"cocoon network: {directory} already holds a network", file=sys.stderr)
         return 2
@@ -236,11 +249,18 @@ def plan(args: argparse.Namespace) -> int:
         suffix = f" --disable-ton {shlex.quote(str(fake.resolve()))}"
     else:
         chain_url = args.chain_url or f"http://{host}:{args.chain_port}"
-        paths = planned.write_configs(directory, ledger=chain_url)
-        lines = [
+        serve = (
             f"{cocoon} chain serve --path {shlex.quote(str(chain_file))} --port {args.chain_port}"
             f" --fees {args.fees}"
-        ]
+        )
+        if args.ledger == "lite":
+            lite_port = args.lite_port or args.chain_port + 1
+            role_ledger = _plan_lite(directory, host, lite_port)
+            serve += f" --lite-port {lite_port}"
+        else:
+            role_ledger = chain_url
+        paths = planned.write_configs(directory, ledger=role_ledger)
+        lines = [serve]
         suffix = ""
     lines += [
         f"{cocoon} fake-inference --port {port} --model {shlex.quote(args.model)} "
@@ -255,6 +275,24 @@ def plan(args: argparse.Namespace) -> int:
     print(f"then the OpenAI-compatible API is http://{host}:{config.client_http_port}/v1")
     print("(each role prints its dashboard's URL with its access hash when it starts)")
     return 0
+
+
+def _plan_lite(directory: Path, host: str, lite_port: int) -> str:
+    """The liteservers' keys and the TON global config naming them (the chain service
+    rewrites it with its init block when it starts); the `ton:` ledger the roles are given."""
+    from cocoon.roles.chain.lite import (
+        GLOBAL_CONFIG,
+        global_config,
+        lite_keys,
+        lite_ports,
+        write_global_config,
+    )
+
+    keys = lite_keys(directory)
+    path = (directory / GLOBAL_CONFIG).resolve()
+    write_global_config(path, global_config(host, lite_ports(lite_port, len(keys)), keys))
+    # The plan's chain makes its nodes' wallets with this project's code.
+    return f"ton:{path}?wallet_code=local"
 
 
 def _listening_on(planned: Any, listen: str) -> Any:

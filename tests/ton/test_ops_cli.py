@@ -354,9 +354,25 @@ def test_ledger_specs():
     assert parse_ledger_spec("embedded:/x/c.db") == LedgerSpec("embedded", "/x/c.db")
     assert parse_ledger_spec("http://127.0.0.1:9") == LedgerSpec("service", "http://127.0.0.1:9")
     assert parse_ledger_spec("ton:/etc/global.json") == LedgerSpec("ton", "/etc/global.json")
-    for bad in ("", "ton:", "ftp://x"):
+    for bad in (
+        "",
+        "ton:",
+        "ftp://x",
+        "ton:/g.json?wallet_code=mine",
+        "ton:/g.json?speed=9",
+        "ton:/g.json?max_head_age=soon",
+        "ton:/g.json?max_head_age=0",
+    ):
         with pytest.raises(ConfigError):
             parse_ledger_spec(bad)
+    # A ton: spec may name the LiteLedger's wallet code and trust stage.
+    spec = parse_ledger_spec("ton:/etc/g.json?wallet_code=local&trust=key_blocks&max_head_age=5")
+    assert spec == LedgerSpec(
+        "ton",
+        "/etc/g.json",
+        (("wallet_code", "local"), ("trust", "key_blocks"), ("max_head_age", "5")),
+    )
+    assert parse_ledger_spec(str(spec)) == spec
 
 
 def test_roles_do_not_take_a_ton_ledger_for_a_file_name(tmp_path, monkeypatch):

@@ -1,5 +1,8 @@
-"""`cocoon chain serve --path FILE --port N [--fees mainnet|zero]`: share one embedded ledger
-between processes. It charges mainnet's fees by default, as TON would."""
+"""`cocoon chain serve --path FILE --port N [--fees mainnet|zero] [--lite-port M]`: share one
+embedded ledger between processes. It charges mainnet's fees by default, as TON would. With
+`--lite-port`, fake liteservers serve the same chain over lite_api too (on M and M+1; their keys
+and the TON global config naming them, `global.config.json`, beside the chain file), for roles
+on a proof-checking `LiteLedger` (`cocoon.roles.chain.lite`)."""
 
 from __future__ import annotations
 
@@ -23,6 +26,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="a name roles reach this service by (`http://NAME:PORT`, e.g. between "
         "containers); addresses and localhost are always accepted (repeatable)",
+    )
+    serve.add_argument(
+        "--lite-port",
+        type=int,
+        metavar="N",
+        help="also serve the chain over lite_api: two fake liteservers on N and N+1 (0: any "
+        "free ports), named in global.config.json in --lite-dir",
+    )
+    serve.add_argument(
+        "--lite-dir",
+        type=Path,
+        metavar="DIR",
+        help="where the liteservers' keys and global.config.json are kept (default: the chain "
+        "file's directory)",
     )
 
     add_fees_argument(serve)
@@ -74,6 +91,19 @@ def run(args: argparse.Namespace) -> int:
                     )
                 )
                 print(f"ledger service: http://{args.host}:{port}", flush=True)
+                if args.lite_port is not None:
+                    from cocoon.roles.chain.lite import serve_chain_lite
+
+                    config = await nursery.start(
+                        partial(
+                            serve_chain_lite,
+                            ledger.chain,
+                            args.lite_port,
+                            args.lite_dir or args.path.parent,
+                            host=args.host,
+                        )
+                    )
+                    print(f"liteservers: ton:{config}", flush=True)
         finally:
             ledger.close()
 

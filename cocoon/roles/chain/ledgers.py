@@ -4,6 +4,12 @@ of a role's config.
     FILE                      an embedded chain kept in that sqlite file (`embedded:FILE` too)
     http://host:port          a chain service (`cocoon chain serve`)
     ton:GLOBAL_CONFIG.json    TON itself, through the liteservers of a TON global config
+    ton:FILE?wallet_code=local&trust=key_blocks&max_head_age=5
+                              the same, with the ledger's options: the wallet code the
+                              chain's nodes use (`local`: this project's, as a local chain's
+                              nodes do; `reference`, the default: mainnet's), the trust
+                              stage (`agreement`, the default, or `key_blocks`) and how old
+                              a head reads may use, in seconds (`LiteLedgerOptions`)
 
     async with open_ledger_spec("ton:/etc/cocoon/global.config.json") as ledger:
         state = await ledger.get_account(address)
@@ -28,16 +34,46 @@ TON_PREFIX = "ton:"
 EMBEDDED_PREFIX = "embedded:"
 
 
+TON_OPTIONS: dict[str, tuple[str, ...] | None] = {  # None: a number of seconds
+    "wallet_code": ("reference", "local"),
+    "trust": ("agreement", "key_blocks"),
+    "max_head_age": None,
+}
+
+
 @attrs.frozen
 class LedgerSpec:
     """A parsed ledger string: `kind` is "embedded", "service" or "ton"; `target` the file
-    or URL."""
+    or URL; `options` the `ton:` ledger's (name, value) pairs."""
 
     kind: str
     target: str
+    options: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
-        return {"embedded": "", "service": "", "ton": TON_PREFIX}[self.kind] + self.target
+        query = "&".join(f"{k}={v}" for k, v in self.options)
+        prefix = {"embedded": "", "service": "", "ton": TON_PREFIX}[self.kind]
+        return prefix + self.target + (f"?{query}" if query else "")
+
+
+def _ton_options(query: str) -> tuple[tuple[str, str], ...]:
+    out = []
+    for item in query.split("&"):
+        name, sep, value = item.partition("=")
+        if not sep or name not in TON_OPTIONS:
+            raise ConfigError(f"unknown ton: ledger option {item!r} (one of {sorted(TON_OPTIONS)})")
+        choices = TON_OPTIONS[name]
+        if choices is None:
+            try:
+                ok = 0 < float(value) < float("inf")
+            except ValueError:
+                ok = False
+            if not ok:
+                raise ConfigError(f"ton: ledger option {name} is a number of seconds")
+        elif value not in choices:
+            raise ConfigError(f"ton: ledger option {name} is one of {choices}")
+        out.append((name, value))
+    return tuple(out)
 
 
 def parse_ledger_spec(spec: str) -> LedgerSpec:
@@ -45,10 +81,10 @@ def parse_ledger_spec(spec: str) -> LedgerSpec:
     if not spec:
         raise ConfigError("no ledger given: a chain file, http://host:port or ton:CONFIG.json")
     if spec.startswith(TON_PREFIX):
-        target = spec.removeprefix(TON_PREFIX)
+        target, _, query = spec.removeprefix(TON_PREFIX).partition("?")
         if not target:
             raise ConfigError("ton: needs the path of a TON global config file (ton:FILE)")
-        return LedgerSpec("ton", target)
+        return LedgerSpec("ton", target, _ton_options(query) if query else ())
     if spec.startswith(("http://", "https://")):
         return LedgerSpec("service", spec)
     if "://" in spec:
@@ -88,7 +124,7 @@ async def open_ledger_spec(
     `create` (a mistyped path must not become a new, empty chain)."""
     parsed = spec if isinstance(spec, LedgerSpec) else parse_ledger_spec(spec)
     if parsed.kind == "ton":
-        async with open_lite_ledger(Path(parsed.target)) as ledger:
+        async with open_lite_ledger(Path(parsed.target), dict(parsed.options)) as ledger:
             yield ledger
     elif parsed.kind == "service":
         from cocoon.roles.chain.remote import RemoteLedger
@@ -113,12 +149,28 @@ async def open_ledger_spec(
 
 
 @asynccontextmanager
-async def open_lite_ledger(global_config: Path) -> AsyncIterator[Ledger]:
+async def open_lite_ledger(
+    global_config: Path, options: dict[str, str] | None = None
+) -> AsyncIterator[Ledger]:
     """TON through the liteservers of `global_config` (a proof-checking `LiteLedger`,
-    imported here only: the other ledgers need none of its modules)."""
+    imported here only: the other ledgers need none of its modules), with the spec's
+    `options` (see the module docstring)."""
     if not await trio.Path(global_config).is_file():
         raise ConfigError(f"no TON global config file {global_config}")
+    from cocoon.ton.lite.config import load_global_config
     from cocoon.ton.lite.ledger import open_lite_ledger as open_lite
+    from cocoon.ton.lite.ledger import options_for
 
-    async with open_lite(global_config) as ledger:
+    options = options or {}
+    config = await trio.to_thread.run_sync(load_global_config, global_config)
+    ledger_options: dict[str, object] = {}
+    if options.get("wallet_code") == "local":
+        from cocoon.ton.codes import LOCAL_CODES
+
+        ledger_options["wallet_code"] = LOCAL_CODES.wallet
+    if "trust" in options:
+        ledger_options["trust"] = options["trust"]
+    if "max_head_age" in options:
+        ledger_options["max_head_age"] = float(options["max_head_age"])
+    async with open_lite(config, options_for(config, **ledger_options)) as ledger:
         yield ledger

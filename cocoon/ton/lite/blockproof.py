@@ -22,7 +22,7 @@ Every failure is a `LiteProofError` naming the link.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
 import attrs
@@ -301,16 +301,26 @@ def _prev_block_named(state_root: Cell, source: BlockId, dest: BlockId) -> bool:
         raise LiteProofError(f"malformed masterchain state: {exc}") from exc
 
 
-def check_forward_link(link: Mapping[str, Any], source: BlockId) -> BlockHeader:
+def check_forward_link(
+    link: Mapping[str, Any],
+    source: BlockId,
+    configs: MutableMapping[BlockId, KeyBlockConfig] | None = None,
+) -> BlockHeader:
     """Check a `blockLinkForward` from the trusted key block `source`; the destination's
-    header."""
+    header. `configs` caches the validators of key blocks whose config proof checked once:
+    a link from one of them is checked against the cached set, its `config_proof` (the whole
+    validator set, the bulk of a mainnet answer) not parsed again."""
     dest = BlockId.from_tl(link["to"])
-    source_header, source_root = header_of_proof(
-        _one_root(link["config_proof"], "config proof"), source
-    )
-    if not source_header.key_block:
-        raise LiteProofError(f"forward link from block {source.seqno}, not a key block")
-    config = read_key_block_config(source_root)
+    config = None if configs is None else configs.get(source)
+    if config is None:
+        source_header, source_root = header_of_proof(
+            _one_root(link["config_proof"], "config proof"), source
+        )
+        if not source_header.key_block:
+            raise LiteProofError(f"forward link from block {source.seqno}, not a key block")
+        config = read_key_block_config(source_root)
+        if configs is not None:
+            configs[source] = config
     header, _ = header_of_proof(_one_root(link["dest_proof"], "destination proof"), dest)
     if header.key_block != bool(link["to_key_block"]):
         raise LiteProofError(f"block {dest.seqno}: to_key_block disagrees with its header")
@@ -353,11 +363,16 @@ def check_backward_link(link: Mapping[str, Any], source: BlockId) -> BlockHeader
 
 
 def check_block_proof(
-    answer: Mapping[str, Any], known: BlockId, *, target: BlockId | None = None
+    answer: Mapping[str, Any],
+    known: BlockId,
+    *,
+    target: BlockId | None = None,
+    configs: MutableMapping[BlockId, KeyBlockConfig] | None = None,
 ) -> ProvenChain:
     """Check a `liteServer.partialBlockProof` asked from the trusted key block `known` (to
     `target`, or to the server's head). Each link starts where the last ended; forward links
-    start at key blocks. The chain's end is then as trusted as `known`."""
+    start at key blocks. The chain's end is then as trusted as `known`. `configs`: see
+    `check_forward_link`."""
     if BlockId.from_tl(answer["from"]) != known:
         raise LiteProofError("the block proof starts from another block than the one asked")
     steps: Sequence[Mapping[str, Any]] = answer["steps"]
@@ -375,7 +390,7 @@ def check_block_proof(
             raise LiteProofError(f"{where} goes the wrong way for its kind")
         try:
             if forward:
-                header = check_forward_link(link, source)
+                header = check_forward_link(link, source, configs)
             else:
                 header = check_backward_link(link, source)
         except LiteProofError as e:

@@ -22,6 +22,15 @@ masterchain -> shard block -> account Merkle proofs, transactions by the hash ch
 proven `last_trans_hash`. The view is monotonic: the head never goes back to an older block,
 and an account's last lt never goes back.
 
+The head is refreshed on demand only (no timer): a read whose head was checked more than
+`max_head_age` ago asks first, and a watcher (`wait_for_change`) asks when a server has a newer
+block, no sooner than `max_head_age` after the last check. In stage 2 a refresh asks a server
+its head (`getMasterchainInfo`) and proves only a newer one (`getBlockProof` for that block: one
+forward link from the last key block while the validators stay, checked against their cached
+set); a watcher at idle reads its account in each new block (proven against that block) and
+proves a head only once the account moved (or after `max_quiet_age`), so an idle role does not
+pull a block proof (some 40 kB on mainnet) per block.
+
 An explicitly unverified mode (`LiteLedgerOptions(unverified=True)`) takes one server's head
 for tools that only look; it is never for settling payments (roles must not use it).
 """
@@ -50,7 +59,6 @@ from cocoon.ton.codes import (
 from cocoon.ton.embedded.contracts import PORTS
 from cocoon.ton.errors import AccountNotFoundError, ExternalRejectedError
 from cocoon.ton.ledger import AccountState, Ledger, Transaction
-from cocoon.ton.lite.blockproof import ProvenChain
 from cocoon.ton.lite.blocks import FULL_SHARD, MASTERCHAIN, BlockId
 from cocoon.ton.lite.config import GlobalConfig, parse_global_config
 from cocoon.ton.lite.errors import (
@@ -110,7 +118,15 @@ class LiteLedgerOptions:
     trusted_block: BlockId | None = None  # a masterchain block every head must descend from
     min_agreement: int = 2  # liteservers that must name the same head block
     unverified: bool = False  # one server's head, unchecked: tools only, never payments
-    head_ttl: float = 1.0  # a checked head is used this long before the servers are asked again
+    # Staleness: a read uses the trusted head while it was checked less than this long ago;
+    # an older one is refreshed first (only then, on demand: no timer asks). Also the least
+    # time between two refreshes that `wait_for_change` asks for, so however many watchers
+    # wait and however fast blocks come, heads are proven at most once per `max_head_age`.
+    # About one TON masterchain block by default (a local fake network asks every second).
+    max_head_age: float = 5.0
+    # Stage 2: how long a watcher goes on a server's word that its account did not change
+    # (read in a block not yet proven) before proving a newer head all the same.
+    max_quiet_age: float = 60.0
     wait_timeout_ms: int = 10_000  # how long a server holds waitMasterchainSeqno
     lag_wait_ms: int = 3_000  # reads wait this long for a server a block or two behind
     max_link_walk: int = 100_000  # headers walked back to the trusted block, at most
@@ -233,13 +249,16 @@ class LiteLedger(Ledger):
 
     # --- the trusted head --------------------------------------------------------------------
 
+    def _stale(self) -> bool:
+        return (
+            self._head is None
+            or trio.current_time() - self._checked_at >= self.options.max_head_age
+        )
+
     async def _trusted_head(self) -> _Head:
-        if self._head is None or trio.current_time() - self._checked_at >= self.options.head_ttl:
+        if self._stale():
             async with self._refresh_lock:
-                if (
-                    self._head is None
-                    or trio.current_time() - self._checked_at >= self.options.head_ttl
-                ):
+                if self._stale():
                     await self._refresh()
         assert self._head is not None
         return self._head
@@ -257,10 +276,12 @@ class LiteLedger(Ledger):
             return 1
         return self.options.min_agreement
 
-    async def _refresh(self) -> None:
+    async def _refresh(self, named: Sequence[tuple[LiteQuery, BlockId]] = ()) -> None:
+        """Take a newer trusted head if the servers have one. `named`: servers that just
+        named their head (a wait for a block), asked first in stage 2."""
         try:
             if self._key_blocks is not None:
-                head = await self._signed_head(self._key_blocks)
+                head = await self._signed_head(self._key_blocks, named)
             else:
                 head = await self._agreed_head()
         except LiteError:
@@ -274,14 +295,42 @@ class LiteLedger(Ledger):
         if head is not None:
             self._head = head
 
-    async def _signed_head(self, trust: KeyBlockTrust) -> _Head | None:
-        """A server's head proven by validator signatures; None to keep the current head."""
+    async def _signed_head(
+        self, trust: KeyBlockTrust, named: Sequence[tuple[LiteQuery, BlockId]] = ()
+    ) -> _Head | None:
+        """A server's head proven by validator signatures; None to keep the current head.
 
-        async def prove(server: LiteQuery) -> tuple[ProvenChain, LiteQuery]:
-            return await trust.prove_head(server, self._query), server
-
-        proven, server = await self._from_any("a head proven by signatures", prove)
-        block, current = proven.to, self._head
+        A server is first asked which block is its head (`getMasterchainInfo`, a few hundred
+        bytes); only a newer one is proven (`getBlockProof` for that block: the validators'
+        signatures, some 40 kB on mainnet), so a refresh with nothing new costs no proof."""
+        current = self._head
+        last: LiteError | None = None
+        named_servers = {id(server) for server, _ in named}
+        candidates = [*named, *((s, None) for s in self._rotation() if id(s) not in named_servers)]
+        for server, block_named in candidates:
+            try:
+                if block_named is None:
+                    info = await self._query(server, "liteServer.getMasterchainInfo")
+                    block_named = BlockId.from_tl(info["last"])
+                if block_named.workchain != MASTERCHAIN:
+                    raise LiteProofError("a head outside the masterchain")
+                if current is not None and block_named.seqno <= current.id.seqno:
+                    continue  # nothing newer there
+                proven = await trust.prove_head(server, self._query, target=block_named)
+                break
+            except LiteProofError as e:
+                log.error(
+                    "liteserver %s served a head proof that does not check: %s", server.name, e
+                )
+                last = e
+            except LiteError as e:
+                log.warning("liteserver %s could not prove its head: %s", server.name, e)
+                last = e
+        else:
+            if last is None:
+                return None  # no server has a newer head
+            raise last
+        block = proven.to
         if current is not None and block.seqno <= current.id.seqno:
             if block.seqno == current.id.seqno and block != current.id:
                 log.error(
@@ -569,42 +618,106 @@ class LiteLedger(Ledger):
 
     async def wait_for_change(self, address: Address, after_lt: int) -> AccountState:
         """The account's proven state once it has a transaction after `after_lt`: read at each
-        new trusted head, the servers holding `waitMasterchainSeqno` in between."""
+        new trusted head, the servers holding `waitMasterchainSeqno` in between. In stage 2 a
+        head is proven only once the account may have changed (`_until_it_may_change`)."""
         while True:
             head, state = await self._proven_account(address)
             if state.last_tx_lt > after_lt:
                 return state
-            await self._next_head(head.id.seqno)
+            if self._key_blocks is None:
+                await self._next_head(head.id.seqno)
+            else:
+                await self._until_it_may_change(address, state.last_tx_lt, head.id.seqno)
 
-    async def _next_head(self, seqno: int) -> None:
-        """Until the trusted head is past `seqno` (one waiter asks; the others share it)."""
-        async with self._wait_lock:
-            if self._head is not None and self._head.id.seqno > seqno:
-                return
-            needed = self._heads_needed()
-            reached = 0
-
-            async def wait(server: LiteQuery, cancel: trio.CancelScope) -> None:
-                nonlocal reached
+    async def _until_it_may_change(self, address: Address, lt: int, seqno: int) -> None:
+        """Stage 2, a watcher at idle: until a newer head is trusted, proven here once the
+        account may have changed. Each new block a server names, the account is read in it
+        (its Merkle proofs checked against that block, which is not yet proven); while its
+        last lt stays `lt`, no block proof is asked (one is some 40 kB on mainnet). That
+        block's word is used only to skip a proof, never as the account's state: a server
+        hiding a change delays it, by `max_quiet_age` at most, when a head is proven anyway."""
+        while self._head is not None and self._head.id.seqno <= seqno:
+            await trio.sleep_until(self._checked_at + self.options.max_head_age)
+            if self._head is None or self._head.id.seqno > seqno:
+                return  # another task took a newer head
+            server = self._rotation()[0]
+            named: list[tuple[LiteQuery, BlockId]] = []
+            if trio.current_time() - self._checked_at < self.options.max_quiet_age:
                 try:
-                    await self._query(
+                    info = await self._query(
                         server,
                         "liteServer.getMasterchainInfo",
                         wait_seqno=(seqno + 1, self.options.wait_timeout_ms),
                     )
-                except LiteError:
+                    block = BlockId.from_tl(info["last"])
+                    if block.seqno <= seqno or block.workchain != MASTERCHAIN:
+                        continue
+                    if await self._last_lt_in(server, block, address) == lt:
+                        seqno = block.seqno  # no change there: wait for the next block
+                        continue
+                    named = [(server, block)]
+                except LiteError as e:
+                    log.warning("liteserver %s: no newer block checked: %s", server.name, e)
+            async with self._refresh_lock:
+                if self._head is not None and self._head.id.seqno <= seqno:
+                    await self._refresh(named)
+            return
+
+    async def _last_lt_in(self, server: LiteQuery, block: BlockId, address: Address) -> int:
+        """The account's last lt in `block` as `server` proves it against that block's id."""
+        answer = await self._query(
+            server,
+            "liteServer.getAccountState",
+            {"id": block.to_tl(), "account": _account_id(address)},
+        )
+        if BlockId.from_tl(answer["id"]) != block:
+            raise LiteProofError("the account state is of another masterchain block")
+        proven = check_account_state(
+            block,
+            BlockId.from_tl(answer["shardblk"]),
+            answer["shard_proof"],
+            answer["proof"],
+            answer["state"],
+            address,
+        )
+        return proven.state.last_tx_lt
+
+    async def _next_head(self, seqno: int) -> None:
+        """Until the trusted head is past `seqno` (one waiter asks; the others share it). The
+        servers hold the wait until they have a newer block; a head is proven no sooner than
+        `max_head_age` after the last one, so idle watchers cost one proof per that time at
+        most (and none while no block comes)."""
+        async with self._wait_lock:
+            if self._head is not None and self._head.id.seqno > seqno:
+                return
+            if self._head is not None:
+                await trio.sleep_until(self._checked_at + self.options.max_head_age)
+            if self._head is not None and self._head.id.seqno > seqno:
+                return  # a read took a newer head meanwhile
+            needed = self._heads_needed()
+            named: list[tuple[LiteQuery, BlockId]] = []
+
+            async def wait(server: LiteQuery, cancel: trio.CancelScope) -> None:
+                try:
+                    info = await self._query(
+                        server,
+                        "liteServer.getMasterchainInfo",
+                        wait_seqno=(seqno + 1, self.options.wait_timeout_ms),
+                    )
+                    named.append((server, BlockId.from_tl(info["last"])))
+                except (LiteError, KeyError, TypeError):
                     return
-                reached += 1
-                if reached >= needed:
+                if len(named) >= needed:
                     cancel.cancel()
 
             async with trio.open_nursery() as nursery:
                 for server in self.servers:
                     nursery.start_soon(wait, server, nursery.cancel_scope)
             async with self._refresh_lock:
-                await self._refresh()
+                if self._head is None or self._head.id.seqno <= seqno:
+                    await self._refresh(named)
             if self._head is None or self._head.id.seqno <= seqno:
-                await trio.sleep(self.options.head_ttl)  # nothing newer yet: do not spin
+                await trio.sleep(self.options.max_head_age)  # nothing newer yet: do not spin
 
     async def now(self) -> int:
         """The trusted head's generation time (its header proven)."""

@@ -24,6 +24,7 @@ from cocoon.ton.embedded.chain import Chain
 from cocoon.ton.lite.config import GlobalConfig, LiteServerConfig, ValidatorConfig
 from cocoon.ton.lite.fake import FAKE_ZERO_STATE, BlockProducer, FakeLiteHandler
 from cocoon.ton.lite.ledger import (
+    TRUST_AGREEMENT,
     TRUST_KEY_BLOCKS,
     LiteEndpoint,
     LiteLedger,
@@ -35,6 +36,10 @@ from cocoon.ton.lite.types import BlockIdExt
 
 SERVERS_PER_ROLE = 2  # the agreement rule's two independent liteservers
 BLOCK_INTERVAL = 1.0  # seconds between blocks when nothing changes (a benchmark may set it)
+TRUST = TRUST_AGREEMENT  # the roles' trust stage (a benchmark may set TRUST_KEY_BLOCKS)
+# The roles' LiteLedgerOptions.max_head_age: a head a block old at most, as blocks come every
+# second here (a benchmark may set it).
+MAX_HEAD_AGE = 1.0
 
 
 @attrs.define(eq=False)
@@ -60,6 +65,16 @@ class FakeLiteNetwork:
             total: collections.Counter[str] = collections.Counter()
             for handler, _ in pairs:
                 total.update(handler.counts)
+            out[role] = total
+        return out
+
+    def answer_bytes_by_role(self) -> Mapping[str, collections.Counter[str]]:
+        """Bytes each role's liteservers sent in answers, by lite_api function."""
+        out: dict[str, collections.Counter[str]] = {}
+        for role, pairs in self.servers.items():
+            total: collections.Counter[str] = collections.Counter()
+            for _, server in pairs:
+                total.update(server.answer_bytes)
             out[role] = total
         return out
 
@@ -141,7 +156,9 @@ async def start_fake_lite(
     producer = BlockProducer(chain, block_interval=interval)
     await nursery.start(producer.run)
     if options is None:
-        options = LiteLedgerOptions(wallet_code=chain_wallet_code(chain))
+        options = LiteLedgerOptions(
+            trust=TRUST, wallet_code=chain_wallet_code(chain), max_head_age=MAX_HEAD_AGE
+        )
     return FakeLiteNetwork(producer, host, options)
 
 

@@ -16,6 +16,7 @@ answering pings, refuse new connections, or drop every connection.
 
 from __future__ import annotations
 
+import collections
 import os
 import re
 from collections.abc import Awaitable, Callable
@@ -102,6 +103,8 @@ class LiteServer:
         self.faults = ServerFaults()
         self.port: int | None = None
         self.queries = 0  # queries answered or errored, for tests and benchmarks
+        # Bytes of the answers sent, by lite_api function (what a client costs a server).
+        self.answer_bytes: collections.Counter[str] = collections.Counter()
         self.connections_accepted = 0
         self._private_key = private_key
         self._handshake_timeout = handshake_timeout
@@ -177,37 +180,40 @@ class LiteServer:
             nursery.start_soon(self._answer, conn, message["query_id"], message["query"])
 
     async def _answer(self, conn: AdnlConnection, query_id: bytes, query: bytes) -> None:
-        answer = await self._run_query(query)
+        function, answer = await self._run_query(query)
         self.queries += 1
         if self.faults.delay:
             await trio.sleep(self.faults.delay)
         if self.faults.swallow_answers:
             return
         packet = tl.encode("adnl.message.answer", {"query_id": query_id, "answer": answer})
+        self.answer_bytes[function] += len(packet)
         try:
             await conn.send(packet)
         except LiteTransportError:
             pass  # the client left; the read loop sees it too
 
-    async def _run_query(self, query: bytes) -> bytes:
+    async def _run_query(self, query: bytes) -> tuple[str, bytes]:
+        """The function's name ("?" when unparsed) and the answer's bytes."""
         try:
             data = tl.decode(query, "liteServer.query")["data"]
             prefixes, function = tl.decode_query(data)
         except LiteDecodeError as e:
-            return _error(ERROR_CODE_PROTOVIOLATION, f"cannot parse query: {e}")
+            return "?", _error(ERROR_CODE_PROTOVIOLATION, f"cannot parse query: {e}")
+        name = function["@type"]
         try:
             for prefix in prefixes:
                 await self.handler.handle(prefix)
             answer = await self.handler.handle(function)
         except LiteServerError as e:
-            return _error(e.code, e.message)
+            return name, _error(e.code, e.message)
         if isinstance(answer, bytes):
-            return answer
-        result_type = tl.registry().result_type(function["@type"])
+            return name, answer
+        result_type = tl.registry().result_type(name)
         c = tl.registry().by_name.get(answer.get("@type", ""))
         if c is None or c.result != result_type:
-            raise TypeError(f"the handler answered {function['@type']} with {answer.get('@type')}")
-        return tl.encode(c.name, answer)
+            raise TypeError(f"the handler answered {name} with {answer.get('@type')}")
+        return name, tl.encode(c.name, answer)
 
 
 def _signed_by(key: TLDict, message: bytes, signature: bytes) -> bool:

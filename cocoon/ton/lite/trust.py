@@ -2,14 +2,18 @@
 it from the global config's `init_block` (or from a key block proven so before and cached on
 disk), as tonlib does.
 
-`KeyBlockTrust.prove_head(server)` asks the server for `liteServer.getBlockProof` from the
-newest trusted key block to the server's head and checks every link (`blockproof`): forward
+`KeyBlockTrust.prove_head(server, target=...)` asks the server for `liteServer.getBlockProof`
+from the newest trusted key block to the block the server named as its head (mode bit 0, so
+the answer is for that block) and checks every link (`blockproof`): forward
 links by the signatures of the validators the previous key block names (more than 2/3 of their
 weight, ordinary or simplex signatures), key blocks picking up their new validator set, and
 backward links by the states' `prev_blocks`. An incomplete answer (TON's liteservers stop at 16
 links) is followed from the newest key block it proved. The newest key block is kept in memory
 and written to the cache file (atomically: a temporary file renamed over it), so the next start
 does not walk from `init_block` again. A cache written for another `init_block` is ignored.
+The newest key block's validator set is kept in memory once its config proof checked: while
+the validators stay (no newer key block), a head costs one forward link, whose signatures are
+checked against that set.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Any
 
 import trio
 
-from cocoon.ton.lite.blockproof import ProvenChain, check_block_proof
+from cocoon.ton.lite.blockproof import KeyBlockConfig, ProvenChain, check_block_proof
 from cocoon.ton.lite.blocks import MASTERCHAIN, BlockId
 from cocoon.ton.lite.errors import LiteProofError
 
@@ -99,18 +103,30 @@ class KeyBlockTrust:
         if self.cache_path is not None:
             cached = read_key_block_cache(self.cache_path, init_block)
         self.key_block = cached or init_block
+        # The validators of the key blocks proven so far (their config proofs checked once);
+        # only the newest is kept: no forward link starts at an older one again.
+        self._configs: dict[BlockId, KeyBlockConfig] = {}
         if cached is not None:
             log.info("starting from cached key block %d", cached.seqno)
 
-    async def prove_head(self, server: Any, query: Query) -> ProvenChain:
-        """The server's head, proven by signatures from the newest trusted key block. Raises
-        `LiteProofError` when a link does not check."""
+    async def prove_head(
+        self, server: Any, query: Query, *, target: BlockId | None = None
+    ) -> ProvenChain:
+        """The server's head (or `target`, a block the server named), proven by signatures
+        from the newest trusted key block. Raises `LiteProofError` when a link does not check.
+
+        With a `target` the query names it (mode bit 0): while no key block came since the
+        trusted one, the answer is that one forward link, checked against the key block's
+        cached validator set."""
         known = self.key_block
+        if target is not None and target == known:
+            return ProvenChain(known, None, None, True, 0)
         for _ in range(MAX_ROUNDS):
-            answer = await query(
-                server, "liteServer.getBlockProof", {"mode": 0, "known_block": known.to_tl()}
-            )
-            proven = check_block_proof(answer, known)
+            fields: dict[str, Any] = {"mode": 0, "known_block": known.to_tl()}
+            if target is not None:
+                fields = {"mode": 1, "known_block": known.to_tl(), "target_block": target.to_tl()}
+            answer = await query(server, "liteServer.getBlockProof", fields)
+            proven = check_block_proof(answer, known, target=target, configs=self._configs)
             if proven.key_block is not None:
                 await self._take_key_block(proven.key_block)
             if proven.complete:
@@ -125,6 +141,8 @@ class KeyBlockTrust:
             return
         log.info("key block %d proven by signatures", block.seqno)
         self.key_block = block
+        for older in [b for b in self._configs if b != block]:
+            del self._configs[older]
         if self.cache_path is not None:
             path, init = self.cache_path, self.init_block
             try:

@@ -55,6 +55,7 @@ async def lite(servers: int = 2, **options: object) -> AsyncIterator[Setup]:
     producer = BlockProducer(chain, block_interval=1.0)
     handlers = [FakeLiteHandler(producer, name=f"ls{i}") for i in range(servers)]
     options.setdefault("wallet_code", chain_wallet_code(chain))
+    options.setdefault("max_head_age", 1.0)  # a block a second here: reads a block behind at most
     ledger = LiteLedger([LocalLiteQuery(h) for h in handlers], LiteLedgerOptions(**options))
     async with trio.open_nursery() as nursery:
         await nursery.start(producer.run)
