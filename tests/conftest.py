@@ -12,15 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from cocoon.network import NetworkConfig
-
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 TEST_LEDGER = os.environ.get("COCOON_TEST_LEDGER", "")
 LEDGERS = ("embedded", "lite")
-
-if TEST_LEDGER and TEST_LEDGER not in LEDGERS:
-    raise pytest.UsageError(f"COCOON_TEST_LEDGER={TEST_LEDGER!r}: expected one of {LEDGERS}")
 
 
 @pytest.fixture(scope="session")
@@ -31,13 +26,16 @@ def shared_data() -> Path:
     return path
 
 
-@pytest.fixture(autouse=True)
-def _network_ledger(monkeypatch: pytest.MonkeyPatch) -> None:
+def pytest_configure(config: pytest.Config) -> None:
     """With COCOON_TEST_LEDGER set, a NetworkConfig that names no ledger (and is not fake-TON)
-    takes that one. Done here, not in the library's default, so nothing outside a test run
-    reads the variable."""
+    takes that one, for the whole run. Done here, not in the library's default, so nothing
+    outside a test run reads the variable (and cocoon.network is imported only then)."""
     if not TEST_LEDGER:
         return
+    if TEST_LEDGER not in LEDGERS:
+        raise pytest.UsageError(f"COCOON_TEST_LEDGER={TEST_LEDGER!r}: expected one of {LEDGERS}")
+    from cocoon.network import NetworkConfig
+
     init = NetworkConfig.__init__
 
     def init_with_test_ledger(self: NetworkConfig, **kwargs: object) -> None:
@@ -45,4 +43,4 @@ def _network_ledger(monkeypatch: pytest.MonkeyPatch) -> None:
             kwargs["ledger"] = TEST_LEDGER
         init(self, **kwargs)
 
-    monkeypatch.setattr(NetworkConfig, "__init__", init_with_test_ledger)
+    NetworkConfig.__init__ = init_with_test_ledger  # type: ignore[method-assign]
