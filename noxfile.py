@@ -1,5 +1,5 @@
-"""nox sessions: `nox -s tests lint` (the default), `network`, `e2e`, `browser`, `bench`, `soak`,
-`container`."""
+"""nox sessions: `nox -s tests lint` (the default), `network`, `e2e`, `tests_lite`, `browser`,
+`bench`, `soak`, `container`."""
 
 from __future__ import annotations
 
@@ -36,6 +36,15 @@ def e2e(session: nox.Session) -> None:
     """The end-to-end tests: whole networks in one process, driven over HTTP and TL."""
     session.install("-e", ".[test]")
     session.run("pytest", "-m", "e2e", *session.posargs)
+
+
+@nox.session(python="3.11")
+def tests_lite(session: nox.Session) -> None:
+    """The end-to-end tests with every network on the roles' own proof-checking LiteLedgers
+    behind fake liteservers instead of the embedded ledger (COCOON_TEST_LEDGER=lite, read by
+    tests/conftest.py; a test naming its ledger, and the fake-TON ones, keep theirs)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-m", "e2e", *session.posargs, env={"COCOON_TEST_LEDGER": "lite"})
 
 
 @nox.session(python="3.11")

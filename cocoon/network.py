@@ -219,6 +219,22 @@ class Network:
         if not tx.success:
             raise LedgerError(f"the root contract refused {type(body).__name__} ({tx.exit_code})")
 
+    async def caught_up(self) -> None:
+        """Until every role's ledger sees the chain as it is now. On the embedded ledger they
+        read the chain itself: at once. With liteservers (ledger="lite") a change shows once a
+        block holds it and a role's LiteLedger has taken that block as its trusted head; this
+        waits for the producer's next block and has each role's ledger take it (a test that
+        changed the chain behind the roles' backs, e.g. with `govern`, waits here before it
+        asks a role to act on the change)."""
+        if self.lite is None:
+            await trio.lowlevel.checkpoint()
+            return
+        await self.lite.producer.wait_block()  # the chain's changes so far are in this one
+        target = self.lite.producer.head.id.seqno
+        for ledger in self.lite.ledgers.values():
+            while (await ledger.refresh_head()).seqno < target:  # noqa: ASYNC110 - remote
+                await trio.sleep(0.01)  # a lagging server (a fault) holds it back: ask again
+
     def ready(self) -> bool:
         """Every client has a ready proxy connection and every worker serves some proxy."""
         clients = all(c.node.ready_links() for c in self.clients)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import attrs
 import pytest
@@ -141,3 +142,14 @@ def test_a_plan_for_containers_names_hosts_instead_of_loopback(tmp_path):
     # Registered by name: the roles' configs list the proxy, as the reference's readers of
     # the root take only IPv4 addresses.
     assert [p.address.address for p in root.registered_proxies] == ["proxy:11101 proxy:11102"]
+
+
+def test_the_runs_ledger_switch_leaves_named_ledgers_and_fake_ton_alone(tmp_path):
+    """COCOON_TEST_LEDGER (tests/conftest.py) picks the ledger of a config that names none;
+    a config naming one, or a fake-TON one, keeps its own."""
+    switched = os.environ.get("COCOON_TEST_LEDGER") or "embedded"
+    assert NetworkConfig().ledger == switched
+    assert attrs.evolve(NetworkConfig(), workers=2).ledger == switched
+    assert NetworkConfig(ledger="embedded").ledger == "embedded"
+    assert NetworkConfig(ledger="lite").ledger == "lite"
+    assert NetworkConfig(fake_ton=tmp_path / "fake.json").ledger == "embedded"

@@ -10,6 +10,7 @@ import trio
 from cocoon.backends.fake import FakeInferenceConfig
 from cocoon.network import NetworkConfig, open_network
 from cocoon.ratls.quote import FAKE_IMAGE_HASH
+from cocoon.ton.bodies import RootChangePrice
 from cocoon.ton.codes import LOCAL_CODES, is_identity_only
 from cocoon.ton.constants import CLIENT_MIN_RESERVE, DEPLOY_VALUE_PROXY
 from cocoon.ton.ledger import read_contract
@@ -347,6 +348,20 @@ async def test_a_restored_database_is_detected_and_the_proxy_stops_signing(tmp_p
         assert handle.node.failure is not None and "did not write" in handle.node.failure
         assert handle.workers_port == handle.clients_port == 0  # nothing listens
         assert not handle.node.serving
+
+
+async def test_caught_up_shows_a_governance_change_to_every_roles_liteservers():
+    """A change made behind the roles' backs (`govern`) reaches each role's LiteLedger once a
+    block holds it: `caught_up` waits for that, so a test can then ask a role to act on it."""
+    async with open_network(cfg(ledger="lite")) as net:
+        ledgers = net.lite.ledgers
+        assert set(ledgers) == {"proxy0", "worker0", "client0"}
+        before = (await read_contract(net.ledger, net.root, "root")).params_version
+        net.govern(RootChangePrice(query_id=1, price_per_token=3, worker_fee_per_token=2))
+        await net.caught_up()
+        for ledger in ledgers.values():
+            root = await read_contract(ledger, net.root, "root")
+            assert (root.params_version, root.params.price_per_token) == (before + 1, 3)
 
 
 @LEDGERS

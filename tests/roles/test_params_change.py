@@ -118,6 +118,7 @@ async def test_a_price_change_while_the_proxy_is_down_retires_its_records_at_sta
         await net.proxy_slots[0].stop()
 
         net.govern(RootChangePrice(query_id=1, price_per_token=3, worker_fee_per_token=2))
+        await net.caught_up()  # the proxy's ledger shows the new params (on liteservers too)
         await net.proxy_slots[0].start()
         proxy = net.proxies[0].node
         assert proxy.sc_address != old_proxy
@@ -142,6 +143,7 @@ async def test_a_client_closes_its_old_channel_itself_when_the_proxy_does_not():
         await net.proxy_slots[0].stop()  # and it stays down: nobody grants the refund
 
         net.govern(RootChangePrice(query_id=1, price_per_token=3, worker_fee_per_token=2))
+        await net.caught_up()  # the client's ledger shows the new params (on liteservers too)
         assert await client.root.refresh_now()  # the client sees the new params
         assert channel.retired
         with trio.fail_after(30):
