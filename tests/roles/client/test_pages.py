@@ -14,6 +14,8 @@ import pytest
 from cocoon.network import Network, NetworkConfig, open_network
 from cocoon.roles.common.counters import WINDOW_NAMES
 
+from ..netutil import eventually
+
 pytestmark = pytest.mark.e2e
 
 MODEL = "Qwen/Qwen3-8B"
@@ -133,7 +135,16 @@ async def test_debug_mode_json_and_sse_and_the_log(http):
     assert json.loads(events[-3])["usage"]["total_cost"] > 0
 
 
+async def channels_idle(net: Network) -> None:
+    """Until the client's first on-chain requests (deploy, register) are confirmed: while one
+    is in flight a channel action answers "request is already running" (on liteservers the
+    confirmation waits for a proven block)."""
+    node = net.clients[0].node
+    await eventually(lambda: node.channels and not any(c.busy for c in node.channels.values()))
+
+
 async def test_channel_actions(http, net: Network):
+    await channels_idle(net)
     data = (await http.get("/jsonstats")).json()
     proxy = data["proxies"][0]["proxy_sc_address"]
     r = await http.post("/request/charge", params={"proxy": "EQ-not-an-address"})
@@ -153,6 +164,7 @@ async def test_the_dashboard_buttons_work_as_a_browser_posts_them(net: Network):
     """What a browser does with a /stats button: POST the form's fields (the access hash and
     the CSRF token), with this server as Origin, and follow the link back."""
     web = net.clients[0].web
+    await channels_idle(net)
     async with httpx.AsyncClient(base_url=web.url, timeout=10) as browser:
         page = (await browser.get("/stats", params={"access_hash": web.access_hash})).text
         forms = re.findall(r'<form method="post" action="([^"]+)">(.*?)</form>', page)
