@@ -90,3 +90,23 @@ def test_attrs_sources_are_not_kept() -> None:
         assert linecache.getline(__file__, 1).startswith('"""cocoon.lean')
     finally:
         linecache.cache = saved
+
+
+def test_roles_at_start_leave_out_what_they_do_not_use() -> None:
+    """What `cocoon worker|client|proxy` import before they run: no pyOpenSSL on the dialing
+    roles (the accepting side loads it on first accept), no seal client without a seal key
+    source, none of pytoniq_core's block schemes or PyNaCl, no attrs sources in linecache."""
+    out = run_fresh(
+        """
+        import linecache, sys
+        from cocoon.lean import lazy_pytoniq_core, skip_attrs_sources
+        lazy_pytoniq_core()
+        skip_attrs_sources()
+        import cocoon.roles.worker.runner, cocoon.roles.client.runner, cocoon.roles.proxy.runner
+        unwanted = ("OpenSSL", "cocoon.ratls.tls", "cocoon.roles.seal.client", "nacl",
+                    "pytoniq_core.tlb", "pytoniq_core.proof")
+        print(sorted(m for m in unwanted if m in sys.modules),
+              sum(str(k).startswith("<attrs generated") for k in linecache.cache))
+        """
+    )
+    assert out == "[] 0"
