@@ -254,6 +254,10 @@ async def serve_ratls(
     (its stream is closed when it returns). `task_status.started(listeners)` once bound
     (port 0 picks a free port: read it from `listeners[0].socket.getsockname()`).
     A failing handler ends its connection only."""
+    # The accepting side's TLS (pyOpenSSL) is loaded here, before the first peer arrives, not
+    # during its handshake.
+    import cocoon.ratls.tls  # noqa: F401
+
     listeners = await open_tcp_listeners(port, host=host)
 
     async def one(accepted: trio.SocketStream) -> None:
