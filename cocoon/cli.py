@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from cocoon.errors import CocoonError
+from cocoon.lean import lazy_pytoniq_core, skip_attrs_sources
 
 # name -> (module, one-line help). Add a line here to add a subcommand.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -90,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Parse only up to the subcommand; the subcommand's own parser takes the rest.
     top, rest = parser.parse_known_args(argv)
     module_name, help_text = COMMANDS[top.command]
+    # Before the subcommand's imports: what they would load and a process never uses.
+    lazy_pytoniq_core()
+    skip_attrs_sources()
     module = importlib.import_module(module_name)
     sub = argparse.ArgumentParser(prog=f"cocoon {top.command}", description=help_text)
     module.add_arguments(sub)

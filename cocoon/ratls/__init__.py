@@ -36,7 +36,7 @@ _EXPORTS = {
     "load_policy_file": "policy",
     "PowError": "pow",
     "QuoteVerifier": "dcap",
-    "TlsError": "tls",
+    "TlsError": "tls_common",
     "TlsStream": "tls",
     "ClientTlsStream": "tls_client",
     "PeerCertificateRejected": "tls",

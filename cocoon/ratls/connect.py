@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
 import trio
@@ -33,8 +33,12 @@ from cocoon.ratls.cert import CertInfo, Purpose, inspect_cert
 from cocoon.ratls.identity import Identity
 from cocoon.ratls.policy import Policy
 from cocoon.ratls.quote import AttestationData
-from cocoon.ratls.tls import TlsStream, make_context
 from cocoon.ratls.tls_client import ClientTlsStream, make_client_context
+
+if TYPE_CHECKING:
+    # The accepting side runs on pyOpenSSL, imported on first accept: a role that only dials
+    # (the client, the worker) never loads it.
+    from cocoon.ratls.tls import TlsStream
 
 log = logging.getLogger("cocoon.ratls")
 
@@ -149,6 +153,8 @@ async def ratls_server(
     address: tuple[str, int] | None = None,
 ) -> TlsStream:
     """The accepting side on an open transport: challenge, TLS server, verify the client."""
+    from cocoon.ratls.tls import TlsStream, make_context
+
     challenge = pow_.Challenge.new(difficulty)
     await transport.send_all(challenge.encode())
     answer, surplus = await receive_exactly(transport, pow_.ANSWER_SIZE)
@@ -200,7 +206,7 @@ async def open_ratls_stream(
             raise
 
 
-Handler = Callable[[TlsStream], Awaitable[object]]
+Handler = Callable[["TlsStream"], Awaitable[object]]
 
 
 async def accept_ratls(
@@ -248,6 +254,10 @@ async def serve_ratls(
     (its stream is closed when it returns). `task_status.started(listeners)` once bound
     (port 0 picks a free port: read it from `listeners[0].socket.getsockname()`).
     A failing handler ends its connection only."""
+    # The accepting side's TLS (pyOpenSSL) is loaded here, before the first peer arrives, not
+    # during its handshake.
+    import cocoon.ratls.tls  # noqa: F401
+
     listeners = await open_tcp_listeners(port, host=host)
 
     async def one(accepted: trio.SocketStream) -> None:

@@ -26,8 +26,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from OpenSSL import SSL
 
-from cocoon.errors import AttestationError, ProtocolError
+from cocoon.errors import AttestationError
 from cocoon.ratls.identity import Identity
+from cocoon.ratls.tls_common import RECEIVE_SIZE, TlsError, acquire
 
 log = logging.getLogger("cocoon.ratls.tls")
 
@@ -47,15 +48,7 @@ _VERIFY_ERROR_TEXT = {
     22: "certificate chain too long",
     26: "unsupported certificate purpose",
 }
-# Buffers stay under glibc's mmap threshold (128 KiB): a 256 KiB read buffer cost an mmap, an
-# mremap and a munmap on every read (about 14 us each time on the bench machine), and a TLS
-# record is at most 16 KiB anyway.
-RECEIVE_SIZE = 64 * 1024  # bytes read from the transport at once
-BIO_CHUNK = 64 * 1024
-
-
-class TlsError(ProtocolError):
-    """The TLS layer failed: bad records, handshake failure, or a peer that is not TLS."""
+BIO_CHUNK = 64 * 1024  # under glibc's mmap threshold, as RECEIVE_SIZE (see tls_common)
 
 
 class PeerCertificateRejected(TlsError, AttestationError):
@@ -155,7 +148,7 @@ class TlsStream(trio.abc.Stream):
     async def _flush(self) -> None:
         # Drain only under the send lock, so TLS records leave in the order OpenSSL made them;
         # loop, because the receiving task may queue records (a KeyUpdate answer) meanwhile.
-        await _acquire(self._send_lock)
+        await acquire(self._send_lock)
         try:
             while data := self._drain():
                 try:
@@ -255,7 +248,7 @@ class TlsStream(trio.abc.Stream):
             max_bytes = RECEIVE_SIZE
         elif max_bytes < 1:
             raise ValueError("max_bytes must be >= 1")
-        await _acquire(self._receive_lock)
+        await acquire(self._receive_lock)
         try:
             return await self._receive_locked(max_bytes)
         finally:
@@ -306,15 +299,6 @@ class TlsStream(trio.abc.Stream):
             return
         self._closed = True
         await self.transport.aclose()
-
-
-async def _acquire(lock: trio.Lock) -> None:
-    """Take `lock` without a scheduler pass when it is free (`Lock.acquire` always makes one,
-    and every message sent or received takes a lock)."""
-    try:
-        lock.acquire_nowait()
-    except trio.WouldBlock:
-        await lock.acquire()
 
 
 def _describe(e: SSL.Error) -> str:

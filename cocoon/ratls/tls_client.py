@@ -27,7 +27,7 @@ import tempfile
 import trio
 
 from cocoon.ratls.identity import Identity
-from cocoon.ratls.tls import RECEIVE_SIZE, TlsError, _acquire
+from cocoon.ratls.tls_common import RECEIVE_SIZE, TlsError, acquire
 
 RECORD_PLAINTEXT = 16384  # a TLS record carries at most this much; one SSL read returns one
 
@@ -83,7 +83,7 @@ class ClientTlsStream(trio.abc.Stream):
     async def _flush(self) -> None:
         # Under the send lock, so records leave in the order OpenSSL made them; loop, because
         # the receiving task may add records (a KeyUpdate answer) while we send.
-        await _acquire(self._send_lock)
+        await acquire(self._send_lock)
         try:
             out = self._out
             while out.pending:
@@ -183,7 +183,7 @@ class ClientTlsStream(trio.abc.Stream):
             max_bytes = RECEIVE_SIZE
         elif max_bytes < 1:
             raise ValueError("max_bytes must be >= 1")
-        await _acquire(self._receive_lock)
+        await acquire(self._receive_lock)
         try:
             return await self._receive_locked(max_bytes)
         finally:

@@ -59,6 +59,27 @@ class TLObject:
     def _write(self, w: Writer) -> None:  # pragma: no cover - generated
         raise TypeError(f"{type(self).__name__} is not a TL object")
 
+    # What attrs would generate for a frozen class (`repr=True, eq=True`), written once here
+    # rather than compiled for every generated class: the same repr, equality between
+    # instances of the same class with equal fields, and a hash that agrees with it.
+    def _field_values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, a.name) for a in self.__attrs_attrs__)  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        fields = ", ".join(
+            f"{a.name}={getattr(self, a.name)!r}"
+            for a in self.__attrs_attrs__  # type: ignore[attr-defined]
+        )
+        return f"{type(self).__qualname__}({fields})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._field_values() == other._field_values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((self.__class__.TL_ID, self._field_values()))
+
     @classmethod
     def _read(cls: type[T], r: Reader) -> T:  # pragma: no cover - generated
         raise TypeError(f"{cls.__name__} is not a TL object")

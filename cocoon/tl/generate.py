@@ -107,7 +107,10 @@ class _Gen:
     def emit_class(self, c: Combinator) -> list[str]:
         cls = class_name(c.name)
         kind = "function" if c.is_function else "constructor"
-        lines = ["", "", "@attrs.frozen(kw_only=True)", f"class {cls}(TLObject):"]
+        # repr and eq come from TLObject: one shared method each instead of three compiled per
+        # class (about 0.6 MB of RSS per process for the ~100 classes).
+        decorator = "@attrs.frozen(kw_only=True, repr=False, eq=False)"
+        lines = ["", "", decorator, f"class {cls}(TLObject):"]
         lines.append(f'    """TL {kind} `{c.normalized}`."""')
         lines.append("")
         lines.append(f"    TL_NAME: ClassVar[str] = {c.name!r}")

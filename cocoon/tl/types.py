@@ -11,7 +11,7 @@ from cocoon.tl.codec import BY_ID, FieldSpec, FlagGroups, Reader, TLObject, Writ
 from cocoon.tl.errors import TLDecodeError
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TcpPing(TLObject):
     """TL constructor `tcp.ping id:long = tcp.Packet`."""
 
@@ -37,7 +37,7 @@ class TcpPing(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TcpPong(TLObject):
     """TL constructor `tcp.pong id:long = tcp.Packet`."""
 
@@ -63,7 +63,7 @@ class TcpPong(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TcpPacket(TLObject):
     """TL constructor `tcp.packet data:bytes = tcp.Packet`."""
 
@@ -89,7 +89,7 @@ class TcpPacket(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TcpQueryAnswer(TLObject):
     """TL constructor `tcp.queryAnswer id:long data:bytes = tcp.Packet`."""
 
@@ -118,7 +118,7 @@ class TcpQueryAnswer(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TcpQueryError(TLObject):
     """TL constructor `tcp.queryError id:long code:int message:string = tcp.Packet`."""
 
@@ -150,7 +150,7 @@ class TcpQueryError(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TcpQuery(TLObject):
     """TL constructor `tcp.query id:long data:bytes = tcp.Packet`."""
 
@@ -179,7 +179,7 @@ class TcpQuery(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TcpConnected(TLObject):
     """TL constructor `tcp.connected id:long = tcp.Packet`."""
 
@@ -205,7 +205,7 @@ class TcpConnected(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TcpConnect(TLObject):
     """TL constructor `tcp.connect id:long = tcp.Packet`."""
 
@@ -231,7 +231,7 @@ class TcpConnect(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TonBlockIdExt(TLObject):
     """TL constructor `ton.blockIdExt workchain:int shard:long seqno:int root_hash:bytes file_hash:bytes = ton.BlockIdExt`."""
 
@@ -269,7 +269,7 @@ class TonBlockIdExt(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TestAnswer(TLObject):
     """TL constructor `test.answer id:long = test.Answer`."""
 
@@ -295,7 +295,7 @@ class TestAnswer(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TestQuery(TLObject):
     """TL function `test.query id:long = test.Answer`."""
 
@@ -321,7 +321,7 @@ class TestQuery(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyRunnerConfig(TLObject):
     """TL constructor `proxyRunner.config is_test:Bool is_testnet:Bool workers_rpc_port:int client_rpc_port:int http_port:int owner_address:string root_contract_address:string machine_specific_private_key:int256 node_wallet_key:int256 ton_config_filename:string db_path:string check_worker_hashes:Bool image_hash:int256 http_access_hash:string = proxyRunner.Config`."""
 
@@ -386,7 +386,7 @@ class ProxyRunnerConfig(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class WorkerRunnerConfig(TLObject):
     """TL constructor `workerRunner.config is_test:Bool is_testnet:Bool http_port:int owner_address:string proxy_connections:int connect_to_proxy_via:string model_name:string coefficient:int root_contract_address:string node_wallet_key:int256 forward_requests_to:string ton_config_filename:string check_proxy_hashes:Bool max_active_requests:int image_hash:int256 http_access_hash:string = workerRunner.Config`."""
 
@@ -457,7 +457,7 @@ class WorkerRunnerConfig(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientRunnerConfig(TLObject):
     """TL constructor `clientRunner.config is_test:Bool is_testnet:Bool http_port:int owner_address:string proxy_connections:int connect_to_proxy_via:string root_contract_address:string node_wallet_key:int256 check_proxy_hashes:Bool secret_string:string ton_config_filename:string http_access_hash:string = clientRunner.Config`."""
 
@@ -516,7 +516,7 @@ class ClientRunnerConfig(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class KeyStorageRunnerConfig(TLObject):
     """TL constructor `keyStorageRunner.config is_test:Bool is_testnet:Bool rpc_port:int http_port:int root_contract_address:string machine_specific_private_key:int256 ton_config_filename:string db_path:string check_hashes:Bool image_hash:int256 http_access_hash:string = keyStorageRunner.Config`."""
 
@@ -572,7 +572,7 @@ class KeyStorageRunnerConfig(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class RootConfigRegisteredProxy(TLObject):
     """TL constructor `rootConfig.registeredProxy seqno:int address:string = rootConfig.RegisteredProxy`."""
 
@@ -601,7 +601,7 @@ class RootConfigRegisteredProxy(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class RootConfigPseudo(TLObject):
     """TL constructor `rootConfig.pseudo proxy_hashes:vector int256 worker_hashes:vector int256 model_hashes:vector int256 model_types:vector string registered_proxies:vector rootConfig.registeredProxy price_per_token:int worker_fee_per_token:int last_proxy_seqno:int version:int params_version:int proxy_sc_code:string worker_sc_code:string client_sc_code:string root_owner_address:string = rootConfig.Config`."""
 
@@ -676,7 +676,7 @@ class RootConfigPseudo(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class RootConfigConfigV5(TLObject):
     """TL constructor `rootConfig.configV5 root_owner_address:string proxy_hashes:vector int256 registered_proxies:vector rootConfig.registeredProxy last_proxy_seqno:int worker_hashes:vector int256 model_hashes:vector int256 version:int struct_version:int params_version:int unique_id:int is_test:int price_per_token:long worker_fee_per_token:long prompt_tokens_price_multiplier:int cached_tokens_price_multiplier:int completion_tokens_price_multiplier:int reasoning_tokens_price_multiplier:int proxy_delay_before_close:int client_delay_before_close:int min_proxy_stake:long min_client_stake:long proxy_sc_code:string worker_sc_code:string client_sc_code:string = rootConfig.Config`."""
 
@@ -779,7 +779,7 @@ class RootConfigConfigV5(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyDbClientInfo(TLObject):
     """TL constructor `proxyDb.clientInfo owner_address:string sc_address:string status:int balance:long sc_tokens_used:long tokens_used:long secret_hash:int256 last_request_at:int = proxyDb.ClientInfo`."""
 
@@ -826,7 +826,7 @@ class ProxyDbClientInfo(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyDbClientInfoV2(TLObject):
     """TL constructor `proxyDb.clientInfoV2 owner_address:string sc_address:string status:int balance:long stake:long sc_tokens_used:long tokens_used:long secret_hash:int256 last_request_at:int = proxyDb.ClientInfo`."""
 
@@ -876,7 +876,7 @@ class ProxyDbClientInfoV2(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyDbWorkerInfo(TLObject):
     """TL constructor `proxyDb.workerInfo owner_address:string sc_address:string sc_tokens:long tokens:long last_request_at:int = proxyDb.WorkerInfo`."""
 
@@ -914,7 +914,7 @@ class ProxyDbWorkerInfo(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyDbPendingBlockchainSeqnoCommit(TLObject):
     """TL constructor `proxyDb.pendingBlockchainSeqnoCommit seqno:int session_hash:int256 = proxyDb.PendingBlockchainSeqnoCommit`."""
 
@@ -943,7 +943,7 @@ class ProxyDbPendingBlockchainSeqnoCommit(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyDbConfigEmpty(TLObject):
     """TL constructor `proxyDb.configEmpty = proxyDb.Config`."""
 
@@ -961,7 +961,7 @@ class ProxyDbConfigEmpty(TLObject):
         return cls()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyDbConfigV4(TLObject):
     """TL constructor `proxyDb.configV4 root_contract_address:string is_testnet:int root_contract_state:rootConfig.Config root_contract_state_block_ts:int sc_block_id:ton.blockIdExt last_seqno_committed_to_blockchain:int pending_blockchain_seqno_commits:vector proxyDb.pendingBlockchainSeqnoCommit = proxyDb.Config`."""
 
@@ -1007,7 +1007,7 @@ class ProxyDbConfigV4(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyDbConfigV4Disabled(TLObject):
     """TL constructor `proxyDb.configV4Disabled root_contract_address:string is_testnet:int root_contract_state:rootConfig.Config root_contract_state_block_ts:int disabled_until_version:long = proxyDb.Config`."""
 
@@ -1045,7 +1045,7 @@ class ProxyDbConfigV4Disabled(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyDbOldClient(TLObject):
     """TL constructor `proxyDb.oldClient owner_address:string tokens:long next_client:string = proxyDb.OldClient`."""
 
@@ -1077,7 +1077,7 @@ class ProxyDbOldClient(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyDbOldWorker(TLObject):
     """TL constructor `proxyDb.oldWorker owner_address:string tokens:long next_worker:string = proxyDb.OldWorker`."""
 
@@ -1109,7 +1109,7 @@ class ProxyDbOldWorker(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyDbOldInstance(TLObject):
     """TL constructor `proxyDb.oldInstance contract_address:string closing_state:int close_at:int next_client:string next_worker:string root_contract_state:rootConfig.Config = proxyDb.OldInstance`."""
 
@@ -1150,7 +1150,7 @@ class ProxyDbOldInstance(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class KeyManagerDbConfigEmpty(TLObject):
     """TL constructor `keyManagerDb.configEmpty = keyManagerDb.Config`."""
 
@@ -1168,7 +1168,7 @@ class KeyManagerDbConfigEmpty(TLObject):
         return cls()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class KeyManagerDbConfigV1(TLObject):
     """TL constructor `keyManagerDb.configV1 root_contract_version:int = keyManagerDb.Config`."""
 
@@ -1194,7 +1194,7 @@ class KeyManagerDbConfigV1(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class KeyManagerDbKey(TLObject):
     """TL constructor `keyManagerDb.key private_key:int256 for_proxies:Bool for_workers:Bool valid_since_config_version:int valid_since_utime:int valid_until_utime:int = keyManagerDb.Key`."""
 
@@ -1235,7 +1235,7 @@ class KeyManagerDbKey(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TokensUsed(TLObject):
     """TL constructor `tokensUsed prompt_tokens_used:long cached_tokens_used:long completion_tokens_used:long reasoning_tokens_used:long total_tokens_used:long = TokensUsed`."""
 
@@ -1273,7 +1273,7 @@ class TokensUsed(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class WorkerParams(TLObject):
     """TL constructor `worker.params flags:# worker_owner_address:string model:string coefficient:int is_test:flags.0?Bool proxy_cnt:flags.0?int max_active_requests:flags.0?int min_proto_version:flags.1?int max_proto_version:flags.1?int = worker.Params`."""
 
@@ -1332,7 +1332,7 @@ class WorkerParams(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyParams(TLObject):
     """TL constructor `proxy.params flags:# proxy_public_key:int256 proxy_owner_address:string proxy_sc_address:string is_test:flags.0?Bool proto_version:flags.1?int = proxy.Params`."""
 
@@ -1379,7 +1379,7 @@ class ProxyParams(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientParams(TLObject):
     """TL constructor `client.params flags:# client_owner_address:string is_test:flags.0?Bool min_proto_version:flags.1?int max_proto_version:flags.1?int = client.Params`."""
 
@@ -1424,7 +1424,7 @@ class ClientParams(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientProxyConnectionAuthShort(TLObject):
     """TL constructor `client.proxyConnectionAuthShort secret_hash:int256 nonce:long = client.ProxyConnectionAuth`."""
 
@@ -1453,7 +1453,7 @@ class ClientProxyConnectionAuthShort(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientProxyConnectionAuthLong(TLObject):
     """TL constructor `client.proxyConnectionAuthLong nonce:long = client.ProxyConnectionAuth`."""
 
@@ -1479,7 +1479,7 @@ class ClientProxyConnectionAuthLong(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientAuthorizationWithProxySuccess(TLObject):
     """TL constructor `client.authorizationWithProxySuccess signed_payment:proxy.SignedPayment tokens_committed_to_db:long max_tokens:long = client.AuthorizationWithProxy`."""
 
@@ -1511,7 +1511,7 @@ class ClientAuthorizationWithProxySuccess(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientAuthorizationWithProxyFailed(TLObject):
     """TL constructor `client.authorizationWithProxyFailed error_code:int error:string = client.AuthorizationWithProxy`."""
 
@@ -1540,7 +1540,7 @@ class ClientAuthorizationWithProxyFailed(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientConnectedToProxy(TLObject):
     """TL constructor `client.connectedToProxy params:proxy.params client_sc_address:string auth:client.ProxyConnectionAuth signed_payment:proxy.SignedPayment = client.ConnectedToProxy`."""
 
@@ -1575,7 +1575,7 @@ class ClientConnectedToProxy(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientQueryAnswer(TLObject):
     """TL constructor `client.queryAnswer answer:bytes is_completed:Bool request_id:int256 request_tokens_used:tokensUsed = client.QueryAnswer`."""
 
@@ -1610,7 +1610,7 @@ class ClientQueryAnswer(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientQueryAnswerError(TLObject):
     """TL constructor `client.queryAnswerError error_code:int error:string request_id:int256 request_tokens_used:tokensUsed = client.QueryAnswer`."""
 
@@ -1645,7 +1645,7 @@ class ClientQueryAnswerError(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientQueryAnswerPart(TLObject):
     """TL constructor `client.queryAnswerPart answer:bytes is_completed:Bool request_id:int256 request_tokens_used:tokensUsed = client.QueryAnswerPart`."""
 
@@ -1680,7 +1680,7 @@ class ClientQueryAnswerPart(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientQueryAnswerPartError(TLObject):
     """TL constructor `client.queryAnswerPartError error_code:int error:string request_id:int256 request_tokens_used:tokensUsed = client.QueryAnswerPart`."""
 
@@ -1715,7 +1715,7 @@ class ClientQueryAnswerPartError(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientQueryFinalInfo(TLObject):
     """TL constructor `client.queryFinalInfo flags:# tokens_used:tokensUsed worker_debug:flags.0?string proxy_debug:flags.0?string proxy_start_time:flags.1?double proxy_end_time:flags.1?double worker_start_time:flags.1?double worker_end_time:flags.1?double = client.QueryFinalInfo`."""
 
@@ -1772,7 +1772,7 @@ class ClientQueryFinalInfo(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientQueryAnswerEx(TLObject):
     """TL constructor `client.queryAnswerEx request_id:int256 answer:bytes flags:# final_info:flags.0?client.queryFinalInfo = client.QueryAnswerEx`."""
 
@@ -1812,7 +1812,7 @@ class ClientQueryAnswerEx(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientQueryAnswerErrorEx(TLObject):
     """TL constructor `client.queryAnswerErrorEx request_id:int256 error_code:int error:string flags:# final_info:flags.0?client.queryFinalInfo = client.QueryAnswerEx`."""
 
@@ -1855,7 +1855,7 @@ class ClientQueryAnswerErrorEx(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientQueryAnswerPartEx(TLObject):
     """TL constructor `client.queryAnswerPartEx request_id:int256 answer:bytes flags:# final_info:flags.0?client.queryFinalInfo = client.QueryAnswerEx`."""
 
@@ -1895,7 +1895,7 @@ class ClientQueryAnswerPartEx(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientRefund(TLObject):
     """TL constructor `client.refund data:bytes = client.Refund`."""
 
@@ -1921,7 +1921,7 @@ class ClientRefund(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientRefundRejected(TLObject):
     """TL constructor `client.refundRejected active_queries:long = client.Refund`."""
 
@@ -1947,7 +1947,7 @@ class ClientRefundRejected(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientWorkerType(TLObject):
     """TL constructor `client.workerType name:string active_workers:int coefficient_min:int coefficient_bucket50:int coefficient_max:int = client.WorkerType`."""
 
@@ -1985,7 +1985,7 @@ class ClientWorkerType(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientWorkerTypes(TLObject):
     """TL constructor `client.workerTypes types:vector client.workerType = client.WorkerTypes`."""
 
@@ -2013,7 +2013,7 @@ class ClientWorkerTypes(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientWorkerInstanceV2(TLObject):
     """TL constructor `client.workerInstanceV2 flags:# coefficient:int active_requests:int max_active_requests:int = client.WorkerInstanceV2`."""
 
@@ -2048,7 +2048,7 @@ class ClientWorkerInstanceV2(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientWorkerTypeV2(TLObject):
     """TL constructor `client.workerTypeV2 name:string workers:vector client.workerInstanceV2 = client.WorkerTypeV2`."""
 
@@ -2079,7 +2079,7 @@ class ClientWorkerTypeV2(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientWorkerTypesV2(TLObject):
     """TL constructor `client.workerTypesV2 types:vector client.workerTypeV2 = client.WorkerTypesV2`."""
 
@@ -2107,7 +2107,7 @@ class ClientWorkerTypesV2(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientPaymentStatus(TLObject):
     """TL constructor `client.paymentStatus signed_payment:proxy.SignedPayment db_tokens:long max_tokens:long = client.PaymentStatus`."""
 
@@ -2139,7 +2139,7 @@ class ClientPaymentStatus(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyClientRequestPayment(TLObject):
     """TL constructor `proxy.clientRequestPayment request_id:int256 signed_payment:proxy.SignedPayment db_tokens:long max_tokens:long request_tokens:long = proxy.WorkerRequestPayment`."""
 
@@ -2177,7 +2177,7 @@ class ProxyClientRequestPayment(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientConnectToProxy(TLObject):
     """TL function `client.connectToProxy params:client.params min_config_version:int = client.ConnectedToProxy`."""
 
@@ -2206,7 +2206,7 @@ class ClientConnectToProxy(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientAuthorizeWithProxyShort(TLObject):
     """TL function `client.authorizeWithProxyShort data:bytes = client.AuthorizationWithProxy`."""
 
@@ -2232,7 +2232,7 @@ class ClientAuthorizeWithProxyShort(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientAuthorizeWithProxyLong(TLObject):
     """TL function `client.authorizeWithProxyLong = client.AuthorizationWithProxy`."""
 
@@ -2250,7 +2250,7 @@ class ClientAuthorizeWithProxyLong(TLObject):
         return cls()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientRunQuery(TLObject):
     """TL function `client.runQuery model_name:string query:bytes max_coefficient:int max_tokens:int timeout:double request_id:int256 min_config_version:int = client.QueryAnswer`."""
 
@@ -2294,7 +2294,7 @@ class ClientRunQuery(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientRunQueryEx(TLObject):
     """TL function `client.runQueryEx model_name:string query:bytes max_coefficient:int max_tokens:int timeout:double request_id:int256 min_config_version:int flags:# enable_debug:flags.0?Bool = client.QueryAnswerEx`."""
 
@@ -2349,7 +2349,7 @@ class ClientRunQueryEx(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientRequestRefund(TLObject):
     """TL function `client.requestRefund = client.Refund`."""
 
@@ -2367,7 +2367,7 @@ class ClientRequestRefund(TLObject):
         return cls()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientUpdatePaymentStatus(TLObject):
     """TL function `client.updatePaymentStatus = client.PaymentStatus`."""
 
@@ -2385,7 +2385,7 @@ class ClientUpdatePaymentStatus(TLObject):
         return cls()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientGetWorkerTypes(TLObject):
     """TL function `client.getWorkerTypes = client.WorkerTypes`."""
 
@@ -2403,7 +2403,7 @@ class ClientGetWorkerTypes(TLObject):
         return cls()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClientGetWorkerTypesV2(TLObject):
     """TL function `client.getWorkerTypesV2 = client.WorkerTypesV2`."""
 
@@ -2421,7 +2421,7 @@ class ClientGetWorkerTypesV2(TLObject):
         return cls()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxySignedPayment(TLObject):
     """TL constructor `proxy.signedPayment data:bytes = proxy.SignedPayment`."""
 
@@ -2447,7 +2447,7 @@ class ProxySignedPayment(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxySignedPaymentEmpty(TLObject):
     """TL constructor `proxy.signedPaymentEmpty = proxy.SignedPayment`."""
 
@@ -2465,7 +2465,7 @@ class ProxySignedPaymentEmpty(TLObject):
         return cls()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyQueryAnswer(TLObject):
     """TL constructor `proxy.queryAnswer answer:bytes is_completed:Bool request_id:int256 tokens_used:tokensUsed = proxy.QueryAnswer`."""
 
@@ -2500,7 +2500,7 @@ class ProxyQueryAnswer(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyQueryAnswerError(TLObject):
     """TL constructor `proxy.queryAnswerError error_code:int error:string request_id:int256 tokens_used:tokensUsed = proxy.QueryAnswer`."""
 
@@ -2535,7 +2535,7 @@ class ProxyQueryAnswerError(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyQueryAnswerPart(TLObject):
     """TL constructor `proxy.queryAnswerPart answer:bytes is_completed:Bool request_id:int256 tokens_used:tokensUsed = proxy.QueryAnswerPart`."""
 
@@ -2570,7 +2570,7 @@ class ProxyQueryAnswerPart(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyQueryAnswerPartError(TLObject):
     """TL constructor `proxy.queryAnswerPartError error_code:int error:string request_id:int256 tokens_used:tokensUsed = proxy.QueryAnswerPart`."""
 
@@ -2605,7 +2605,7 @@ class ProxyQueryAnswerPartError(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyQueryFinalInfo(TLObject):
     """TL constructor `proxy.queryFinalInfo flags:# tokens_used:tokensUsed worker_debug:flags.0?string worker_start_time:flags.1?double worker_end_time:flags.1?double = proxy.QueryFinalInfo`."""
 
@@ -2650,7 +2650,7 @@ class ProxyQueryFinalInfo(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyQueryAnswerEx(TLObject):
     """TL constructor `proxy.queryAnswerEx request_id:int256 answer:bytes flags:# final_info:flags.0?proxy.queryFinalInfo = proxy.QueryAnswerEx`."""
 
@@ -2690,7 +2690,7 @@ class ProxyQueryAnswerEx(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyQueryAnswerErrorEx(TLObject):
     """TL constructor `proxy.queryAnswerErrorEx request_id:int256 error_code:int error:string flags:# final_info:flags.0?proxy.queryFinalInfo = proxy.QueryAnswerEx`."""
 
@@ -2733,7 +2733,7 @@ class ProxyQueryAnswerErrorEx(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyQueryAnswerPartEx(TLObject):
     """TL constructor `proxy.queryAnswerPartEx request_id:int256 answer:bytes flags:# final_info:flags.0?proxy.queryFinalInfo = proxy.QueryAnswerEx`."""
 
@@ -2773,7 +2773,7 @@ class ProxyQueryAnswerPartEx(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyWorkerRequestPayment(TLObject):
     """TL constructor `proxy.workerRequestPayment request_id:int256 signed_payment:proxy.SignedPayment db_tokens:long max_tokens:long request_tokens:long request_client_owner:string = proxy.WorkerRequestPayment`."""
 
@@ -2814,7 +2814,7 @@ class ProxyWorkerRequestPayment(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyRunQuery(TLObject):
     """TL function `proxy.runQuery query:bytes signed_payment:proxy.SignedPayment coefficient:long timeout:double request_id:int256 = proxy.QueryAnswer`."""
 
@@ -2852,7 +2852,7 @@ class ProxyRunQuery(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProxyRunQueryEx(TLObject):
     """TL function `proxy.runQueryEx query:bytes signed_payment:proxy.SignedPayment coefficient:long timeout:double request_id:int256 flags:# enable_debug:flags.0?Bool = proxy.QueryAnswer`."""
 
@@ -2901,7 +2901,7 @@ class ProxyRunQueryEx(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class WorkerEnabledDisabled(TLObject):
     """TL constructor `worker.enabledDisabled disabled:int = worker.EnabledDisabled`."""
 
@@ -2927,7 +2927,7 @@ class WorkerEnabledDisabled(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class WorkerNewCoefficient(TLObject):
     """TL constructor `worker.newCoefficient new_coefficient:int = worker.NewCoefficient`."""
 
@@ -2953,7 +2953,7 @@ class WorkerNewCoefficient(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class WorkerConnectedToProxy(TLObject):
     """TL constructor `worker.connectedToProxy params:proxy.params worker_sc_address:string = worker.ConnectedToProxy`."""
 
@@ -2982,7 +2982,7 @@ class WorkerConnectedToProxy(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class WorkerCompareBalanceWithProxyResult(TLObject):
     """TL constructor `worker.compareBalanceWithProxyResult signed_payment:proxy.SignedPayment tokens_committed_to_db:long max_tokens:long error_code:int = worker.CompareBalanceWithProxyResult`."""
 
@@ -3017,7 +3017,7 @@ class WorkerCompareBalanceWithProxyResult(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class WorkerExtendedCompareBalanceWithProxyResult(TLObject):
     """TL constructor `worker.extendedCompareBalanceWithProxyResult error_code:int = worker.ExtendedCompareBalanceWithProxyResult`."""
 
@@ -3043,7 +3043,7 @@ class WorkerExtendedCompareBalanceWithProxyResult(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class WorkerProxyHandshakeCompleted(TLObject):
     """TL constructor `worker.proxyHandshakeCompleted = worker.HandshakeCompleted`."""
 
@@ -3061,7 +3061,7 @@ class WorkerProxyHandshakeCompleted(TLObject):
         return cls()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class WorkerPaymentStatus(TLObject):
     """TL constructor `worker.paymentStatus signed_payment:proxy.SignedPayment db_tokens:long max_tokens:long = worker.PaymentStatus`."""
 
@@ -3093,7 +3093,7 @@ class WorkerPaymentStatus(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class WorkerConnectToProxy(TLObject):
     """TL function `worker.connectToProxy params:worker.params = worker.ConnectedToProxy`."""
 
@@ -3119,7 +3119,7 @@ class WorkerConnectToProxy(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class WorkerCompareBalanceWithProxy(TLObject):
     """TL function `worker.compareBalanceWithProxy tokens_committed_to_blockchain:long tokens_committed_to_db:long max_tokens:long = worker.CompareBalanceWithProxyResult`."""
 
@@ -3151,7 +3151,7 @@ class WorkerCompareBalanceWithProxy(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class WorkerExtendedCompareBalanceWithProxy(TLObject):
     """TL function `worker.extendedCompareBalanceWithProxy tokens_committed_to_db:long other:bytes = worker.ExtendedCompareBalanceWithProxyResult`."""
 
@@ -3180,7 +3180,7 @@ class WorkerExtendedCompareBalanceWithProxy(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class WorkerProxyHandshakeComplete(TLObject):
     """TL function `worker.proxyHandshakeComplete is_disabled:Bool = worker.HandshakeCompleted`."""
 
@@ -3206,7 +3206,7 @@ class WorkerProxyHandshakeComplete(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class WorkerUpdatePaymentStatus(TLObject):
     """TL function `worker.updatePaymentStatus = worker.PaymentStatus`."""
 
@@ -3224,7 +3224,7 @@ class WorkerUpdatePaymentStatus(TLObject):
         return cls()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class KeyManagerPrivateKey(TLObject):
     """TL constructor `keyManager.privateKey valid_until_utime:int private_key:int256 = keyManager.PrivateKey`."""
 
@@ -3253,7 +3253,7 @@ class KeyManagerPrivateKey(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class KeyManagerPrivateKeys(TLObject):
     """TL constructor `keyManager.privateKeys keys:vector keyManager.privateKey = keyManager.PrivateKeys`."""
 
@@ -3281,7 +3281,7 @@ class KeyManagerPrivateKeys(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class KeyManagerGetWorkerPrivateKeys(TLObject):
     """TL function `keyManager.getWorkerPrivateKeys min_config_version:int = keyManager.PrivateKeys`."""
 
@@ -3307,7 +3307,7 @@ class KeyManagerGetWorkerPrivateKeys(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class KeyManagerGetProxyPrivateKeys(TLObject):
     """TL function `keyManager.getProxyPrivateKeys min_config_version:int = keyManager.PrivateKeys`."""
 
@@ -3333,7 +3333,7 @@ class KeyManagerGetProxyPrivateKeys(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class HttpHeader(TLObject):
     """TL constructor `http.header name:string value:string = http.Header`."""
 
@@ -3362,7 +3362,7 @@ class HttpHeader(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class HttpResponse(TLObject):
     """TL constructor `http.response http_version:string status_code:int reason:string headers:vector http.header payload:bytes = http.Response`."""
 
@@ -3402,7 +3402,7 @@ class HttpResponse(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class HttpRequest(TLObject):
     """TL function `http.request method:string url:string http_version:string headers:vector http.header payload:bytes = http.Response`."""
 
@@ -3442,7 +3442,7 @@ class HttpRequest(TLObject):
             raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CocoonExtCancelQuery(TLObject):
     """TL constructor `cocoonExt.cancelQuery request_id:int256 = cocoonExt.Control`."""
 

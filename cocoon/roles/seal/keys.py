@@ -20,15 +20,18 @@ import secrets
 import stat
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import trio
 
 from cocoon.errors import ConfigError
-from cocoon.roles.seal.client import get_persistent_key
-from cocoon.roles.seal.config import SealClientConfig
 from cocoon.roles.seal.crypto import SECRET_SIZE
+
+if TYPE_CHECKING:
+    # The seal client (its config, enclave and attestation modules, about 0.4 MB) is
+    # imported only by a role whose key source names the seal server.
+    from cocoon.roles.seal.config import SealClientConfig
 
 log = logging.getLogger("cocoon.keys")
 
@@ -52,6 +55,8 @@ class KeySource:
         if set(data) == {"file"} and isinstance(data["file"], str | Path):
             return cls(file=Path(data["file"]))
         if set(data) == {"seal"} and isinstance(data["seal"], Mapping):
+            from cocoon.roles.seal.config import SealClientConfig
+
             return cls(seal=SealClientConfig.from_dict(data["seal"]))
         raise ConfigError(f"key source must be {{'file': PATH}} or {{'seal': {{...}}}}: {data!r}")
 
@@ -61,6 +66,8 @@ async def load_key(source: KeySource) -> bytes:
     derived by the seal server. Raises `ConfigError` for an unusable key file and the seal
     client's errors (`SealRefused`, `SealUnavailable`, ...) otherwise; never retries."""
     if source.seal is not None:
+        from cocoon.roles.seal.client import get_persistent_key
+
         return await get_persistent_key(source.seal)
     assert source.file is not None
     return await trio.to_thread.run_sync(load_or_create_key_file, source.file)
