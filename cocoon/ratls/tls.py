@@ -28,7 +28,7 @@ from OpenSSL import SSL
 
 from cocoon.errors import AttestationError
 from cocoon.ratls.identity import Identity
-from cocoon.ratls.tls_common import RECEIVE_SIZE, TlsError, acquire
+from cocoon.ratls.tls_common import TlsError, TlsStreamBase
 
 log = logging.getLogger("cocoon.ratls.tls")
 
@@ -87,12 +87,13 @@ def _verify_callback(conn: SSL.Connection, cert: object, errno: int, depth: int,
     return False
 
 
-class TlsStream(trio.abc.Stream):
-    """A TLS connection over `transport`. Call `do_handshake()` once before use.
+class TlsStream(TlsStreamBase):
+    """A TLS connection over `transport` on pyOpenSSL (the accepting side; it can verify a
+    self-signed client certificate). Call `do_handshake()` once before use; raises
+    PeerCertificateRejected for bad certificates.
 
     `initial_data` is what was already read from the transport and belongs to TLS (bytes
-    that arrived with the proof of work). After a successful RA-TLS verification `peer`
-    describes the other side (`cocoon.ratls.connect.RatlsPeer`).
+    that arrived with the proof of work).
     """
 
     def __init__(
@@ -103,9 +104,8 @@ class TlsStream(trio.abc.Stream):
         server_side: bool,
         initial_data: bytes = b"",
     ) -> None:
-        self.transport = transport
+        super().__init__(transport)
         self.server_side = server_side
-        self.peer = None
         self._conn = SSL.Connection(context, None)
         self._conn.set_app_data(self)
         if server_side:
@@ -114,22 +114,10 @@ class TlsStream(trio.abc.Stream):
             self._conn.set_connect_state()
         if initial_data:
             self._conn.bio_write(initial_data)
-        self._send_lock = trio.Lock()
-        self._receive_lock = trio.Lock()
-        self._handshake_done = False
-        self._broken: str | None = None
-        self._eof = False
-        self._closed = False
         self._verify_error: str | None = None
         self._pending_out: list[bytes] = []  # drained outside the send lock, not yet sent
 
-    # --- plumbing ---
-
-    def _check(self) -> None:
-        if self._closed:
-            raise trio.ClosedResourceError("TLS stream is closed")
-        if self._broken is not None:
-            raise trio.BrokenResourceError(self._broken)
+    # --- the library's part ---
 
     def _drain(self) -> bytes:
         out, self._pending_out = self._pending_out, []
@@ -145,31 +133,8 @@ class TlsStream(trio.abc.Stream):
                 break
         return out[0] if len(out) == 1 else b"".join(out)
 
-    async def _flush(self) -> None:
-        # Drain only under the send lock, so TLS records leave in the order OpenSSL made them;
-        # loop, because the receiving task may queue records (a KeyUpdate answer) meanwhile.
-        await acquire(self._send_lock)
-        try:
-            while data := self._drain():
-                try:
-                    await self.transport.send_all(data)
-                except BaseException as e:
-                    self._broken = f"transport failed while sending: {e!r}"
-                    raise
-        finally:
-            self._send_lock.release()
-
-    async def _read_transport(self) -> bool:
-        """Feed the next chunk from the transport to OpenSSL; False on EOF."""
-        try:
-            data = await self.transport.receive_some(RECEIVE_SIZE)
-        except trio.BrokenResourceError as e:
-            self._broken = f"transport failed: {e!r}"
-            raise
-        if not data:
-            return False
+    def _feed(self, data: bytes) -> None:
         self._conn.bio_write(data)
-        return True
 
     def _ssl_error(self, e: SSL.Error, during: str) -> TlsError:
         self._broken = f"TLS failed during {during}: {e}"
@@ -177,38 +142,20 @@ class TlsStream(trio.abc.Stream):
             return PeerCertificateRejected(f"peer certificate rejected: {self._verify_error}")
         return TlsError(f"TLS {during} failed: {_describe(e)}")
 
-    # --- handshake ---
-
-    async def do_handshake(self) -> None:
-        """Run the TLS handshake; raises TlsError (PeerCertificateRejected for bad
-        certificates) or trio.BrokenResourceError when the peer goes away."""
-        self._check()
-        if self._handshake_done:
-            return
-        async with self._receive_lock:
-            while True:
-                try:
-                    self._conn.do_handshake()
-                    break
-                except SSL.WantReadError:
-                    pass
-                except SSL.Error as e:
-                    # Let the peer see our alert, then fail.
-                    await self._flush_quietly()
-                    raise self._ssl_error(e, "handshake") from None
-                await self._flush()
-                if not await self._read_transport():
-                    self._broken = "peer closed the connection during the TLS handshake"
-                    raise trio.BrokenResourceError(self._broken)
-            await self._flush()
-            self._handshake_done = True
-
-    async def _flush_quietly(self) -> None:
+    def _handshake_step(self) -> bool:
         try:
-            with trio.move_on_after(1):
-                await self._flush()
-        except (trio.BrokenResourceError, trio.ClosedResourceError):
-            pass
+            self._conn.do_handshake()
+        except SSL.WantReadError:
+            return False
+        except SSL.Error as e:
+            raise self._ssl_error(e, "handshake") from None
+        return True
+
+    def _write(self, data: bytes | bytearray | memoryview) -> None:
+        try:
+            self._conn.sendall(bytes(data))
+        except SSL.Error as e:
+            raise self._ssl_error(e, "send") from None
 
     def peer_certificate_der(self) -> bytes | None:
         cert = self._conn.get_peer_certificate(as_cryptography=True)
@@ -221,38 +168,6 @@ class TlsStream(trio.abc.Stream):
     @property
     def version(self) -> str:
         return self._conn.get_protocol_version_name()
-
-    # --- trio.abc.Stream ---
-
-    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
-        self._check()
-        if not self._handshake_done:
-            raise TlsError("send_all before the TLS handshake")
-        if data:
-            try:
-                self._conn.sendall(bytes(data))
-            except SSL.Error as e:
-                raise self._ssl_error(e, "send") from None
-        await self._flush()
-
-    async def wait_send_all_might_not_block(self) -> None:
-        self._check()
-        async with self._send_lock:
-            await self.transport.wait_send_all_might_not_block()
-
-    async def receive_some(self, max_bytes: int | None = None) -> bytes:
-        self._check()
-        if not self._handshake_done:
-            raise TlsError("receive_some before the TLS handshake")
-        if max_bytes is None:
-            max_bytes = RECEIVE_SIZE
-        elif max_bytes < 1:
-            raise ValueError("max_bytes must be >= 1")
-        await acquire(self._receive_lock)
-        try:
-            return await self._receive_locked(max_bytes)
-        finally:
-            self._receive_lock.release()
 
     async def _receive_locked(self, max_bytes: int) -> bytes:
         while True:
@@ -292,13 +207,6 @@ class TlsStream(trio.abc.Stream):
             return False
         self._pending_out.append(data)
         return True
-
-    async def aclose(self) -> None:
-        """Close without close_notify (the reference's quiet shutdown)."""
-        if self._closed:
-            return
-        self._closed = True
-        await self.transport.aclose()
 
 
 def _describe(e: SSL.Error) -> str:

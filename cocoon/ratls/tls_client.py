@@ -27,7 +27,7 @@ import tempfile
 import trio
 
 from cocoon.ratls.identity import Identity
-from cocoon.ratls.tls_common import RECEIVE_SIZE, TlsError, acquire
+from cocoon.ratls.tls_common import TlsError, TlsStreamBase
 
 RECORD_PLAINTEXT = 16384  # a TLS record carries at most this much; one SSL read returns one
 
@@ -52,97 +52,45 @@ def make_client_context(identity: Identity) -> ssl.SSLContext:
     return ctx
 
 
-class ClientTlsStream(trio.abc.Stream):
-    """A TLS client connection over `transport`. Call `do_handshake()` once before use.
-    After a successful RA-TLS verification `peer` describes the server
-    (`cocoon.ratls.connect.RatlsPeer`). One task may send while another receives."""
+class ClientTlsStream(TlsStreamBase):
+    """A TLS client connection over `transport` on the stdlib `ssl` module. Call
+    `do_handshake()` once before use; the server's certificate is not checked there (see the
+    module's doc)."""
 
     server_side = False
 
     def __init__(self, transport: trio.abc.Stream, context: ssl.SSLContext) -> None:
-        self.transport = transport
-        self.peer = None
+        super().__init__(transport)
         self._in = ssl.MemoryBIO()
         self._out = ssl.MemoryBIO()
         self._obj = context.wrap_bio(self._in, self._out, server_side=False)
-        self._send_lock = trio.Lock()
-        self._receive_lock = trio.Lock()
-        self._handshake_done = False
-        self._broken: str | None = None
-        self._eof = False
-        self._closed = False
 
-    # --- plumbing ---
+    # --- the library's part ---
 
-    def _check(self) -> None:
-        if self._closed:
-            raise trio.ClosedResourceError("TLS stream is closed")
-        if self._broken is not None:
-            raise trio.BrokenResourceError(self._broken)
+    def _drain(self) -> bytes:
+        return self._out.read()
 
-    async def _flush(self) -> None:
-        # Under the send lock, so records leave in the order OpenSSL made them; loop, because
-        # the receiving task may add records (a KeyUpdate answer) while we send.
-        await acquire(self._send_lock)
-        try:
-            out = self._out
-            while out.pending:
-                try:
-                    await self.transport.send_all(out.read())
-                except BaseException as e:
-                    self._broken = f"transport failed while sending: {e!r}"
-                    raise
-        finally:
-            self._send_lock.release()
-
-    async def _read_transport(self) -> bool:
-        """Feed the next chunk from the transport to OpenSSL; False on EOF."""
-        try:
-            data = await self.transport.receive_some(RECEIVE_SIZE)
-        except trio.BrokenResourceError as e:
-            self._broken = f"transport failed: {e!r}"
-            raise
-        if not data:
-            return False
+    def _feed(self, data: bytes) -> None:
         self._in.write(data)
-        return True
 
     def _ssl_error(self, e: ssl.SSLError, during: str) -> TlsError:
         self._broken = f"TLS failed during {during}: {e}"
         return TlsError(f"TLS {during} failed: {e.reason or e}")
 
-    # --- handshake ---
-
-    async def do_handshake(self) -> None:
-        """Run the TLS handshake; raises TlsError, or trio.BrokenResourceError when the peer
-        goes away. The server's certificate is not checked here (see the module's doc)."""
-        self._check()
-        if self._handshake_done:
-            return
-        async with self._receive_lock:
-            while True:
-                try:
-                    self._obj.do_handshake()
-                    break
-                except ssl.SSLWantReadError:
-                    pass
-                except ssl.SSLError as e:
-                    # Let the peer see our alert, then fail.
-                    await self._flush_quietly()
-                    raise self._ssl_error(e, "handshake") from None
-                await self._flush()
-                if not await self._read_transport():
-                    self._broken = "peer closed the connection during the TLS handshake"
-                    raise trio.BrokenResourceError(self._broken)
-            await self._flush()
-            self._handshake_done = True
-
-    async def _flush_quietly(self) -> None:
+    def _handshake_step(self) -> bool:
         try:
-            with trio.move_on_after(1):
-                await self._flush()
-        except (trio.BrokenResourceError, trio.ClosedResourceError):
-            pass
+            self._obj.do_handshake()
+        except ssl.SSLWantReadError:
+            return False
+        except ssl.SSLError as e:
+            raise self._ssl_error(e, "handshake") from None
+        return True
+
+    def _write(self, data: bytes | bytearray | memoryview) -> None:
+        try:
+            self._obj.write(data)  # the memory BIO takes all of it
+        except ssl.SSLError as e:
+            raise self._ssl_error(e, "send") from None
 
     def peer_certificate_der(self) -> bytes | None:
         """The server's leaf certificate, the one whose key signed the handshake."""
@@ -156,38 +104,6 @@ class ClientTlsStream(trio.abc.Stream):
     @property
     def version(self) -> str | None:
         return self._obj.version()
-
-    # --- trio.abc.Stream ---
-
-    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
-        self._check()
-        if not self._handshake_done:
-            raise TlsError("send_all before the TLS handshake")
-        if data:
-            try:
-                self._obj.write(data)  # the memory BIO takes all of it
-            except ssl.SSLError as e:
-                raise self._ssl_error(e, "send") from None
-        await self._flush()
-
-    async def wait_send_all_might_not_block(self) -> None:
-        self._check()
-        async with self._send_lock:
-            await self.transport.wait_send_all_might_not_block()
-
-    async def receive_some(self, max_bytes: int | None = None) -> bytes:
-        self._check()
-        if not self._handshake_done:
-            raise TlsError("receive_some before the TLS handshake")
-        if max_bytes is None:
-            max_bytes = RECEIVE_SIZE
-        elif max_bytes < 1:
-            raise ValueError("max_bytes must be >= 1")
-        await acquire(self._receive_lock)
-        try:
-            return await self._receive_locked(max_bytes)
-        finally:
-            self._receive_lock.release()
 
     async def _receive_locked(self, max_bytes: int) -> bytes:
         obj, incoming = self._obj, self._in
@@ -220,10 +136,3 @@ class ClientTlsStream(trio.abc.Stream):
                 # EOF without close_notify: a normal end, as with the reference.
                 self._eof = True
                 return b""
-
-    async def aclose(self) -> None:
-        """Close without close_notify (the reference's quiet shutdown)."""
-        if self._closed:
-            return
-        self._closed = True
-        await self.transport.aclose()
