@@ -42,9 +42,11 @@ caller sees usage only in the final chunk, as OpenAI and vLLM send it without th
 the chunk keeps its bytes otherwise (the usage member is cut out, not the chunk re-serialised).
 
 Cost: each byte is scanned a bounded number of times whatever the chunking (a document is parsed
-once when its end is found, plus at most one optimistic attempt that fails). Until the final
-usage, every SSE `data:` line is parsed once (to count pieces); after it only lines that may
-carry usage are.
+once when its end is found, plus at most one optimistic attempt that fails). In SSE only the
+lines that may carry usage are parsed; the pieces of the others are found in each line's bytes
+(a line is parsed only when it holds several), and only while they may matter: not after the
+final usage, nor when the final usage came in the same read (a whole 100-token stream read at
+once costs about 20 us instead of 170 us).
 """
 
 from __future__ import annotations
@@ -167,7 +169,7 @@ class UsageCounter:
         self.counts = _NO_COUNTS
         self.usage_seen = False  # some object carried usage
         self.final_seen = False  # the answer's final usage went past
-        self.pieces = 0  # completion pieces delivered before the final usage
+        self.pieces = 0  # completion pieces delivered (counted until the final usage)
         self._on_usage = on_usage
         self._strip = strip_running_usage
         is_sse = content_type is not None and "text/event-stream" in content_type.lower()
@@ -271,23 +273,52 @@ class UsageCounter:
         return self._sse_lines(complete, mark, escapes)
 
     def _sse_every_line(self, data: bytes) -> bytes:
-        """Process every `data:` line of `data` (pieces are counted until the final usage)."""
-        lines = data.split(b"\n")
-        changed = False
-        for i, line in enumerate(lines):
+        """Process every `data:` line of `data` (pieces are counted until the final usage).
+        The lines that may mention `usage` are found by searching `data` as a whole; the
+        pieces of the others are counted afterwards, and not at all when the final usage is
+        in `data` too (they then no longer count: `billable` is what the server reported)."""
+        escapes = b"\\" in data
+        out: list[bytes] = []
+        copied = 0  # data[:copied] is in `out` already
+        pos = 0  # the lines before it are done
+        unmarked: list[tuple[int, int]] = []  # spans of whole lines that cannot carry usage
+        n = len(data)
+        while pos < n:
+            mark = _usage_mark(data, pos, escapes)
+            start = n if mark < 0 else data.rfind(b"\n", 0, mark) + 1
+            if start > pos:
+                unmarked.append((pos, start))
+            if mark < 0:
+                break
+            end = data.find(b"\n", mark)
+            if end < 0:
+                end = n
+            line = data[start:end]
+            new = self._sse_data(line) if line.startswith(b"data:") else None
+            if new is not None:
+                out.append(data[copied:start])
+                out.append(new)
+                copied = end
+            pos = end + 1
+        if not self.final_seen:
+            for start, end in unmarked:
+                self._count_lines(data, start, end)
+        if not out:
+            return data
+        out.append(data[copied:])
+        return b"".join(out)
+
+    def _count_lines(self, data: bytes, start: int, end: int) -> None:
+        """Count the pieces of the whole lines in data[start:end], none of which may mention
+        `usage`: a `data:` line with one piece counts it, without a parse; one with several
+        is parsed (they may be several choices' or one choice's)."""
+        for line in data[start:end].split(b"\n"):
             if line.startswith(b"data:"):
-                if _usage_mark(line, 0, b"\\" in line) < 0:
-                    # No usage to count or strip (nor a \u escape): its piece is found
-                    # without a parse, unless it may have several (then parsed, per choice).
-                    found = len(_PIECE.findall(line))
-                    if found <= 1:
-                        self.pieces += found
-                        continue
-                new = self._sse_data(line)
-                if new is not None:
-                    lines[i] = new
-                    changed = True
-        return b"\n".join(lines) if changed else data
+                found = len(_PIECE.findall(line))
+                if found <= 1:
+                    self.pieces += found
+                else:
+                    self._sse_data(line)
 
     def _sse_lines(self, data: bytes, mark: int = 0, escapes: bool = True) -> bytes:
         """Process the lines of `data` that may mention `usage` (the first marked at or

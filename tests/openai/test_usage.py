@@ -424,7 +424,7 @@ def test_running_usage_per_choice_bills_at_least_the_pieces():
 def test_final_usage_is_billed_as_reported():
     body = sse_stream(5)  # 5 pieces, final usage says 5
     _, counter = run(body, [7], "text/event-stream")
-    assert counter.final_seen and counter.pieces == 5
+    assert counter.final_seen  # the pieces no longer count: billed as the server reported
     assert counter.billable == counter.counts == UsageCounts(prompt=7, completion=5)
     lying = body.replace(b'"completion_tokens": 5', b'"completion_tokens": 2')
     _, counter = run(lying, [], "text/event-stream")
@@ -464,3 +464,84 @@ def test_a_usage_key_spelt_with_an_escape_is_never_cut_blindly():
     out = counter.feed(line)
     assert json.loads(out[6:]) == {"a": {"b": 1, "usage": 1}, "choices": [{"text": "x"}]}
     assert counter.billable.completion == 4
+
+
+# -- many lines in one read: the same as line by line ------------------------------------------------
+
+_LINE_KINDS = st.sampled_from(
+    [
+        "piece",  # one choice delivering a token
+        "two",  # two choices delivering (parsed, per choice)
+        "empty",  # the role chunk: nothing delivered
+        "running",  # a token with continuous usage
+        "escaped",  # a token whose text has a \\u escape
+        "event",  # an SSE `event:` line that mentions "content"
+        "comment",
+        "tool",  # a tool-call delta
+        "final",  # the final usage
+        "done",
+    ]
+)
+
+
+def _line(kind: str, i: int) -> bytes:
+    if kind == "piece":
+        return vllm_chunk(i, f" t{i}", None)
+    if kind == "two":
+        return vllm_chunk(i, "w", None, choices=2)
+    if kind == "empty":
+        return vllm_chunk(i, "", None)
+    if kind == "running":
+        return vllm_chunk(i, f" r{i}", running(3, i + 1))
+    if kind == "escaped":
+        return vllm_chunk(i, "é\u2028", None)[:-2].replace(b"\xc3\xa9", b"\\u00e9") + b"\n\n"
+    if kind == "event":
+        return b'event: {"content": "x"}\n'
+    if kind == "comment":
+        return b": keep-alive\n\n"
+    if kind == "tool":
+        delta = {"tool_calls": [{"index": 0, "function": {"arguments": "{}"}}]}
+        obj = {"choices": [{"index": 0, "delta": delta}]}
+        return b"data: " + json.dumps(obj).encode() + b"\n\n"
+    if kind == "final":
+        obj = {"choices": [], "usage": running(3, i)}
+        return b"data: " + json.dumps(obj).encode() + b"\n\n"
+    return b"data: [DONE]\n\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_LINE_KINDS, max_size=40), st.booleans())
+def test_a_stream_read_at_once_counts_and_reads_as_line_by_line(kinds, strip):
+    """A read that brings many lines is searched for usage as a whole, and its pieces are
+    counted afterwards (or not at all once the final usage is in it): the output and what is
+    billed are those of reading one line at a time."""
+    lines = [_line(kind, i) for i, kind in enumerate(kinds)]
+    whole = UsageCounter("text/event-stream", costs, strip_running_usage=strip)
+    out_whole = whole.feed(b"".join(lines)) + whole.finish()
+    single = UsageCounter("text/event-stream", costs, strip_running_usage=strip)
+    out_single = b"".join(single.feed(line) for line in lines) + single.finish()
+    assert out_whole == out_single
+    assert (whole.billable, whole.counts, whole.final_seen, whole.usage_seen) == (
+        single.billable,
+        single.counts,
+        single.final_seen,
+        single.usage_seen,
+    )
+    if not single.final_seen:  # after the final usage, pieces no longer matter (nor count)
+        assert whole.pieces == single.pieces
+
+
+def test_a_read_of_many_lines_counts_each_kind_of_piece():
+    body = b"".join(
+        [
+            vllm_chunk(0, "", None),  # nothing delivered
+            vllm_chunk(1, "a", None),
+            vllm_chunk(2, "b", None, choices=2),  # two pieces on one line
+            b'event: {"content": "x"}\n',  # not data: not counted
+            _line("tool", 3),
+            vllm_chunk(4, "c", None),
+        ]
+    )
+    counter = UsageCounter("text/event-stream", costs)
+    assert counter.feed(body) == body
+    assert counter.pieces == 5
