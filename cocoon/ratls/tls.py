@@ -116,6 +116,10 @@ class TlsStream(TlsStreamBase):
             self._conn.bio_write(initial_data)
         self._verify_error: str | None = None
         self._pending_out: list[bytes] = []  # drained outside the send lock, not yet sent
+        # Bytes fed since OpenSSL last wanted more: only then can a read return anything (a
+        # read that cannot costs an SSL.WantReadError, and so does the check for outgoing
+        # records after it).
+        self._unread = True
 
     # --- the library's part ---
 
@@ -135,6 +139,7 @@ class TlsStream(TlsStreamBase):
 
     def _feed(self, data: bytes) -> None:
         self._conn.bio_write(data)
+        self._unread = True
 
     def _ssl_error(self, e: SSL.Error, during: str) -> TlsError:
         self._broken = f"TLS failed during {during}: {e}"
@@ -174,21 +179,22 @@ class TlsStream(TlsStreamBase):
             if self._eof:
                 return b""
             chunks, total = [], 0
-            try:
-                while total < max_bytes:
-                    chunk = self._conn.recv(max_bytes - total)
-                    chunks.append(chunk)
-                    total += len(chunk)
-            except SSL.WantReadError:
-                pass
-            except SSL.ZeroReturnError:
-                self._eof = True  # close_notify
-            except SSL.Error as e:
-                raise self._ssl_error(e, "receive") from None
-            if self._take_outgoing() and not self._send_lock.locked():
-                # e.g. the answer to a KeyUpdate; a sender busy now sends it next, and
-                # we must not wait for it (it may wait for the peer, who waits for us).
-                await self._flush()
+            if self._unread:
+                try:
+                    while total < max_bytes:
+                        chunk = self._conn.recv(max_bytes - total)
+                        chunks.append(chunk)
+                        total += len(chunk)
+                except SSL.WantReadError:
+                    self._unread = False
+                except SSL.ZeroReturnError:
+                    self._eof = True  # close_notify
+                except SSL.Error as e:
+                    raise self._ssl_error(e, "receive") from None
+                if self._take_outgoing() and not self._send_lock.locked():
+                    # e.g. the answer to a KeyUpdate; a sender busy now sends it next, and
+                    # we must not wait for it (it may wait for the peer, who waits for us).
+                    await self._flush()
             if chunks:
                 return b"".join(chunks)
             if self._eof:

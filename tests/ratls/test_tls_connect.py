@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import ssl
 import time
 
 import pytest
@@ -122,6 +123,41 @@ async def test_eof_without_close_notify(nursery):
     with trio.fail_after(5):
         await done.wait()
     assert b"".join(seen) == b"bye<eof>"
+
+
+async def test_server_reads_records_already_buffered_without_waiting_for_more(nursery):
+    """Records that arrived in one transport read are all handed out before the accepting side
+    waits on the transport again, also when each read takes only a few bytes; then a
+    close_notify ends the stream."""
+    got = bytearray()
+    done = trio.Event()
+
+    async def handler(stream):
+        with trio.fail_after(5):  # waiting on the transport with records buffered would hang
+            while len(got) < 3000:
+                got.extend(await stream.receive_some(7))
+            assert await stream.receive_some(7) == b""  # close_notify
+        done.set()
+
+    listeners = await nursery.start(
+        lambda task_status: serve_ratls(
+            handler, 0, Identity.generate("none"), ANY, difficulty=1, task_status=task_status
+        )
+    )
+    port = listeners[0].socket.getsockname()[1]
+    stream = await open_ratls_stream("127.0.0.1", port, Identity.generate("none"), ANY)
+    records = [bytes([i]) * 100 for i in range(30)]
+    for record in records:
+        stream._write(record)  # one TLS record each, all sent in one transport write below
+    try:
+        stream._obj.unwrap()
+    except ssl.SSLWantReadError:
+        pass  # close_notify is written; the server's reply is not awaited
+    await stream.transport.send_all(stream._drain())
+    with trio.fail_after(5):
+        await done.wait()
+    assert bytes(got) == b"".join(records)
+    await stream.aclose()
 
 
 async def test_server_rejects_client_without_quote(nursery, caplog):

@@ -29,7 +29,7 @@ from cocoon.net import socks5
 from cocoon.net.preamble import AttestedPeerInfo, encode_preamble
 from cocoon.net.preamble import SgxMeasurements as PreambleSgx
 from cocoon.net.preamble import TdxMeasurements as PreambleTdx
-from cocoon.net.tcp import open_tcp_listeners
+from cocoon.net.tcp import SocketStream, connect_tcp, from_trio, open_tcp_listeners
 from cocoon.ratls.connect import RatlsPeer, accept_ratls, ratls_client
 from cocoon.ratls.policy import Policy
 from cocoon.ratls.quote import SgxMeasurements, TdxMeasurements
@@ -37,7 +37,9 @@ from cocoon.ratls.refresh import IdentityHolder
 from cocoon.roles.router.config import PortConfig, PortKind, RouterConfig
 
 log = logging.getLogger("cocoon.router")
-PUMP_CHUNK = 256 * 1024
+# As the TLS layer's reads (cocoon.ratls.tls_common.RECEIVE_SIZE): under glibc's mmap
+# threshold, and a TLS record holds at most 16 KiB anyway.
+PUMP_CHUNK = 64 * 1024
 
 
 def peer_info(peer: RatlsPeer, source: tuple[str, int], destination: tuple[str, int]) -> bytes:
@@ -143,7 +145,7 @@ class _Router:
         self.identity = identity
         self.stats: dict[int, PortStats] = {}
 
-    async def _guard(self, port: PortConfig, stats: PortStats, tcp: trio.SocketStream, work):
+    async def _guard(self, port: PortConfig, stats: PortStats, tcp: SocketStream, work):
         stats.accepted += 1
         stats.active += 1
         try:
@@ -157,7 +159,7 @@ class _Router:
 
     # --- reverse: network RA-TLS in, plain TCP to the local service ---
 
-    async def reverse(self, port: PortConfig, stats: PortStats, tcp: trio.SocketStream) -> None:
+    async def reverse(self, port: PortConfig, stats: PortStats, tcp: SocketStream) -> None:
         cfg = self.config
         policy = cfg.policies[port.policy_name]
         tls = await accept_ratls(
@@ -173,7 +175,7 @@ class _Router:
         destination = (port.destination_host, port.destination_port)
         try:
             with trio.fail_after(cfg.handshake_timeout):
-                local = await trio.open_tcp_stream(*destination)
+                local = await connect_tcp(*destination)
         except (OSError, trio.TooSlowError) as e:
             stats.rejected += 1
             log.warning("router port %d: cannot reach %s:%d: %s", port.port, *destination, e)
@@ -192,7 +194,7 @@ class _Router:
     # --- SOCKS5 and forward: plain TCP from a local service, RA-TLS out ---
 
     async def _socks5_handshake(
-        self, port: PortConfig, local: trio.SocketStream
+        self, port: PortConfig, local: SocketStream
     ) -> tuple[tuple[str, int], Policy, bytes, Callable]:
         """The SOCKS5 exchange up to the CONNECT request. Returns the target, the policy,
         early bytes, and a function that sends the reply once the outbound socket exists."""
@@ -228,13 +230,13 @@ class _Router:
             await local.send_all(socks5.encode_failure(e.reply))  # then closed, as RFC 1928 says
             raise
 
-        async def reply(outbound: trio.SocketStream) -> None:
+        async def reply(outbound: SocketStream) -> None:
             host, bound_port = _address(outbound, peer=False)
             await local.send_all(socks5.encode_reply(host, bound_port))
 
         return (target.host, target.port), policy, bytes(buf), reply
 
-    async def forward(self, port: PortConfig, stats: PortStats, local: trio.SocketStream) -> None:
+    async def forward(self, port: PortConfig, stats: PortStats, local: SocketStream) -> None:
         cfg = self.config
         early = b""
         try:
@@ -244,7 +246,7 @@ class _Router:
                 else:
                     target = (port.destination_host, port.destination_port)
                     policy, reply = cfg.policies[port.policy_name], None
-                remote_tcp = await trio.open_tcp_stream(*target)
+                remote_tcp = await connect_tcp(*target)
                 try:
                     if reply is not None:
                         await reply(remote_tcp)  # "succeeded" before PoW/TLS, as the reference
@@ -286,7 +288,9 @@ class _Router:
         log.info("router: %s port %d (policy %s)", port.kind.value, bound, port.policy_name)
 
         async def handle(tcp: trio.SocketStream) -> None:
-            await self._guard(port, stats, tcp, work)
+            # Our stream, not trio's: trio's yields to the scheduler on every send and
+            # receive, a pass per relayed chunk (cocoon.net.tcp).
+            await self._guard(port, stats, from_trio(tcp), work)
 
         async with trio.open_nursery() as nursery:
             await nursery.start(trio.serve_listeners, handle, listeners)

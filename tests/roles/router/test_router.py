@@ -416,3 +416,84 @@ async def test_router_reloads_its_certificate_without_dropping_tunnels(nursery, 
         assert await stream.receive_some() == b"alive"
         await stream.aclose()
     assert handle.stats()["certificate_generation"] == 1
+
+
+async def _chained(nursery, inner_handler) -> tuple:
+    """A SOCKS5 router and a reverse router in front of `inner_handler` (plain TCP, no
+    preamble expected); returns both handles and the local app's stream past the preamble."""
+    listeners = await nursery.start(
+        functools.partial(trio.serve_tcp, inner_handler, 0, host="127.0.0.1")
+    )
+    inner_port = listeners[0].socket.getsockname()[1]
+    rev = await nursery.start(
+        run_router,
+        RouterConfig(
+            ports=[
+                PortConfig(
+                    PortKind.REVERSE, 0, "any", "127.0.0.1", inner_port, bind_host="127.0.0.1"
+                )
+            ],
+            pow_difficulty=1,
+        ),
+    )
+    fwd = await nursery.start(
+        run_router, RouterConfig(ports=[PortConfig(PortKind.SOCKS5, 0, "any")])
+    )
+    local = await trio.open_tcp_stream("127.0.0.1", fwd.bound[0])
+    return fwd, rev, await socks5_connect(local, "127.0.0.1", rev.bound[0])
+
+
+async def _until_idle(*handles) -> None:
+    with trio.fail_after(5):
+        while any(h.stats()["total"]["active"] for h in handles):  # noqa: ASYNC110
+            await trio.sleep(0.01)
+
+
+async def test_inner_close_reaches_the_local_app_through_both_routers(nursery):
+    async def answer_then_close(stream):
+        assert await _read(stream, 5) == b"hello"
+        await stream.send_all(b"bye")
+        await stream.aclose()
+
+    fwd, rev, stream = await _chained(nursery, answer_then_close)
+    await stream.send_all(b"hello")
+    assert await _read_to_eof(stream) == b"bye"
+    await _until_idle(fwd, rev)
+    await stream.aclose()
+
+
+async def test_local_close_reaches_the_inner_service_through_both_routers(nursery):
+    received = bytearray()
+    ended = trio.Event()
+
+    async def collect(stream):
+        received.extend(await _read_to_eof(stream))
+        ended.set()
+
+    fwd, rev, stream = await _chained(nursery, collect)
+    payload = bytes(range(256)) * 1024  # several relay reads
+    await stream.send_all(payload)
+    await stream.aclose()
+    with trio.fail_after(5):
+        await ended.wait()
+    assert received == payload
+    await _until_idle(fwd, rev)
+    assert fwd.stats()["total"]["bytes_out"] == rev.stats()["total"]["bytes_in"] == len(payload)
+
+
+async def test_reverse_destination_down_rejects_the_peer(nursery):
+    closed = trio.socket.socket()
+    await closed.bind(("127.0.0.1", 0))
+    down_port = closed.getsockname()[1]  # bound, never listening: connections are refused
+    cfg = router_config(
+        PortConfig(PortKind.REVERSE, 0, "any", "127.0.0.1", down_port, bind_host="127.0.0.1")
+    )
+    handle = await nursery.start(run_router, cfg)
+    stream = await open_ratls_stream(
+        "127.0.0.1", handle.bound[0], Identity.generate("none"), POLICIES["any"]
+    )
+    assert await _read_to_eof(stream) == b""
+    await _until_idle(handle)
+    assert handle.stats()["total"]["rejected"] == 1
+    assert handle.stats()["total"]["established"] == 0
+    closed.close()
