@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import sys
+from typing import Any
 
 import trio
 
@@ -38,7 +39,8 @@ def return_large_blocks_on_free(threshold: int = LARGE_BLOCK) -> bool:
     return bool(mallopt(M_MMAP_THRESHOLD, threshold))
 
 
-def _libc_function(name: str) -> ctypes._CFuncPtr | None:  # type: ignore[name-defined]
+def _libc_function(name: str) -> Any:
+    """The C library's function `name`, or None (not Linux, or not there)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
