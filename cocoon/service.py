@@ -13,6 +13,7 @@ default: Ctrl-C interrupts the cleanup, SIGTERM ends the process).
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -20,7 +21,7 @@ from typing import TypeVar
 
 import trio
 
-from cocoon.net.memory import return_large_blocks_on_free
+from cocoon.net.memory import return_large_blocks_on_free, trim_periodically
 
 log = logging.getLogger("cocoon")
 T = TypeVar("T")
@@ -39,14 +40,17 @@ async def _stop_on_signal(scope: trio.CancelScope, received: list[int]) -> None:
 
 
 async def until_stopped(
-    fn: Callable[[], Awaitable[T]], received: list[int] | None = None
+    fn: Callable[[], Awaitable[T]], received: list[int] | None = None, *, trim_heap: bool = False
 ) -> T | None:
     """Run `fn()` until it returns (its result) or SIGINT or SIGTERM arrives (None; the
-    signal is appended to `received`)."""
+    signal is appended to `received`). With `trim_heap`, free heap memory goes back to the
+    system every 10 seconds meanwhile (what a burst of requests left, see `net.memory`)."""
     received = [] if received is None else received
     result: T | None = None
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_stop_on_signal, nursery.cancel_scope, received)
+        if trim_heap:
+            nursery.start_soon(trim_periodically)
         result = await fn()
         nursery.cancel_scope.cancel()
     return result
@@ -59,7 +63,7 @@ def run_service(fn: Callable[[], Awaitable[T]]) -> T | None:
     # freed, instead of staying in the process for good.
     return_large_blocks_on_free()
     received: list[int] = []
-    result = trio.run(until_stopped, fn, received)
+    result = trio.run(functools.partial(until_stopped, fn, received, trim_heap=True))
     if signal.SIGINT in received:
         raise KeyboardInterrupt
     return result

@@ -136,7 +136,10 @@ class RequestReader:
     def __init__(self, max_head_size: int = MAX_HEAD_SIZE, max_body_size: int | None = None):
         self.max_head_size = max_head_size
         self.max_body_size = max_body_size
-        self._parser = httptools.HttpRequestParser(self)
+        # The parser holds our callbacks and we hold it: a reference cycle, broken by
+        # `close()` so that a connection's reader is freed when it ends, not at the next
+        # run of the garbage collector (issue 17).
+        self._parser: httptools.HttpRequestParser | None = httptools.HttpRequestParser(self)
         self._ready: collections.deque[tuple[RequestHead, bytes]] = collections.deque()
         self._error: HttpError | None = None
         self._fail: BaseException | None = None
@@ -149,12 +152,13 @@ class RequestReader:
         self.started = False  # a request has begun and is not complete
 
     def feed(self, data: bytes) -> None:
-        if self._error is not None:
-            return  # nothing after an error is parsed
+        parser = self._parser
+        if self._error is not None or parser is None:
+            return  # nothing after an error (or `close`) is parsed
         if self.current is None:
             self._head_bytes += len(data)
         try:
-            self._parser.feed_data(data)
+            parser.feed_data(data)
         except httptools.HttpParserUpgrade:
             # After a request with `Connection: upgrade` (served, then the connection is
             # closed, see `_head_complete`): what follows is not HTTP.
@@ -169,6 +173,10 @@ class RequestReader:
         else:
             if self.started and self.current is None and self._head_bytes > self.max_head_size:
                 self._error = HttpHeadTooLarge(f"request head over {self.max_head_size} bytes")
+
+    def close(self) -> None:
+        """The connection ended: drop the parser (see `__init__`)."""
+        self._parser = None
 
     def next_request(self) -> tuple[RequestHead, bytes] | None:
         if self._ready:
@@ -225,6 +233,7 @@ class RequestReader:
 
     def _head_complete(self) -> RequestHead:
         parser = self._parser
+        assert parser is not None  # called back by it
         url = self._url
         raw = self._headers
         size = len(url) + sum([len(n) + len(v) + 4 for n, v in raw]) + 16
@@ -368,7 +377,9 @@ class ResponseReader:
     def __init__(self, method: str, max_head_size: int = MAX_HEAD_SIZE) -> None:
         self.method = method
         self.max_head_size = max_head_size
-        self._parser = httptools.HttpResponseParser(self)
+        # As in RequestReader: a reference cycle with the parser, broken once the response
+        # is complete (or by `close()`).
+        self._parser: httptools.HttpResponseParser | None = httptools.HttpResponseParser(self)
         self._fail: BaseException | None = None
         self._head_bytes = 0
         self._heads = 0  # heads parsed, interim ones included
@@ -382,7 +393,8 @@ class ResponseReader:
         self.extra = False
 
     def feed(self, data: bytes) -> None:
-        if self.complete:
+        parser = self._parser
+        if self.complete or parser is None:
             self.extra = self.extra or bool(data)
             return
         if self.head is None:
@@ -390,10 +402,13 @@ class ResponseReader:
             if self._fed is not None:
                 self._fed.append(data)
         try:
-            self._parser.feed_data(data)
+            parser.feed_data(data)
         except httptools.HttpParserCallbackError as exc:
             fail, self._fail = self._fail, None
             if isinstance(fail, _Stop):
+                # Complete. Dropped: the parser, and the stop, whose traceback holds this
+                # frame (two reference cycles).
+                fail = self._parser = None
                 if self._fed is not None:
                     self._after_head_of_head()
                 return
@@ -402,8 +417,14 @@ class ResponseReader:
             raise HttpProtocolError(f"bad response: {exc}") from None
         except httptools.HttpParserError as exc:
             raise HttpProtocolError(f"bad response: {exc}") from None
-        if self.head is None and self._head_bytes > self.max_head_size:
+        if self.complete:
+            self._parser = None
+        elif self.head is None and self._head_bytes > self.max_head_size:
             raise HttpHeadTooLarge(f"response head over {self.max_head_size} bytes")
+
+    def close(self) -> None:
+        """The response is abandoned: drop the parser (see `__init__`)."""
+        self._parser = None
 
     def _after_head_of_head(self) -> None:
         # The answer to HEAD ends with its head, which llhttp cannot be told: were there
@@ -429,6 +450,7 @@ class ResponseReader:
         head = self.head
         if head is not None and head.until_close:
             self.complete = True
+            self._parser = None
             return
         where = "head" if head is None else "body"
         raise HttpConnectionClosed(f"connection closed before the end of the response {where}")
@@ -457,6 +479,7 @@ class ResponseReader:
 
     def on_headers_complete(self) -> None:
         parser = self._parser
+        assert parser is not None  # called back by it
         status = parser.get_status_code()
         self._heads += 1
         if status < 200:

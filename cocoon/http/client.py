@@ -213,6 +213,7 @@ class HttpResponse:
     async def _abort(self) -> None:
         conn, pool = self._conn, self._pool
         self._conn = self._pool = None
+        self._reader.close()
         if conn is not None and pool is not None:
             await pool.discard(conn)
 
@@ -299,19 +300,23 @@ class _RequestContext:
             raise _Stale(f"connection lost while sending the request: {exc}") from exc
         reader = _wire.ResponseReader(self._method, self._client.max_head_size)
         got_any = False
-        while reader.head is None:
-            try:
-                chunk = await stream.receive_some(RECEIVE_SIZE)
-            except (trio.BrokenResourceError, OSError) as exc:
-                if got_any:
-                    raise HttpConnectionClosed(f"connection lost: {exc}") from exc
-                raise _Stale(f"connection lost before the response: {exc}") from exc
-            if not chunk:
-                if got_any:
-                    raise HttpConnectionClosed("connection closed inside the response head")
-                raise _Stale("connection closed before the response")
-            got_any = True
-            reader.feed(chunk)  # interim answers (100 Continue, 103 Early Hints) are skipped
+        try:
+            while reader.head is None:
+                try:
+                    chunk = await stream.receive_some(RECEIVE_SIZE)
+                except (trio.BrokenResourceError, OSError) as exc:
+                    if got_any:
+                        raise HttpConnectionClosed(f"connection lost: {exc}") from exc
+                    raise _Stale(f"connection lost before the response: {exc}") from exc
+                if not chunk:
+                    if got_any:
+                        raise HttpConnectionClosed("connection closed inside the response head")
+                    raise _Stale("connection closed before the response")
+                got_any = True
+                reader.feed(chunk)  # interim answers (100 Continue, 103 Early Hints) are skipped
+        except BaseException:
+            reader.close()
+            raise
         return HttpResponse(reader)
 
     async def __aexit__(

@@ -334,6 +334,7 @@ class _Connection:
                 await self._serve()
                 self._nursery.cancel_scope.cancel()  # the watchdog, the reader if started
         finally:
+            self.reader.close()
             await trio.aclose_forcefully(self.stream)
 
     async def send(self, data: bytes) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -315,3 +317,63 @@ def test_an_upgrade_request_is_served_as_plain_http_then_the_connection_ends():
             b"POST / HTTP/1.1\r\nHost: a\r\nUpgrade: x\r\nConnection: upgrade\r\n"
             b"Content-Length: 5\r\n\r\nhello"
         )
+
+
+def _found_by_gc(make) -> int:
+    """Objects the garbage collector finds unreachable after `make()` returns: its readers
+    must be freed by reference counting alone (a cycle per request or connection would hold
+    memory that grows with the load until the collector runs)."""
+    gc.collect()
+    gc.disable()
+    try:
+        make()
+        return gc.collect()
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize(
+    ("method", "data", "eof"),
+    [
+        ("GET", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi", False),
+        (
+            "GET",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
+            False,
+        ),
+        ("GET", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhiHTTP/1.1 200 OK\r\n", False),
+        ("HEAD", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", False),
+        ("GET", b"HTTP/1.0 200 OK\r\n\r\nuntil the close", True),
+    ],
+)
+def test_a_complete_response_reader_needs_no_garbage_collector(method, data, eof):
+    def make():
+        reader = _wire.ResponseReader(method)
+        reader.feed(data)
+        if eof:
+            reader.eof()
+        assert reader.complete
+
+    assert _found_by_gc(make) == 0
+
+
+def test_an_abandoned_response_reader_is_closed():
+    def make():
+        reader = _wire.ResponseReader("GET")
+        reader.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhi")
+        assert not reader.complete
+        reader.close()
+
+    assert _found_by_gc(make) == 0
+
+
+def test_a_closed_request_reader_needs_no_garbage_collector():
+    def make():
+        reader = _wire.RequestReader()
+        reader.feed(b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHo")
+        assert reader.next_request() is not None
+        reader.close()
+        reader.feed(b"st: a\r\n\r\n")  # after close: nothing more is parsed
+        assert reader.next_request() is None
+
+    assert _found_by_gc(make) == 0

@@ -282,3 +282,25 @@ async def test_a_stream_asks_for_running_usage_and_shows_only_the_final_one(ctx,
     ctx.continuous_usage = False
     await serve(ctx, query(chat_body(stream=True, max_tokens=4)))
     assert json.loads(seen[1])["stream_options"] == {"include_usage": True}
+
+
+def test_a_meter_and_its_counter_need_no_garbage_collector():
+    """The meter holds its usage counter; the counter's callback must not hold the meter
+    (a cycle per request, freed only by the garbage collector, issue 17)."""
+    import gc
+
+    from cocoon.openai.usage import UsageCounter
+    from cocoon.roles.worker.query import _Meter
+
+    def make():
+        meter = _Meter(1500, Pricing(price_per_token=3))
+        meter.counter = UsageCounter("application/json", on_usage=meter.cost_fields())
+        assert meter.counter._on_usage is not None
+
+    gc.collect()
+    gc.disable()
+    try:
+        make()
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

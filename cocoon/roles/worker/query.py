@@ -19,6 +19,7 @@ server's connection, which makes vLLM stop generating.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -47,6 +48,8 @@ from cocoon.roles.worker.replies import ZERO_TOKENS, Replier, Send
 from cocoon.ton.pricing import AdjustedTokens, Multipliers, TokenUsage, adjusted_tokens
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from cocoon.roles.worker.metrics import WorkerMetrics
 
 log = logging.getLogger("cocoon.worker.query")
@@ -106,29 +109,37 @@ class _Meter:
         self.counter: UsageCounter | None = None  # set once the answer's head arrived
         self.endpoint = OTHER  # the request's path, as a metrics label (once decoded)
 
-    def _adjust(self, counts: UsageCounts) -> AdjustedTokens:
-        usage = TokenUsage(counts.prompt, counts.cached, counts.completion, counts.reasoning)
-        return adjusted_tokens(usage, self.coefficient, self.pricing.multipliers)
-
     @property
     def adjusted(self) -> AdjustedTokens:
         if self.counter is None:
             return AdjustedTokens(0, 0, 0, 0)
-        return self._adjust(self.counter.billable)
+        return _adjust(self.coefficient, self.pricing, self.counter.billable)
 
-    def on_usage(self, counts: UsageCounts) -> dict[str, int]:
-        a = self._adjust(counts)
-        price = self.pricing.price_per_token
-        return {
-            "prompt_total_cost": (a.prompt + a.cached) * price,
-            "completion_total_cost": (a.completion + a.reasoning) * price,
-            "total_cost": a.total * price,
-            "cocoon_adjusted_tokens": a.total,
-        }
+    def cost_fields(self) -> Callable[[UsageCounts], dict[str, int]]:
+        """The counter's `on_usage`. Not a bound method: the meter holds the counter, and a
+        counter holding the meter back would make each request a reference cycle, freed only
+        by the garbage collector (memory that grows with the load, issue 17)."""
+        return functools.partial(_cost_fields, self.coefficient, self.pricing)
 
     @property
     def tokens(self) -> tl.TokensUsed:
         return tokens_used(self.adjusted)
+
+
+def _adjust(coefficient: int, pricing: Pricing, counts: UsageCounts) -> AdjustedTokens:
+    usage = TokenUsage(counts.prompt, counts.cached, counts.completion, counts.reasoning)
+    return adjusted_tokens(usage, coefficient, pricing.multipliers)
+
+
+def _cost_fields(coefficient: int, pricing: Pricing, counts: UsageCounts) -> dict[str, int]:
+    a = _adjust(coefficient, pricing, counts)
+    price = pricing.price_per_token
+    return {
+        "prompt_total_cost": (a.prompt + a.cached) * price,
+        "completion_total_cost": (a.completion + a.reasoning) * price,
+        "total_cost": a.total * price,
+        "cocoon_adjusted_tokens": a.total,
+    }
 
 
 def upgrade(query: tl.ProxyRunQuery | tl.ProxyRunQueryEx) -> tl.ProxyRunQueryEx:
@@ -305,7 +316,7 @@ async def _relay(
 ) -> bool:
     counter = meter.counter = UsageCounter(
         resp.header("content-type"),
-        on_usage=meter.on_usage,
+        on_usage=meter.cost_fields(),
         strip_running_usage=strip_running_usage,
     )
     length = resp.header("content-length")

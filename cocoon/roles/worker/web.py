@@ -5,7 +5,6 @@ controls are POSTs with the pages' CSRF token, behind the access hash (`webapp.n
 from __future__ import annotations
 
 import hashlib
-import html
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -21,6 +20,7 @@ from cocoon.roles.common.pages import (
     Section,
     Status,
     counters_section,
+    escape,
     short_html,
     stats_link,
 )
@@ -247,7 +247,7 @@ def _pages(node: WorkerNode, access: WebAccess, registry: Any) -> QuartTrio:
         """GET: the form (it changes nothing); POST: set the coefficient."""
         if request.method == "GET":
             hidden = "".join(
-                f'<input type="hidden" name="{k}" value="{html.escape(v, quote=True)}">'
+                f'<input type="hidden" name="{k}" value="{escape(v)}">'
                 for k, v in access.form_fields().items()
             )
             form = (
