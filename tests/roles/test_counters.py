@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
-from cocoon.roles.common.counters import AmortCounter, CounterSet, Ewma
+from cocoon.roles.common.counters import PERIODS, QUANTUM, AmortCounter, CounterSet, Ewma
 
 
 class Clock:
@@ -58,3 +59,47 @@ def test_values_added_close_together_decay_together():
     c.add(3)  # a new quantum
     assert c.rate(1.0) == pytest.approx(2 * math.exp(-1.0) + 3)
     assert c.total == 5
+
+
+def test_rates_stay_within_one_quantum_of_exact_decay():
+    """Against the exact sums (each value decayed from the moment it was added): a value is
+    at most one quantum too old, so every window reads between exp(-QUANTUM / period) of the
+    exact figure and the exact figure, whatever the spacing of adds and reads."""
+    rng = random.Random(17)
+    clock = Clock()
+    clock.now = 1234.5678
+    c = AmortCounter(clock=clock)
+    added: list[tuple[float, float]] = []
+    for step in range(3000):
+        clock.now += rng.choice((0.0, 0.0003, 0.004, 0.0101, 0.037, 0.5, 3.0, 70.0))
+        value = rng.choice((1, 0.25, 4096))
+        c.add(value)
+        added.append((clock.now, value))
+        if step % 97 == 0:
+            clock.now += rng.random() * 0.02
+            got = c.rates()
+            for period, rate in zip(PERIODS, got, strict=True):
+                exact = sum(v * math.exp(-(clock.now - t) / period) for t, v in added) / period
+                low = exact * math.exp(-QUANTUM / period)
+                assert low * (1 - 1e-9) <= rate <= exact * (1 + 1e-9), (step, period)
+    assert c.total == sum(v for _, v in added)
+
+
+def test_reading_does_not_change_later_rates():
+    clock, other = Clock(), Clock()
+    read, unread = AmortCounter(clock=clock), AmortCounter(clock=other)
+    for step in range(200):
+        for cl in (clock, other):
+            cl.now += 0.0037 * (step % 5)
+        read.add(step)
+        unread.add(step)
+        read.rates()
+    assert read.rates() == unread.rates()
+
+
+def test_counter_set_creates_counters_on_first_use():
+    s = CounterSet(clock=Clock())
+    assert "queries" not in s
+    s["queries"].add(2)
+    assert s["queries"] is s["queries"] and s["queries"].total == 2
+    assert list(s.as_json()) == ["queries"]
