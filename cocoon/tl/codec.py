@@ -96,14 +96,18 @@ def resolve_flags(obj: TLObject) -> None:
         given = getattr(obj, flags_field)
         implied = 0
         for bit, names in bits:
-            present = [getattr(obj, n) is not None for n in names]
-            if any(present) and not all(present):
-                missing = [n for n, p in zip(names, present, strict=True) if not p]
+            # Plain loops: this runs for every object built, a few per request and role.
+            present = 0
+            for n in names:
+                if getattr(obj, n) is not None:
+                    present += 1
+            if present == len(names):
+                implied |= 1 << bit
+            elif present:
+                missing = [n for n in names if getattr(obj, n) is None]
                 raise TLEncodeError(
                     f"{obj.TL_NAME}: {', '.join(missing)} must be set with bit {bit}"
                 )
-            if all(present):
-                implied |= 1 << bit
             elif given is not None and given & (1 << bit):
                 raise TLEncodeError(
                     f"{obj.TL_NAME}: {flags_field} bit {bit} set but {names[0]} is None"
