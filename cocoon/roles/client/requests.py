@@ -151,7 +151,7 @@ class ClientRequest:
             )
             while not self.done:
                 item = None
-                with trio.move_on_at(deadline):
+                with trio.CancelScope(deadline=deadline):
                     item = await self._inbox.get()
                 if item is None:  # not `done`: the proxy is told to cancel (finally)
                     yield Failed(

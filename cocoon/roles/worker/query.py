@@ -187,7 +187,7 @@ async def serve_query(
     ok = False
     try:
         deadline = math.inf if query.timeout <= 0 else query.timeout
-        with trio.move_on_after(deadline) as request_scope:
+        with trio.CancelScope(deadline=trio.current_time() + deadline) as request_scope:
             try:
                 ok = await _forward(
                     ctx, replier, meter, query, upstream_deadline=deadline * TIMEOUT_FACTOR
@@ -257,7 +257,8 @@ async def _forward(
         (h.name, h.value) for h in request.headers if h.name.lower() not in _DROP_REQUEST_HEADERS
     ]
     try:
-        with trio.fail_after(upstream_deadline):
+        # A plain scope, not `trio.fail_after` (two generator context managers around one).
+        with trio.CancelScope(deadline=trio.current_time() + upstream_deadline):
             async with ctx.http.request(
                 request.method, valid.path, headers=headers, body=valid.body
             ) as resp:
@@ -268,10 +269,6 @@ async def _forward(
                     streamed=valid.stream,
                     strip_running_usage=valid.stream and ctx.continuous_usage,
                 )
-    except trio.TooSlowError:
-        if not replier.finished:
-            await replier.error(codes.TIMEOUT, "worker: timeout", tokens=meter.tokens)
-        return False
     except HttpRequestError:
         # Something HTTP cannot carry (a header value beyond latin-1, a control character):
         # the request's own fault, told as such. The HTTP client's text is not passed on: it
@@ -293,6 +290,10 @@ async def _forward(
                 codes.FAILURE, f"worker: {what}: {_failure_text(e)}", tokens=meter.tokens
             )
         return False
+    # Only the upstream deadline gets here: every other way out of the scope returns or raises.
+    if not replier.finished:
+        await replier.error(codes.TIMEOUT, "worker: timeout", tokens=meter.tokens)
+    return False
 
 
 async def _relay(
