@@ -105,10 +105,20 @@ class _Meter:
         self.pricing = pricing
         self.counter: UsageCounter | None = None  # set once the answer's head arrived
         self.endpoint = OTHER  # the request's path, as a metrics label (once decoded)
+        # The last counts adjusted, and the result: the same (frozen) counts are asked for
+        # again and again (the usage, the answer's tokens, the final stats).
+        self._adjusted_from: tuple[UsageCounts, Multipliers] | None = None
+        self._adjusted = AdjustedTokens(0, 0, 0, 0)
 
     def _adjust(self, counts: UsageCounts) -> AdjustedTokens:
+        multipliers = self.pricing.multipliers
+        last = self._adjusted_from
+        if last is not None and last[0] is counts and last[1] is multipliers:
+            return self._adjusted
         usage = TokenUsage(counts.prompt, counts.cached, counts.completion, counts.reasoning)
-        return adjusted_tokens(usage, self.coefficient, self.pricing.multipliers)
+        adjusted = adjusted_tokens(usage, self.coefficient, multipliers)
+        self._adjusted_from, self._adjusted = (counts, multipliers), adjusted
+        return adjusted
 
     @property
     def adjusted(self) -> AdjustedTokens:
@@ -210,14 +220,12 @@ async def serve_query(
         ctx.stats["bytes_sent"].add(replier.bytes_sent)
         ctx.stats["bytes_received"].add(len(query.query))
         tokens = meter.adjusted
-        for name, value in (
-            ("total", tokens.total),
-            ("prompt", tokens.prompt),
-            ("cached", tokens.cached),
-            ("completion", tokens.completion),
-            ("reasoning", tokens.reasoning),
-        ):
-            ctx.stats[f"{name}_adjusted_tokens_used"].add(value)
+        stats = ctx.stats
+        stats["total_adjusted_tokens_used"].add(tokens.total)
+        stats["prompt_adjusted_tokens_used"].add(tokens.prompt)
+        stats["cached_adjusted_tokens_used"].add(tokens.cached)
+        stats["completion_adjusted_tokens_used"].add(tokens.completion)
+        stats["reasoning_adjusted_tokens_used"].add(tokens.reasoning)
         if ctx.metrics is not None:
             first = replier.first_answer_at  # set when the answer goes in parts
             ctx.metrics.ended(
