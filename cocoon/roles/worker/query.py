@@ -43,7 +43,7 @@ from cocoon.openai.usage import UsageCounter, UsageCounts
 from cocoon.openai.validation import COMPAT, InvalidRequestError, Profile, validate_request
 from cocoon.roles.common.counters import CounterSet
 from cocoon.roles.common.metrics import OTHER, endpoint_label
-from cocoon.roles.worker.replies import ZERO_TOKENS, Replier, Send
+from cocoon.roles.worker.replies import ZERO_TOKENS, Replier, Send, status_line_version
 from cocoon.ton.pricing import AdjustedTokens, Multipliers, TokenUsage, adjusted_tokens
 
 if TYPE_CHECKING:
@@ -318,13 +318,17 @@ async def _relay(
         strip_running_usage=strip_running_usage,
     )
     length = resp.header("content-length")
-    http = tl.HttpResponse(
-        http_version=resp.http_version,
-        status_code=resp.status,
-        reason=resp.reason,
-        headers=(),
-        payload=b"",
-    )
+    version = status_line_version(resp.http_version)  # as `Replier.answer` sends it
+
+    def http(headers: list[tl.HttpHeader], payload: bytes) -> tl.HttpResponse:
+        return tl.HttpResponse(
+            http_version=version,
+            status_code=resp.status,
+            reason=resp.reason,
+            headers=headers,
+            payload=payload,
+        )
+
     if (
         not streamed
         and length is not None
@@ -334,7 +338,7 @@ async def _relay(
         # A small non-streamed answer: one message instead of three.
         body = counter.feed(await resp.read()) + counter.finish()
         headers = response_headers(resp.headers, replier.start, length=len(body))
-        await replier.answer(attrs.evolve(http, headers=headers, payload=body), tokens=meter.tokens)
+        await replier.answer(http(headers, body), tokens=meter.tokens)
         return True
     # What already came with the head goes with it: the whole answer, when it is all here
     # (one message through every hop instead of a head and parts), else the first events.
@@ -344,14 +348,10 @@ async def _relay(
     if resp.complete:
         body += counter.finish()
         if len(body) <= SINGLE_MESSAGE_LIMIT:
-            await replier.answer(
-                attrs.evolve(http, headers=headers, payload=body), tokens=meter.tokens
-            )
+            await replier.answer(http(headers, body), tokens=meter.tokens)
             return True
     pieces = _pieces(body)
-    await replier.answer(
-        attrs.evolve(http, headers=headers, payload=pieces[0] if pieces else b""), tokens=None
-    )
+    await replier.answer(http(headers, pieces[0] if pieces else b""), tokens=None)
     replier.first_answer_at = time.time()
     for piece in pieces[1:]:
         await replier.part(piece, running=meter.tokens, last=False)
