@@ -32,9 +32,10 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import contextmanager
+import sys
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
+from types import TracebackType
 
 import attrs
 import trio
@@ -79,6 +80,44 @@ class HttpRequest:
             if n.lower() == name:
                 return v
         return None
+
+
+class _DisconnectWatch:
+    """`with responder.cancel_on_disconnect():` written as a class rather than a generator
+    context manager (entered once per request): a cancel scope the connection's reader
+    cancels when the client leaves."""
+
+    __slots__ = ("_responder", "_scope")
+
+    def __init__(self, responder: HttpResponder) -> None:
+        self._responder = responder
+        self._scope = trio.CancelScope()
+
+    def __enter__(self) -> None:
+        scope = self._scope
+        scope.__enter__()
+        try:
+            self._responder._conn.watch(scope)
+        except BaseException:
+            scope.__exit__(*sys.exc_info())
+            raise
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        responder = self._responder
+        conn = responder._conn
+        conn.watched = None
+        # The scope swallows the cancellation it caused (True); another error propagates.
+        swallowed = self._scope.__exit__(exc_type, exc, tb)
+        if exc_type is not None and not swallowed:
+            return False
+        if conn.gone.is_set():
+            responder.client_gone = True
+        return swallowed
 
 
 class HttpResponder:
@@ -197,19 +236,10 @@ class HttpResponder:
         self.keep_alive = False
         await trio.aclose_forcefully(self._stream)
 
-    @contextmanager
-    def cancel_on_disconnect(self) -> Iterator[None]:
+    def cancel_on_disconnect(self) -> _DisconnectWatch:
         """Cancel the body of this `with` if the client disconnects meanwhile (then
         `client_gone` is true after it)."""
-        conn = self._conn
-        with trio.CancelScope() as scope:
-            conn.watch(scope)
-            try:
-                yield
-            finally:
-                conn.watched = None
-        if conn.gone.is_set():
-            self.client_gone = True
+        return _DisconnectWatch(self)
 
     async def wait_client_gone(self) -> None:
         """Return once the client has closed the connection (`client_gone` is then true).

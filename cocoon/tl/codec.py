@@ -96,14 +96,18 @@ def resolve_flags(obj: TLObject) -> None:
         given = getattr(obj, flags_field)
         implied = 0
         for bit, names in bits:
-            present = [getattr(obj, n) is not None for n in names]
-            if any(present) and not all(present):
-                missing = [n for n, p in zip(names, present, strict=True) if not p]
+            # Plain loops: this runs for every object built, a few per request and role.
+            present = 0
+            for n in names:
+                if getattr(obj, n) is not None:
+                    present += 1
+            if present == len(names):
+                implied |= 1 << bit
+            elif present:
+                missing = [n for n in names if getattr(obj, n) is None]
                 raise TLEncodeError(
                     f"{obj.TL_NAME}: {', '.join(missing)} must be set with bit {bit}"
                 )
-            if all(present):
-                implied |= 1 << bit
             elif given is not None and given & (1 << bit):
                 raise TLEncodeError(
                     f"{obj.TL_NAME}: {flags_field} bit {bit} set but {names[0]} is None"
@@ -322,7 +326,11 @@ def encode(obj: TLObject) -> bytes:
     """The boxed encoding of a TL object (constructor id, then its fields)."""
     w = Writer()
     try:
-        w.boxed(obj, TLObject)
+        # `Writer.boxed(obj, TLObject)` written out: a dozen encodes per request and role.
+        if not isinstance(obj, TLObject):
+            raise TLEncodeError(f"TLObject expected, got {type(obj).__name__}")
+        w.buf += _U32.pack(obj.TL_ID)
+        obj._write(w)
     except TLEncodeError as e:
         raise TLEncodeError(f"{getattr(obj, 'TL_NAME', type(obj).__name__)}: {e}") from None
     return bytes(w.buf)
@@ -350,7 +358,14 @@ def decode(
         what = "a TL object"
     else:
         allowed, what = _allowed(expect)
-    obj = r.boxed(allowed, what)
+    # `Reader.boxed` written out for a known constructor (a dozen decodes per request and
+    # role); anything else goes through it for its error.
+    cls = allowed.get(_U32.unpack_from(r.data)[0]) if r.end >= 4 else None
+    if cls is not None:
+        r.pos = 4
+        obj = cls._read(r)
+    else:
+        obj = r.boxed(allowed, what)
     r.finish()
     return obj
 

@@ -131,3 +131,27 @@ def test_nested_token_counts_are_checked():
             bounds.check(answer)
         assert e.value.type_name == "tokensUsed" and e.value.field == "total_tokens_used"
     bounds.check(tl.ProxyQueryAnswerPartEx(request_id=RID, answer=b"", flags=0))  # no final info
+
+
+def test_descends_only_where_a_rule_can_be_reached():
+    """The per-class plan skips fields that cannot hold a ruled object at any depth, and keeps
+    every field that can: checked by brute force over the schema's field types."""
+    ruled = set(bounds.RULES)
+    for cls in tl.ALL_CLASSES:
+        _, nested = bounds._plan(cls)
+        for name, kind, *_ in cls.TL_FIELDS:
+            held = bounds._classes_of(kind)
+            if held is None:
+                continue
+            # Everything reachable from this field, by walking the types.
+            seen, todo = set(), list(held)
+            while todo:
+                c = todo.pop()
+                if c in seen:
+                    continue
+                seen.add(c)
+                for _, k, *_ in c.TL_FIELDS:
+                    todo.extend(bounds._classes_of(k) or ())
+            assert (name in nested) == bool(seen & ruled), (cls.TL_NAME, name)
+    assert bounds._plan(tl.HttpRequest) == ((), ())
+    assert bounds._plan(tl.ClientQueryAnswerEx)[1] == ("final_info",)

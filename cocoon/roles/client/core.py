@@ -14,8 +14,8 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import aclosing, asynccontextmanager
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import aclosing
 from typing import Any
 
 import attrs
@@ -136,72 +136,81 @@ class ClientNode:
     def ready_links(self) -> list[ProxyLink]:
         return [link for link in self.links if link.ready]
 
-    @asynccontextmanager
-    async def request(
+    def request(
         self,
         options: ClientRequestOptions,
         http_request: tl.HttpRequest,
         *,
         on_charge: Callable[[int], None] | None = None,
-    ) -> AsyncIterator[AsyncIterator[Event]]:
+    ) -> RequestBlock:
         """Run one request; iterate the yielded events. Leaving the block ends it (cancelling
         it at the proxy if it was still running). `on_charge(tokens)`: what the proxy's
         receipt says it charged, whenever it comes (after the block, too)."""
+        return RequestBlock(self, options, http_request, on_charge)
+
+    def _events(
+        self,
+        options: ClientRequestOptions,
+        http_request: tl.HttpRequest,
+        on_charge: Callable[[int], None] | None,
+    ) -> AsyncIterator[Event]:
         links = self.ready_links()
         if not links:
-            yield _single(Failed(codes.NOTREADY, "no working proxy connections"))
-            return
+            return _single(Failed(codes.NOTREADY, "no working proxy connections"))
         links.sort(key=lambda lk: len(lk.requests))
-        query = tl.encode(http_request)
+        return self._attempts(links, options, tl.encode(http_request), on_charge)
 
-        async def attempts() -> AsyncIterator[Event]:
-            # The least busy proxy first; the next one only when a proxy refused the request
-            # for want of a worker for its model (a proxy that has just started, or that
-            # this model's workers do not serve) before anything was produced or billed.
-            # When every proxy refused, the caller hears the most telling refusal: "no
-            # ready workers" from a proxy that serves the model, rather than "unknown
-            # model" from one that has just started.
-            refused: Failed | None = None
-            for i, link in enumerate(links):
-                request = ClientRequest(link, on_charge)
-                events = request.run(
-                    model=options.model,
-                    query=query,
-                    max_coefficient=options.max_coefficient,
-                    max_tokens=options.max_tokens,
-                    timeout=options.timeout,
-                    min_config_version=self.root.config.version if self.root.config else 0,
-                    debug=options.enable_debug,
-                )
-                async with aclosing(events) as stream:
-                    async for event in stream:
-                        if _served_elsewhere(event):
-                            assert isinstance(event, Failed)
-                            if refused is None or _refusal_rank(event) > _refusal_rank(refused):
-                                refused = event
-                            if i + 1 < len(links):
-                                log.info("%s; trying another proxy", event.message)
-                            request.on_charge = None  # refused: nothing charged
-                            break
-                        if type(event) is Head and event.response.status_code < 400:
-                            self.models_seen.setdefault(options.model, int(time.time()))
-                        yield event
-                    else:
-                        return
-            assert refused is not None
-            if refused.message.startswith("unknown model ") and options.model in self.models_seen:
-                # Served before, by a proxy that has since restarted and has not seen its
-                # workers again yet: "not found" would tell the caller to stop asking.
-                refused = attrs.evolve(
-                    refused,
-                    code=codes.NOTREADY,
-                    message=f"no workers for model {options.model} at the moment (it was "
-                    "served before; its workers may be reconnecting to a restarted proxy)",
-                )
-            yield refused
-
-        async with aclosing(attempts()) as stream:
-            yield stream
+    async def _attempts(
+        self,
+        links: list[ProxyLink],
+        options: ClientRequestOptions,
+        query: bytes,
+        on_charge: Callable[[int], None] | None,
+    ) -> AsyncIterator[Event]:
+        # The least busy proxy first; the next one only when a proxy refused the request
+        # for want of a worker for its model (a proxy that has just started, or that
+        # this model's workers do not serve) before anything was produced or billed.
+        # When every proxy refused, the caller hears the most telling refusal: "no
+        # ready workers" from a proxy that serves the model, rather than "unknown
+        # model" from one that has just started.
+        refused: Failed | None = None
+        for i, link in enumerate(links):
+            request = ClientRequest(link, on_charge)
+            events = request.run(
+                model=options.model,
+                query=query,
+                max_coefficient=options.max_coefficient,
+                max_tokens=options.max_tokens,
+                timeout=options.timeout,
+                min_config_version=self.root.config.version if self.root.config else 0,
+                debug=options.enable_debug,
+            )
+            async with aclosing(events) as stream:
+                async for event in stream:
+                    if _served_elsewhere(event):
+                        assert isinstance(event, Failed)
+                        if refused is None or _refusal_rank(event) > _refusal_rank(refused):
+                            refused = event
+                        if i + 1 < len(links):
+                            log.info("%s; trying another proxy", event.message)
+                        request.on_charge = None  # refused: nothing charged
+                        break
+                    if type(event) is Head and event.response.status_code < 400:
+                        self.models_seen.setdefault(options.model, int(time.time()))
+                    yield event
+                else:
+                    return
+        assert refused is not None
+        if refused.message.startswith("unknown model ") and options.model in self.models_seen:
+            # Served before, by a proxy that has since restarted and has not seen its
+            # workers again yet: "not found" would tell the caller to stop asking.
+            refused = attrs.evolve(
+                refused,
+                code=codes.NOTREADY,
+                message=f"no workers for model {options.model} at the moment (it was "
+                "served before; its workers may be reconnecting to a restarted proxy)",
+            )
+        yield refused
 
     async def models(self) -> list[ModelInfo]:
         """Models across all connected proxies (V2 lists; a model listed once)."""
@@ -236,6 +245,34 @@ class ClientNode:
             "proxies_ready": len(self.ready_links()),
             "proxies": len(self.links),
         }
+
+
+class RequestBlock:
+    """`async with node.request(...) as events`: what `asynccontextmanager` did here, written
+    out (one generator less per request): the events start when the block is entered, and
+    leaving it closes them, cancelling the request at the proxy if it was still running."""
+
+    __slots__ = ("_args", "_events", "_node")
+
+    def __init__(
+        self,
+        node: ClientNode,
+        options: ClientRequestOptions,
+        http_request: tl.HttpRequest,
+        on_charge: Callable[[int], None] | None,
+    ) -> None:
+        self._node = node
+        self._args = (options, http_request, on_charge)
+        self._events: AsyncGenerator[Event, None] | None = None
+
+    async def __aenter__(self) -> AsyncIterator[Event]:
+        events = self._node._events(*self._args)
+        self._events = events  # type: ignore[assignment]
+        return events
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._events is not None:
+            await self._events.aclose()
 
 
 NO_WORKER_REFUSALS = ("unknown model ", "no workers for model ", "no ready workers for model")

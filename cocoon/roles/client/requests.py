@@ -26,6 +26,7 @@ import trio
 from cocoon import tl
 from cocoon.net import SessionClosed, codes
 from cocoon.roles.client.events import Chunk, Done, Event, Failed, Head
+from cocoon.roles.common.inbox import Inbox
 
 if TYPE_CHECKING:
     from cocoon.roles.client.link import ProxyLink
@@ -54,8 +55,8 @@ class ClientRequest:
         self.link = link
         self.on_charge = on_charge
         self.request_id = secrets.token_bytes(32)
-        # Unbounded as a channel (the session's reader must not wait), bounded in bytes here.
-        self._send, self._receive = trio.open_memory_channel[tl.TLObject | Failed](math.inf)
+        # Unbounded as a queue (the session's reader must not wait), bounded in bytes here.
+        self._inbox: Inbox[tl.TLObject | Failed] = Inbox()
         self.answered = False
         self.done = False
         self.billed_tokens: int | None = None  # from the proxy's receipt, when it arrived
@@ -72,7 +73,7 @@ class ClientRequest:
             if self.buffered > self.max_buffered:
                 self._stall()
                 return
-        self._send.send_nowait(packet)
+        self._inbox.put(packet)
 
     def _stall(self) -> None:
         """Drop the request for a caller that is not reading: keep nothing more, cancel it at
@@ -83,7 +84,7 @@ class ClientRequest:
             del link.requests[self.request_id]  # what still comes for it is dropped
             if self.on_charge is not None:  # but its receipt is still booked
                 link.await_receipt(self.request_id, self.receipt)
-        self._send.send_nowait(
+        self._inbox.put(
             Failed(
                 codes.CANCELLED,
                 f"the caller did not read its answer: {self.buffered} bytes were waiting "
@@ -106,9 +107,7 @@ class ClientRequest:
             pass
 
     def fail(self, code: int, message: str) -> None:
-        self._send.send_nowait(
-            Failed(code, message, answered=self.answered, request_id=self.request_id)
-        )
+        self._inbox.put(Failed(code, message, answered=self.answered, request_id=self.request_id))
 
     def receipt(self, tokens: int) -> None:
         self.billed_tokens = tokens
@@ -152,8 +151,8 @@ class ClientRequest:
             )
             while not self.done:
                 item = None
-                with trio.move_on_at(deadline):
-                    item = await self._receive.receive()
+                with trio.CancelScope(deadline=deadline):
+                    item = await self._inbox.get()
                 if item is None:  # not `done`: the proxy is told to cancel (finally)
                     yield Failed(
                         codes.TIMEOUT,

@@ -86,23 +86,66 @@ _PRIMITIVES = frozenset(
     {"#", "int", "long", "double", "string", "bytes", "int128", "int256", "Bool", "true"}
 )
 
+# Per class: the (field, low, high) rules to apply and the fields to descend into.
+Plan = tuple[tuple[tuple[str, int, int], ...], tuple[str, ...]]
+
+
+def _classes_of(kind: str) -> tuple[type[tl.TLObject], ...] | None:
+    """The constructors a field of TL type `kind` may hold (None: not known here)."""
+    kind = kind.removeprefix("vector ")
+    bare = tl.BY_NAME.get(kind)
+    if bare is not None:
+        return (bare,)
+    boxed = tuple(c for c in tl.ALL_CLASSES if c.TL_TYPE == kind)
+    return boxed or None
+
 
 @cache
-def _nested(cls: type[tl.TLObject]) -> tuple[str, ...]:
-    """The fields of `cls` that hold TL objects (or vectors of them)."""
-    return tuple(
-        name for name, kind, *_ in cls.TL_FIELDS if kind.removeprefix("vector ") not in _PRIMITIVES
-    )
+def _checked() -> frozenset[type[tl.TLObject]]:
+    """The classes with a rule, or a field that may hold (at any depth) one that has a rule:
+    only these are worth descending into, most of a packet (headers, payloads) is not."""
+    checked = set(RULES)
+    changed = True
+    while changed:
+        changed = False
+        for cls in tl.ALL_CLASSES:
+            if cls in checked:
+                continue
+            for _, kind, *_ in cls.TL_FIELDS:
+                if kind.removeprefix("vector ") in _PRIMITIVES:
+                    continue
+                held = _classes_of(kind)
+                if held is None or any(c in checked for c in held):
+                    checked.add(cls)
+                    changed = True
+                    break
+    return frozenset(checked)
+
+
+@cache
+def _plan(cls: type[tl.TLObject]) -> Plan:
+    rules = tuple((name, low, high) for name, (low, high) in RULES.get(cls, {}).items())
+    if cls in tl.BY_NAME.values() and cls not in _checked():
+        return rules, ()
+    nested = []
+    for name, kind, *_ in cls.TL_FIELDS:
+        if kind.removeprefix("vector ") in _PRIMITIVES:
+            continue
+        held = _classes_of(kind)
+        if held is None or any(c in _checked() for c in held):
+            nested.append(name)
+    return rules, tuple(nested)
 
 
 def check(obj: tl.TLObject) -> None:
     """Raise `OutOfRangeError` if a field of `obj` (or of an object inside it) is outside the
     range its rule allows."""
-    for name, (low, high) in RULES.get(type(obj), {}).items():
+    rules, nested = _plan(type(obj))
+    for name, low, high in rules:
         value = getattr(obj, name)
         if value is not None and not low <= value <= high:
             raise OutOfRangeError(obj.TL_NAME, name, value, low, high)
-    for name in _nested(type(obj)):
+    for name in nested:
         value = getattr(obj, name)
         if isinstance(value, tl.TLObject):
             check(value)

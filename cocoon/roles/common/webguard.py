@@ -59,6 +59,7 @@ _WILDCARD_BINDS = ("", "0.0.0.0", "::")
 CORS_METHODS = "GET, POST, OPTIONS"
 CORS_ALLOW_HEADERS = "Authorization, Content-Type"
 PREFLIGHT_MAX_AGE = "600"
+_HOST_ANSWERS_KEPT = 64
 
 
 # ---------------------------------------------------------------------- config values
@@ -189,6 +190,9 @@ class WebAccess:
     allowed_hosts: tuple[str, ...] = ()
     cors_origins: tuple[str, ...] = ()
     csrf_token: str = attrs.field(factory=lambda: secrets.token_urlsafe(24))
+    # Host header -> `host_allowed`'s answer, which depends on nothing else: a server sees
+    # the same one or two on every request. Bounded: made-up names beyond it are not kept.
+    _host_answers: dict[str, bool] = attrs.field(factory=dict, init=False, repr=False, eq=False)
 
     @classmethod
     def create(
@@ -213,7 +217,18 @@ class WebAccess:
 
     def host_allowed(self, host: str | None) -> bool:
         """The Host header names this server. (A request without one comes from no browser.)"""
-        if host is None or "*" in self.allowed_hosts:
+        if host is None:
+            return True
+        answers = self._host_answers
+        known = answers.get(host)
+        if known is None:
+            known = self._host_allowed(host)
+            if len(answers) < _HOST_ANSWERS_KEPT:
+                answers[host] = known
+        return known
+
+    def _host_allowed(self, host: str) -> bool:
+        if "*" in self.allowed_hosts:
             return True
         try:
             name, port = split_host(host)

@@ -32,6 +32,7 @@ from cocoon.net import SessionClosed, codes
 from cocoon.openai.errors import caused_by_request
 from cocoon.roles.common import bounds
 from cocoon.roles.common.errors import OutOfRangeError, RequestError
+from cocoon.roles.common.inbox import Inbox
 from cocoon.roles.common.metrics import OTHER, endpoint_label
 from cocoon.roles.proxy.answers import (
     Kind,
@@ -87,7 +88,7 @@ class RunningRequest:
         self.admitted = False  # counted in the client's `running` (released by `_settle`)
         self.cancel_reason: str | None = None
         self.request_fault = False  # the attempt failed by the request's own doing
-        self._answers: trio.MemorySendChannel | None = None
+        self._answers: Inbox[WorkerAnswer | _WorkerGone | _Cancelled] | None = None
         self._wait_scope: trio.CancelScope | None = None
         self._attempt_account: WorkerAccount | None = None
         self.worker_tokens: dict[WorkerAccount, int] = {}
@@ -99,11 +100,11 @@ class RunningRequest:
 
     def deliver(self, answer: WorkerAnswer) -> None:
         if self._answers is not None:
-            self._answers.send_nowait(answer)
+            self._answers.put(answer)
 
     def worker_gone(self) -> None:
         if self._answers is not None:
-            self._answers.send_nowait(_WorkerGone())
+            self._answers.put(_WorkerGone())
 
     def cancel(self, reason: str) -> None:
         if self.cancel_reason is None:
@@ -111,7 +112,7 @@ class RunningRequest:
             if self._wait_scope is not None:  # waiting for a slot: stop waiting
                 self._wait_scope.cancel()
             if self._answers is not None:
-                self._answers.send_nowait(_Cancelled())
+                self._answers.put(_Cancelled())
 
     # ------------------------------------------------------------------ the request
 
@@ -266,8 +267,8 @@ class RunningRequest:
         acc = session.account
         assert acc is not None
         rid = secrets.token_bytes(32)
-        send, receive = trio.open_memory_channel[WorkerAnswer | _WorkerGone](math.inf)
-        self.conn_id, self.proxy_request_id, self._answers = conn.conn_id, rid, send
+        answers: Inbox[WorkerAnswer | _WorkerGone | _Cancelled] = Inbox()
+        self.conn_id, self.proxy_request_id, self._answers = conn.conn_id, rid, answers
         self.request_fault = False
         self._attempt_account = acc
         node.requests[rid] = self
@@ -296,7 +297,7 @@ class RunningRequest:
                 await session.send(message)
             except SessionClosed:
                 return RequestError(codes.NOTREADY, "worker disconnected")
-            result = await self._relay(receive, session, deadline)
+            result = await self._relay(answers, session, deadline)
             ok = result is True
             return result
         finally:
@@ -312,14 +313,17 @@ class RunningRequest:
                 )
 
     async def _relay(
-        self, receive: trio.MemoryReceiveChannel, session: WorkerSession, deadline: float
+        self,
+        answers: Inbox[WorkerAnswer | _WorkerGone | _Cancelled],
+        session: WorkerSession,
+        deadline: float,
     ) -> bool | RequestError:
         if self.cancel_reason is not None:  # cancelled before this attempt began
             await self._cancel_worker(session)
             deadline = min(deadline, trio.current_time() + CANCEL_GRACE)
         with trio.CancelScope(deadline=deadline) as scope:  # one scope, not one per message
             while True:
-                item = await receive.receive()
+                item = await answers.get()
                 if isinstance(item, _Cancelled):  # stop the worker; its final count is billed
                     await self._cancel_worker(session)
                     scope.deadline = min(scope.deadline, trio.current_time() + CANCEL_GRACE)

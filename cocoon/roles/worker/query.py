@@ -44,7 +44,7 @@ from cocoon.openai.usage import UsageCounter, UsageCounts
 from cocoon.openai.validation import COMPAT, InvalidRequestError, Profile, validate_request
 from cocoon.roles.common.counters import CounterSet
 from cocoon.roles.common.metrics import OTHER, endpoint_label
-from cocoon.roles.worker.replies import ZERO_TOKENS, Replier, Send
+from cocoon.roles.worker.replies import ZERO_TOKENS, Replier, Send, status_line_version
 from cocoon.ton.pricing import AdjustedTokens, Multipliers, TokenUsage, adjusted_tokens
 
 if TYPE_CHECKING:
@@ -108,12 +108,25 @@ class _Meter:
         self.pricing = pricing
         self.counter: UsageCounter | None = None  # set once the answer's head arrived
         self.endpoint = OTHER  # the request's path, as a metrics label (once decoded)
+        # The last counts adjusted, and the result: the same (frozen) counts are asked for
+        # again and again (the usage, the answer's tokens, the final stats).
+        self._adjusted_from: tuple[UsageCounts, Multipliers] | None = None
+        self._adjusted = AdjustedTokens(0, 0, 0, 0)
+
+    def _adjusted_counts(self, counts: UsageCounts) -> AdjustedTokens:
+        multipliers = self.pricing.multipliers
+        last = self._adjusted_from
+        if last is not None and last[0] is counts and last[1] is multipliers:
+            return self._adjusted
+        adjusted = _adjust(self.coefficient, self.pricing, counts)
+        self._adjusted_from, self._adjusted = (counts, multipliers), adjusted
+        return adjusted
 
     @property
     def adjusted(self) -> AdjustedTokens:
         if self.counter is None:
             return AdjustedTokens(0, 0, 0, 0)
-        return _adjust(self.coefficient, self.pricing, self.counter.billable)
+        return self._adjusted_counts(self.counter.billable)
 
     def cost_fields(self) -> Callable[[UsageCounts], dict[str, int]]:
         """The counter's `on_usage`. Not a bound method: the meter holds the counter, and a
@@ -198,7 +211,7 @@ async def serve_query(
     ok = False
     try:
         deadline = math.inf if query.timeout <= 0 else query.timeout
-        with trio.move_on_after(deadline) as request_scope:
+        with trio.CancelScope(deadline=trio.current_time() + deadline) as request_scope:
             try:
                 ok = await _forward(
                     ctx, replier, meter, query, upstream_deadline=deadline * TIMEOUT_FACTOR
@@ -221,14 +234,12 @@ async def serve_query(
         ctx.stats["bytes_sent"].add(replier.bytes_sent)
         ctx.stats["bytes_received"].add(len(query.query))
         tokens = meter.adjusted
-        for name, value in (
-            ("total", tokens.total),
-            ("prompt", tokens.prompt),
-            ("cached", tokens.cached),
-            ("completion", tokens.completion),
-            ("reasoning", tokens.reasoning),
-        ):
-            ctx.stats[f"{name}_adjusted_tokens_used"].add(value)
+        stats = ctx.stats
+        stats["total_adjusted_tokens_used"].add(tokens.total)
+        stats["prompt_adjusted_tokens_used"].add(tokens.prompt)
+        stats["cached_adjusted_tokens_used"].add(tokens.cached)
+        stats["completion_adjusted_tokens_used"].add(tokens.completion)
+        stats["reasoning_adjusted_tokens_used"].add(tokens.reasoning)
         if ctx.metrics is not None:
             first = replier.first_answer_at  # set when the answer goes in parts
             ctx.metrics.ended(
@@ -268,7 +279,8 @@ async def _forward(
         (h.name, h.value) for h in request.headers if h.name.lower() not in _DROP_REQUEST_HEADERS
     ]
     try:
-        with trio.fail_after(upstream_deadline):
+        # A plain scope, not `trio.fail_after` (two generator context managers around one).
+        with trio.CancelScope(deadline=trio.current_time() + upstream_deadline):
             async with ctx.http.request(
                 request.method, valid.path, headers=headers, body=valid.body
             ) as resp:
@@ -279,10 +291,6 @@ async def _forward(
                     streamed=valid.stream,
                     strip_running_usage=valid.stream and ctx.continuous_usage,
                 )
-    except trio.TooSlowError:
-        if not replier.finished:
-            await replier.error(codes.TIMEOUT, "worker: timeout", tokens=meter.tokens)
-        return False
     except HttpRequestError:
         # Something HTTP cannot carry (a header value beyond latin-1, a control character):
         # the request's own fault, told as such. The HTTP client's text is not passed on: it
@@ -304,6 +312,10 @@ async def _forward(
                 codes.FAILURE, f"worker: {what}: {_failure_text(e)}", tokens=meter.tokens
             )
         return False
+    # Only the upstream deadline gets here: every other way out of the scope returns or raises.
+    if not replier.finished:
+        await replier.error(codes.TIMEOUT, "worker: timeout", tokens=meter.tokens)
+    return False
 
 
 async def _relay(
@@ -320,13 +332,17 @@ async def _relay(
         strip_running_usage=strip_running_usage,
     )
     length = resp.header("content-length")
-    http = tl.HttpResponse(
-        http_version=resp.http_version,
-        status_code=resp.status,
-        reason=resp.reason,
-        headers=(),
-        payload=b"",
-    )
+    version = status_line_version(resp.http_version)  # as `Replier.answer` sends it
+
+    def http(headers: list[tl.HttpHeader], payload: bytes) -> tl.HttpResponse:
+        return tl.HttpResponse(
+            http_version=version,
+            status_code=resp.status,
+            reason=resp.reason,
+            headers=headers,
+            payload=payload,
+        )
+
     if (
         not streamed
         and length is not None
@@ -336,7 +352,7 @@ async def _relay(
         # A small non-streamed answer: one message instead of three.
         body = counter.feed(await resp.read()) + counter.finish()
         headers = response_headers(resp.headers, replier.start, length=len(body))
-        await replier.answer(attrs.evolve(http, headers=headers, payload=body), tokens=meter.tokens)
+        await replier.answer(http(headers, body), tokens=meter.tokens)
         return True
     # What already came with the head goes with it: the whole answer, when it is all here
     # (one message through every hop instead of a head and parts), else the first events.
@@ -346,14 +362,10 @@ async def _relay(
     if resp.complete:
         body += counter.finish()
         if len(body) <= SINGLE_MESSAGE_LIMIT:
-            await replier.answer(
-                attrs.evolve(http, headers=headers, payload=body), tokens=meter.tokens
-            )
+            await replier.answer(http(headers, body), tokens=meter.tokens)
             return True
     pieces = _pieces(body)
-    await replier.answer(
-        attrs.evolve(http, headers=headers, payload=pieces[0] if pieces else b""), tokens=None
-    )
+    await replier.answer(http(headers, pieces[0] if pieces else b""), tokens=None)
     replier.first_answer_at = time.time()
     for piece in pieces[1:]:
         await replier.part(piece, running=meter.tokens, last=False)

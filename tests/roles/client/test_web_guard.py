@@ -243,3 +243,19 @@ async def test_without_a_configured_hash_one_is_generated_not_open(serve):
 def test_bad_origin_and_host_keys_are_refused_at_start(key, value):
     with pytest.raises(ConfigError, match=key):
         ClientConfig.from_dict({"owner_address": "x", key: value})
+
+
+def test_host_answers_are_remembered_per_host_and_bounded():
+    from cocoon.roles.common import webguard
+
+    access = webguard.WebAccess.create("", bind_host="0.0.0.0", allowed_hosts=("api.example.com",))
+    for _ in range(2):  # the second round is answered from what the first kept
+        assert access.host_allowed("api.example.com:8080")
+        assert access.host_allowed("localhost:1")
+        assert not access.host_allowed("evil.example")
+        assert not access.host_allowed("bad host")
+    for i in range(200):
+        assert not access.host_allowed(f"rebind{i}.example")
+    assert len(access._host_answers) == webguard._HOST_ANSWERS_KEPT
+    assert not access.host_allowed("rebind199.example")  # not kept, still refused
+    assert access.host_allowed("api.example.com")
