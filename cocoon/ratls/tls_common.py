@@ -165,11 +165,13 @@ class TlsStreamBase(trio.abc.Stream):
         transport that cannot, a send under way, records still pending). On True the
         records are the transport's: what it did not send at once goes first on the next
         `send_all` (b"" sends only that). The records are the ones `send_all` would make."""
+        send_nowait = self._transport_send_nowait
+        if send_nowait is None:
+            return False
         self._check()
         if not self._handshake_done:
             raise TlsError("send_nowait before the TLS handshake")
-        send_nowait = self._transport_send_nowait
-        if send_nowait is None or self._send_lock.locked() or self.transport.send_pending:
+        if self._send_lock.locked() or self.transport.send_pending:
             return False
         if data:
             self._write(data)
