@@ -1,6 +1,6 @@
 """CPU per query round trip over a real RA-TLS session pair (both ends in this process).
 
-    PYTHONPATH=$PWD python scripts/bench_session_rtt.py [QUERIES_PER_ROUND] [ROUNDS]
+    PYTHONPATH=$PWD python scripts/bench_session_rtt.py [QUERIES_PER_ROUND] [ROUNDS] [CONCURRENCY]
 
 Two connections are open at once: one whose sessions send directly when their writer is idle
 (`Session._send_now`, the default), one with that path switched off (every message through
@@ -41,7 +41,7 @@ class Echo:
         pass
 
 
-async def main(per_round: int, rounds: int) -> None:
+async def main(per_round: int, rounds: int, concurrency: int) -> None:
     server_id, client_id = Identity.generate("none"), Identity.generate("none")
     writer_ports: set[int] = set()
 
@@ -72,18 +72,25 @@ async def main(per_round: int, rounds: int) -> None:
             for s in sessions.values():  # warm up (the server side switches off here)
                 for _ in range(50):
                     await s.query(query, timeout=10)
+
+            async def queries(session: Session, n: int) -> None:
+                for _ in range(n):
+                    await session.query(query, timeout=10)
+
             for _ in range(rounds):
                 for kind, s in sessions.items():
                     t0 = time.process_time()
-                    for _ in range(per_round):
-                        await s.query(query, timeout=10)
+                    async with trio.open_nursery() as tasks:
+                        for _ in range(concurrency):
+                            tasks.start_soon(queries, s, per_round // concurrency)
                     results[kind].append((time.process_time() - t0) / per_round)
         nursery.cancel_scope.cancel()
     for kind, times in results.items():
         times.sort()
         print(
             f"{kind:7s}: best {1e6 * times[0]:6.1f} us/query, median "
-            f"{1e6 * times[len(times) // 2]:6.1f} us/query ({rounds} rounds of {per_round})"
+            f"{1e6 * times[len(times) // 2]:6.1f} us/query ({rounds} rounds of {per_round}, "
+            f"{concurrency} at once)"
         )
 
 
@@ -92,4 +99,5 @@ if __name__ == "__main__":
         main,
         int(sys.argv[1]) if len(sys.argv) > 1 else 2000,
         int(sys.argv[2]) if len(sys.argv) > 2 else 7,
+        int(sys.argv[3]) if len(sys.argv) > 3 else 1,
     )

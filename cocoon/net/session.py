@@ -18,7 +18,9 @@ streams of `cocoon.net.tcp` and `cocoon.ratls` can), the sending task frames the
 hands it to the stream itself, with no scheduler pass in between, so it cannot be cancelled
 half-way. What the socket does not take at once stays with the stream, and the writer is
 woken to send it before anything else. At low load this saves each message a wake-up of the
-writer; under load the writer is busy and batches as before.
+writer. Under load it would cost more than it saves (a write and a TLS record per message,
+where the writer puts what several tasks queued in the same scheduler pass into one): so a
+session sends directly at most once per `direct_send_gap`, and a burst goes to the writer.
 
 A session ends when the peer closes, on idle timeout, on any protocol violation by the peer
 (bad frame, bad seqno, undecodable `tcp.Packet`, a one-way message of a known kind that does
@@ -42,6 +44,7 @@ import enum
 import logging
 import math
 import secrets
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -161,6 +164,10 @@ class SessionConfig:
     remembered_query_ids: int = 1024  # late answers to these are dropped, not a violation
     # The largest frame taken from the peer until `Session.authorize()`; None: 2^24 at once.
     max_frame_before_auth: int | None = None
+    # A sender sends directly (see the module's doc) at most once in this many seconds;
+    # messages closer together go through the writer, which puts them in one write (under
+    # load that saves more than the writer's wake-up costs). 0: whenever the writer is idle.
+    direct_send_gap: float = 0.0002
 
     @classmethod
     def for_acceptor_of_strangers(cls, **changes: Any) -> SessionConfig:
@@ -233,6 +240,8 @@ class Session:
         self._queued = 0  # payloads in the channel, or handed to the writer not yet taken
         # True while the writer waits with nothing queued: a sender may send itself.
         self._writer_idle = False
+        self._direct_send_gap = config.direct_send_gap
+        self._next_direct_send = 0.0  # time.monotonic() from which a direct send may go
         self._stream_send_nowait: Callable[[bytes], bool] | None = getattr(
             stream, "send_nowait", None
         )
@@ -379,7 +388,8 @@ class Session:
             self._writer_idle
             and len(payload) <= WRITE_SLICE - HEADER_SIZE
             and self._stream_send_nowait is not None
-            and self._send_now(payload)
+            and (now := time.monotonic()) >= self._next_direct_send
+            and self._send_now(payload, now)
         ):
             return
         self._writer_idle = False
@@ -395,7 +405,7 @@ class Session:
                 raise SessionClosed(self.close_reason or "closed") from None
             raise
 
-    def _send_now(self, payload: bytes) -> bool:
+    def _send_now(self, payload: bytes, now: float) -> bool:
         """Frame `payload` and hand it to the stream in this task, without waiting (the
         writer is idle, so this frame is next). False when the stream cannot take it now."""
         encoder = self._encoder
@@ -412,6 +422,7 @@ class Session:
             return True
         self.stats.frames_out += 1
         self.stats.bytes_out += len(frame)
+        self._next_direct_send = now + self._direct_send_gap
         if self.stream.send_pending:  # type: ignore[attr-defined]
             # The rest must go before anything else, and not from a sender that may be
             # cancelled half-way: the writer sends it.

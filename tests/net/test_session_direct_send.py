@@ -92,6 +92,7 @@ async def session_over(
 ) -> AsyncIterator[Session]:
     async with trio.open_nursery() as nursery:
         nursery.start_soon(peer.accept)
+        config = {"direct_send_gap": 0.0, **config}  # direct whenever the writer is idle
         cfg = SessionConfig.for_role(Role.DIALER, ping_after=None, **config)
         async with open_session(ours, role=Role.DIALER, config=cfg) as session:
             await trio.testing.wait_all_tasks_blocked()  # the writer is idle now
@@ -131,6 +132,28 @@ async def test_direct_and_queued_sends_keep_order_and_bytes() -> None:
         assert session.stats.frames_out == 2 + len(messages)
         assert session.stats.packets_sent == 1 + len(messages)
         assert session.stats.bytes_out == CONNECT_FRAME + len(expected) + len(frames([last]))
+
+
+async def test_a_burst_goes_through_the_writer_in_one_write() -> None:
+    messages = [message(i, 16) for i in range(5)]
+    async with session_and_peer(direct_send_gap=3600.0) as (session, peer):
+        writes = []
+        send_all = session.stream.send_all
+
+        async def counting_send_all(data: bytes) -> None:
+            writes.append(bytes(data))
+            await send_all(data)
+
+        session.stream.send_all = counting_send_all
+        before = session.stats.frames_out
+        await session.send_packet_raw(messages[0])
+        # Direct unless tcp.connect went directly (it may, when the writer started first).
+        direct = 1 if sent_directly(session, before) else 0
+        for data in messages[1:]:  # within the gap: queued, and written together
+            await session.send_packet_raw(data)
+        assert session.stats.frames_out == before + direct
+        assert await peer.read(len(frames(messages))) == frames(messages)
+        assert writes == [frames(messages[direct:], first_seqno=1 + direct)]
 
 
 async def test_concurrent_senders_keep_the_order_they_called_in() -> None:
