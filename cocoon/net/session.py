@@ -18,9 +18,12 @@ streams of `cocoon.net.tcp` and `cocoon.ratls` can), the sending task frames the
 hands it to the stream itself, with no scheduler pass in between, so it cannot be cancelled
 half-way. What the socket does not take at once stays with the stream, and the writer is
 woken to send it before anything else. At low load this saves each message a wake-up of the
-writer. Under load it would cost more than it saves (a write and a TLS record per message,
-where the writer puts what several tasks queued in the same scheduler pass into one): so a
-session sends directly at most once per `direct_send_gap`, and a burst goes to the writer.
+writer. Under load it would cost more than it saves (a write and a TLS record per message, and
+a read on the other side, where the writer puts what several tasks queued in the same
+scheduler pass into one write): so a message goes directly only if the session's previous
+one is at least `direct_send_gap` old (the rest of a burst is queued), and not while the
+writer's last write carried several frames (messages come in waves; a write of one frame
+ends that).
 
 A session ends when the peer closes, on idle timeout, on any protocol violation by the peer
 (bad frame, bad seqno, undecodable `tcp.Packet`, a one-way message of a known kind that does
@@ -164,9 +167,9 @@ class SessionConfig:
     remembered_query_ids: int = 1024  # late answers to these are dropped, not a violation
     # The largest frame taken from the peer until `Session.authorize()`; None: 2^24 at once.
     max_frame_before_auth: int | None = None
-    # A sender sends directly (see the module's doc) at most once in this many seconds;
+    # A message goes directly (see the module's doc) only this long after the previous one;
     # messages closer together go through the writer, which puts them in one write (under
-    # load that saves more than the writer's wake-up costs). 0: whenever the writer is idle.
+    # load that saves more than the writer's wake-up costs). 0: no such limit.
     direct_send_gap: float = 0.0002
 
     @classmethod
@@ -242,6 +245,9 @@ class Session:
         self._writer_idle = False
         self._direct_send_gap = config.direct_send_gap
         self._next_direct_send = 0.0  # time.monotonic() from which a direct send may go
+        # The writer's last write carried several frames: messages come in bursts, and
+        # batching them saves more than a direct send does (until a write carries one).
+        self._bursty = False
         self._stream_send_nowait: Callable[[bytes], bool] | None = getattr(
             stream, "send_nowait", None
         )
@@ -384,12 +390,16 @@ class Session:
     async def _enqueue(self, payload: bytes) -> None:
         if not MIN_PAYLOAD <= len(payload) <= MAX_PAYLOAD:
             raise FrameEncodeError(f"a {len(payload)}-byte payload does not fit in one frame")
+        now = time.monotonic()
+        quiet = now >= self._next_direct_send
+        self._next_direct_send = now + self._direct_send_gap
         if (
-            self._writer_idle
+            quiet
+            and self._writer_idle
+            and not self._bursty
             and len(payload) <= WRITE_SLICE - HEADER_SIZE
             and self._stream_send_nowait is not None
-            and (now := time.monotonic()) >= self._next_direct_send
-            and self._send_now(payload, now)
+            and self._send_now(payload)
         ):
             return
         self._writer_idle = False
@@ -405,7 +415,7 @@ class Session:
                 raise SessionClosed(self.close_reason or "closed") from None
             raise
 
-    def _send_now(self, payload: bytes, now: float) -> bool:
+    def _send_now(self, payload: bytes) -> bool:
         """Frame `payload` and hand it to the stream in this task, without waiting (the
         writer is idle, so this frame is next). False when the stream cannot take it now."""
         encoder = self._encoder
@@ -422,7 +432,6 @@ class Session:
             return True
         self.stats.frames_out += 1
         self.stats.bytes_out += len(frame)
-        self._next_direct_send = now + self._direct_send_gap
         if self.stream.send_pending:  # type: ignore[attr-defined]
             # The rest must go before anything else, and not from a sender that may be
             # cancelled half-way: the writer sends it.
@@ -477,6 +486,8 @@ class Session:
                         del data
                         self.stats.frames_out += frames
                         self.stats.bytes_out += size
+                        if frames:
+                            self._bursty = frames > 1
                 except (trio.BrokenResourceError, trio.ClosedResourceError) as e:
                     self.close(f"connection lost while sending: {e!r}")
             graceful = True

@@ -123,15 +123,21 @@ async def test_direct_and_queued_sends_keep_order_and_bytes() -> None:
         assert await peer.read(len(expected)) == expected
         await trio.testing.wait_all_tasks_blocked()
         assert not session.stream.send_pending
-        # The writer is idle again: the next message goes directly.
+        # The writer's last write carried several frames (a burst): the next message goes
+        # through it too...
         before = session.stats.frames_out
-        last = message(99, 16)
-        await session.send_packet_raw(last)
+        more = [message(98, 16), message(99, 16)]
+        await session.send_packet_raw(more[0])
+        assert not sent_directly(session, before)
+        await trio.testing.wait_all_tasks_blocked()
+        # ...and once a write carried one frame, the next goes directly again.
+        before = session.stats.frames_out
+        await session.send_packet_raw(more[1])
         assert sent_directly(session, before)
-        assert await peer.read(len(frames([last]))) == frames([last], len(messages) + 1)
-        assert session.stats.frames_out == 2 + len(messages)
-        assert session.stats.packets_sent == 1 + len(messages)
-        assert session.stats.bytes_out == CONNECT_FRAME + len(expected) + len(frames([last]))
+        assert await peer.read(len(frames(more))) == frames(more, len(messages) + 1)
+        assert session.stats.frames_out == 1 + len(messages) + len(more)
+        assert session.stats.packets_sent == len(messages) + len(more)
+        assert session.stats.bytes_out == CONNECT_FRAME + len(expected) + len(frames(more))
 
 
 async def test_a_burst_goes_through_the_writer_in_one_write() -> None:
