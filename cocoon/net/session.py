@@ -13,10 +13,10 @@ silence, idle timeout) and one task per incoming query. Leaving the `async with`
 the session.
 
 Sending without the writer: when the writer is idle (nothing queued, nothing of ours pending
-on the stream) and the stream can send without waiting (`send_nowait`, as the TCP and TLS
-streams of `cocoon.net.tcp` and `cocoon.ratls` can), the sending task frames the message and
-hands it to the stream itself, with no scheduler pass in between, so it cannot be cancelled
-half-way. What the socket does not take at once stays with the stream, and the writer is
+on the stream) and the stream can send without waiting (`send_nowait` and `send_pending`, as
+the TCP and TLS streams of `cocoon.net.tcp` and `cocoon.ratls` have), the sending task frames
+the message and hands it to the stream itself, with no scheduler pass in between, so it
+cannot be cancelled half-way. What the socket does not take at once stays with the stream, and the writer is
 woken to send it before anything else. At low load this saves each message a wake-up of the
 writer. Under load it would cost more than it saves (a write and a TLS record per message, and
 a read on the other side, where the writer puts what several tasks queued in the same
@@ -437,7 +437,12 @@ class Session:
             # cancelled half-way: the writer sends it.
             self._writer_idle = False
             self._queued += 1
-            self._out_send.send_nowait(_FINISH_PENDING)
+            try:
+                self._out_send.send_nowait(_FINISH_PENDING)  # the idle writer takes it
+            except trio.WouldBlock:
+                # Only with no backlog, while the writer is being cancelled with the whole
+                # session (it closes the stream next).
+                self._queued -= 1
         return True
 
     def _violation(self, reason: str, error: BaseException | None = None) -> None:

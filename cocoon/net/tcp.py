@@ -133,6 +133,8 @@ class SocketStream(trio.abc.HalfCloseableStream):
         if self._closed:
             raise trio.ClosedResourceError("the stream is closed")
         await checkpoint()
+        if self._unsent is not None:
+            await self._send_unsent()  # the end goes after what send_nowait left
         try:
             self.socket.shutdown(socket.SHUT_WR)
         except OSError as exc:
