@@ -92,7 +92,8 @@ async def session_over(
 ) -> AsyncIterator[Session]:
     async with trio.open_nursery() as nursery:
         nursery.start_soon(peer.accept)
-        config = {"direct_send_gap": 0.0, **config}  # direct whenever the writer is idle
+        # Direct whenever the writer is idle, unless a test says otherwise.
+        config = {"direct_send_gap": 0.0, "batching_hold": 0.0, **config}
         cfg = SessionConfig.for_role(Role.DIALER, ping_after=None, **config)
         async with open_session(ours, role=Role.DIALER, config=cfg) as session:
             await trio.testing.wait_all_tasks_blocked()  # the writer is idle now
@@ -123,21 +124,37 @@ async def test_direct_and_queued_sends_keep_order_and_bytes() -> None:
         assert await peer.read(len(expected)) == expected
         await trio.testing.wait_all_tasks_blocked()
         assert not session.stream.send_pending
-        # The writer's last write carried several frames (a burst): the next message goes
-        # through it too...
+        # The writer is idle again: the next message goes directly.
         before = session.stats.frames_out
-        more = [message(98, 16), message(99, 16)]
-        await session.send_packet_raw(more[0])
-        assert not sent_directly(session, before)
-        await trio.testing.wait_all_tasks_blocked()
-        # ...and once a write carried one frame, the next goes directly again.
-        before = session.stats.frames_out
-        await session.send_packet_raw(more[1])
+        last = message(99, 16)
+        await session.send_packet_raw(last)
         assert sent_directly(session, before)
-        assert await peer.read(len(frames(more))) == frames(more, len(messages) + 1)
-        assert session.stats.frames_out == 1 + len(messages) + len(more)
-        assert session.stats.packets_sent == len(messages) + len(more)
-        assert session.stats.bytes_out == CONNECT_FRAME + len(expected) + len(frames(more))
+        assert await peer.read(len(frames([last]))) == frames([last], len(messages) + 1)
+        assert session.stats.frames_out == 2 + len(messages)
+        assert session.stats.packets_sent == 1 + len(messages)
+        assert session.stats.bytes_out == CONNECT_FRAME + len(expected) + len(frames([last]))
+
+
+async def test_after_a_write_of_several_frames_messages_go_through_the_writer() -> None:
+    messages = [message(i, 16) for i in range(6)]
+    async with session_and_peer(batching_hold=3600.0) as (session, peer):
+        await session.send_packet_raw(messages[0])  # direct
+        # Queue two behind a rest the socket did not take: the writer writes them together.
+        await session.send_packet_raw(message(7, 100_000))
+        assert session.stream.send_pending
+        await session.send_packet_raw(messages[1])
+        await session.send_packet_raw(messages[2])
+        sent = [messages[0], message(7, 100_000), messages[1], messages[2]]
+        assert await peer.read(len(frames(sent))) == frames(sent)
+        await trio.testing.wait_all_tasks_blocked()
+        # From now on (for batching_hold) messages go through the writer, one at a time too.
+        for data in messages[3:]:
+            before = session.stats.frames_out
+            await session.send_packet_raw(data)
+            assert not sent_directly(session, before)
+            await trio.testing.wait_all_tasks_blocked()
+            assert session.stats.frames_out == before + 1
+        assert await peer.read(len(frames(messages[3:]))) == frames(messages[3:], len(sent) + 1)
 
 
 async def test_a_burst_goes_through_the_writer_in_one_write() -> None:
