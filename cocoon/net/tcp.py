@@ -9,6 +9,10 @@ the start of every call, before any byte moves, so a cancelled call never loses 
 Everything else keeps trio's semantics: waiting uses trio's I/O manager, `aclose()` wakes a
 task blocked on the socket with `ClosedResourceError`, a reset peer gives
 `BrokenResourceError`. `from_trio` takes over a connection trio accepted or opened.
+
+`send_nowait` sends without waiting at all, for a caller that has a whole message and no
+reason to yield (a session's sender when its writer task is idle): what the kernel does not
+take at once is kept, and the next `send_all` sends it before anything else.
 """
 
 from __future__ import annotations
@@ -40,34 +44,85 @@ class SocketStream(trio.abc.HalfCloseableStream):
         self.socket = sock
         self._ops = 0
         self._closed = False
+        self._sending = False  # a send_all is under way (maybe waiting for the socket)
+        self._unsent: memoryview | None = None  # what send_nowait could not send at once
+
+    @property
+    def send_pending(self) -> bool:
+        """Bytes taken by `send_nowait` are still waiting for the socket."""
+        return self._unsent is not None
+
+    def send_nowait(self, data: bytes | bytearray | memoryview) -> bool:
+        """Send `data` without waiting: False (nothing taken) when another send is under way
+        or earlier bytes are still pending; else True, and what the socket did not take now
+        stays pending for the next `send_all` (which sends it first). Never a scheduler pass."""
+        if self._closed:
+            raise trio.ClosedResourceError("the stream is closed")
+        if self._sending or self._unsent is not None:
+            return False
+        try:
+            sent = self.socket.send(data)
+        except BlockingIOError:
+            sent = 0
+        except OSError as exc:
+            raise trio.BrokenResourceError(exc) from exc
+        if sent < len(data):
+            # Kept as bytes: a caller may reuse a buffer it handed us.
+            kept = data if isinstance(data, bytes) else bytes(data)
+            self._unsent = memoryview(kept)[sent:]
+        return True
 
     async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        """Send what `send_nowait` left pending, then `data` (b"": only what is pending).
+        A cancellation while the pending bytes wait for the socket keeps the rest of them
+        pending, so a frame is never cut."""
         if self._closed:
             raise trio.ClosedResourceError("the stream is closed")
         await checkpoint_if_cancelled()
         sock = self.socket
-        total = len(data)
-        sent = 0
-        view = data
-        while True:
-            try:
-                sent += sock.send(view)
-            except BlockingIOError:
-                pass
-            except OSError as exc:
-                if self._closed:
-                    raise trio.ClosedResourceError("the stream is closed") from None
-                raise trio.BrokenResourceError(exc) from exc
-            if sent >= total:
-                break
-            view = memoryview(data)[sent:]
-            await wait_writable(sock)
+        self._sending = True
+        try:
+            if self._unsent is not None:
+                await self._send_unsent()
+            total = len(data)
+            sent = 0
+            view = data
+            while sent < total:
+                try:
+                    sent += sock.send(view)
+                except BlockingIOError:
+                    pass
+                except OSError as exc:
+                    if self._closed:
+                        raise trio.ClosedResourceError("the stream is closed") from None
+                    raise trio.BrokenResourceError(exc) from exc
+                if sent >= total:
+                    break
+                view = memoryview(data)[sent:]
+                await wait_writable(sock)
+        finally:
+            self._sending = False
         # The fairness yield, written out here and in `receive_some` (not a coroutine of its
         # own: one less per operation). After the data moved, a cancellation must not be
         # raised (it would lose the data); it is seen by the next call, which checks first.
         self._ops += 1
         if not self._ops & _FAIRNESS:
             await cancel_shielded_checkpoint()
+
+    async def _send_unsent(self) -> None:
+        while self._unsent is not None:
+            unsent = self._unsent
+            try:
+                sent = self.socket.send(unsent)
+            except BlockingIOError:
+                sent = 0
+            except OSError as exc:
+                if self._closed:
+                    raise trio.ClosedResourceError("the stream is closed") from None
+                raise trio.BrokenResourceError(exc) from exc
+            self._unsent = unsent[sent:] if sent < len(unsent) else None
+            if self._unsent is not None:
+                await wait_writable(self.socket)
 
     async def wait_send_all_might_not_block(self) -> None:
         await wait_writable(self.socket)
@@ -76,6 +131,8 @@ class SocketStream(trio.abc.HalfCloseableStream):
         if self._closed:
             raise trio.ClosedResourceError("the stream is closed")
         await checkpoint()
+        if self._unsent is not None:
+            await self._send_unsent()  # the end goes after what send_nowait left
         try:
             self.socket.shutdown(socket.SHUT_WR)
         except OSError as exc:

@@ -45,6 +45,9 @@ class TlsStreamBase(trio.abc.Stream):
 
     def __init__(self, transport: trio.abc.Stream) -> None:
         self.transport = transport
+        # A transport that can send without waiting (`cocoon.net.tcp.SocketStream`) lets
+        # this stream do so too (`send_nowait`).
+        self._transport_send_nowait = getattr(transport, "send_nowait", None)
         self.peer = None
         self._send_lock = trio.Lock()
         self._receive_lock = trio.Lock()
@@ -88,7 +91,10 @@ class TlsStreamBase(trio.abc.Stream):
         # them; loop, because the receiving task may add records (a KeyUpdate answer) meanwhile.
         await acquire(self._send_lock)
         try:
-            while data := self._drain():
+            while True:
+                data = self._drain()
+                if not data and not self.send_pending:
+                    break
                 try:
                     await self.transport.send_all(data)
                 except BaseException as e:
@@ -148,6 +154,39 @@ class TlsStreamBase(trio.abc.Stream):
         if data:
             self._write(data)
         await self._flush()
+
+    @property
+    def send_pending(self) -> bool:
+        """Records taken by `send_nowait` are still waiting for the transport."""
+        return self._transport_send_nowait is not None and self.transport.send_pending
+
+    def send_nowait(self, data: bytes | bytearray | memoryview) -> bool:
+        """Encrypt and send `data` without waiting, or take nothing and return False (a
+        transport that cannot, a send under way, records still pending). On True the
+        records are the transport's: what it did not send at once goes first on the next
+        `send_all` (b"" sends only that). The records are the ones `send_all` would make."""
+        send_nowait = self._transport_send_nowait
+        if send_nowait is None:
+            return False
+        self._check()
+        if not self._handshake_done:
+            raise TlsError("send_nowait before the TLS handshake")
+        if self._send_lock.locked() or self.transport.send_pending:
+            return False
+        if data:
+            self._write(data)
+        # Every transport send happens under the send lock, which is free: the transport is
+        # idle and takes the records.
+        if records := self._drain():
+            try:
+                taken = send_nowait(records)
+            except BaseException as e:
+                self._broken = f"transport failed while sending: {e!r}"
+                raise
+            if not taken:
+                self._broken = "transport refused records it was expected to take"
+                raise trio.BrokenResourceError(self._broken)
+        return True
 
     async def wait_send_all_might_not_block(self) -> None:
         self._check()

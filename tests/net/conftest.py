@@ -1,4 +1,5 @@
-"""Transports for session tests: the same code over memory streams and over real TCP."""
+"""Transports for session tests: the same code over memory streams, over real TCP with trio's
+stream, and over real TCP with ours (`cocoon.net.tcp`, which lets a session send directly)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from contextlib import asynccontextmanager
 import pytest
 import trio
 import trio.testing
+
+from cocoon.net.tcp import from_trio
 
 
 @asynccontextmanager
@@ -25,11 +28,25 @@ async def _tcp_pair() -> AsyncIterator[tuple[trio.abc.Stream, trio.abc.Stream]]:
 
 
 @asynccontextmanager
+async def _socket_pair() -> AsyncIterator[tuple[trio.abc.Stream, trio.abc.Stream]]:
+    async with _tcp_pair() as (client, server):
+        ours = from_trio(client), from_trio(server)
+        try:
+            yield ours
+        finally:
+            for stream in ours:
+                stream.close()
+
+
+@asynccontextmanager
 async def _memory_pair() -> AsyncIterator[tuple[trio.abc.Stream, trio.abc.Stream]]:
     yield trio.testing.memory_stream_pair()
 
 
-@pytest.fixture(params=["memory", "tcp"])
+PAIRS = {"memory": _memory_pair, "tcp": _tcp_pair, "socket": _socket_pair}
+
+
+@pytest.fixture(params=list(PAIRS))
 def stream_pair(request):
     """An async context manager factory giving two connected streams."""
-    return _memory_pair if request.param == "memory" else _tcp_pair
+    return PAIRS[request.param]

@@ -30,7 +30,7 @@ from cocoon.ratls.identity import Identity
 from cocoon.ratls.policy import Policy, PolicyConfig, PolicyError, PolicyKind, builtin_policies
 from cocoon.ratls.quote import FAKE_IMAGE_HASH, make_fake_quote, report_data_for_key
 from cocoon.ratls.tls import PeerCertificateRejected, TlsError
-from cocoon.ratls.tls_client import ClientTlsStream
+from cocoon.ratls.tls_client import ClientTlsStream, make_client_context
 from cocoon.roles.client.config import ClientConfig
 from cocoon.roles.common.transport import Dialer
 
@@ -472,3 +472,56 @@ async def test_fake_quote_of_wrong_size_in_cert(nursery):
 def test_tls_error_types():
     assert issubclass(PeerCertificateRejected, AttestationError)
     assert issubclass(PeerCertificateRejected, TlsError)
+
+
+async def test_send_nowait_on_both_sides_keeps_order_through_a_full_socket(nursery):
+    """`send_nowait` makes the records `send_all` would: what the socket does not take waits
+    in the stream and goes first on the next `send_all`; it takes nothing while a rest is
+    pending. Both TLS sides (stdlib dialing, pyOpenSSL accepting)."""
+    got_server: list = []
+    server_done = trio.Event()
+
+    async def server_side(stream) -> None:
+        got_server.append(stream)
+        await server_done.wait()
+
+    listeners = await nursery.start(
+        lambda task_status: serve_ratls(
+            server_side, 0, Identity.generate("none"), ANY, difficulty=1, task_status=task_status
+        )
+    )
+    port = listeners[0].socket.getsockname()[1]
+    client = await open_ratls_stream("127.0.0.1", port, Identity.generate("none"), ANY)
+    await trio.testing.wait_all_tasks_blocked()
+    (server,) = got_server
+    for sender, receiver in ((client, server), (server, client)):
+        parts = [os.urandom(n) for n in (100, 6_000_000, 50, 200_000, 10)]
+        assert sender.send_nowait(parts[0])
+        assert sender.send_nowait(parts[1])  # more than the socket buffers: a rest waits
+        assert sender.send_pending
+        assert not sender.send_nowait(parts[2])  # takes nothing while the rest waits
+        got = bytearray()
+        expected = b"".join(parts)
+
+        async def read(receiver=receiver, got=got, n=len(expected)) -> None:
+            while len(got) < n:
+                got.extend(await receiver.receive_some())
+
+        async with trio.open_nursery() as n:
+            n.start_soon(read)
+            await sender.send_all(parts[2])  # the rest first, then this
+            assert not sender.send_pending
+            await trio.testing.wait_all_tasks_blocked()
+            assert sender.send_nowait(parts[3])
+            await sender.send_all(b"")  # finishes a rest, if there is one
+            assert sender.send_nowait(parts[4])
+            await sender.send_all(b"")
+        assert bytes(got) == expected
+    server_done.set()
+    await client.aclose()
+
+
+async def test_send_nowait_declines_over_a_transport_without_it():
+    a, _b = trio.testing.memory_stream_pair()
+    stream = ClientTlsStream(a, make_client_context(Identity.generate("none")))
+    assert not stream.send_nowait(b"data") and not stream.send_pending
