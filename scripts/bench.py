@@ -672,6 +672,15 @@ def ensure_wrk() -> None:
     raise SystemExit("bench: wrk is missing (Debian package `wrk`)")
 
 
+def speed_probe(number: int = 500, repeat: int = 3) -> float:
+    """Microseconds for `sum(range(1000))`: how fast this machine runs Python right now. On a
+    shared host it drifts by 20 % and more within minutes (10.3 to 12.9 us between two runs
+    here), and the CPU per request of the roles drifts with it; each case records it."""
+    import timeit
+
+    return min(timeit.repeat("sum(range(1000))", number=number, repeat=repeat)) / number * 1e6
+
+
 def machine() -> dict[str, Any]:
     cpu = "unknown"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -682,12 +691,10 @@ def machine() -> dict[str, Any]:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
     ).stdout.strip()
-    import timeit
-
     # The interpreter matters: a build without PGO/LTO (pyenv's default) runs pure Python
     # about twice as slowly as a distribution's, for us and the direct path alike; this
     # loop's time (11 us with Debian's python3.11 here, 26 us with pyenv's) tells which ran.
-    loop = min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000 * 1e6
+    loop = speed_probe(number=2000, repeat=5)
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
@@ -701,7 +708,11 @@ def machine() -> dict[str, Any]:
     }
 
 
-def run_cases(net: Network, duration: float, only: set[str] | None = None) -> dict[str, Any]:
+def run_cases(
+    net: Network, duration: float, only: set[str] | None = None, repeat: int = 1
+) -> dict[str, Any]:
+    """Each case `repeat` times (direct, then through the network), keeping the round with the
+    median ratio; with several, `rounds` lists each one's figures."""
     cases: dict[str, Any] = {}
     direct_url = f"http://{HOST}:{net.fast_port}"
     for kind, lua in (("plain", MATERIAL / "chat.lua"), ("stream", MATERIAL / "chat_stream.lua")):
@@ -713,17 +724,32 @@ def run_cases(net: Network, duration: float, only: set[str] | None = None) -> di
         for c, name in zip(CONCURRENCY, names, strict=True):
             if only is not None and name not in only:
                 continue
-            direct = run_wrk(direct_url, lua, c, duration, [])
-            through = run_wrk(net.client_url, lua, c, duration, net.ours)
-            cases[name] = {
-                "direct": direct,
-                "network": through,
-                "ratio": through["rps"] / direct["rps"],
-                "added_p50_ms": through["p50_ms"] - direct["p50_ms"],
-            }
-            print(f"  {name:12} direct {direct['rps']:9,.0f}/s   network {through['rps']:7,.0f}/s"
-                  f"   ratio {cases[name]['ratio']:.3f}   p50 {through['p50_ms']:.2f} ms"
-                  f"   cpu {through['cpu_ms_per_request']:.2f} ms/req", flush=True)  # fmt: skip
+            rounds = []
+            for _ in range(repeat):
+                probe = speed_probe()
+                direct = run_wrk(direct_url, lua, c, duration, [])
+                through = run_wrk(net.client_url, lua, c, duration, net.ours)
+                rounds.append({
+                    "direct": direct,
+                    "network": through,
+                    "ratio": through["rps"] / direct["rps"],
+                    "added_p50_ms": through["p50_ms"] - direct["p50_ms"],
+                    "probe_us": round(probe, 1),
+                })  # fmt: skip
+            case = cases[name] = dict(sorted(rounds, key=lambda r: r["ratio"])[len(rounds) // 2])
+            if repeat > 1:
+                case["rounds"] = [
+                    {"ratio": r["ratio"], "cpu_ms_per_request": r["network"]["cpu_ms_per_request"],
+                     "rps": r["network"]["rps"], "probe_us": r["probe_us"]}
+                    for r in rounds
+                ]  # fmt: skip
+            through = case["network"]
+            ratios = " ".join(format(r["ratio"], ".3f") for r in rounds)
+            print(f"  {name:12} direct {case['direct']['rps']:9,.0f}/s   network {through['rps']:7,.0f}/s"
+                  f"   ratio {case['ratio']:.3f}   p50 {through['p50_ms']:.2f} ms"
+                  f"   cpu {through['cpu_ms_per_request']:.2f} ms/req   probe {case['probe_us']} us"
+                  + (f"   ratios {ratios}" if repeat > 1 else ""),
+                  flush=True)  # fmt: skip
     return cases
 
 
@@ -756,7 +782,15 @@ def layout_table(layout: str, results: dict[str, Any]) -> list[str]:
     for name, case in cases.items():
         n = case["network"]
         cpu = " ".join(f"{k}={v:.2f}" for k, v in n["cpu_ms_per_request_by_process"].items())
-        lines.append(f"  {name:12} cpu: {cpu}   rss: {_mb(n['peak_rss_mb'])}")
+        line = f"  {name:12} cpu: {cpu}   rss: {_mb(n['peak_rss_mb'])}"
+        if "probe_us" in case:  # the machine's speed at the time (older results lack it)
+            line += f"   probe {case['probe_us']} us"
+        if "rounds" in case:
+            each = " ".join(
+                f"{r['ratio']:.3f}/{r['cpu_ms_per_request']:.2f}" for r in case["rounds"]
+            )
+            line += f"   rounds (ratio/CPU): {each}"
+        lines.append(line)
     lines.append("")
     if "rest_rss_mb" in results:
         rest = results["rest_rss_mb"]
@@ -854,7 +888,7 @@ def run_layout(layout: str, work: Path, args: argparse.Namespace, duration: floa
         out["rest_private_mb"] = net.private_mb()
         out["rest_pss_mb"] = net.pss_mb()
         if "wrk" in parts:
-            out["cases"] = run_cases(net, duration, only)
+            out["cases"] = run_cases(net, duration, only, args.repeat)
             time.sleep(REST_SETTLE)
             out["after_load_rss_mb"] = net.rss_mb()
         if "ttft" in parts:
@@ -901,6 +935,12 @@ def main(argv: list[str] | None = None) -> int:
         "--cases", help='only these wrk cases, e.g. "plain c=1,stream c=64" (no TTFT, memory)'
     )
     parser.add_argument("--parts", help=f"only these parts, of {','.join(PARTS)}")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each wrk case this many times and keep the median (the machine drifts)",
+    )
     parser.add_argument("--idle-helper", nargs=3, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.idle_helper:
