@@ -277,36 +277,12 @@ class UsageCounter:
         The lines that may mention `usage` are found by searching `data` as a whole; the
         pieces of the others are counted afterwards, and not at all when the final usage is
         in `data` too (they then no longer count: `billable` is what the server reported)."""
-        escapes = b"\\" in data
-        out: list[bytes] = []
-        copied = 0  # data[:copied] is in `out` already
-        pos = 0  # the lines before it are done
         unmarked: list[tuple[int, int]] = []  # spans of whole lines that cannot carry usage
-        n = len(data)
-        while pos < n:
-            mark = _usage_mark(data, pos, escapes)
-            start = n if mark < 0 else data.rfind(b"\n", 0, mark) + 1
-            if start > pos:
-                unmarked.append((pos, start))
-            if mark < 0:
-                break
-            end = data.find(b"\n", mark)
-            if end < 0:
-                end = n
-            line = data[start:end]
-            new = self._sse_data(line) if line.startswith(b"data:") else None
-            if new is not None:
-                out.append(data[copied:start])
-                out.append(new)
-                copied = end
-            pos = end + 1
+        out = self._sse_lines(data, 0, b"\\" in data, unmarked)
         if not self.final_seen:
             for start, end in unmarked:
                 self._count_lines(data, start, end)
-        if not out:
-            return data
-        out.append(data[copied:])
-        return b"".join(out)
+        return out
 
     def _count_lines(self, data: bytes, start: int, end: int) -> None:
         """Count the pieces of the whole lines in data[start:end], none of which may mention
@@ -320,15 +296,25 @@ class UsageCounter:
                 else:
                     self._sse_data(line)
 
-    def _sse_lines(self, data: bytes, mark: int = 0, escapes: bool = True) -> bytes:
+    def _sse_lines(
+        self,
+        data: bytes,
+        mark: int = 0,
+        escapes: bool = True,
+        unmarked: list[tuple[int, int]] | None = None,
+    ) -> bytes:
         """Process the lines of `data` that may mention `usage` (the first marked at or
-        after `mark`); copy the rest as it is."""
+        after `mark`); copy the rest as it is. With `unmarked`, the spans of whole lines in
+        between (which cannot mention it) are added to that list."""
         out: list[bytes] = []
         copied = 0  # data[:copied] is in `out` already
+        pos = 0  # the lines before it are done
         n = len(data)
         mark = _usage_mark(data, mark, escapes)
         while mark >= 0:
             start = data.rfind(b"\n", 0, mark) + 1
+            if unmarked is not None and start > pos:
+                unmarked.append((pos, start))
             end = data.find(b"\n", mark)
             if end < 0:
                 end = n
@@ -338,7 +324,10 @@ class UsageCounter:
                 out.append(data[copied:start])
                 out.append(new)
                 copied = end
+            pos = end + 1
             mark = _usage_mark(data, end, escapes)
+        if unmarked is not None and pos < n:
+            unmarked.append((pos, n))
         if not out:
             return data
         out.append(data[copied:])
