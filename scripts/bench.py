@@ -5,6 +5,7 @@
     python scripts/bench.py --quick          # shorter wrk runs, fewer idle connections
     python scripts/bench.py --layouts router # one layout only
     python scripts/bench.py --hold --layouts ours  # start the network, print its pids, wait
+    python scripts/bench.py --repeat 3       # each wrk case 3 times, the median kept
 
 Two deployments, one after the other, each as separate processes over 127.0.0.1 with fake
 attestation:
@@ -34,7 +35,9 @@ Worker 0 serves MODEL in front of `fast_backend.py`, worker 1 serves SLOW_MODEL 
 
 The roles run from bytecode as installed code does (with PYTHONDONTWRITEBYTECODE set the bench
 compiles cocoon first and lets its children write bytecode). Prints a plain table per layout
-and writes bench/results.json (`layouts`: one entry each; with the machine it ran on).
+and writes bench/results.json (`layouts`: one entry each; with the machine it ran on). Each wrk
+case also records `probe_us`, how long `sum(range(1000))` took just before it: on a shared host
+the machine's speed drifts, and the roles' CPU per request with it.
 """
 
 from __future__ import annotations
